@@ -24,9 +24,12 @@ from __future__ import annotations
 import math
 import numbers
 from contextlib import contextmanager
-from typing import Iterator, Union
+from typing import TYPE_CHECKING, Iterator, Union
 
 from engine import graph
+
+if TYPE_CHECKING:
+    from engine.stepper import BackwardStep
 
 Number = Union[int, float]
 
@@ -293,7 +296,23 @@ class Value:
         """Set `grad` to 0.0 on this Value and everything it was computed from."""
         graph.zero_grad(self)
 
+    def backward_steps(self) -> Iterator[BackwardStep]:
+        """Run `backward()` one node at a time, yielding each chain-rule step.
+
+        See `engine/stepper.py`; exhausting it leaves the same grads as `backward()`.
+        """
+        from engine.stepper import backward_steps
+
+        return backward_steps(self)
+
     # ------------------------------------------------------------------ display
+
+    def tree(self) -> str:
+        """This Value's graph as indented text, for terminals (see `engine/draw.py`)."""
+        from engine.draw import text_tree
+
+        return text_tree(self)
+
 
     def __repr__(self) -> str:
         label = f"{self.label!r}, " if self.label else ""
