@@ -1,0 +1,502 @@
+"""Small data sets to train on: toy generators, splitting, scaling, CSV files.
+
+Everything here is pure Python: a data set is a pair `(X, y)` of plain lists.
+
+- `X` is a list of rows; each row is a list of floats (two of them for the
+  toy generators, so that you can plot the points).
+- `y` is a list of labels, one per row.
+
+**The label convention.** Every generator returns *class indices*:
+`0, 1, ..., classes - 1`. That is what cross-entropy (`"bce"` for two
+classes, `"cross_entropy"` for more) expects, and what the plots colour by.
+The classic hinge-loss demo wants the labels `-1` and `+1` instead; one call
+converts them:
+
+>>> X, y = moons(n=6, seed=0)
+>>> y
+[1, 1, 1, 0, 0, 0]
+>>> signed_labels(y)
+[1, 1, 1, -1, -1, -1]
+
+Every generator is seeded: the same `seed` (an int, or your own
+`random.Random`) gives the same points on every run and every machine.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import numbers
+import random
+from dataclasses import dataclass
+from importlib import resources
+from os import PathLike
+from typing import NamedTuple, Sequence, Union
+
+Seed = Union[int, random.Random, None]
+Rows = list[list[float]]
+
+
+# ---------------------------------------------------------------------- checks
+
+
+def _rng(seed: Seed) -> random.Random:
+    """A random-number generator from an int seed (or the generator itself)."""
+    if isinstance(seed, random.Random):
+        return seed
+    if seed is None:
+        return random.Random()
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise TypeError(
+            f"seed must be an int, a random.Random or None, not {type(seed).__name__} {seed!r}"
+        )
+    return random.Random(seed)
+
+
+def _check_count(name: str, value: object, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name} must be an int, not {type(value).__name__} {value!r}")
+    if value < minimum:
+        raise ValueError(f"{name}={value} is too small: it must be at least {minimum}")
+    return value
+
+
+def _check_nonnegative(name: str, value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a number, not {type(value).__name__} {value!r}")
+    number = float(value)
+    if not math.isfinite(number) or number < 0.0:
+        raise ValueError(f"{name}={value!r} must be a finite number >= 0")
+    return number
+
+
+def _split_evenly(n: int, classes: int) -> list[int]:
+    """How many of n points go to each class: as even as possible, the first classes first."""
+    return [n // classes + (1 if k < n % classes else 0) for k in range(classes)]
+
+
+def _shuffled(rng: random.Random, points: Rows, labels: list[int]) -> tuple[Rows, list[int]]:
+    """Shuffle points and labels together, so that classes are mixed in the list."""
+    order = list(range(len(points)))
+    rng.shuffle(order)
+    return [points[i] for i in order], [labels[i] for i in order]
+
+
+# ---------------------------------------------------------------------- generators
+
+
+def moons(n: int = 100, noise: float = 0.1, seed: Seed = 0) -> tuple[Rows, list[int]]:
+    """Two interleaving half circles ("moons"): the classic 2-D toy problem.
+
+    Class 0 is the upper moon, (cos t, sin t) for t in [0, pi]; class 1 is
+    the lower one, (1 - cos t, 0.5 - sin t). Each point then gets Gaussian
+    `noise` (its standard deviation) added to both coordinates.
+
+    Labels are 0 and 1; use `signed_labels(y)` for the hinge loss's -1/+1.
+
+    >>> X, y = moons(n=100, noise=0.1, seed=0)
+    >>> len(X), len(X[0]), sorted(set(y))
+    (100, 2, [0, 1])
+    >>> X == moons(n=100, noise=0.1, seed=0)[0]
+    True
+    """
+    _check_count("n", n, 2)
+    noise = _check_nonnegative("noise", noise)
+    rng = _rng(seed)
+    points: Rows = []
+    labels: list[int] = []
+    for label, count in enumerate(_split_evenly(n, 2)):
+        for i in range(count):
+            t = math.pi * i / max(count - 1, 1)
+            if label == 0:
+                x1, x2 = math.cos(t), math.sin(t)
+            else:
+                x1, x2 = 1.0 - math.cos(t), 0.5 - math.sin(t)
+            points.append([x1 + rng.gauss(0.0, noise), x2 + rng.gauss(0.0, noise)])
+            labels.append(label)
+    return _shuffled(rng, points, labels)
+
+
+def circles(
+    n: int = 100, noise: float = 0.05, factor: float = 0.5, seed: Seed = 0
+) -> tuple[Rows, list[int]]:
+    """A circle inside a circle: no straight line separates them.
+
+    Class 0 lies on the unit circle, class 1 on a circle of radius `factor`
+    (between 0 and 1). Gaussian `noise` is added to both coordinates.
+
+    >>> X, y = circles(n=50, seed=1)
+    >>> len(X), sorted(set(y))
+    (50, [0, 1])
+    """
+    _check_count("n", n, 2)
+    noise = _check_nonnegative("noise", noise)
+    if isinstance(factor, bool) or not isinstance(factor, numbers.Real):
+        raise TypeError(f"factor must be a number, not {type(factor).__name__} {factor!r}")
+    if not 0.0 < factor < 1.0:
+        raise ValueError(
+            f"factor={factor!r} must be between 0 and 1 (the inner circle's radius)"
+        )
+    rng = _rng(seed)
+    points: Rows = []
+    labels: list[int] = []
+    for label, count in enumerate(_split_evenly(n, 2)):
+        radius = 1.0 if label == 0 else float(factor)
+        for i in range(count):
+            t = 2.0 * math.pi * i / count
+            points.append(
+                [
+                    radius * math.cos(t) + rng.gauss(0.0, noise),
+                    radius * math.sin(t) + rng.gauss(0.0, noise),
+                ]
+            )
+            labels.append(label)
+    return _shuffled(rng, points, labels)
+
+
+def spiral(
+    n: int = 150, classes: int = 3, noise: float = 0.2, seed: Seed = 0
+) -> tuple[Rows, list[int]]:
+    """Arms of a spiral, one per class: a multi-class problem for cross-entropy.
+
+    Point i of class k sits at radius r = i / count (0 to 1) and angle
+    4 * r + 2 * pi * k / classes, plus Gaussian `noise` on the angle.
+    The `n` points are shared among the classes as evenly as possible.
+
+    >>> X, y = spiral(n=90, classes=3, seed=0)
+    >>> len(X), sorted(set(y)), y.count(2)
+    (90, [0, 1, 2], 30)
+    """
+    classes = _check_count("classes", classes, 2)
+    _check_count("n", n, classes)
+    noise = _check_nonnegative("noise", noise)
+    rng = _rng(seed)
+    points: Rows = []
+    labels: list[int] = []
+    for label, count in enumerate(_split_evenly(n, classes)):
+        for i in range(count):
+            radius = i / max(count - 1, 1)
+            angle = 4.0 * radius + 2.0 * math.pi * label / classes + rng.gauss(0.0, noise)
+            points.append([radius * math.sin(angle), radius * math.cos(angle)])
+            labels.append(label)
+    return _shuffled(rng, points, labels)
+
+
+def xor(n: int = 100, noise: float = 0.0, seed: Seed = 0) -> tuple[Rows, list[int]]:
+    """The XOR problem: the label is 1 when the two coordinates have different signs.
+
+    Points are uniform in the square [-1, 1] x [-1, 1]; the label is computed
+    from the clean point, then Gaussian `noise` moves it (so with noise, a few
+    points sit on the wrong side of an axis). A single neuron cannot learn
+    this; one hidden layer can.
+
+    >>> X, y = xor(n=4, seed=3)
+    >>> all(label == int((x1 > 0) != (x2 > 0)) for (x1, x2), label in zip(X, y))
+    True
+    """
+    _check_count("n", n, 2)
+    noise = _check_nonnegative("noise", noise)
+    rng = _rng(seed)
+    points: Rows = []
+    labels: list[int] = []
+    for _ in range(n):
+        x1, x2 = rng.uniform(-1.0, 1.0), rng.uniform(-1.0, 1.0)
+        labels.append(int((x1 > 0.0) != (x2 > 0.0)))
+        points.append([x1 + rng.gauss(0.0, noise), x2 + rng.gauss(0.0, noise)])
+    return points, labels
+
+
+def blobs(
+    n: int = 100,
+    centers: int | Sequence[Sequence[float]] = 3,
+    spread: float = 0.5,
+    seed: Seed = 0,
+) -> tuple[Rows, list[int]]:
+    """Gaussian blobs around centres, one class per centre.
+
+    `centers` is either a number of classes (the centres are then spaced
+    evenly on a circle of radius 2 around the origin) or a list of (x1, x2)
+    centres. `spread` is the standard deviation of each blob.
+
+    >>> X, y = blobs(n=30, centers=[(0, 0), (5, 5)], spread=0.1, seed=0)
+    >>> sorted(set(y)), y.count(0), y.count(1)
+    ([0, 1], 15, 15)
+    """
+    spread = _check_nonnegative("spread", spread)
+    if isinstance(centers, int) and not isinstance(centers, bool):
+        count = _check_count("centers", centers, 2)
+        centre_points = [
+            (2.0 * math.cos(2.0 * math.pi * k / count), 2.0 * math.sin(2.0 * math.pi * k / count))
+            for k in range(count)
+        ]
+    elif isinstance(centers, Sequence) and not isinstance(centers, str):
+        centre_points = []
+        for centre in centers:
+            if (
+                not isinstance(centre, Sequence)
+                or len(centre) != 2
+                or not all(
+                    isinstance(c, numbers.Real) and not isinstance(c, bool) for c in centre
+                )
+            ):
+                raise ValueError(
+                    f"each centre must be a pair of numbers (x1, x2), not {centre!r}"
+                )
+            centre_points.append((float(centre[0]), float(centre[1])))
+        if len(centre_points) < 2:
+            raise ValueError(f"blobs needs at least 2 centres, got {len(centre_points)}")
+    else:
+        raise TypeError(
+            "centers must be a number of classes or a list of (x1, x2) centres, "
+            f"not {type(centers).__name__} {centers!r}"
+        )
+    _check_count("n", n, len(centre_points))
+    rng = _rng(seed)
+    points: Rows = []
+    labels: list[int] = []
+    for label, count in enumerate(_split_evenly(n, len(centre_points))):
+        c1, c2 = centre_points[label]
+        for _ in range(count):
+            points.append([c1 + rng.gauss(0.0, spread), c2 + rng.gauss(0.0, spread)])
+            labels.append(label)
+    return _shuffled(rng, points, labels)
+
+
+def signed_labels(y: Sequence[int]) -> list[int]:
+    """Turn 0/1 class labels into the -1/+1 labels of the hinge loss (0 -> -1, 1 -> +1).
+
+    >>> signed_labels([0, 1, 1])
+    [-1, 1, 1]
+    """
+    signed = []
+    for i, label in enumerate(y):
+        if label not in (0, 1) or isinstance(label, bool):
+            raise ValueError(
+                f"y[{i}] = {label!r}: signed_labels converts two classes, 0 and 1, to -1 and +1"
+            )
+        signed.append(2 * int(label) - 1)
+    return signed
+
+
+# ---------------------------------------------------------------------- preparing data
+
+
+def _check_dataset(X: Sequence[Sequence[float]], y: Sequence[object]) -> None:
+    if len(X) != len(y):
+        raise ValueError(
+            f"X has {len(X)} rows but y has {len(y)} labels: they must have one label per row"
+        )
+
+
+def train_test_split(
+    X: Sequence[Sequence[float]],
+    y: Sequence[int],
+    test_fraction: float = 0.25,
+    seed: Seed = 0,
+) -> tuple[Rows, Rows, list[int], list[int]]:
+    """Shuffle the rows and hold out a fraction for testing.
+
+    Returns `X_train, X_test, y_train, y_test` (in that order, as in
+    scikit-learn). The test set has round(len(X) * test_fraction) rows, but
+    at least one, and at least one row is left for training.
+
+    >>> X_train, X_test, y_train, y_test = train_test_split(
+    ...     [[0.0], [1.0], [2.0], [3.0]], [0, 1, 0, 1], test_fraction=0.25, seed=0)
+    >>> len(X_train), len(X_test)
+    (3, 1)
+    """
+    _check_dataset(X, y)
+    if isinstance(test_fraction, bool) or not isinstance(test_fraction, numbers.Real):
+        raise TypeError(
+            f"test_fraction must be a number, not {type(test_fraction).__name__} {test_fraction!r}"
+        )
+    if not 0.0 < test_fraction < 1.0:
+        raise ValueError(
+            f"test_fraction={test_fraction!r} must be between 0 and 1 (e.g. 0.25 for a quarter)"
+        )
+    if len(X) < 2:
+        raise ValueError(f"cannot split {len(X)} row(s): a split needs at least 2 rows")
+    order = list(range(len(X)))
+    _rng(seed).shuffle(order)
+    test_size = min(max(round(len(X) * test_fraction), 1), len(X) - 1)
+    test, train = order[:test_size], order[test_size:]
+    return (
+        [list(X[i]) for i in train],
+        [list(X[i]) for i in test],
+        [y[i] for i in train],
+        [y[i] for i in test],
+    )
+
+
+@dataclass(frozen=True)
+class Standardization:
+    """The per-column `means` and `stds` that `standardize` found, to reuse on new data."""
+
+    means: tuple[float, ...]
+    stds: tuple[float, ...]
+
+    def apply(self, X: Sequence[Sequence[float]]) -> Rows:
+        """Scale rows with these means and stds: (x - mean) / std, column by column.
+
+        Use it on test data with the numbers found on the training data.
+        """
+        scaled = []
+        for i, row in enumerate(X):
+            if len(row) != len(self.means):
+                raise ValueError(
+                    f"row {i} has {len(row)} columns, but the standardization was "
+                    f"fitted on {len(self.means)}"
+                )
+            scaled.append([(x - m) / s for x, m, s in zip(row, self.means, self.stds)])
+        return scaled
+
+
+def standardize(X: Sequence[Sequence[float]]) -> tuple[Rows, Standardization]:
+    """Scale each column to mean 0 and standard deviation 1.
+
+    Returns the scaled rows and a `Standardization` holding the means and
+    standard deviations (population std, dividing by n), whose `apply()`
+    scales test data the same way. A constant column keeps std 1 (it is
+    only shifted), so nothing divides by zero.
+
+    >>> scaled, scaling = standardize([[1.0, 5.0], [3.0, 5.0]])
+    >>> scaled
+    [[-1.0, 0.0], [1.0, 0.0]]
+    >>> scaling.means, scaling.stds
+    ((2.0, 5.0), (1.0, 1.0))
+    >>> scaling.apply([[4.0, 6.0]])
+    [[2.0, 1.0]]
+    """
+    if len(X) == 0:
+        raise ValueError("standardize needs at least one row, got an empty X")
+    width = len(X[0])
+    for i, row in enumerate(X):
+        if len(row) != width:
+            raise ValueError(f"row {i} has {len(row)} columns, but row 0 has {width}")
+    n = len(X)
+    means = tuple(sum(row[j] for row in X) / n for j in range(width))
+    stds = []
+    for j in range(width):
+        variance = sum((row[j] - means[j]) ** 2 for row in X) / n
+        std = math.sqrt(variance)
+        stds.append(std if std > 0.0 else 1.0)
+    scaling = Standardization(means, tuple(stds))
+    return scaling.apply(X), scaling
+
+
+# ---------------------------------------------------------------------- CSV files
+
+
+class Dataset(NamedTuple):
+    """A table read from a CSV file: rows, labels, and the names of both.
+
+    `y[i]` is an index into `class_names`; `class_names` is sorted
+    alphabetically, so the mapping is the same however the file is ordered.
+    Unpack it like a tuple: `X, y, feature_names, class_names = load_iris()`.
+    """
+
+    X: Rows
+    y: list[int]
+    feature_names: list[str]
+    class_names: list[str]
+
+
+def load_csv(path: str | PathLike[str], label_column: str | int = -1) -> Dataset:
+    """Read a CSV file with a header line: number columns are features, one column the label.
+
+    `label_column` is the label's name in the header, or its position
+    (0 for the first column, -1 for the last). Every other column must hold
+    numbers. Labels are class names; they become the ints 0, 1, ... in
+    alphabetical order of the names (see `Dataset`).
+
+    Errors name the file, the line and the column, e.g.
+    `iris.csv, line 7, column 2 ('sepal_width'): 'abc' is not a number`.
+    """
+    with open(path, newline="", encoding="utf-8") as file:
+        text = file.read()
+    return _parse_csv(text, str(path), label_column)
+
+
+def load_iris() -> Dataset:
+    """Fisher's iris flowers: 150 rows, 4 measurements in cm, 3 species (50 each).
+
+    The file ships inside the package (`nn/data/iris.csv`), so this works
+    after `pip install` too. Classes: 0 setosa, 1 versicolor, 2 virginica.
+
+    >>> X, y, features, classes = load_iris()
+    >>> len(X), features[0], classes
+    (150, 'sepal_length', ['setosa', 'versicolor', 'virginica'])
+    """
+    text = resources.files("nn").joinpath("data", "iris.csv").read_text(encoding="utf-8")
+    return _parse_csv(text, "iris.csv", "species")
+
+
+def _parse_csv(text: str, source: str, label_column: str | int) -> Dataset:
+    """The body of `load_csv`: `source` is the file name that errors mention."""
+    reader = csv.reader(io.StringIO(text))
+    header: list[str] | None = None
+    for header in reader:
+        if header:  # skip blank lines before the header
+            break
+    if not header:
+        raise ValueError(f"{source} is empty: expected a header line and rows of data")
+    width = len(header)
+    label_index = _label_index(header, label_column, source)
+
+    X: Rows = []
+    names: list[str] = []
+    for fields in reader:
+        line = reader.line_num
+        if not fields:
+            continue  # blank line
+        if len(fields) != width:
+            raise ValueError(
+                f"{source}, line {line}: expected {width} fields like the header, "
+                f"found {len(fields)}: {fields!r}"
+            )
+        row = []
+        for column, field in enumerate(fields):
+            if column == label_index:
+                continue
+            try:
+                number = float(field)
+            except ValueError:
+                number = math.nan
+            if not math.isfinite(number):
+                raise ValueError(
+                    f"{source}, line {line}, column {column + 1} ({header[column]!r}): "
+                    f"{field!r} is not a number"
+                )
+            row.append(number)
+        X.append(row)
+        names.append(fields[label_index].strip())
+    if not X:
+        raise ValueError(f"{source} has a header but no rows of data")
+    class_names = sorted(set(names))
+    index = {name: i for i, name in enumerate(class_names)}
+    feature_names = [name for column, name in enumerate(header) if column != label_index]
+    return Dataset(X, [index[name] for name in names], feature_names, class_names)
+
+
+def _label_index(header: list[str], label_column: str | int, source: str) -> int:
+    """The position of the label column in the header."""
+    if isinstance(label_column, str):
+        names = [name.strip() for name in header]
+        if label_column not in names:
+            raise ValueError(
+                f"{source}, line 1: no column named {label_column!r} in the header; "
+                f"the columns are {names}"
+            )
+        return names.index(label_column)
+    if isinstance(label_column, bool) or not isinstance(label_column, int):
+        raise TypeError(
+            "label_column must be a column name or a position, "
+            f"not {type(label_column).__name__} {label_column!r}"
+        )
+    if not -len(header) <= label_column < len(header):
+        raise ValueError(
+            f"{source}, line 1: label_column={label_column} is out of range; "
+            f"the header has {len(header)} columns"
+        )
+    return label_column % len(header)
