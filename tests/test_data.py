@@ -1,0 +1,208 @@
+"""Tests for nn/data.py: generators, split, standardize, the CSV loader and iris."""
+
+import math
+import random
+from pathlib import Path
+
+import pytest
+
+from nn.data import (
+    Standardization,
+    blobs,
+    circles,
+    load_csv,
+    load_iris,
+    moons,
+    signed_labels,
+    spiral,
+    standardize,
+    train_test_split,
+    xor,
+)
+
+GENERATORS = {
+    "moons": (moons, {}, [0, 1]),
+    "circles": (circles, {}, [0, 1]),
+    "xor": (xor, {}, [0, 1]),
+    "spiral": (spiral, {"classes": 4}, [0, 1, 2, 3]),
+    "blobs": (blobs, {"centers": 3}, [0, 1, 2]),
+}
+
+
+# ---------------------------------------------------------------------- generators
+
+
+@pytest.mark.parametrize("name", sorted(GENERATORS))
+def test_generator_shapes_labels_and_determinism(name: str) -> None:
+    generator, options, classes = GENERATORS[name]
+    X, y = generator(n=61, seed=5, **options)
+    assert len(X) == len(y) == 61
+    assert all(len(row) == 2 and all(isinstance(x, float) for x in row) for row in X)
+    assert sorted(set(y)) == classes
+    # The same seed gives the same data; a different seed different data.
+    assert generator(n=61, seed=5, **options) == (X, y)
+    assert generator(n=61, seed=6, **options)[0] != X
+    # A random.Random works as a seed too.
+    assert generator(n=61, seed=random.Random(5), **options) == (X, y)
+
+
+@pytest.mark.parametrize("name", ["moons", "circles", "spiral", "blobs"])
+def test_classes_are_balanced(name: str) -> None:
+    generator, options, classes = GENERATORS[name]
+    _, y = generator(n=100, seed=0, **options)
+    counts = [y.count(label) for label in classes]
+    assert max(counts) - min(counts) <= 1
+
+
+def test_moons_without_noise_lie_on_the_half_circles() -> None:
+    X, y = moons(n=40, noise=0.0, seed=0)
+    for (x1, x2), label in zip(X, y):
+        if label == 0:
+            assert math.isclose(math.hypot(x1, x2), 1.0)
+            assert x2 >= -1e-12
+        else:
+            assert math.isclose(math.hypot(x1 - 1.0, x2 - 0.5), 1.0)
+            assert x2 <= 0.5 + 1e-12
+
+
+def test_circles_radii() -> None:
+    X, y = circles(n=40, noise=0.0, factor=0.3, seed=0)
+    for (x1, x2), label in zip(X, y):
+        assert math.isclose(math.hypot(x1, x2), 1.0 if label == 0 else 0.3)
+
+
+def test_xor_labels_follow_the_quadrant() -> None:
+    X, y = xor(n=50, seed=2)
+    assert all(label == int((x1 > 0) != (x2 > 0)) for (x1, x2), label in zip(X, y))
+
+
+def test_blobs_with_given_centres() -> None:
+    X, y = blobs(n=40, centers=[(10, 0), (-10, 0)], spread=0.5, seed=0)
+    assert all((x1 > 0) == (label == 0) for (x1, _), label in zip(X, y))
+
+
+@pytest.mark.parametrize(
+    "call, error, words",
+    [
+        (lambda: moons(n=1), ValueError, "n=1"),
+        (lambda: moons(n=2.5), TypeError, "n must be an int"),
+        (lambda: moons(noise=-0.1), ValueError, "noise=-0.1"),
+        (lambda: moons(seed="abc"), TypeError, "seed must be"),
+        (lambda: circles(factor=1.5), ValueError, "factor=1.5"),
+        (lambda: spiral(classes=1), ValueError, "classes=1"),
+        (lambda: spiral(n=2, classes=3), ValueError, "n=2"),
+        (lambda: blobs(centers=[(0, 0)]), ValueError, "at least 2 centres"),
+        (lambda: blobs(centers=[(0, 0, 0), (1, 1)]), ValueError, "(0, 0, 0)"),
+        (lambda: blobs(centers="abc"), TypeError, "centers must be"),
+    ],
+)
+def test_generator_errors(call, error, words) -> None:
+    with pytest.raises(error, match=words.replace("(", r"\(").replace(")", r"\)")):
+        call()
+
+
+def test_signed_labels() -> None:
+    assert signed_labels([0, 1, 0]) == [-1, 1, -1]
+    with pytest.raises(ValueError, match=r"y\[1\] = 2"):
+        signed_labels([0, 2])
+
+
+# ---------------------------------------------------------------------- split and scale
+
+
+def test_train_test_split_partitions_the_rows() -> None:
+    X = [[float(i)] for i in range(20)]
+    y = list(range(20))
+    X_train, X_test, y_train, y_test = train_test_split(X, y, test_fraction=0.25, seed=1)
+    assert len(X_test) == 5 and len(X_train) == 15
+    assert sorted(y_train + y_test) == y
+    assert all(row == [float(label)] for row, label in zip(X_train + X_test, y_train + y_test))
+    assert train_test_split(X, y, test_fraction=0.25, seed=1) == (X_train, X_test, y_train, y_test)
+    assert train_test_split(X, y, test_fraction=0.25, seed=2)[3] != y_test
+
+
+@pytest.mark.parametrize(
+    "X, y, fraction, words",
+    [
+        ([[1.0], [2.0]], [0], 0.5, "X has 2 rows but y has 1"),
+        ([[1.0], [2.0]], [0, 1], 1.0, "test_fraction=1.0"),
+        ([[1.0], [2.0]], [0, 1], 0.0, "test_fraction=0.0"),
+        ([[1.0]], [0], 0.5, "at least 2 rows"),
+    ],
+)
+def test_train_test_split_errors(X, y, fraction, words) -> None:
+    with pytest.raises(ValueError, match=words):
+        train_test_split(X, y, test_fraction=fraction)
+
+
+def test_standardize_gives_mean_zero_std_one_and_applies_to_test_data() -> None:
+    X, _ = moons(n=50, seed=0)
+    scaled, scaling = standardize(X)
+    assert isinstance(scaling, Standardization)
+    for j in range(2):
+        column = [row[j] for row in scaled]
+        mean = sum(column) / len(column)
+        std = math.sqrt(sum((x - mean) ** 2 for x in column) / len(column))
+        assert abs(mean) < 1e-12 and math.isclose(std, 1.0)
+    assert scaling.apply(X) == scaled
+    with pytest.raises(ValueError, match="row 0 has 3 columns"):
+        scaling.apply([[1.0, 2.0, 3.0]])
+
+
+def test_standardize_errors() -> None:
+    with pytest.raises(ValueError, match="empty"):
+        standardize([])
+    with pytest.raises(ValueError, match="row 1 has 1 columns"):
+        standardize([[1.0, 2.0], [3.0]])
+
+
+# ---------------------------------------------------------------------- iris and CSV
+
+
+def test_iris_has_150_rows_50_per_species_and_the_known_means() -> None:
+    X, y, features, classes = load_iris()
+    assert len(X) == 150 and all(len(row) == 4 for row in X)
+    assert features == ["sepal_length", "sepal_width", "petal_length", "petal_width"]
+    assert classes == ["setosa", "versicolor", "virginica"]
+    assert [y.count(k) for k in range(3)] == [50, 50, 50]
+    means = [round(sum(row[j] for row in X) / 150, 3) for j in range(4)]
+    assert means == [5.843, 3.057, 3.758, 1.199]
+    assert X[0] == [5.1, 3.5, 1.4, 0.2] and y[0] == 0
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "table.csv"
+    path.write_text(text)
+    return path
+
+
+def test_load_csv_by_name_and_by_position(tmp_path: Path) -> None:
+    path = write(tmp_path, "kind,a,b\ncat,1,2\ndog,3,4\ncat,5,6\n")
+    X, y, features, classes = load_csv(path, label_column="kind")
+    assert X == [[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]
+    assert y == [0, 1, 0] and classes == ["cat", "dog"] and features == ["a", "b"]
+    assert load_csv(path, label_column=0) == (X, y, features, classes)
+
+
+@pytest.mark.parametrize(
+    "text, label_column, words",
+    [
+        ("", -1, "table.csv is empty"),
+        ("a,b,label\n", -1, "table.csv has a header but no rows"),
+        ("a,b,label\n1,2,x\n3,abc,y\n", -1, r"table.csv, line 3, column 2 \('b'\): 'abc' is not a number"),
+        ("a,b,label\n1,2,x\n3,nan,y\n", -1, r"line 3, column 2 \('b'\): 'nan'"),
+        ("a,b,label\n1,2,x\n3,4\n", -1, "table.csv, line 3: expected 3 fields like the header, found 2"),
+        ("a,b,label\n1,2,x\n", "kind", r"table.csv, line 1: no column named 'kind'"),
+        ("a,b,label\n1,2,x\n", 5, "table.csv, line 1: label_column=5 is out of range"),
+    ],
+)
+def test_load_csv_errors_name_file_line_and_column(
+    tmp_path: Path, text: str, label_column: str | int, words: str
+) -> None:
+    with pytest.raises(ValueError, match=words):
+        load_csv(write(tmp_path, text), label_column=label_column)
+
+
+def test_load_csv_missing_file_names_the_file(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match="nothing.csv"):
+        load_csv(tmp_path / "nothing.csv")
