@@ -1,0 +1,35 @@
+"""stepgrad's neural-net library, built on `engine.Value`.
+
+>>> from nn import MLP, SGD, hinge_loss
+>>> model = MLP(2, [4, 1], seed=0)
+>>> loss = hinge_loss([model([1.0, 2.0]), model([-1.0, 0.5])], [1, -1])
+>>> optimizer = SGD(model.parameters(), lr=0.05)
+>>> optimizer.zero_grad(); loss.backward(); optimizer.step()
+"""
+
+from nn.layers import MLP, Layer, Neuron
+from nn.losses import (
+    binary_cross_entropy,
+    hinge_loss,
+    l2_penalty,
+    mean_squared_error,
+    softmax_cross_entropy,
+)
+from nn.module import Module
+from nn.optim import SGD, Adam, LinearDecay, Optimizer
+
+__all__ = [
+    "MLP",
+    "SGD",
+    "Adam",
+    "Layer",
+    "LinearDecay",
+    "Module",
+    "Neuron",
+    "Optimizer",
+    "binary_cross_entropy",
+    "hinge_loss",
+    "l2_penalty",
+    "mean_squared_error",
+    "softmax_cross_entropy",
+]

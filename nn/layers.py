@@ -1,0 +1,385 @@
+"""Neurons, layers and multi-layer perceptrons, built from `Value`s.
+
+A **neuron** computes a weighted sum of its inputs plus a bias, then an
+activation:
+
+    out = activation(w_0*x_0 + w_1*x_1 + ... + w_(n-1)*x_(n-1) + b)
+
+A **layer** is several neurons reading the same inputs; an **MLP** (multi-layer
+perceptron) feeds each layer's outputs to the next. The defaults are those of
+micrograd: ReLU in the hidden layers, a linear output layer, weights drawn
+uniformly from [-1, 1] and biases 0.
+
+>>> model = MLP(2, [16, 16, 1], seed=0)
+>>> model
+MLP(2 -> [16, 16, 1], activation=relu)
+  (layers.0): Layer(2 -> 16, relu)
+  (layers.1): Layer(16 -> 16, relu)
+  (layers.2): Layer(16 -> 1, linear)
+>>> len(model.parameters())
+337
+>>> model([0.5, -1.0])            # one output: a single Value
+Value(data=0.33181787976052857, grad=0.0)
+
+**Fused neurons** (`fused=True`) compute the weighted sum as *one* graph
+node, "w·x+b", instead of n multiplications and n additions. The numbers and
+gradients are exactly the same; the graph is much smaller and faster, and a
+drawing of a whole network stays readable.
+
+>>> fused = MLP(2, [16, 16, 1], seed=0, fused=True)
+>>> fused([0.5, -1.0])
+Value(data=0.33181787976052857, grad=0.0)
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from typing import Sequence, Union
+
+from engine import Value, as_value, scope
+from engine.value import from_op
+from nn.module import Module
+
+ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear")
+INITIALIZERS = ("uniform", "xavier", "he")
+
+Seed = Union[int, random.Random, None]
+Input = Union[Value, float, int]
+
+
+# ---------------------------------------------------------------------- helpers
+
+
+def random_source(seed: Seed) -> random.Random:
+    """A `random.Random` for `seed`: an int seeds a new one, a Random is used
+    as it is (so several modules can draw from one stream), and None draws a
+    seed from Python's global `random` (so `random.seed(1337)` still decides).
+
+    Python's Random gives the same numbers for the same seed on every computer.
+
+    >>> random_source(42).uniform(-1, 1) == random_source(42).uniform(-1, 1)
+    True
+    """
+    if isinstance(seed, random.Random):
+        return seed
+    if seed is None:
+        return random.Random(random.getrandbits(64))
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise TypeError(
+            f"seed must be an int, a random.Random or None, not "
+            f"{type(seed).__name__} {seed!r}"
+        )
+    return random.Random(seed)
+
+
+def check_choice(kind: str, value: str, choices: Sequence[str]) -> str:
+    """Return `value` if it is one of `choices`, else raise a ValueError listing them."""
+    if value not in choices:
+        listed = ", ".join(repr(choice) for choice in choices)
+        raise ValueError(f"unknown {kind} {value!r}; choose one of {listed}")
+    return value
+
+
+def check_size(name: str, size: object) -> int:
+    """Return `size` if it is a whole number >= 1, else raise naming it."""
+    if isinstance(size, bool) or not isinstance(size, int):
+        raise TypeError(f"{name} must be an int >= 1, not {type(size).__name__} {size!r}")
+    if size < 1:
+        raise ValueError(f"{name} must be at least 1, got {size}")
+    return size
+
+
+def initial_weight(init: str, rng: random.Random, fan_in: int, fan_out: int) -> float:
+    """One starting weight, drawn uniformly from [-limit, limit]:
+
+    - "uniform": limit = 1 (micrograd's choice);
+    - "xavier" (Glorot): limit = sqrt(6 / (fan_in + fan_out)), for tanh and sigmoid;
+    - "he" (Kaiming): limit = sqrt(6 / fan_in), for ReLU.
+
+    `fan_in` is the number of inputs of the neuron, `fan_out` the number of
+    neurons in its layer.
+    """
+    if init == "uniform":
+        limit = 1.0
+    elif init == "xavier":
+        limit = math.sqrt(6.0 / (fan_in + fan_out))
+    else:  # "he"
+        limit = math.sqrt(6.0 / fan_in)
+    return rng.uniform(-limit, limit)
+
+
+def activate(value: Value, activation: str) -> Value:
+    """Apply the activation by name; "linear" returns `value` itself (no new node)."""
+    if activation == "relu":
+        return value.relu()
+    if activation == "tanh":
+        return value.tanh()
+    if activation == "sigmoid":
+        return value.sigmoid()
+    return value
+
+
+def as_inputs(x: Sequence[Input], nin: int, who: str) -> list[Value]:
+    """Check that `x` holds `nin` numbers or Values and return them as Values."""
+    if isinstance(x, (Value, int, float)) or not isinstance(x, Sequence):
+        raise TypeError(
+            f"{who} expects a list of {nin} inputs, not {type(x).__name__} {x!r}; "
+            f"wrap a single number in a list: [{x!r}]"
+        )
+    if len(x) != nin:
+        raise ValueError(f"{who} expects {nin} inputs, got {len(x)}: {list(x)!r}")
+    inputs: list[Value] = []
+    for item in x:
+        if type(item) is Value:
+            inputs.append(item)
+            continue
+        value = as_value(item)
+        if value is NotImplemented:
+            raise TypeError(
+                f"{who} inputs must be numbers or Values, not "
+                f"{type(item).__name__} {item!r}"
+            )
+        inputs.append(value)
+    return inputs
+
+
+def options_text(init: str, fused: bool) -> str:
+    """The non-default options, for reprs: ", init=he, fused"."""
+    text = ""
+    if init != "uniform":
+        text += f", init={init}"
+    if fused:
+        text += ", fused"
+    return text
+
+
+# ---------------------------------------------------------------------- modules
+
+
+class Neuron(Module):
+    """One neuron: `activation(w · x + b)` with `nin` weights and a bias.
+
+    Its parameters are the weights `w.0`, ..., `w.(nin-1)`, then the bias `b`.
+    Calling it with `nin` inputs (numbers or Values) returns one Value.
+
+    >>> neuron = Neuron(2, activation="tanh", seed=1)
+    >>> neuron
+    Neuron(2, tanh)
+    >>> [p.label for p in neuron.parameters()]
+    ['w.0', 'w.1', 'b']
+    >>> round(neuron([1.0, 2.0]).data, 6)
+    0.57734
+
+    `fan_out` is the width of the layer the neuron sits in; only
+    `init="xavier"` uses it.
+    """
+
+    def __init__(
+        self,
+        nin: int,
+        activation: str = "relu",
+        init: str = "uniform",
+        seed: Seed = None,
+        fused: bool = False,
+        *,
+        fan_out: int = 1,
+    ) -> None:
+        self.nin = check_size("nin", nin)
+        self.activation = check_choice("activation", activation, ACTIVATIONS)
+        self.init = check_choice("init", init, INITIALIZERS)
+        self.fused = bool(fused)
+        fan_out = check_size("fan_out", fan_out)
+        rng = random_source(seed)
+        self.w = [Value(initial_weight(init, rng, nin, fan_out)) for _ in range(nin)]
+        self.b = Value(0.0)
+        self.label_parameters()
+
+    def forward(self, x: Sequence[Input]) -> Value:
+        """activation(w · x + b) for the `nin` inputs `x`."""
+        inputs = as_inputs(x, self.nin, "Neuron")
+        if self.fused:
+            total = self.fused_weighted_sum(inputs)
+        else:
+            # b + w_0*x_0 + w_1*x_1 + ...: one "*" and one "+" node per input.
+            total = self.b
+            for weight, value in zip(self.w, inputs):
+                total = total + weight * value
+        return activate(total, self.activation)
+
+    def fused_weighted_sum(self, inputs: list[Value]) -> Value:
+        """w · x + b as a single node whose children are w_0.., x_0.., b."""
+        total = self.b.data
+        for weight, value in zip(self.w, inputs):
+            total += weight.data * value.data  # same order of additions as the fine graph
+        # d(w·x+b)/dw_i = x_i
+        grads_for_weights = tuple(value.data for value in inputs)
+        # d(w·x+b)/dx_i = w_i
+        grads_for_inputs = tuple(weight.data for weight in self.w)
+        # d(w·x+b)/db = 1
+        local_grads = grads_for_weights + grads_for_inputs + (1.0,)
+        children = (*self.w, *inputs, self.b)
+        return from_op(total, "w·x+b", children, local_grads)
+
+    def config(self) -> dict[str, object]:
+        """The constructor arguments that rebuild this neuron (the seed aside)."""
+        return {
+            "nin": self.nin,
+            "activation": self.activation,
+            "init": self.init,
+            "fused": self.fused,
+        }
+
+    def extra_repr(self) -> str:
+        return f"{self.nin}, {self.activation}" + options_text(self.init, self.fused)
+
+
+class Layer(Module):
+    """`nout` neurons that all read the same `nin` inputs.
+
+    Calling it returns a list of `nout` Values, or a single Value when
+    `nout` is 1. Each neuron runs inside `scope("neurons.<i>")`, so the
+    graph knows which neuron made each node.
+
+    >>> layer = Layer(3, 2, activation="sigmoid", seed=0)
+    >>> layer
+    Layer(3 -> 2, sigmoid)
+    >>> [round(v.data, 4) for v in layer([1.0, 0.0, -1.0])]
+    [0.7001, 0.4275]
+    >>> layer.parameters()[-1].label
+    'neurons.1.b'
+    """
+
+    def __init__(
+        self,
+        nin: int,
+        nout: int,
+        activation: str = "relu",
+        init: str = "uniform",
+        seed: Seed = None,
+        fused: bool = False,
+    ) -> None:
+        self.nin = check_size("nin", nin)
+        self.nout = check_size("nout", nout)
+        self.activation = check_choice("activation", activation, ACTIVATIONS)
+        self.init = check_choice("init", init, INITIALIZERS)
+        self.fused = bool(fused)
+        rng = random_source(seed)  # one stream, shared by the neurons in turn
+        self.neurons = [
+            Neuron(nin, activation, init, rng, fused, fan_out=nout) for _ in range(nout)
+        ]
+        self.label_parameters()
+
+    def forward(self, x: Sequence[Input]) -> Value | list[Value]:
+        """Every neuron's output for the inputs `x` (a single Value if nout == 1)."""
+        inputs = as_inputs(x, self.nin, "Layer")  # made Values once, shared by all neurons
+        outputs = []
+        for index, neuron in enumerate(self.neurons):
+            with scope(f"neurons.{index}"):
+                outputs.append(neuron(inputs))
+        return outputs[0] if self.nout == 1 else outputs
+
+    def config(self) -> dict[str, object]:
+        """The constructor arguments that rebuild this layer (the seed aside)."""
+        return {
+            "nin": self.nin,
+            "nout": self.nout,
+            "activation": self.activation,
+            "init": self.init,
+            "fused": self.fused,
+        }
+
+    def extra_repr(self) -> str:
+        text = f"{self.nin} -> {self.nout}, {self.activation}"
+        return text + options_text(self.init, self.fused)
+
+    def repr_children(self) -> list[tuple[str, Module]]:
+        return []  # the neurons are all alike: "Layer(2 -> 16, relu)" says it all
+
+
+class MLP(Module):
+    """A multi-layer perceptron: layers of sizes `nouts`, fed one into the next.
+
+    `MLP(2, [16, 16, 1])` reads 2 inputs, has two hidden layers of 16 ReLU
+    neurons and one linear output neuron. Hidden layers use `activation`, the
+    last layer `output_activation`. Calling it returns a list of Values, or a
+    single Value when the last layer has one neuron. Layer i runs inside
+    `scope("layers.<i>")`.
+
+    >>> model = MLP(3, [4, 2], activation="tanh", output_activation="sigmoid",
+    ...             init="xavier", seed=7)
+    >>> model
+    MLP(3 -> [4, 2], activation=tanh, output_activation=sigmoid, init=xavier)
+      (layers.0): Layer(3 -> 4, tanh, init=xavier)
+      (layers.1): Layer(4 -> 2, sigmoid, init=xavier)
+    >>> model.parameters()[0].label
+    'layers.0.neurons.0.w.0'
+    """
+
+    def __init__(
+        self,
+        nin: int,
+        nouts: Sequence[int],
+        activation: str = "relu",
+        output_activation: str = "linear",
+        init: str = "uniform",
+        seed: Seed = None,
+        fused: bool = False,
+    ) -> None:
+        self.nin = check_size("nin", nin)
+        if isinstance(nouts, (str, bytes)) or not isinstance(nouts, Sequence) or not nouts:
+            raise TypeError(
+                f"nouts must be a non-empty list of layer sizes such as [16, 16, 1], "
+                f"not {nouts!r}"
+            )
+        self.nouts = [check_size(f"nouts[{i}]", size) for i, size in enumerate(nouts)]
+        self.activation = check_choice("activation", activation, ACTIVATIONS)
+        self.output_activation = check_choice(
+            "output_activation", output_activation, ACTIVATIONS
+        )
+        self.init = check_choice("init", init, INITIALIZERS)
+        self.fused = bool(fused)
+        rng = random_source(seed)
+        sizes = [self.nin] + self.nouts
+        last = len(self.nouts) - 1
+        self.layers = [
+            Layer(
+                sizes[i],
+                sizes[i + 1],
+                activation=output_activation if i == last else activation,
+                init=init,
+                seed=rng,
+                fused=fused,
+            )
+            for i in range(len(self.nouts))
+        ]
+        self.label_parameters()
+
+    def forward(self, x: Sequence[Input]) -> Value | list[Value]:
+        """The last layer's output for the inputs `x` (a single Value if it has one neuron)."""
+        values: Value | list[Value] = as_inputs(x, self.nin, "MLP")
+        for index, layer in enumerate(self.layers):
+            with scope(f"layers.{index}"):
+                values = layer(values if isinstance(values, list) else [values])
+        return values
+
+    def config(self) -> dict[str, object]:
+        """The constructor arguments that rebuild this network (the seed aside)."""
+        return {
+            "nin": self.nin,
+            "nouts": list(self.nouts),
+            "activation": self.activation,
+            "output_activation": self.output_activation,
+            "init": self.init,
+            "fused": self.fused,
+        }
+
+    def extra_repr(self) -> str:
+        text = f"{self.nin} -> {self.nouts}, activation={self.activation}"
+        if self.output_activation != "linear":
+            text += f", output_activation={self.output_activation}"
+        if self.init != "uniform":
+            text += f", init={self.init}"
+        if self.fused:
+            text += ", fused=True"
+        return text

@@ -1,0 +1,185 @@
+"""`Module`: the base class of every model part (a neuron, a layer, a network).
+
+A module holds **parameters** (the Values that training changes) and other
+modules. It finds both the way PyTorch does, by looking at its attributes:
+
+- an attribute that is a `Value` is a parameter (`b`);
+- a list of Values is a list of parameters (`w.0`, `w.1`, ...);
+- an attribute that is a `Module`, or a list of Modules, is a child module
+  (`layers.0`, `layers.1`, ...), whose parameters belong to this module too.
+
+Attributes are read in the order they were assigned, so the order of
+`parameters()` is the same on every run. Names that start with `_` are private
+and skipped.
+
+>>> from engine import Value
+>>> class Line(Module):
+...     '''y = slope * x + intercept'''
+...     def __init__(self) -> None:
+...         self.slope = Value(2.0)
+...         self.intercept = Value(1.0)
+...     def forward(self, x: float) -> Value:
+...         return self.slope * x + self.intercept
+>>> line = Line()
+>>> line(3.0)
+Value(data=7.0, grad=0.0)
+>>> [name for name, _ in line.named_parameters()]
+['slope', 'intercept']
+>>> line.state_dict()
+{'slope': 2.0, 'intercept': 1.0}
+>>> line
+Line()
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Any, Mapping
+
+from engine import Value
+
+
+class Module:
+    """A part of a model: call it to run `forward`; it knows its parameters.
+
+    Subclasses write `__init__` (create parameters and child modules as
+    attributes) and `forward` (compute the output from the input).
+    """
+
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        """Compute this module's output. Every subclass writes its own."""
+        raise NotImplementedError(
+            f"{type(self).__name__} has no forward(): define "
+            "`def forward(self, x): ...` in the class"
+        )
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        """`module(x)` is `module.forward(x)`, as in PyTorch."""
+        return self.forward(*args, **kwargs)
+
+    # ------------------------------------------------------------------ structure
+
+    def named_children(self) -> list[tuple[str, Module]]:
+        """The direct child modules with their names, in attribute order.
+
+        A list of modules called `layers` gives the names `layers.0`, `layers.1`, ...
+        """
+        children: list[tuple[str, Module]] = []
+        for attribute, value in vars(self).items():
+            if attribute.startswith("_"):
+                continue
+            if isinstance(value, Module):
+                children.append((attribute, value))
+            elif isinstance(value, (list, tuple)):
+                for index, item in enumerate(value):
+                    if isinstance(item, Module):
+                        children.append((f"{attribute}.{index}", item))
+        return children
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        """Every parameter with its dotted name, e.g. `layers.0.neurons.3.w.1`.
+
+        The order is the attribute order, depth first: this module's own
+        parameters and children in the order they were assigned.
+        """
+        named: list[tuple[str, Value]] = []
+        for attribute, value in vars(self).items():
+            if attribute.startswith("_"):
+                continue
+            if isinstance(value, Value):
+                named.append((attribute, value))
+            elif isinstance(value, Module):
+                for name, parameter in value.named_parameters():
+                    named.append((f"{attribute}.{name}", parameter))
+            elif isinstance(value, (list, tuple)):
+                for index, item in enumerate(value):
+                    if isinstance(item, Value):
+                        named.append((f"{attribute}.{index}", item))
+                    elif isinstance(item, Module):
+                        for name, parameter in item.named_parameters():
+                            named.append((f"{attribute}.{index}.{name}", parameter))
+        return named
+
+    def parameters(self) -> list[Value]:
+        """Every parameter, in the order of `named_parameters()`."""
+        return [parameter for _, parameter in self.named_parameters()]
+
+    def zero_grad(self) -> None:
+        """Set the `grad` of every parameter to 0.0 (before the next `backward()`)."""
+        for parameter in self.parameters():
+            parameter.grad = 0.0
+
+    def label_parameters(self) -> None:
+        """Set each parameter's `label` to its dotted name (for drawings and the stepper).
+
+        The constructors in `nn.layers` call this at their end; an outer
+        module's call overwrites the labels with the longer, full names.
+        """
+        for name, parameter in self.named_parameters():
+            parameter.label = name
+
+    # ------------------------------------------------------------------ state
+
+    def state_dict(self) -> dict[str, float]:
+        """The parameters' numbers by name: `{"w.0": 0.5, ..., "b": 0.0}`."""
+        return {name: parameter.data for name, parameter in self.named_parameters()}
+
+    def load_state_dict(self, state: Mapping[str, float]) -> None:
+        """Copy numbers from `state` (as made by `state_dict()`) into the parameters.
+
+        Every parameter needs exactly one number: a missing name, an unknown
+        name, or a value that is not a single finite number raises ValueError
+        naming it, and then no parameter is changed.
+        """
+        if not isinstance(state, Mapping):
+            raise TypeError(
+                f"load_state_dict() needs a dict of name -> number, "
+                f"not {type(state).__name__}"
+            )
+        named = dict(self.named_parameters())
+        missing = [name for name in named if name not in state]
+        unexpected = [name for name in state if name not in named]
+        problems = []
+        if missing:
+            problems.append(f"missing keys {missing}")
+        if unexpected:
+            problems.append(f"unexpected keys {unexpected}")
+        for name, number in state.items():
+            if name not in named:
+                continue
+            if isinstance(number, bool) or not isinstance(number, numbers.Real):
+                problems.append(
+                    f"key {name!r} holds {number!r} ({type(number).__name__}), "
+                    "but a parameter is one number"
+                )
+            elif not math.isfinite(number):
+                problems.append(f"key {name!r} holds {number!r}, which is not finite")
+        if problems:
+            raise ValueError(
+                f"state does not fit {type(self).__name__}: " + "; ".join(problems)
+            )
+        for name, parameter in named.items():
+            parameter.data = float(state[name])
+
+    # ------------------------------------------------------------------ display
+
+    def extra_repr(self) -> str:
+        """The text inside this module's parentheses in its repr (its shape)."""
+        return ""
+
+    def repr_children(self) -> list[tuple[str, Module]]:
+        """The children that the repr lists. A module whose `extra_repr()`
+        already says everything (like a Layer of alike neurons) returns []."""
+        return self.named_children()
+
+    def __repr__(self) -> str:
+        head = f"{type(self).__name__}({self.extra_repr()})"
+        children = self.repr_children()
+        if not children:
+            return head
+        lines = [head]
+        for name, child in children:
+            child_text = repr(child).replace("\n", "\n  ")
+            lines.append(f"  ({name}): {child_text}")
+        return "\n".join(lines)
