@@ -7,6 +7,7 @@
 >>> optimizer.zero_grad(); loss.backward(); optimizer.step()
 """
 
+from nn.io import load, load_recipe, save
 from nn.layers import MLP, Layer, Neuron
 from nn.losses import (
     binary_cross_entropy,
@@ -17,6 +18,7 @@ from nn.losses import (
 )
 from nn.module import Module
 from nn.optim import SGD, Adam, LinearDecay, Optimizer
+from nn.torch_bridge import from_torch, to_torch
 
 __all__ = [
     "MLP",
@@ -28,8 +30,13 @@ __all__ = [
     "Neuron",
     "Optimizer",
     "binary_cross_entropy",
+    "from_torch",
     "hinge_loss",
     "l2_penalty",
+    "load",
+    "load_recipe",
     "mean_squared_error",
+    "save",
     "softmax_cross_entropy",
+    "to_torch",
 ]
