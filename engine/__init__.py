@@ -8,13 +8,16 @@
 0.839949
 """
 
+from engine.gradcheck import GradcheckReport, gradcheck
 from engine.graph import backward, topological_order, zero_grad
 from engine.value import Value, as_value, scope
 
 __all__ = [
+    "GradcheckReport",
     "Value",
     "as_value",
     "backward",
+    "gradcheck",
     "scope",
     "topological_order",
     "zero_grad",
