@@ -10,13 +10,17 @@
 
 from engine.gradcheck import GradcheckReport, gradcheck
 from engine.graph import backward, topological_order, zero_grad
+from engine.stepper import BackwardStep, Stepper, backward_steps
 from engine.value import Value, as_value, scope
 
 __all__ = [
+    "BackwardStep",
     "GradcheckReport",
+    "Stepper",
     "Value",
     "as_value",
     "backward",
+    "backward_steps",
     "gradcheck",
     "scope",
     "topological_order",

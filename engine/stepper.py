@@ -46,6 +46,7 @@ from typing import TYPE_CHECKING, Any, Iterator
 from engine.graph import prepare_backward, topological_order
 
 if TYPE_CHECKING:
+    from engine.draw import GraphDrawing
     from engine.value import Value
 
 
@@ -234,7 +235,8 @@ class Stepper:
     with the node of the last step highlighted. `show()` returns that drawing.
 
     Creating a Stepper changes no grad; the first `next()` does what
-    `backward()` does first (reset the intermediate grads, set root.grad = 1).
+    `backward()` does first (reset the intermediate grads, set root.grad = 1),
+    and `back()` undoes steps but not that. A root that is a leaf has no steps.
 
     >>> from engine import Value
     >>> x = Value(2.0, label="x")
@@ -316,18 +318,30 @@ class Stepper:
             return f"{self._header()}; next() starts backprop at {self._root_name()}"
         return f"{self._header()}\n{self.last_step}\n{text_tree(self.root)}"
 
-    def show(self) -> Any:
-        """The drawing of the graph with the grads so far and the last step's node highlighted."""
+    def show(self) -> GraphDrawing:
+        """The drawing of the graph with the grads so far.
+
+        The node of the last step is red (`current`), the nodes stepped
+        before it orange (`highlight`): their grads are passed on.
+        """
         from engine.draw import draw
 
-        highlight = self.last_step.node if self.last_step is not None else None
-        return draw(self.root, highlight=highlight)
+        taken = self._taken[: self.position]
+        return draw(
+            self.root,
+            highlight=[step.node for step in taken[:-1]],
+            current=taken[-1].node if taken else None,
+            grads_computed=bool(taken),
+        )
 
     def _root_name(self) -> str:
         return node_name(self.root, len(topological_order(self.root)) - 1)
 
     def _header(self) -> str:
-        return f"Stepper({self._root_name()}): {self.position} of {self.total} steps taken"
+        header = f"Stepper({self._root_name()}): {self.position} of {self.total} steps taken"
+        if self.finished and self.total:
+            header += " (done: every grad is now what backward() gives)"
+        return header
 
     def __repr__(self) -> str:
         return self.text()
@@ -346,20 +360,24 @@ class Stepper:
 def backward_frames(root: Value) -> list[bytes]:
     """PNG pictures of backprop: the seeded graph, then one after each step.
 
-    Each picture is the drawing (`engine.draw.draw`) with the node of that step
-    highlighted. The grads are put back as they were when it is done.
+    Each picture is the drawing (`engine.draw.draw`) as the `Stepper` shows
+    it: the node of that step in red, the nodes stepped before it in orange.
+    The grads are put back as they were when it is done.
     """
     from engine.draw import draw
 
     order = topological_order(root)
     saved = [node.grad for node in order]
     try:
-        prepare_backward(root)
-        frames = [draw(root).pipe(format="png")]
+        prepare_backward(root)  # what the first step starts with: root.grad = 1
+        frames = [draw(root, current=root, grads_computed=True).pipe(format="png")]
         for node, grad in zip(order, saved):
             node.grad = grad
+        done: list[Value] = []
         for step in backward_steps(root):
-            frames.append(draw(root, highlight=step.node).pipe(format="png"))
+            picture = draw(root, highlight=done, current=step.node, grads_computed=True)
+            frames.append(picture.pipe(format="png"))
+            done.append(step.node)
     finally:
         for node, grad in zip(order, saved):
             node.grad = grad
