@@ -60,27 +60,34 @@ class Value:
     7.0
     >>> sum([x, x, 1.0]).data
     7.0
+
+    **nan and infinity.** `Value()` refuses them (ValueError), because a nan
+    input silently turns every gradient downstream into nan. After that,
+    arithmetic follows Python floats (`Value(1e308) * 10` holds `inf`), except
+    that `exp` and `**` raise OverflowError with a clear message instead of
+    failing later, and `tanh` and `sigmoid` never overflow: at +-1000 they
+    give a finite value and a finite (zero) gradient.
+
+    >>> Value(float("nan"))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: Value(nan): stepgrad does not accept nan or infinity as inputs; ...
+    >>> Value(-1000.0).sigmoid()
+    Value(data=0.0, grad=0.0)
     """
 
     __slots__ = ("data", "grad", "label", "op", "children", "local_grads", "scope")
 
     def __init__(self, data: Number, label: str = "") -> None:
-        if isinstance(data, Value):
-            raise TypeError(
-                f"Value({data!r}): this is already a Value; use it directly, "
-                "or Value(v.data) for a new input with the same number"
-            )
-        if isinstance(data, bool) or not isinstance(data, numbers.Real):
-            raise TypeError(
-                f"Value() needs an int or a float, not {type(data).__name__} {data!r}"
-            )
+        if type(data) is not float and type(data) is not int:  # checked when rare
+            _check_real_number(data)
         data = float(data)
         if not math.isfinite(data):
             raise ValueError(
                 f"Value({data}): stepgrad does not accept nan or infinity as inputs; "
                 "they would hide a bug in every gradient downstream"
             )
-        if not isinstance(label, str):
+        if type(label) is not str:
             raise TypeError(f"label must be a str, not {type(label).__name__} {label!r}")
         self.data = data
         self.grad = 0.0
@@ -103,10 +110,10 @@ class Value:
 
     def __radd__(self, other: Number) -> Value:
         """b + a, where b is a plain number"""
-        other = as_value(other)
-        if other is NotImplemented:
+        other_value = as_value(other)
+        if other_value is NotImplemented:
             return NotImplemented
-        return other + self
+        return other_value + self
 
     def __sub__(self, other: Value | Number) -> Value:
         """a - b"""
@@ -119,10 +126,10 @@ class Value:
 
     def __rsub__(self, other: Number) -> Value:
         """b - a, where b is a plain number"""
-        other = as_value(other)
-        if other is NotImplemented:
+        other_value = as_value(other)
+        if other_value is NotImplemented:
             return NotImplemented
-        return other - self
+        return other_value - self
 
     def __mul__(self, other: Value | Number) -> Value:
         """a * b"""
@@ -137,10 +144,10 @@ class Value:
 
     def __rmul__(self, other: Number) -> Value:
         """b * a, where b is a plain number"""
-        other = as_value(other)
-        if other is NotImplemented:
+        other_value = as_value(other)
+        if other_value is NotImplemented:
             return NotImplemented
-        return other * self
+        return other_value * self
 
     def __truediv__(self, other: Value | Number) -> Value:
         """a / b"""
@@ -156,10 +163,10 @@ class Value:
 
     def __rtruediv__(self, other: Number) -> Value:
         """b / a, where b is a plain number"""
-        other = as_value(other)
-        if other is NotImplemented:
+        other_value = as_value(other)
+        if other_value is NotImplemented:
             return NotImplemented
-        return other / self
+        return other_value / self
 
     def __neg__(self) -> Value:
         """-a"""
@@ -175,10 +182,9 @@ class Value:
         if isinstance(exponent, Value):
             return self._pow_value(exponent)
         if isinstance(exponent, bool) or not isinstance(exponent, numbers.Real):
-            raise TypeError(
-                f"the exponent in {self.data!r} ** {exponent!r} must be an int, "
-                f"a float or a Value, not {type(exponent).__name__}"
-            )
+            # Python then tries exponent.__rpow__, and if that does not exist
+            # raises "TypeError: unsupported operand type(s) for ** or pow()".
+            return NotImplemented
         a, n = self.data, float(exponent)
         if a == 0.0 and n < 0.0:
             raise ZeroDivisionError(
@@ -325,6 +331,17 @@ class Value:
     # in sets and dicts. Comparing the numbers is `a.data < b.data`.
 
 
+def _check_real_number(data: object) -> None:
+    """Raise TypeError unless `data` is a real number that is not a bool."""
+    if isinstance(data, Value):
+        raise TypeError(
+            f"Value({data!r}): this is already a Value; use it directly, "
+            "or Value(v.data) for a new input with the same number"
+        )
+    if isinstance(data, bool) or not isinstance(data, numbers.Real):
+        raise TypeError(f"Value() needs an int or a float, not {type(data).__name__} {data!r}")
+
+
 def from_op(
     data: float,
     op: str,
@@ -373,7 +390,7 @@ def as_value(x: object) -> Value:
             return from_op(number, "", (), ())
         return Value(number)  # raises the error that explains nan and inf
     if isinstance(x, numbers.Real) and not isinstance(x, bool):
-        return Value(x)
+        return Value(float(x))  # such as a numpy float or a Fraction
     return NotImplemented
 
 
