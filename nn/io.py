@@ -115,6 +115,9 @@ def load(path: PathLike) -> Module:
         raise ValueError(f"{path}: unknown model class {class_name!r}; expected one of {choices}")
     try:
         model = MODEL_CLASSES[class_name](**architecture)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"{path}: the architecture is not valid: {error}") from None
+    try:
         model.load_state_dict(document["weights"])
     except (TypeError, ValueError) as error:
         raise ValueError(f"{path}: the weights do not fit the architecture: {error}") from None

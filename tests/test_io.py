@@ -1,0 +1,177 @@
+"""nn.save / nn.load: round trips, atomic writes, and every broken-file case."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+import nn.io
+from nn import MLP, Layer, Neuron, load, load_recipe, save
+from nn.module import Module
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        MLP(2, [16, 16, 1], seed=0),
+        MLP(3, [4, 2], activation="tanh", output_activation="sigmoid", init="xavier", seed=1, fused=True),
+        Layer(3, 2, activation="sigmoid", init="he", seed=2),
+        Neuron(4, activation="linear", seed=3, fused=True),
+    ],
+    ids=["mlp", "mlp-options", "layer", "neuron"],
+)
+def test_round_trip(model: Module, tmp_path: Path) -> None:
+    path = tmp_path / "model.json"
+    save(model, path)
+    copy = load(path)
+    assert type(copy) is type(model)
+    assert repr(copy) == repr(model)
+    assert copy.state_dict() == model.state_dict()  # floats survive JSON exactly
+    assert [p.label for p in copy.parameters()] == [p.label for p in model.parameters()]
+    x = [0.25 * (i + 1) for i in range(model.nin)]
+    assert repr(copy(x)) == repr(model(x))
+    assert load_recipe(path) is None
+
+
+def test_file_is_readable_json_with_format_version_and_recipe(tmp_path: Path) -> None:
+    path = str(tmp_path / "class.json")  # a str path works too
+    recipe = {"seed": 1337, "data": {"name": "moons", "n": 100, "noise": 0.1}}
+    save(MLP(2, [3, 1], seed=0), path, recipe=recipe)
+    text = Path(path).read_text()
+    assert text.startswith('{\n  "format": "stepgrad-model",\n  "version": 1,')
+    document = json.loads(text)
+    assert document["architecture"] == {
+        "class": "MLP", "nin": 2, "nouts": [3, 1], "activation": "relu",
+        "output_activation": "linear", "init": "uniform", "fused": False,
+    }
+    assert list(document["weights"])[:3] == ["layers.0.neurons.0.w.0", "layers.0.neurons.0.w.1", "layers.0.neurons.0.b"]
+    assert load_recipe(path) == recipe
+
+
+def test_save_overwrites_and_leaves_no_temporary_files(tmp_path: Path) -> None:
+    path = tmp_path / "model.json"
+    save(MLP(2, [2, 1], seed=0), path)
+    save(MLP(2, [2, 1], seed=1), path)
+    assert load(path).state_dict() == MLP(2, [2, 1], seed=1).state_dict()
+    assert os.listdir(tmp_path) == ["model.json"]
+
+
+def test_a_write_failing_midway_keeps_the_old_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "model.json"
+    save(MLP(2, [2, 1], seed=0), path)
+    before = path.read_bytes()
+
+    def disk_full(descriptor: int) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(nn.io.os, "fsync", disk_full)  # the text is written, not yet on disk
+    with pytest.raises(OSError, match="No space left"):
+        save(MLP(2, [2, 1], seed=5), path)
+    assert path.read_bytes() == before
+    assert os.listdir(tmp_path) == ["model.json"]
+
+
+def test_unsaveable_recipe_is_a_clear_error_and_writes_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "model.json"
+    with pytest.raises(TypeError, match="recipe cannot be saved as JSON"):
+        save(MLP(2, [2, 1]), path, recipe={"data": object()})
+    with pytest.raises(TypeError, match="recipe must be a dict"):
+        save(MLP(2, [2, 1]), path, recipe=[1, 2])
+    assert not path.exists()
+
+
+def test_only_known_models_can_be_saved(tmp_path: Path) -> None:
+    class Custom(Module):
+        pass
+
+    with pytest.raises(TypeError, match="save\\(\\) can store a Neuron, Layer, MLP, not Custom"):
+        save(Custom(), tmp_path / "x.json")
+
+
+# ---------------------------------------------------------------------- broken files
+
+
+def _saved(tmp_path: Path) -> tuple[Path, dict]:
+    path = tmp_path / "model.json"
+    save(MLP(2, [2, 1], seed=0), path)
+    return path, json.loads(path.read_text())
+
+
+def _write(path: Path, document: object) -> None:
+    path.write_text(json.dumps(document))
+
+
+def test_truncated_file(tmp_path: Path) -> None:
+    path, _ = _saved(tmp_path)
+    path.write_text(path.read_text()[:150])
+    with pytest.raises(ValueError, match=f"{path}: corrupt or truncated model file"):
+        load(path)
+
+
+def test_corrupt_binary_file(tmp_path: Path) -> None:
+    path = tmp_path / "model.json"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n\xff\xfe")
+    with pytest.raises(ValueError, match="model.json: not a stepgrad model file"):
+        load(path)
+    path.write_text("")
+    with pytest.raises(ValueError, match="model.json: corrupt or truncated"):
+        load(path)
+
+
+@pytest.mark.parametrize("document", [{"name": "package.json", "version": "1.0"}, [1, 2, 3], "hello", None])
+def test_foreign_json(tmp_path: Path, document: object) -> None:
+    path = tmp_path / "other.json"
+    _write(path, document)
+    with pytest.raises(ValueError, match="other.json: not a stepgrad model file"):
+        load(path)
+
+
+def test_other_version(tmp_path: Path) -> None:
+    path, document = _saved(tmp_path)
+    _write(path, {**document, "version": 99})
+    with pytest.raises(ValueError, match="model.json: model file version 99; this stepgrad reads version 1"):
+        load(path)
+
+
+def test_weights_that_do_not_fit(tmp_path: Path) -> None:
+    path, document = _saved(tmp_path)
+    document["architecture"]["nouts"] = [3, 1]
+    _write(path, document)
+    with pytest.raises(ValueError, match=r"model.json: the weights do not fit.*missing keys \['layers.0.neurons.2.w.0'"):
+        load(path)
+    path, document = _saved(tmp_path)
+    document["weights"]["layers.0.neurons.0.b"] = "zero"
+    _write(path, document)
+    with pytest.raises(ValueError, match="key 'layers.0.neurons.0.b' holds 'zero'"):
+        load(path)
+
+
+def test_bad_architecture(tmp_path: Path) -> None:
+    path, document = _saved(tmp_path)
+    _write(path, {**document, "architecture": {**document["architecture"], "class": "Transformer"}})
+    with pytest.raises(ValueError, match="unknown model class 'Transformer'; expected one of Neuron, Layer, MLP"):
+        load(path)
+    _write(path, {**document, "architecture": {**document["architecture"], "activation": "gelu"}})
+    with pytest.raises(ValueError, match="architecture is not valid: unknown activation 'gelu'"):
+        load(path)
+    _write(path, {**document, "architecture": {**document["architecture"], "depth": 3}})
+    with pytest.raises(ValueError, match="model.json: the architecture is not valid.*depth"):
+        load(path)
+    _write(path, {key: value for key, value in document.items() if key != "weights"})
+    with pytest.raises(ValueError, match="model.json: the model file has no 'weights' object"):
+        load(path)
+
+
+def test_bad_recipe_in_file(tmp_path: Path) -> None:
+    path, document = _saved(tmp_path)
+    _write(path, {**document, "recipe": [1, 2]})
+    with pytest.raises(ValueError, match="the recipe must be an object or null"):
+        load_recipe(path)
+
+
+def test_missing_file_is_file_not_found(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError):
+        load(tmp_path / "nothing.json")
