@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import sys
 from pathlib import Path
 from typing import NoReturn, Sequence
@@ -62,6 +63,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     arguments = parser.parse_args(argv)
     try:
         return int(arguments.run(arguments))
+    except BrokenPipeError:
+        # The reader went away (e.g. `stepgrad step ... | head`): stop quietly.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return RUN_ERROR
     except CommandLineError as error:
         print(f"stepgrad {arguments.command}: error: {error}", file=sys.stderr)
         return USAGE_ERROR
@@ -87,10 +93,12 @@ def add_step_command(commands: argparse._SubParsersAction) -> None:
             "arithmetic, and the gradient of each input."
         ),
         epilog=(
-            "The formula may use numbers, input names, + - * / **, parentheses and "
-            "exp, log, tanh, sigmoid, relu. It is parsed, never run as Python code. "
-            f"Example: {STEP_EXAMPLE}"
+            "The formula may use numbers, input names, + - * / **, parentheses and\n"
+            "exp, log, tanh, sigmoid, relu. It is parsed, never run as Python code.\n"
+            "Put -- before a formula that starts with a minus: stepgrad step -- \"-x\" x=1\n"
+            f"\nexample:\n  {STEP_EXAMPLE}"
         ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("expression", metavar="EXPRESSION", help='a formula, e.g. "tanh(x*w + b)"')
     parser.add_argument(
@@ -155,7 +163,7 @@ def run_step(arguments: argparse.Namespace) -> int:
         raise CommandLineError(str(error)) from None
 
     order = topological_order(root)
-    print(f"forward pass ({len(order)} nodes, inputs first):")
+    print(f"forward pass ({len(order)} {'node' if len(order) == 1 else 'nodes'}, inputs first):")
     for index, node in enumerate(order):
         name = node_name(node, index)
         source = f" = {node.label}" if node.label and node.label != name else ""
