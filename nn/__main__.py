@@ -4,4 +4,5 @@ import sys
 
 from nn.cli import main
 
-sys.exit(main())
+if __name__ == "__main__":  # not when pytest imports this file to look for doctests
+    sys.exit(main())
