@@ -375,8 +375,8 @@ def _apply(text: _Text, node: ast.expr, operands: list[Value], inputs: dict[str,
     column = text.column_of(node)
     if isinstance(node, ast.Name):
         return inputs[node.id]
-    if isinstance(node, ast.Constant):
-        return Value(float(node.value), label=segment)
+    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)):
+        return Value(node.value, label=segment)  # _check_tree refused every other constant
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.UAdd):
         return operands[0]
     if isinstance(node, ast.UnaryOp) and isinstance(node.operand, ast.Constant):
