@@ -1,0 +1,264 @@
+"""Value's public surface: construction, operators with plain numbers, errors, repr."""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+import pytest
+
+from engine import Value, as_value, scope
+from engine.value import from_op
+
+# ---------------------------------------------------------------- construction
+
+
+@pytest.mark.parametrize("number", [2, 2.5, -0.0, Fraction(1, 4), 10**15])
+def test_value_accepts_real_numbers_and_stores_a_float(number: object) -> None:
+    value = Value(number)
+    assert type(value.data) is float
+    assert value.data == float(number)
+    assert value.grad == 0.0
+    assert value.op == "" and value.children == () and value.local_grads == ()
+
+
+def test_value_accepts_numpy_scalars() -> None:
+    numpy = pytest.importorskip("numpy")
+    assert Value(numpy.float32(1.5)).data == 1.5
+    assert Value(numpy.int64(3)).data == 3.0
+    assert type(Value(numpy.float64(2.0)).data) is float
+
+
+@pytest.mark.parametrize(
+    "bad, type_name",
+    [("2.0", "str"), (None, "NoneType"), (1 + 2j, "complex"), ([1.0], "list"), (True, "bool")],
+)
+def test_value_refuses_non_numbers_naming_the_value_and_its_type(
+    bad: object, type_name: str
+) -> None:
+    with pytest.raises(TypeError, match=type_name) as error:
+        Value(bad)
+    assert repr(bad) in str(error.value)
+
+
+def test_value_of_a_value_explains_what_to_do() -> None:
+    with pytest.raises(TypeError, match="already a Value"):
+        Value(Value(1.0))
+
+
+@pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf])
+def test_value_refuses_nan_and_infinity(bad: float) -> None:
+    with pytest.raises(ValueError, match="nan or infinity"):
+        Value(bad)
+
+
+def test_label_must_be_a_string() -> None:
+    with pytest.raises(TypeError, match="label must be a str, not int 3"):
+        Value(1.0, label=3)
+
+
+def test_value_has_slots_and_identity_hashing() -> None:
+    a, b = Value(1.0), Value(1.0)
+    assert not hasattr(a, "__dict__")
+    assert a != b and len({a, b, a}) == 2
+    assert {a: 1}[a] == 1
+
+
+# ---------------------------------------------------------------- operators
+
+
+def test_operators_with_plain_numbers_on_either_side() -> None:
+    v = Value(4.0)
+    assert (v + 1).data == 5.0 and (1 + v).data == 5.0
+    assert (v - 1).data == 3.0 and (2 - v).data == -2.0
+    assert (v * 3).data == 12.0 and (3 * v).data == 12.0
+    assert (v / 2).data == 2.0 and (1 / v).data == 0.25
+    assert (v**2).data == 16.0 and (2**v).data == 16.0
+    assert (v ** Value(0.5)).data == 2.0
+    assert (-v).data == -4.0 and (+v) is v
+    assert sum([v, v, v]).data == 12.0
+    assert float(v) == 4.0
+
+
+def test_reflected_operators_record_the_number_as_the_first_child() -> None:
+    v = Value(4.0, label="v")
+    for result in (2 - v, 1 / v, 2**v, 3 * v, 1 + v):
+        number, operand = result.children
+        assert operand is v and number.op == "" and number.children == ()
+
+
+UNKNOWN_OPERANDS = {
+    "v + 'a'": lambda v: v + "a",
+    "None * v": lambda v: None * v,
+    "v - None": lambda v: v - None,
+    "v / [1]": lambda v: v / [1],
+    "v ** '2'": lambda v: v ** "2",
+    "'2' ** v": lambda v: "2" ** v,
+    "v + True": lambda v: v + True,
+}
+
+
+@pytest.mark.parametrize("expression", UNKNOWN_OPERANDS)
+def test_unknown_operand_types_raise_pythons_type_error(expression: str) -> None:
+    with pytest.raises(TypeError, match="unsupported operand"):
+        UNKNOWN_OPERANDS[expression](Value(1.0))
+
+
+def test_a_custom_class_gets_its_reflected_operator() -> None:
+    class Vector:
+        def __radd__(self, other: object) -> str:
+            return "Vector.__radd__"
+
+        def __rmul__(self, other: object) -> str:
+            return "Vector.__rmul__"
+
+        def __rpow__(self, other: object) -> str:
+            return "Vector.__rpow__"
+
+    v = Value(1.0)
+    assert v + Vector() == "Vector.__radd__"
+    assert v * Vector() == "Vector.__rmul__"
+    assert v ** Vector() == "Vector.__rpow__"
+
+
+def test_numbers_other_than_int_and_float_mix_in() -> None:
+    v = Value(1.0)
+    assert (v + Fraction(1, 2)).data == 1.5
+    assert as_value(Fraction(1, 4)).data == 0.25
+    assert as_value(v) is v
+    assert as_value("a") is NotImplemented
+
+
+def test_mixing_in_nan_or_infinity_is_refused_like_in_value() -> None:
+    with pytest.raises(ValueError, match="nan or infinity"):
+        Value(1.0) + math.nan
+    with pytest.raises(ValueError, match="nan or infinity"):
+        math.inf * Value(1.0)
+
+
+@pytest.mark.parametrize(
+    "make, op, data, local_grads",
+    [
+        (lambda a, b: a + b, "+", 5.0, (1.0, 1.0)),
+        (lambda a, b: a - b, "-", -1.0, (1.0, -1.0)),
+        (lambda a, b: a * b, "*", 6.0, (3.0, 2.0)),
+        (lambda a, b: a / b, "/", 2.0 / 3.0, (1.0 / 3.0, -2.0 / 9.0)),
+        (lambda a, b: a**b, "**", 8.0, (12.0, 8.0 * math.log(2.0))),
+        (lambda a, b: -a, "neg", -2.0, (-1.0,)),
+        (lambda a, b: a**3, "**3", 8.0, (12.0,)),
+        (lambda a, b: a**0.5, "**0.5", math.sqrt(2.0), (0.5 / math.sqrt(2.0),)),
+        (lambda a, b: a.exp(), "exp", math.exp(2.0), (math.exp(2.0),)),
+        (lambda a, b: a.log(), "log", math.log(2.0), (0.5,)),
+        (lambda a, b: a.tanh(), "tanh", math.tanh(2.0), (1.0 - math.tanh(2.0) ** 2,)),
+        (lambda a, b: a.relu(), "relu", 2.0, (1.0,)),
+        (lambda a, b: (-a).relu(), "relu", 0.0, (0.0,)),
+    ],
+)
+def test_each_op_records_its_name_inputs_and_local_derivatives(
+    make, op: str, data: float, local_grads: tuple[float, ...]
+) -> None:
+    a, b = Value(2.0, label="a"), Value(3.0, label="b")
+    result = make(a, b)
+    assert result.op == op
+    assert result.data == pytest.approx(data)
+    assert result.local_grads == pytest.approx(local_grads)
+    assert result.children[0] is a or result.children[0].children[0] is a
+
+
+def test_sigmoid_value_and_local_derivative() -> None:
+    s = Value(0.0).sigmoid()
+    assert (s.op, s.data, s.local_grads) == ("sigmoid", 0.5, (0.25,))
+
+
+def test_a_value_used_twice_is_kept_twice() -> None:
+    a = Value(3.0)
+    square = a * a
+    assert square.children == (a, a)
+    square.backward()
+    assert a.grad == 6.0
+
+
+def test_from_op_makes_a_custom_operation() -> None:
+    x = Value(3.0)
+    cube = from_op(x.data**3, "cube", (x,), (3 * x.data**2,))
+    assert (cube.op, cube.children, cube.local_grads) == ("cube", (x,), (27.0,))
+    cube.backward()
+    assert x.grad == 27.0
+
+
+def test_scope_is_recorded_and_restored() -> None:
+    with scope("layers.0"):
+        inner = Value(1.0) + 1
+        with scope("neurons.2"):
+            innermost = inner * 2
+    assert inner.scope == ("layers.0",)
+    assert innermost.scope == ("layers.0", "neurons.2")
+    assert (inner + 1).scope == ()
+
+
+# ---------------------------------------------------------------- errors
+
+
+def test_log_of_a_non_positive_number() -> None:
+    with pytest.raises(ValueError, match=r"^log\(-2\.0\) is undefined: log needs a positive input$"):
+        Value(-2.0).log()
+    with pytest.raises(ValueError, match=r"log\(0\.0\)"):
+        Value(0.0).log()
+
+
+def test_division_by_zero_names_the_operands() -> None:
+    with pytest.raises(ZeroDivisionError, match=r"3\.0 / 0\.0"):
+        Value(3.0) / 0
+    with pytest.raises(ZeroDivisionError, match=r"1\.0 / 0\.0"):
+        1 / Value(0.0)
+
+
+def test_non_positive_base_with_a_value_exponent() -> None:
+    with pytest.raises(ValueError, match=r"-2\.0 \*\* Value\(0\.5\).*base must be positive"):
+        Value(-2.0) ** Value(0.5)
+    with pytest.raises(ValueError, match="base must be positive"):
+        0 ** Value(2.0)
+
+
+def test_power_errors_name_the_numbers() -> None:
+    with pytest.raises(ValueError, match=r"-8\.0 \*\* 0\.5 is not a real number"):
+        Value(-8.0) ** 0.5
+    with pytest.raises(ZeroDivisionError, match=r"0\.0 \*\* -1"):
+        Value(0.0) ** -1
+    with pytest.raises(ValueError, match="infinite at x = 0"):
+        Value(0.0) ** 0.5
+    assert (Value(-2.0) ** 3).data == -8.0
+
+
+def test_overflow_in_exp_and_power_is_explained() -> None:
+    with pytest.raises(OverflowError, match=r"exp\(1000\.0\) is too large for a float"):
+        Value(1000.0).exp()
+    with pytest.raises(OverflowError, match="too large for a float"):
+        Value(10.0) ** 400
+    with pytest.raises(OverflowError, match="too large for a float"):
+        Value(10.0) ** Value(400.0)
+    assert math.isfinite(Value(709.0).exp().data)
+
+
+def test_arithmetic_past_the_largest_float_follows_python_floats() -> None:
+    assert math.isinf((Value(1e308) * 10).data)
+
+
+@pytest.mark.parametrize("x", [-1000.0, 1000.0])
+@pytest.mark.parametrize("squash", ["tanh", "sigmoid"])
+def test_tanh_and_sigmoid_never_overflow(x: float, squash: str) -> None:
+    v = Value(x)
+    out = getattr(v, squash)()
+    out.backward()
+    assert math.isfinite(out.data) and math.isfinite(v.grad)
+    assert out.data in (-1.0, 0.0, 1.0) and v.grad == 0.0
+
+
+# ---------------------------------------------------------------- repr
+
+
+def test_repr_is_short_and_stable() -> None:
+    assert repr(Value(2.0)) == "Value(data=2.0, grad=0.0)"
+    a = Value(-1.5, label="a")
+    (a * 2).backward()
+    assert repr(a) == "Value('a', data=-1.5, grad=2.0)"
