@@ -349,8 +349,15 @@ class Stepper:
     def _repr_mimebundle_(
         self, include: Any = None, exclude: Any = None, **kwargs: Any
     ) -> dict[str, str]:
-        """Jupyter's display: the highlighted drawing as SVG, and the text for terminals."""
-        svg = self.show().pipe(format="svg", encoding="utf-8")
+        """Jupyter's display: the highlighted drawing as SVG, and the text for terminals.
+
+        A graph too big to draw (see `engine.draw.draw`, `max_nodes`) shows as text.
+        """
+        try:
+            drawing = self.show()
+        except ValueError:
+            return {"text/plain": self.text()}
+        svg = drawing.pipe(format="svg", encoding="utf-8")
         return {"image/svg+xml": svg, "text/plain": self.text()}
 
 

@@ -223,6 +223,14 @@ def test_stepper_displays_the_highlighted_drawing_in_jupyter() -> None:
     assert bundle["text/plain"] == repr(stepper)
 
 
+def test_stepper_too_big_to_draw_displays_as_text() -> None:
+    chain = Value(0.1, label="x")
+    for _ in range(600):
+        chain = chain.tanh()
+    bundle = Stepper(chain).next()._repr_mimebundle_()
+    assert list(bundle) == ["text/plain"]
+
+
 # ---------------------------------------------------------------------- frames and GIF
 
 
