@@ -1,0 +1,374 @@
+"""Training: the five-line loop, and `fit()`, which runs it for you.
+
+Training a network is one loop with five lines in it. Every step makes
+predictions (**forward**), measures how wrong they are (**loss**), clears
+the old gradients (**zero_grad**), runs the chain rule (**backward**), and
+moves each parameter a little against its gradient (**update**):
+
+>>> from nn.data import moons, signed_labels
+>>> from nn.layers import MLP
+>>> from nn.losses import hinge_loss
+>>> from nn.optim import SGD
+>>> X, y = moons(n=20, seed=0)
+>>> y = signed_labels(y)                       # the hinge loss wants -1/+1
+>>> model = MLP(2, [8, 1], seed=0)
+>>> optimizer = SGD(model.parameters(), lr=0.1)
+>>> for step in range(30):
+...     scores = [model(x) for x in X]         # 1. forward
+...     loss = hinge_loss(scores, y)           # 2. loss
+...     optimizer.zero_grad()                  # 3. zero the old gradients
+...     loss.backward()                        # 4. backward: the chain rule
+...     optimizer.step()                       # 5. update: p -= lr * p.grad
+>>> round(loss.data, 4)
+0.4286
+
+`fit()` is that same loop plus the chores around it: mini-batches, an L2
+penalty, a learning-rate schedule, a `History` of the loss and accuracy, a
+progress bar, and a `callback` that can watch (or stop) the training:
+
+>>> model = MLP(2, [8, 1], seed=0)
+>>> history = fit(model, X, y, loss="hinge", optimizer=SGD(model.parameters(), lr=0.1),
+...               steps=30, progress=False)
+>>> history
+History(steps=30, loss=0.4286, accuracy=0.80)
+>>> round(history.loss[-1], 4) == round(loss.data, 4)   # the very same loop
+True
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from dataclasses import dataclass, field
+from typing import Any, Callable, Optional, Protocol, Sequence, Union
+
+from tqdm import tqdm
+
+from engine import Value
+from nn.data import Seed, _rng
+from nn.losses import (
+    binary_cross_entropy,
+    hinge_loss,
+    l2_penalty,
+    mean_squared_error,
+    softmax_cross_entropy,
+)
+from nn.module import Module
+from nn.optim import SGD, Optimizer
+
+Output = Union[Value, list[Value]]
+Label = Union[int, float]
+# A loss takes the batch's outputs and labels (lists) and returns the mean loss.
+LossFunction = Callable[[Sequence[Any], Sequence[Any]], Value]
+LOSSES = ("hinge", "mse", "bce", "cross_entropy")
+DEFAULT_LEARNING_RATE = 0.1
+
+
+class Schedule(Protocol):
+    """Anything with a `step()` that changes the optimizer's learning rate (e.g. LinearDecay)."""
+
+    def step(self) -> None: ...
+
+
+@dataclass
+class History:
+    """What happened during `fit()`: one entry per training step.
+
+    - `loss[k]`: the loss of step k's batch (including the L2 penalty), measured
+      before that step's update.
+    - `accuracy[k]`: the fraction of that batch classified right (nan for
+      "mse" and for a loss function of your own; see `accuracy()`).
+    - `learning_rate[k]`: the optimizer's `lr` used for step k's update.
+    - `stopped_early`: True when the callback stopped the training.
+    """
+
+    loss: list[float] = field(default_factory=list)
+    accuracy: list[float] = field(default_factory=list)
+    learning_rate: list[float] = field(default_factory=list)
+    stopped_early: bool = False
+
+    @property
+    def steps(self) -> int:
+        """How many steps were run."""
+        return len(self.loss)
+
+    def __repr__(self) -> str:
+        if not self.loss:
+            return "History(steps=0)"
+        text = f"History(steps={self.steps}, loss={self.loss[-1]:.4f}"
+        if not math.isnan(self.accuracy[-1]):
+            text += f", accuracy={self.accuracy[-1]:.2f}"
+        if self.stopped_early:
+            text += ", stopped_early=True"
+        return text + ")"
+
+
+class Snapshots:
+    """A `fit()` callback that keeps a copy of the model's parameters every few steps.
+
+    `states[i]` is `model.state_dict()` after `updates[i]` updates: the state
+    before training (0 updates), then one every `every` steps. Pick `steps` a
+    multiple of `every` to keep the final state too. Feed `states` to
+    `nn.plots.boundary_animation` to watch the decision boundary move.
+
+    >>> from nn.layers import MLP
+    >>> model = MLP(2, [1], seed=0)
+    >>> snapshots = Snapshots(model, every=10)
+    >>> history = fit(model, [[0.0, 1.0], [1.0, 0.0]], [1, -1], steps=30,
+    ...               callback=snapshots, progress=False)
+    >>> snapshots.updates
+    [0, 10, 20, 30]
+    """
+
+    def __init__(self, model: Module, every: int = 10) -> None:
+        if isinstance(every, bool) or not isinstance(every, int) or every < 1:
+            raise ValueError(f"every={every!r} must be an int >= 1 (a snapshot every n steps)")
+        self.model = model
+        self.every = every
+        self.states: list[dict[str, float]] = [model.state_dict()]
+        self.updates: list[int] = [0]
+
+    def __call__(self, step: int, history: History) -> None:
+        updates = step + 1  # step counts from 0, so step k is the (k+1)-th update
+        if updates % self.every == 0:
+            self.states.append(self.model.state_dict())
+            self.updates.append(updates)
+
+    def __repr__(self) -> str:
+        return f"Snapshots(every={self.every}, taken={len(self.states)})"
+
+
+Callback = Callable[[int, History], Optional[bool]]
+
+
+def fit(
+    model: Module,
+    X: Sequence[Sequence[float]],
+    y: Sequence[Label],
+    loss: str | LossFunction = "hinge",
+    optimizer: Optimizer | None = None,
+    steps: int = 100,
+    batch_size: int | None = None,
+    l2: float = 0.0,
+    callback: Callback | None = None,
+    seed: Seed = None,
+    progress: bool | None = None,
+    schedule: Schedule | None = None,
+) -> History:
+    """Train `model` on rows `X` with labels `y` for `steps` steps; return a `History`.
+
+    Each step is the five-line loop of this module's docstring.
+
+    - `loss`: "hinge" (labels -1/+1, one output), "bce" (labels 0/1, one
+      output, a logit), "cross_entropy" (labels 0..k-1, k outputs), "mse"
+      (numbers), or your own function `loss(outputs, labels) -> Value` taking
+      the whole batch.
+    - `optimizer`: defaults to `SGD(model.parameters(), lr=0.1)`.
+    - `schedule`: e.g. `LinearDecay(optimizer, 1.0, 0.1, steps)`; its `step()`
+      runs after each update. If you give a schedule and no optimizer, the
+      schedule's optimizer is used.
+    - `batch_size`: None trains on all rows every step (full batch); a number
+      picks that many rows at random each step (without repeats within a step).
+    - `l2`: adds `l2_penalty(model.parameters(), l2)` to the loss.
+    - `seed`: seeds the mini-batch sampling, so that the same seed, model and
+      data give the same History. (The model's initial weights come from its
+      own seed.)
+    - `callback(step, history)`: called after every step (step counts from
+      0, so `history.loss[step]` is that step's loss). Return True to stop
+      training; `history.stopped_early` then says so. Return None (or
+      False) to go on.
+    - `progress`: None shows a tqdm progress bar only when stderr is a
+      terminal; True always; False never.
+
+    Accuracy, per loss: "hinge" counts sign(score) == label (a score of 0
+    counts as -1), "bce" counts (logit > 0) == label, "cross_entropy" counts
+    argmax == label (the first maximum on ties); "mse" and your own loss
+    functions record nan.
+    """
+    if not isinstance(model, Module):
+        raise TypeError(f"fit() trains an nn Module such as MLP(...), not {type(model).__name__}")
+    loss_name, loss_function = _loss_function(loss)
+    _check_data(X, y)
+    _check_labels(loss_name, y)
+    steps = _check_positive_int("steps", steps)
+    if batch_size is not None:
+        batch_size = _check_positive_int("batch_size", batch_size)
+        if batch_size > len(X):
+            raise ValueError(
+                f"batch_size={batch_size} is larger than the data ({len(X)} rows); "
+                "use batch_size=None to train on all rows"
+            )
+    if isinstance(l2, bool) or not isinstance(l2, numbers.Real) or not l2 >= 0.0:
+        raise ValueError(f"l2={l2!r} must be a number >= 0 (the L2 penalty's alpha)")
+    if progress is not None and not isinstance(progress, bool):
+        raise TypeError(f"progress must be True, False or None, not {progress!r}")
+    if optimizer is None:
+        optimizer = getattr(schedule, "optimizer", None)
+    if optimizer is None:
+        optimizer = SGD(model.parameters(), lr=DEFAULT_LEARNING_RATE)
+    elif schedule is not None and getattr(schedule, "optimizer", optimizer) is not optimizer:
+        raise ValueError("the schedule drives a different optimizer than the one given to fit()")
+
+    rng = _rng(seed)
+    rows = list(range(len(X)))
+    history = History()
+    bar = tqdm(total=steps, desc="fit", unit="step", disable=None if progress is None else not progress)
+    try:
+        for step in range(steps):
+            batch = rows if batch_size is None else rng.sample(rows, batch_size)
+            labels = [y[i] for i in batch]
+            outputs = [model(X[i]) for i in batch]  # 1. forward
+            batch_loss = loss_function(outputs, labels)  # 2. loss
+            if l2 > 0.0:
+                batch_loss = batch_loss + l2_penalty(model.parameters(), l2)
+            optimizer.zero_grad()  # 3. zero the old gradients
+            batch_loss.backward()  # 4. backward
+            history.learning_rate.append(float(optimizer.lr))
+            optimizer.step()  # 5. update
+            if schedule is not None:
+                schedule.step()
+
+            history.loss.append(batch_loss.data)
+            history.accuracy.append(_batch_accuracy(loss_name, outputs, labels))
+            bar.set_postfix(_postfix(history), refresh=False)
+            bar.update(1)
+            if callback is not None:
+                answer = callback(step, history)
+                if answer is True:
+                    history.stopped_early = True
+                    break
+                if answer is not None and answer is not False:
+                    raise TypeError(
+                        f"the callback returned {answer!r}; return True to stop training, "
+                        "or None/False to go on"
+                    )
+    finally:
+        bar.close()
+    return history
+
+
+def predict(model: Module, X: Sequence[Sequence[float]], loss: str = "hinge") -> list[int]:
+    """The class the model picks for each row, read the way `loss` reads outputs.
+
+    "hinge" gives -1/+1 (the sign), "bce" gives 0/1 (logit > 0), and
+    "cross_entropy" gives the index of the largest output.
+
+    >>> from nn.layers import MLP
+    >>> model = MLP(2, [3], seed=0)
+    >>> predict(model, [[1.0, 2.0], [0.0, 0.0]], loss="cross_entropy")
+    [0, 0]
+    """
+    if loss not in ("hinge", "bce", "cross_entropy"):
+        raise ValueError(
+            f"predict() reads classes for loss 'hinge', 'bce' or 'cross_entropy', not {loss!r}"
+        )
+    return [_predicted_class(loss, model(row)) for row in X]
+
+
+def accuracy(
+    model: Module, X: Sequence[Sequence[float]], y: Sequence[Label], loss: str = "hinge"
+) -> float:
+    """The fraction of rows whose predicted class (see `predict`) equals the label.
+
+    >>> from nn.layers import MLP
+    >>> model = MLP(2, [1], seed=0)
+    >>> accuracy(model, [[1.0, 2.0], [-1.0, -2.0]], [1, -1], loss="hinge")
+    1.0
+    """
+    _check_data(X, y)
+    predictions = predict(model, X, loss)
+    return sum(p == label for p, label in zip(predictions, y)) / len(y)
+
+
+# ---------------------------------------------------------------------- helpers
+
+
+def _loss_function(loss: str | LossFunction) -> tuple[str, LossFunction]:
+    """The name (for the accuracy rule) and the function of a loss."""
+    if callable(loss):
+        return "custom", loss
+    table: dict[str, LossFunction] = {
+        "hinge": hinge_loss,
+        "mse": mean_squared_error,
+        "bce": binary_cross_entropy,
+        "cross_entropy": softmax_cross_entropy,
+    }
+    if not isinstance(loss, str) or loss not in table:
+        raise ValueError(
+            f"unknown loss {loss!r}; choose one of {', '.join(LOSSES)}, "
+            "or pass a function loss(outputs, labels) -> Value"
+        )
+    return loss, table[loss]
+
+
+def _check_positive_int(name: str, value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name} must be an int, not {type(value).__name__} {value!r}")
+    if value < 1:
+        raise ValueError(f"{name}={value} must be at least 1")
+    return value
+
+
+def _check_data(X: Sequence[Sequence[float]], y: Sequence[Label]) -> None:
+    if len(X) != len(y):
+        raise ValueError(
+            f"X has {len(X)} rows but y has {len(y)} labels: they must have one label per row"
+        )
+    if len(X) == 0:
+        raise ValueError("there is no data: X and y are empty")
+
+
+def _check_labels(loss_name: str, y: Sequence[Label]) -> None:
+    """Check every label once, before training, with a message that names the fix."""
+    for index, label in enumerate(y):
+        if loss_name == "hinge" and label not in (-1, 1):
+            raise ValueError(
+                f"y[{index}] = {label!r}, but the hinge loss needs labels -1 and +1; "
+                "convert 0/1 labels with nn.data.signed_labels(y), or use loss='bce'"
+            )
+        if loss_name == "bce" and label not in (0, 1):
+            raise ValueError(
+                f"y[{index}] = {label!r}, but loss='bce' needs labels 0 and 1 "
+                "(for -1/+1 labels use loss='hinge')"
+            )
+        if loss_name == "cross_entropy" and (
+            isinstance(label, bool) or not isinstance(label, int) or label < 0
+        ):
+            raise ValueError(
+                f"y[{index}] = {label!r}, but loss='cross_entropy' needs class numbers 0, 1, 2, ..."
+            )
+
+
+def _predicted_class(loss_name: str, output: Output) -> int:
+    """The class an output stands for, under the rule of `loss_name`."""
+    if loss_name == "cross_entropy":
+        if not isinstance(output, list):
+            raise ValueError(
+                "cross_entropy needs a model with one output per class, "
+                "but this model has a single output (use 'hinge' or 'bce')"
+            )
+        scores = [value.data for value in output]
+        return scores.index(max(scores))
+    if isinstance(output, list):
+        raise ValueError(
+            f"{loss_name!r} needs a model with one output, but this one has {len(output)} "
+            "(use 'cross_entropy' for several classes)"
+        )
+    if loss_name == "hinge":
+        return 1 if output.data > 0.0 else -1
+    return 1 if output.data > 0.0 else 0
+
+
+def _batch_accuracy(loss_name: str, outputs: list[Output], labels: list[Label]) -> float:
+    if loss_name not in ("hinge", "bce", "cross_entropy"):
+        return math.nan
+    right = sum(_predicted_class(loss_name, output) == label for output, label in zip(outputs, labels))
+    return right / len(labels)
+
+
+def _postfix(history: History) -> dict[str, str]:
+    """The numbers shown at the end of the progress bar."""
+    shown = {"loss": f"{history.loss[-1]:.4f}"}
+    if not math.isnan(history.accuracy[-1]):
+        shown["accuracy"] = f"{history.accuracy[-1]:.2f}"
+    return shown
