@@ -585,8 +585,14 @@ class _Painter:
                 margin="0.04,0.02",
             )
 
-    def group_box(self, graph: Any, name: str, scope: tuple[str, ...], members: list[Value],
-                  outputs: list[Value]) -> None:
+    def group_box(
+        self,
+        graph: Any,
+        name: str,
+        scope: tuple[str, ...],
+        members: list[Value],
+        outputs: list[Value],
+    ) -> None:
         parts = []
         if "label" in self.fields:
             operations = "/".join(dict.fromkeys(output.op or "input" for output in outputs))
@@ -607,7 +613,9 @@ class _Painter:
     def edge(self, tail: str, head: str, label: str | None = None) -> None:
         self.edges.append((tail, head, label))
 
-    def operation_edges(self, node: Value, tail_of: Callable[[Value], str], edge_labels: bool) -> None:
+    def operation_edges(
+        self, node: Value, tail_of: Callable[[Value], str], edge_labels: bool
+    ) -> None:
         """Arrows from each input of `node` (one per use) to its op, then op -> `node`."""
         position = self.index[node]
         for child, local in zip(node.children, node.local_grads):

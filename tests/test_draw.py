@@ -1,0 +1,334 @@
+"""The drawing (engine/draw.py): DOT source, options, clusters, big graphs, text tree."""
+
+from __future__ import annotations
+
+import re
+
+import graphviz
+import pytest
+
+from engine import Value, scope, topological_order
+from engine.draw import GraphDrawing, draw, is_parameter_label, text_tree
+
+
+def neuron() -> tuple[Value, dict[str, Value]]:
+    """micrograd's neuron: tanh(x1*w1 + x2*w2 + b), its output 0.7071."""
+    inputs = {
+        "x1": Value(2.0, label="x1"),
+        "x2": Value(0.0, label="x2"),
+        "w1": Value(-3.0, label="w1"),
+        "w2": Value(1.0, label="w2"),
+        "b": Value(6.8813735870195432, label="b"),
+    }
+    total = inputs["x1"] * inputs["w1"] + inputs["x2"] * inputs["w2"] + inputs["b"]
+    total.label = "n"
+    output = total.tanh()
+    output.label = "o"
+    return output, inputs
+
+
+def node_line(source: str, name: str) -> str:
+    """The DOT statement that defines node `name`."""
+    lines = [line for line in source.splitlines() if re.match(rf"\s*{name} \[", line)]
+    assert len(lines) == 1, (name, lines)
+    return lines[0]
+
+
+def edges(source: str) -> list[str]:
+    return [line.strip() for line in source.splitlines() if "->" in line]
+
+
+def scoped_layer(width: int = 3, inputs: int = 2) -> Value:
+    """A small one-layer 'network' built with engine.scope, as nn modules do."""
+    xs = [Value(0.5 * (i + 1), label=f"x{i}") for i in range(inputs)]
+    # Parameters are made outside any scope (as nn makes them, when a module is built).
+    weights = [
+        [Value(0.1 * (n + i + 1), label=f"w{i}") for i in range(inputs)] for n in range(width)
+    ]
+    outputs = []
+    with scope("layers.0"):
+        for n in range(width):
+            with scope(f"neurons.{n}"):
+                pairs = zip(weights[n], xs)
+                total = sum((w * x for w, x in pairs), Value(0.0, label="b"))
+                outputs.append(total.tanh())
+    return sum(outputs, Value(0.0))
+
+
+# ------------------------------------------------------------------ the DOT source
+
+
+def test_draw_returns_a_digraph_with_one_box_and_one_op_node_per_value() -> None:
+    output, _ = neuron()
+    drawing = draw(output)
+    assert isinstance(drawing, graphviz.Digraph) and isinstance(drawing, GraphDrawing)
+    source = drawing.source
+    order = topological_order(output)
+    for position, node in enumerate(order):
+        box = node_line(source, f"v{position}")
+        assert "shape=record" in box
+        assert f"data {node.data:.4f}" in box
+        if node.children:
+            op_line = node_line(source, f"v{position}_op")
+            assert re.search(rf'label="?{re.escape(node.op)}"? ', op_line)
+    assert "rankdir=LR" in source
+    assert 'label="{ x1 | data 2.0000 | grad ? }"' in source
+    assert 'label="{ o | data 0.7071 | grad ? }"' in source
+
+
+def test_edges_follow_the_operations() -> None:
+    output, _ = neuron()
+    source = draw(output).source
+    order = topological_order(output)
+    position = {node: i for i, node in enumerate(order)}
+    expected = []
+    for node in order:
+        for child in node.children:
+            expected.append(f"v{position[child]} -> v{position[node]}_op")
+        if node.children:
+            expected.append(f"v{position[node]}_op -> v{position[node]}")
+    assert edges(source) == expected
+
+
+def test_a_reused_input_gets_one_edge_per_use() -> None:
+    a = Value(3.0, label="a")
+    square = a * a
+    assert edges(draw(square).source) == ["v0 -> v1_op", "v0 -> v1_op", "v1_op -> v1"]
+    b = a + a
+    c = b * b
+    assert edges(draw(c).source).count("v1 -> v2_op") == 2
+
+
+def test_grads_show_after_backward_and_are_marked_unknown_before() -> None:
+    output, inputs = neuron()
+    assert "grad 0.0000" not in draw(output).source
+    assert draw(output).source.count("grad ?") == len(topological_order(output))
+    output.backward()
+    source = draw(output).source
+    assert "grad ?" not in source
+    assert 'label="{ x1 | data 2.0000 | grad -1.5000 }"' in source
+    assert 'label="{ o | data 0.7071 | grad 1.0000 }"' in source
+    output.zero_grad()
+    assert "grad ?" in draw(output).source
+    assert "grad ?" not in draw(output, grads_computed=True).source
+    output.backward()
+    assert draw(output, grads_computed=False).source.count("grad ?") == 10
+
+
+def test_fields_direction_and_number_format() -> None:
+    output, _ = neuron()
+    output.backward()
+    source = draw(output, show=("data",), number_format=".2f", direction="TB").source
+    assert "rankdir=TB" in source
+    assert 'label="data 2.00"' in source  # no braces: a horizontal row top to bottom
+    assert "grad" not in source and "x1" not in source
+    # Fields come in their usual order, whatever order they are asked in.
+    source = draw(output, show=("grad", "label")).source
+    assert 'label="{ x1 | grad -1.5000 }"' in source
+
+
+def test_roles_are_coloured() -> None:
+    output, inputs = neuron()
+    source = draw(output).source
+    assert 'fillcolor="#dbeafe"' in node_line(source, "v0")  # x1: input
+    assert 'fillcolor="#fef3c7"' in node_line(source, "v1")  # w1: parameter (by its label)
+    assert 'fillcolor="#ffffff"' in node_line(source, "v2")  # x1*w1: intermediate
+    last = len(topological_order(output)) - 1
+    assert 'fillcolor="#dcfce7"' in node_line(source, f"v{last}")  # the output
+    # An explicit parameters= set makes any leaf a parameter.
+    source = draw(output, parameters=[inputs["x1"]]).source
+    assert 'fillcolor="#fef3c7"' in node_line(source, "v0")
+    # And colours can be switched off.
+    assert "#dbeafe" not in draw(output, colour_by_role=False).source
+
+
+def test_parameter_labels() -> None:
+    names = ["w", "w1", "b", "bias", "weight", "w.0", "layers.0.neurons.3.w.1", "layers.1.b"]
+    assert all(is_parameter_label(name) for name in names)
+    assert not any(is_parameter_label(name) for name in ["x", "x1", "loss", "bw", "", "web"])
+
+
+def test_edge_labels_are_the_local_derivatives() -> None:
+    a = Value(2.0, label="a")
+    b = Value(-3.0, label="b")
+    product = a * b
+    source = draw(product, edge_labels=True).source
+    assert 'v0 -> v2_op [label="local -3.0000"]' in source  # d(a*b)/da = b
+    assert 'v1 -> v2_op [label="local 2.0000"]' in source  # d(a*b)/db = a
+    assert "local" not in draw(product).source
+
+
+def test_highlight_and_current() -> None:
+    output, inputs = neuron()
+    source = draw(output, highlight={inputs["x1"], inputs["w1"]}, current=output).source
+    assert "#fed7aa" in node_line(source, "v0") and "#fed7aa" in node_line(source, "v1")
+    last = len(topological_order(output)) - 1
+    assert "#fca5a5" in node_line(source, f"v{last}")
+    assert "#fed7aa" not in node_line(source, "v2")
+    # A single Value works too (the stepper passes the node of its last step).
+    assert "#fed7aa" in node_line(draw(output, highlight=inputs["b"]).source, "v7")
+
+
+def test_ids_come_from_graph_order_and_source_is_byte_identical() -> None:
+    first = draw(neuron()[0], edge_labels=True).source
+    second = draw(neuron()[0], edge_labels=True).source
+    assert first == second
+    first_layer = draw(scoped_layer(), collapse=True).source
+    assert first_layer == draw(scoped_layer(), collapse=True).source
+    assert not re.search(r"\d{6,}", first)  # no id()-like numbers anywhere
+
+
+def test_labels_with_dot_special_characters_are_escaped() -> None:
+    weird = Value(1.0, label='a{b}|<c> "d" \\')
+    source = draw(weird * 2).source
+    assert r'label="{ a\{b\}\|\<c\> \"d\" \\ | data 1.0000 | grad ? }"' in source
+    assert draw(weird * 2).pipe(format="svg").startswith(b"<?xml")  # and it renders
+
+
+# ------------------------------------------------------------------ bad options
+
+
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        ({"direction": "up"}, "use one of 'LR', 'RL', 'TB', 'BT'"),
+        ({"show": ("label", "value")}, "use one of 'label', 'data', 'grad'"),
+        ({"show": ()}, "name at least one of label, data, grad"),
+        ({"number_format": "xyz"}, "'.4f'"),
+        ({"number_format": 4}, "'.4f'"),
+        ({"collapse": "yes"}, "True, False or None"),
+        ({"max_nodes": 0}, "positive int, or None"),
+        ({"highlight": [Value(1.0)]}, "not in the graph"),
+        ({"current": Value(1.0)}, "not in the graph"),
+    ],
+)
+def test_bad_options_name_the_valid_choices(options: dict, message: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(message)):
+        draw(neuron()[0], **options)
+
+
+def test_bad_arguments_are_type_errors() -> None:
+    with pytest.raises(TypeError, match="needs a Value, not float"):
+        draw(1.0)
+    with pytest.raises(TypeError, match="parameters must hold Values"):
+        draw(neuron()[0], parameters=[1.0])
+    with pytest.raises(TypeError, match="needs a Value"):
+        text_tree("x")
+
+
+# ------------------------------------------------------------------ scopes and clusters
+
+
+def test_scopes_become_nested_clusters() -> None:
+    source = draw(scoped_layer(width=2)).source
+    assert source.count("subgraph cluster_") == 3  # layers.0 > neurons.0, neurons.1
+    assert 'label="layers.0"' in source and 'label="neurons.1"' in source
+    layer_start = source.index('label="layers.0"')
+    assert source.index('label="neurons.0"') > layer_start  # nested inside the layer
+    # Each neuron's weights are drawn inside it (they are used only there).
+    first_neuron = source.index('label="neurons.0"')
+    second_neuron = source.index('label="neurons.1"')
+    assert first_neuron < source.index("{ w0 |") < source.index("{ w1 |") < second_neuron
+    # The shared inputs stay outside every cluster.
+    assert source.index("x0 |") < source.index("subgraph")
+    assert "subgraph" not in draw(scoped_layer(width=2), clusters=False).source
+
+
+def test_collapsed_mode_draws_one_box_per_neuron() -> None:
+    root = scoped_layer(width=3)
+    root.backward()
+    source = draw(root, collapse=True).source
+    boxes = [line for line in source.splitlines() if re.match(r"\s*g\d+ \[", line)]
+    assert len(boxes) == 3
+    assert "neurons.0 [tanh], 8 values" in boxes[0]
+    tanh_output = [node for node in topological_order(root) if node.op == "tanh"][0]
+    assert f"data {tanh_output.data:.4f}" in boxes[0]
+    assert f"grad {tanh_output.grad:.4f}" in boxes[0]
+    assert source.count("subgraph cluster_") == 1  # the layer; each neuron is a box
+    # Inputs feed every neuron once; every neuron feeds the sum outside.
+    x0 = re.search(r"(v\d+) \[label=\"\{ x0 ", source).group(1)
+    assert [edge for edge in edges(source) if edge.startswith(f"{x0} ->")] == [
+        f"{x0} -> g0",
+        f"{x0} -> g1",
+        f"{x0} -> g2",
+    ]
+    assert sum(edge.startswith("g") for edge in edges(source)) == 3
+
+
+def test_collapse_needs_scopes() -> None:
+    with pytest.raises(ValueError, match="engine.scope"):
+        draw(neuron()[0], collapse=True)
+
+
+def chain(length: int) -> Value:
+    value = Value(0.5, label="x")
+    for _ in range(length):
+        value = value * 1.0001
+    return value
+
+
+def test_a_big_graph_without_scopes_raises_an_error_naming_the_options() -> None:
+    big = chain(300)  # 601 Values
+    with pytest.raises(ValueError, match=r"601 Values.*collapse=True.*max_nodes=None"):
+        draw(big)
+    assert draw(big, max_nodes=None).source.count("shape=record") == 601
+    assert draw(big, max_nodes=1000).source.count("shape=record") == 601
+
+
+def test_a_big_graph_with_scopes_collapses_by_itself() -> None:
+    root = scoped_layer(width=80, inputs=3)
+    assert len(topological_order(root)) > 500
+    source = draw(root).source
+    assert "neurons.79" in source and "v0_op" not in source
+    assert len(re.findall(r"\n\s*g\d+ \[", source)) == 80
+    with pytest.raises(ValueError, match="max_nodes"):
+        draw(root, collapse=False)
+    with pytest.raises(ValueError, match="even collapsed"):
+        draw(root, max_nodes=50)
+
+
+def test_a_deep_graph_draws_without_recursion() -> None:
+    deep = chain(3000)
+    assert draw(deep, max_nodes=None).source.count("->") == 3 * 3000  # 2 inputs + 1 op each
+    assert text_tree(deep).count("\n") == 6000
+
+
+def test_mlp_collapsed_by_neuron() -> None:
+    layers = pytest.importorskip("nn.layers")
+    model = layers.MLP(2, [16, 16, 1], seed=0)
+    output = model([0.5, -0.3])
+    output.backward()
+    drawing = draw(output)  # about 1000 Values: collapses by itself
+    source = drawing.source
+    assert len(re.findall(r"\n\s*g\d+ \[", source)) == 33
+    assert source.count("subgraph cluster_") == 3
+    assert f"grad {output.grad:.4f}" in source
+    assert drawing.pipe(format="svg").count(b"<g id=\"node") >= 33
+    assert draw(output).source == source
+
+
+# ------------------------------------------------------------------ the text tree
+
+
+def test_text_tree_prints_a_shared_subgraph_once() -> None:
+    a = Value(2.0, label="a")
+    b = a * 3.0
+    c = b + b
+    tree = text_tree(c)
+    assert tree.splitlines() == [
+        "#3 [+]  data 12.0000  grad ?",
+        "├── #2 [*]  data 6.0000  grad ?",
+        "│   ├── #0 a  data 2.0000  grad ?",
+        "│   └── #1  data 3.0000  grad ?",
+        "└── #2 [*] (see #2 above)",
+    ]
+    assert c.tree() == tree
+    c.backward()
+    assert "#0 a  data 2.0000  grad 6.0000" in c.tree()
+
+
+def test_text_tree_is_stable_and_follows_the_drawings_numbers() -> None:
+    output, _ = neuron()
+    assert text_tree(output) == text_tree(neuron()[0])
+    assert text_tree(output).splitlines()[0] == "#9 o [tanh]  data 0.7071  grad ?"
+    assert text_tree(output, number_format=".2f").splitlines()[0].endswith("data 0.71  grad ?")

@@ -1,0 +1,184 @@
+"""Rendering drawings (engine/render.py and GraphDrawing): no system Graphviz needed."""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import sys
+import sysconfig
+import xml.etree.ElementTree as ElementTree
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from engine import Value, draw
+from engine import render as render_module
+from engine.render import RenderError, RendererNotFound, find_renderer, render_dot, save
+
+SMALL_DOT = "digraph { a -> b }"
+
+
+def neuron_drawing() -> object:
+    x = Value(2.0, label="x")
+    w = Value(-3.0, label="w")
+    b = Value(6.8813735870195432, label="b")
+    output = (x * w + b).tanh()
+    output.backward()
+    return draw(output, edge_labels=True)
+
+
+@pytest.fixture
+def no_system_dot(monkeypatch: pytest.MonkeyPatch) -> None:
+    """PATH without any folder that holds a `dot` program."""
+    folders = os.environ.get("PATH", "").split(os.pathsep)
+    kept = [folder for folder in folders if shutil.which("dot", path=folder) is None]
+    monkeypatch.setenv("PATH", os.pathsep.join(kept))
+    assert shutil.which("dot") is None
+
+
+@pytest.fixture
+def fake_system_dot(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A `dot` on PATH that answers every request with a recognisable fake picture."""
+    if sys.platform == "win32":
+        pytest.skip("the fake dot is a shell script")
+    folder = tmp_path / "fake-graphviz"
+    folder.mkdir()
+    fake = folder / "dot"
+    fake.write_text("#!/bin/sh\ncat > /dev/null\necho \"<svg>fake system dot $1</svg>\"\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{folder}{os.pathsep}{os.environ.get('PATH', '')}")
+    return fake
+
+
+def assert_is_svg(picture: bytes | str) -> None:
+    data = picture.encode("utf-8") if isinstance(picture, str) else picture
+    assert ElementTree.fromstring(data).tag == "{http://www.w3.org/2000/svg}svg"
+
+
+def assert_is_png(picture: bytes) -> None:
+    with Image.open(io.BytesIO(picture)) as image:
+        assert image.format == "PNG"
+        assert image.width > 50 and image.height > 20
+
+
+# ------------------------------------------------------------------ finding a renderer
+
+
+def test_renders_svg_and_png_with_no_dot_on_path(no_system_dot: None) -> None:
+    assert "graphviz-pure" in Path(find_renderer()).name
+    assert_is_svg(render_dot(SMALL_DOT, "svg"))
+    assert_is_png(render_dot(SMALL_DOT, "png"))
+
+
+def test_a_system_dot_is_preferred(fake_system_dot: Path) -> None:
+    assert find_renderer() == str(fake_system_dot)
+    assert render_dot(SMALL_DOT, "svg") == b"<svg>fake system dot -Tsvg</svg>\n"
+    assert neuron_drawing().pipe(format="png") == b"<svg>fake system dot -Tpng</svg>\n"
+
+
+def test_no_renderer_at_all_is_a_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setattr(sysconfig, "get_path", lambda name: str(tmp_path))
+    with pytest.raises(RendererNotFound, match="pip install graphviz-pure"):
+        render_dot(SMALL_DOT)
+
+
+def test_a_renderer_failure_and_a_bad_format_are_clear_errors(no_system_dot: None) -> None:
+    with pytest.raises(RenderError, match="could not render the drawing as svg"):
+        render_dot("digraph { a -> }", "svg")
+    with pytest.raises(ValueError, match="choose one of svg, png, jpeg, jpg"):
+        render_dot(SMALL_DOT, "pdf")
+
+
+# ------------------------------------------------------------------ the drawing object
+
+
+def test_drawing_pipe_renders_without_dot(no_system_dot: None) -> None:
+    drawing = neuron_drawing()
+    assert_is_svg(drawing.pipe(format="svg"))
+    assert_is_png(drawing.pipe(format="png"))
+    text = drawing.pipe(format="svg", encoding="utf-8")
+    assert isinstance(text, str) and "data 0.7071" in text
+    assert drawing.pipe() == drawing.pipe(format="svg")  # svg by default
+    with pytest.raises(ValueError, match="takes only format="):
+        drawing.pipe(format="svg", renderer="cairo")
+
+
+def test_jupyter_display(no_system_dot: None) -> None:
+    drawing = neuron_drawing()
+    bundle = drawing._repr_mimebundle_()
+    assert list(bundle) == ["image/svg+xml"]
+    assert_is_svg(bundle["image/svg+xml"])
+    png_bundle = drawing._repr_mimebundle_(include=["image/png"])
+    assert_is_png(png_bundle["image/png"])
+    assert drawing._repr_svg_() == bundle["image/svg+xml"]
+
+
+# ------------------------------------------------------------------ saving
+
+
+@pytest.mark.parametrize("name", ["graph.svg", "graph.png", "graph.dot", "graph.gv"])
+def test_save_writes_only_the_named_file(no_system_dot: None, tmp_path: Path, name: str) -> None:
+    drawing = neuron_drawing()
+    written = save(drawing, tmp_path / name)
+    assert written == tmp_path / name
+    assert sorted(os.listdir(tmp_path)) == [name]
+    content = written.read_bytes()
+    if name.endswith(".svg"):
+        assert_is_svg(content)
+    elif name.endswith(".png"):
+        assert_is_png(content)
+    else:
+        assert content.decode("utf-8") == drawing.source
+    assert (written.stat().st_mode & 0o777) == 0o644
+
+
+def test_save_refuses_an_unknown_suffix(tmp_path: Path) -> None:
+    valid = r"'\.pdf'; use one of \.dot, \.gv, \.jpeg, \.jpg, \.png, \.svg"
+    with pytest.raises(ValueError, match=valid):
+        save(neuron_drawing(), tmp_path / "graph.pdf")
+    with pytest.raises(ValueError, match="'\\(none\\)'"):
+        save(neuron_drawing(), tmp_path / "graph")
+    assert os.listdir(tmp_path) == []
+
+
+def test_save_is_atomic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "graph.dot"
+    target.write_text("the old drawing")
+
+    def broken_replace(source: str, destination: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(render_module.os, "replace", broken_replace)
+    with pytest.raises(OSError, match="disk full"):
+        save(neuron_drawing(), target)
+    assert target.read_text() == "the old drawing"
+    assert os.listdir(tmp_path) == ["graph.dot"]  # no temporary file left behind
+
+
+def test_render_leaves_no_source_file_behind(
+    no_system_dot: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    drawing = neuron_drawing()
+    assert drawing.render() == "computation_graph.gv.svg"
+    assert os.listdir(tmp_path) == ["computation_graph.gv.svg"]
+    assert_is_svg((tmp_path / "computation_graph.gv.svg").read_bytes())
+
+    folder = tmp_path / "pictures"
+    path = drawing.render(outfile="neuron.png", directory=folder)
+    assert Path(path) == folder / "neuron.png"
+    assert os.listdir(folder) == ["neuron.png"]
+    assert_is_png((folder / "neuron.png").read_bytes())
+
+    path = drawing.render("step", directory=folder, format="png", cleanup=True)
+    assert sorted(os.listdir(folder)) == ["neuron.png", "step.png"]
+    with pytest.raises(FileExistsError):
+        drawing.render(outfile=folder / "neuron.png", raise_if_result_exists=True)
+    with pytest.raises(ValueError, match="choose one of"):
+        drawing.render(format="pdf")
+    assert sorted(os.listdir(tmp_path)) == ["computation_graph.gv.svg", "pictures"]
