@@ -218,6 +218,8 @@ def fit(
             batch = rows if batch_size is None else rng.sample(rows, batch_size)
             labels = [y[i] for i in batch]
             outputs = [model(X[i]) for i in batch]  # 1. forward
+            if step == 0:
+                _check_outputs(loss_name, outputs[0])
             batch_loss = loss_function(outputs, labels)  # 2. loss
             if l2 > 0.0:
                 batch_loss = batch_loss + l2_penalty(model.parameters(), l2)
@@ -337,6 +339,12 @@ def _check_labels(loss_name: str, y: Sequence[Label]) -> None:
             raise ValueError(
                 f"y[{index}] = {label!r}, but loss='cross_entropy' needs class numbers 0, 1, 2, ..."
             )
+
+
+def _check_outputs(loss_name: str, output: Output) -> None:
+    """A clear error when the model's number of outputs does not suit the loss."""
+    if loss_name in ("hinge", "bce", "cross_entropy"):
+        _predicted_class(loss_name, output)
 
 
 def _predicted_class(loss_name: str, output: Output) -> int:

@@ -1,0 +1,209 @@
+"""Tests for nn/train.py: fit, History, progress, callbacks, and two real trainings."""
+
+import math
+
+import pytest
+
+from engine import Value
+from nn.data import load_iris, moons, signed_labels, standardize, train_test_split, xor
+from nn.layers import MLP
+from nn.optim import SGD, Adam, LinearDecay
+from nn.train import History, Snapshots, accuracy, fit, predict
+
+X_SMALL, Y_SMALL = moons(n=20, seed=0)
+Y_SIGNED = signed_labels(Y_SMALL)
+
+
+def small_model(seed: int = 0, outputs: int = 1) -> MLP:
+    return MLP(2, [4, outputs], seed=seed)
+
+
+# ---------------------------------------------------------------------- the two classics
+
+
+def test_classic_moons_demo_reaches_full_training_accuracy() -> None:
+    """micrograd's demo: 2-16-16-1, hinge + 1e-4 L2, SGD with lr 1.0 -> 0.1 over 100 steps."""
+    X, y = moons(n=100, noise=0.1, seed=0)
+    y = signed_labels(y)
+    model = MLP(2, [16, 16, 1], seed=1, fused=True)  # fused: the same maths, fewer nodes
+    optimizer = SGD(model.parameters(), lr=1.0)
+    schedule = LinearDecay(optimizer, start=1.0, end=0.1, steps=100)
+    history = fit(
+        model, X, y, loss="hinge", optimizer=optimizer, schedule=schedule,
+        steps=100, l2=1e-4, progress=False,
+    )
+    assert accuracy(model, X, y, loss="hinge") == 1.0
+    assert history.loss[-1] < history.loss[0] / 10
+    assert history.learning_rate[0] == 1.0 and math.isclose(history.learning_rate[-1], 0.109)
+
+
+def test_mlp_reaches_95_percent_test_accuracy_on_iris() -> None:
+    X, y, _, classes = load_iris()
+    X_train, X_test, y_train, y_test = train_test_split(X, y, test_fraction=0.25, seed=0)
+    X_train, scaling = standardize(X_train)
+    X_test = scaling.apply(X_test)
+    model = MLP(4, [8, len(classes)], seed=0, fused=True)
+    fit(
+        model, X_train, y_train, loss="cross_entropy",
+        optimizer=Adam(model.parameters(), lr=0.05), steps=60, progress=False,
+    )
+    assert accuracy(model, X_test, y_test, loss="cross_entropy") >= 0.95
+
+
+# ---------------------------------------------------------------------- fit and History
+
+
+def test_fit_is_deterministic_given_a_seed() -> None:
+    def run(seed: int) -> History:
+        model = small_model()
+        return fit(model, X_SMALL, Y_SIGNED, steps=8, batch_size=5, seed=seed, progress=False)
+
+    first, again, other = run(3), run(3), run(4)
+    assert first == again
+    assert first.loss != other.loss
+
+
+def test_history_records_every_step_and_has_a_short_repr() -> None:
+    history = fit(small_model(), X_SMALL, Y_SIGNED, steps=5, progress=False)
+    assert history.steps == len(history.loss) == len(history.accuracy) == 5
+    assert history.learning_rate == [0.1] * 5  # the default SGD
+    assert all(0.0 <= a <= 1.0 for a in history.accuracy)
+    assert repr(history) == (
+        f"History(steps=5, loss={history.loss[-1]:.4f}, accuracy={history.accuracy[-1]:.2f})"
+    )
+    assert repr(History()) == "History(steps=0)"
+
+
+def test_loss_with_l2_is_the_data_loss_plus_the_penalty() -> None:
+    plain = fit(small_model(), X_SMALL, Y_SIGNED, steps=1, progress=False)
+    model = small_model()
+    penalty = 0.5 * sum(p.data ** 2 for p in model.parameters())
+    with_l2 = fit(model, X_SMALL, Y_SIGNED, steps=1, l2=0.5, progress=False)
+    assert math.isclose(with_l2.loss[0], plain.loss[0] + penalty)
+
+
+def test_accuracy_rules_per_loss() -> None:
+    bce = fit(small_model(), X_SMALL, Y_SMALL, loss="bce", steps=2, progress=False)
+    assert not math.isnan(bce.accuracy[0])
+    classes = fit(small_model(outputs=2), X_SMALL, Y_SMALL, loss="cross_entropy", steps=2,
+                  progress=False)
+    assert not math.isnan(classes.accuracy[0])
+    targets = [float(x1) for x1, _ in X_SMALL]
+    regression = fit(small_model(), X_SMALL, targets, loss="mse", steps=2, progress=False)
+    assert math.isnan(regression.accuracy[0]) and repr(regression).endswith(f"{regression.loss[-1]:.4f})")
+
+
+def test_fit_takes_a_loss_function_of_your_own() -> None:
+    def mean_absolute_error(outputs: list[Value], labels: list[float]) -> Value:
+        return sum(((o - t) ** 2) ** 0.5 for o, t in zip(outputs, labels)) / len(labels)
+
+    history = fit(small_model(), X_SMALL, [1.0] * 20, loss=mean_absolute_error, steps=3,
+                  progress=False)
+    assert math.isnan(history.accuracy[0]) and history.steps == 3
+
+
+def test_predict_and_accuracy_agree() -> None:
+    model = small_model(outputs=3)
+    predictions = predict(model, X_SMALL, loss="cross_entropy")
+    assert set(predictions) <= {0, 1, 2}
+    assert accuracy(model, X_SMALL, predictions, loss="cross_entropy") == 1.0
+    signs = predict(small_model(), X_SMALL, loss="hinge")
+    assert set(signs) <= {-1, 1}
+
+
+# ---------------------------------------------------------------------- callback, progress
+
+
+def test_callback_returning_true_stops_training() -> None:
+    seen: list[int] = []
+
+    def stop_after_four(step: int, history: History) -> bool:
+        seen.append(step)
+        return history.steps == 4
+
+    history = fit(small_model(), X_SMALL, Y_SIGNED, steps=50, callback=stop_after_four,
+                  progress=False)
+    assert seen == [0, 1, 2, 3] and history.steps == 4 and history.stopped_early
+    assert "stopped_early=True" in repr(history)
+
+
+def test_callback_must_return_a_bool_or_none() -> None:
+    with pytest.raises(TypeError, match="the callback returned 'stop'; return True"):
+        fit(small_model(), X_SMALL, Y_SIGNED, steps=3, callback=lambda s, h: "stop",
+            progress=False)
+
+
+def test_snapshots_keep_the_state_every_few_steps() -> None:
+    model = small_model()
+    before = model.state_dict()
+    snapshots = Snapshots(model, every=5)
+    fit(model, X_SMALL, Y_SIGNED, steps=10, callback=snapshots, progress=False)
+    assert snapshots.updates == [0, 5, 10]
+    assert snapshots.states[0] == before and snapshots.states[-1] == model.state_dict()
+    assert snapshots.states[1] != before
+    with pytest.raises(ValueError, match="every=0"):
+        Snapshots(model, every=0)
+
+
+def test_progress_bar_is_off_when_stderr_is_not_a_terminal(capsys: pytest.CaptureFixture[str]) -> None:
+    fit(small_model(), X_SMALL, Y_SIGNED, steps=2)  # progress=None: pytest's stderr is no TTY
+    assert capsys.readouterr().err == ""
+    fit(small_model(), X_SMALL, Y_SIGNED, steps=2, progress=True)
+    err = capsys.readouterr().err
+    assert "fit" in err and "2/2" in err and "loss=" in err
+    fit(small_model(), X_SMALL, Y_SIGNED, steps=2, progress=False)
+    assert capsys.readouterr().err == ""
+
+
+# ---------------------------------------------------------------------- errors
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, words",
+    [
+        ({"loss": "hinge", "y": Y_SMALL}, ValueError, r"y\[\d+\] = 0, but the hinge loss.*signed_labels"),
+        ({"loss": "bce", "y": Y_SIGNED}, ValueError, r"y\[\d+\] = -1, but loss='bce'"),
+        ({"loss": "cross_entropy", "y": [0.5] * 20}, ValueError, r"y\[0\] = 0.5"),
+        ({"loss": "squared"}, ValueError, "unknown loss 'squared'; choose one of hinge, mse"),
+        ({"steps": 0}, ValueError, "steps=0"),
+        ({"steps": 2.0}, TypeError, "steps must be an int"),
+        ({"batch_size": 21}, ValueError, "batch_size=21 is larger than the data"),
+        ({"l2": -1.0}, ValueError, "l2=-1.0"),
+        ({"y": Y_SIGNED[:3]}, ValueError, "X has 20 rows but y has 3"),
+        ({"progress": "yes"}, TypeError, "progress must be"),
+    ],
+)
+def test_fit_errors_name_the_problem(kwargs: dict, error: type, words: str) -> None:
+    arguments = {"y": Y_SIGNED, "steps": 1, "progress": False, **kwargs}
+    with pytest.raises(error, match=words):
+        fit(small_model(), X_SMALL, **arguments)
+
+
+def test_output_count_must_match_the_loss() -> None:
+    with pytest.raises(ValueError, match="'hinge' needs a model with one output, but this one has 2"):
+        fit(small_model(outputs=2), X_SMALL, Y_SIGNED, steps=1, progress=False)
+    with pytest.raises(ValueError, match="cross_entropy needs a model with one output per class"):
+        predict(small_model(), X_SMALL, loss="cross_entropy")
+    with pytest.raises(TypeError, match="fit\\(\\) trains an nn Module"):
+        fit(lambda x: x, X_SMALL, Y_SIGNED)
+
+
+def test_schedule_without_optimizer_uses_the_schedules_optimizer() -> None:
+    model = small_model()
+    optimizer = SGD(model.parameters(), lr=0.5)
+    schedule = LinearDecay(optimizer, start=0.5, end=0.1, steps=4)
+    history = fit(model, X_SMALL, Y_SIGNED, steps=4, schedule=schedule, progress=False)
+    assert history.learning_rate == [0.5, 0.4, 0.3, 0.2] or all(
+        math.isclose(a, b) for a, b in zip(history.learning_rate, [0.5, 0.4, 0.3, 0.2])
+    )
+    with pytest.raises(ValueError, match="different optimizer"):
+        fit(model, X_SMALL, Y_SIGNED, steps=1, schedule=schedule,
+            optimizer=SGD(model.parameters(), lr=0.1), progress=False)
+
+
+def test_xor_is_learnt_by_a_hidden_layer() -> None:
+    X, y = xor(n=40, seed=0)
+    model = MLP(2, [8, 1], seed=0, fused=True)
+    fit(model, X, y, loss="bce", optimizer=Adam(model.parameters(), lr=0.05), steps=80,
+        progress=False)
+    assert accuracy(model, X, y, loss="bce") >= 0.9
