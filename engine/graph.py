@@ -34,8 +34,8 @@ def topological_order(root: Value) -> list[Value]:
 
     A node is pushed on the stack, and when it first comes off it goes back
     on with its children above it; the next time it comes off, its children
-    are all listed, so it is listed too. (The walk allocates no objects per
-    node, which keeps Python's garbage collector out of the way.)
+    are all listed, so it is listed too. A leaf has no children to wait for,
+    so it is listed the first time it comes off.
     """
     order: list[Value] = []
     expanded: set[Value] = set()  # nodes whose children are on the stack
@@ -50,6 +50,10 @@ def topological_order(root: Value) -> list[Value]:
                 order.append(node)
             continue
         expanded.add(node)
+        if not node.children:  # a leaf: nothing to wait for
+            emitted.add(node)
+            order.append(node)
+            continue
         stack.append(node)  # comes back after its children
         # Reversed, so that the first child is popped (and listed) first.
         for child in reversed(node.children):
@@ -72,6 +76,8 @@ def backward(root: Value) -> None:
     """
     order = prepare_backward(root)
     for node in reversed(order):
+        if not node.children:
+            continue  # a leaf: nothing to pass on
         upstream = node.grad
         for child, local in zip(node.children, node.local_grads):
             child.grad += upstream * local
