@@ -122,6 +122,12 @@ def activate(value: Value, activation: str) -> Value:
 
 def as_inputs(x: Sequence[Input], nin: int, who: str) -> list[Value]:
     """Check that `x` holds `nin` numbers or Values and return them as Values."""
+    if type(x) is list and len(x) == nin:  # the common case, checked quickly
+        for item in x:
+            if type(item) is not Value:
+                break
+        else:
+            return x
     if isinstance(x, (Value, int, float)) or not isinstance(x, Sequence):
         raise TypeError(
             f"{who} expects a list of {nin} inputs, not {type(x).__name__} {x!r}; "
@@ -209,15 +215,13 @@ class Neuron(Module):
 
     def fused_weighted_sum(self, inputs: list[Value]) -> Value:
         """w · x + b as a single node whose children are w_0.., x_0.., b."""
+        weights = [weight.data for weight in self.w]
+        values = [value.data for value in inputs]
         total = self.b.data
-        for weight, value in zip(self.w, inputs):
-            total += weight.data * value.data  # same order of additions as the fine graph
-        # d(w·x+b)/dw_i = x_i
-        grads_for_weights = tuple(value.data for value in inputs)
-        # d(w·x+b)/dx_i = w_i
-        grads_for_inputs = tuple(weight.data for weight in self.w)
-        # d(w·x+b)/db = 1
-        local_grads = grads_for_weights + grads_for_inputs + (1.0,)
+        for w, x in zip(weights, values):
+            total += w * x  # the same order of additions as the fine graph
+        # d(w·x+b)/dw_i = x_i, d(w·x+b)/dx_i = w_i, d(w·x+b)/db = 1
+        local_grads = (*values, *weights, 1.0)
         children = (*self.w, *inputs, self.b)
         return from_op(total, "w·x+b", children, local_grads)
 

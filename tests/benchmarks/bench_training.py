@@ -1,0 +1,205 @@
+"""Training benchmark: run by hand, prints figures measured in this one run.
+
+    python tests/benchmarks/bench_training.py               # 3 rounds of 3 steps
+    python tests/benchmarks/bench_training.py --rounds 5 --steps 5
+
+It times one step of micrograd's classic moons demo: a 2-16-16-1 ReLU MLP on
+100 points, hinge loss plus 1e-4 L2 penalty, forward + backward + SGD update:
+
+- with stepgrad's fine-grained graph (one node per + and *),
+- with fused neurons (one "w·x+b" node per neuron),
+- with PyTorch, one 0-d float64 tensor per scalar (requires_grad), the graph
+  built by the same Python loops (where PyTorch is installed).
+
+Each variant runs in a fresh Python process (so stepgrad is timed without
+PyTorch loaded, as a student would run it, and each process's garbage
+collector sees only its own objects): one warm-up step, then timed steps.
+The variants take turns, round by round, so a busy machine slows them alike.
+Ratios use the medians.
+The garbage collector stays at Python's defaults; nothing global is changed.
+Targets (issue 3): fine >= 5x faster than that PyTorch baseline, fused >= 25x.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import random
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from nn import MLP, SGD, hinge_loss, l2_penalty  # noqa: E402
+
+SIZES = [2, 16, 16, 1]
+ALPHA = 1e-4
+LEARNING_RATE = 0.1
+
+
+def moons_data(n: int = 100) -> tuple[list[list[float]], list[int]]:
+    """The moons with labels -1/+1: from nn.data if it is there, else a small generator."""
+    try:
+        from nn.data import moons, signed_labels
+
+        points, labels = moons(n=n, noise=0.1, seed=0)
+        return [list(p) for p in points], signed_labels(labels)
+    except ImportError:
+        rng = random.Random(0)
+        points, signs = [], []
+        for i in range(n):
+            t = math.pi * (i // 2) / (n // 2 - 1)
+            if i % 2 == 0:
+                x1, x2, sign = math.cos(t), math.sin(t), -1
+            else:
+                x1, x2, sign = 1 - math.cos(t), 0.5 - math.sin(t), 1
+            points.append([x1 + rng.gauss(0, 0.1), x2 + rng.gauss(0, 0.1)])
+            signs.append(sign)
+        return points, signs
+
+
+def stepgrad_step(fused: bool, points: list[list[float]], labels: list[int]) -> Callable[[], float]:
+    model = MLP(2, SIZES[1:], seed=0, fused=fused)
+    optimizer = SGD(model.parameters(), lr=LEARNING_RATE)
+
+    def step() -> float:
+        scores = [model(point) for point in points]
+        loss = hinge_loss(scores, labels) + l2_penalty(model.parameters(), ALPHA)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        return loss.data
+
+    return step
+
+
+def torch_step(torch: Any, points: list[list[float]], labels: list[int]) -> Callable[[], float]:
+    """The same program with one 0-d float64 tensor per scalar."""
+    model = MLP(2, SIZES[1:], seed=0)  # the same starting weights
+    layers = []
+    for layer in model.layers:
+        neurons = []
+        for neuron in layer.neurons:
+            weights = [torch.tensor(w.data, dtype=torch.float64, requires_grad=True) for w in neuron.w]
+            bias = torch.tensor(neuron.b.data, dtype=torch.float64, requires_grad=True)
+            neurons.append((weights, bias))
+        layers.append((neurons, layer.activation))
+    parameters = [p for neurons, _ in layers for weights, bias in neurons for p in (*weights, bias)]
+    inputs = [[torch.tensor(x, dtype=torch.float64) for x in point] for point in points]
+
+    def forward(x: list[Any]) -> Any:
+        for neurons, activation in layers:
+            outputs = []
+            for weights, bias in neurons:
+                total = bias
+                for w, xi in zip(weights, x):
+                    total = total + w * xi
+                outputs.append(total.relu() if activation == "relu" else total)
+            x = outputs
+        return x[0]
+
+    def step() -> float:
+        scores = [forward(x) for x in inputs]
+        losses = [(1 - y * s).relu() for s, y in zip(scores, labels)]
+        loss = sum(losses) * (1.0 / len(losses)) + ALPHA * sum(p * p for p in parameters)
+        for p in parameters:
+            p.grad = None
+        loss.backward()
+        with torch.no_grad():
+            for p in parameters:
+                p -= LEARNING_RATE * p.grad
+        return float(loss.item())
+
+    return step
+
+
+VARIANTS = {
+    "fine": "stepgrad fine",
+    "fused": "stepgrad fused",
+    "torch": "PyTorch, one 0-d tensor per scalar",
+}
+
+
+def run_variant(variant: str, steps: int) -> None:
+    """In this (fresh) process: one warm-up step, then `steps` timed steps,
+    printed as JSON on the last line for the parent process."""
+    points, labels = moons_data()
+    if variant == "torch":
+        import torch
+
+        step = torch_step(torch, points, labels)
+    else:
+        step = stepgrad_step(variant == "fused", points, labels)
+    first_loss = step()
+    times = []
+    for _ in range(steps):
+        start = time.perf_counter()
+        step()
+        times.append(time.perf_counter() - start)
+    print(json.dumps({"first_loss": first_loss, "times": times}))
+
+
+def measure(variant: str, steps: int) -> dict[str, Any] | None:
+    """Run one variant in a fresh Python process; None if it could not run."""
+    command = [sys.executable, __file__, "--variant", variant, "--steps", str(steps)]
+    finished = subprocess.run(command, capture_output=True, text=True)
+    if finished.returncode != 0:
+        print(f"{VARIANTS[variant]}: failed\n{finished.stderr.strip().splitlines()[-1]}")
+        return None
+    result: dict[str, Any] = json.loads(finished.stdout.strip().splitlines()[-1])
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, default=3, help="timed steps per variant and round")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of fresh processes")
+    parser.add_argument("--variant", choices=list(VARIANTS), help=argparse.SUPPRESS)
+    arguments = parser.parse_args()
+    if arguments.variant:
+        run_variant(arguments.variant, arguments.steps)
+        return
+
+    try:
+        import torch  # noqa: F401  (only to know whether the baseline can run)
+
+        variants = ["fine", "fused", "torch"]
+    except ImportError:
+        print("PyTorch is not installed: no baseline (pip install torch)")
+        variants = ["fine", "fused"]
+    times: dict[str, list[float]] = {variant: [] for variant in variants}
+    first_losses: dict[str, float] = {}
+    for _ in range(arguments.rounds):  # the variants take turns, round by round
+        for variant in variants:
+            result = measure(variant, arguments.steps)
+            if result is not None:
+                times[variant].extend(result["times"])
+                first_losses[variant] = result["first_loss"]
+    print(f"{'':<36}{'median':>10}{'min':>10}   first loss (the same model, so the same)")
+    for variant in variants:
+        if times[variant]:
+            median, fastest = statistics.median(times[variant]), min(times[variant])
+            print(
+                f"{VARIANTS[variant]:<36}{median * 1000:7.1f} ms{fastest * 1000:7.1f} ms"
+                f"   {first_losses[variant]:.12f}"
+            )
+    if not times.get("torch") or not times["fine"] or not times["fused"]:
+        return
+    print()
+    baseline = statistics.median(times["torch"])
+    for variant, target in (("fine", 5), ("fused", 25)):
+        ratio = baseline / statistics.median(times[variant])
+        verdict = "meets" if ratio >= target else "MISSES"
+        print(
+            f"{VARIANTS[variant]:<16} is {ratio:6.1f}x faster than the PyTorch baseline "
+            f"(medians; {verdict} the {target}x target)"
+        )
+
+
+if __name__ == "__main__":
+    main()
