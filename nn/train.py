@@ -37,10 +37,12 @@ True
 
 from __future__ import annotations
 
+import gc
 import math
 import numbers
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Callable, Optional, Protocol, Sequence, Union
+from typing import Any, Callable, Iterator, Optional, Protocol, Sequence, Union
 
 from tqdm import tqdm
 
@@ -212,23 +214,26 @@ def fit(
     rng = _rng(seed)
     rows = list(range(len(X)))
     history = History()
-    bar = tqdm(total=steps, desc="fit", unit="step", disable=None if progress is None else not progress)
+    # tqdm's disable=None: show the bar only when stderr is a terminal.
+    disable = None if progress is None else not progress
+    bar = tqdm(total=steps, desc="fit", unit="step", disable=disable)
     try:
         for step in range(steps):
             batch = rows if batch_size is None else rng.sample(rows, batch_size)
             labels = [y[i] for i in batch]
-            outputs = [model(X[i]) for i in batch]  # 1. forward
-            if step == 0:
-                _check_outputs(loss_name, outputs[0])
-            batch_loss = loss_function(outputs, labels)  # 2. loss
-            if l2 > 0.0:
-                batch_loss = batch_loss + l2_penalty(model.parameters(), l2)
-            optimizer.zero_grad()  # 3. zero the old gradients
-            batch_loss.backward()  # 4. backward
-            history.learning_rate.append(float(optimizer.lr))
-            optimizer.step()  # 5. update
-            if schedule is not None:
-                schedule.step()
+            with _garbage_collector_paused():
+                outputs = [model(X[i]) for i in batch]  # 1. forward
+                if step == 0:
+                    _check_outputs(loss_name, outputs[0])
+                batch_loss = loss_function(outputs, labels)  # 2. loss
+                if l2 > 0.0:
+                    batch_loss = batch_loss + l2_penalty(model.parameters(), l2)
+                optimizer.zero_grad()  # 3. zero the old gradients
+                batch_loss.backward()  # 4. backward
+                history.learning_rate.append(float(optimizer.lr))
+                optimizer.step()  # 5. update
+                if schedule is not None:
+                    schedule.step()
 
             history.loss.append(batch_loss.data)
             history.accuracy.append(_batch_accuracy(loss_name, outputs, labels))
@@ -283,6 +288,26 @@ def accuracy(
 
 
 # ---------------------------------------------------------------------- helpers
+
+
+@contextmanager
+def _garbage_collector_paused() -> Iterator[None]:
+    """Pause Python's cycle collector while a step builds and walks its graph.
+
+    A step creates hundreds of thousands of Values. They form no reference
+    cycles (children never point back to their parents), so plain reference
+    counting frees each graph as soon as the step drops it; but the cycle
+    collector would still stop again and again to scan every live Value,
+    which makes a step about 3x slower. The collector's state is restored
+    afterwards.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _loss_function(loss: str | LossFunction) -> tuple[str, LossFunction]:
@@ -370,7 +395,9 @@ def _predicted_class(loss_name: str, output: Output) -> int:
 def _batch_accuracy(loss_name: str, outputs: list[Output], labels: list[Label]) -> float:
     if loss_name not in ("hinge", "bce", "cross_entropy"):
         return math.nan
-    right = sum(_predicted_class(loss_name, output) == label for output, label in zip(outputs, labels))
+    right = sum(
+        _predicted_class(loss_name, output) == label for output, label in zip(outputs, labels)
+    )
     return right / len(labels)
 
 

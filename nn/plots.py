@@ -1,0 +1,255 @@
+"""Pictures of training: decision boundaries, loss curves, and a GIF of learning.
+
+Every function builds a `matplotlib.figure.Figure` directly (never pyplot),
+so nothing needs a screen or a GUI backend: save a figure with
+`figure.savefig("boundary.png")`, or let Jupyter display it.
+
+>>> from nn.data import moons
+>>> from nn.layers import MLP
+>>> X, y = moons(n=20, seed=0)
+>>> figure = decision_boundary(MLP(2, [4, 1], seed=0), X, y, resolution=10)
+>>> figure.axes[0].get_title()
+'decision boundary'
+
+A grid of `resolution` x `resolution` points is one forward pass per point:
+a 2-16-16-1 network on the default 50 x 50 grid (2,500 forward passes)
+takes about 1 s in pure Python, so keep `resolution` modest.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+from pathlib import Path
+from typing import Mapping, Sequence, Union
+
+from matplotlib.animation import PillowWriter
+from matplotlib.axes import Axes
+from matplotlib.colors import to_rgba
+from matplotlib.figure import Figure
+
+from engine import Value
+from nn.module import Module
+from nn.train import History, Snapshots
+
+# One colour per class: points use the colour, regions a light tint of it.
+CLASS_COLOURS = ["#d62728", "#1f77b4", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2"]
+REGION_ALPHA = 0.3
+DEFAULT_RESOLUTION = 50
+ANIMATION_RESOLUTION = 30
+
+StateDict = Mapping[str, float]
+
+
+def decision_boundary(
+    model: Module,
+    X: Sequence[Sequence[float]],
+    y: Sequence[int],
+    resolution: int = DEFAULT_RESOLUTION,
+    padding: float = 0.5,
+    title: str = "decision boundary",
+) -> Figure:
+    """Colour the plane by the class the model picks, and draw the data on top.
+
+    Works for a 2-input classifier with one output (a score: positive picks
+    the larger label, e.g. +1 of -1/+1 or 1 of 0/1, and the line score = 0
+    is drawn) or with one output per class (the largest output wins; labels
+    are 0, 1, ...). The grid spans the data plus `padding` on every side,
+    with `resolution` points along each axis (one forward pass per point).
+    """
+    figure = Figure(figsize=(5.0, 4.5))
+    axes = figure.add_subplot()
+    grid = _grid(X, resolution, padding)
+    _draw_boundary(axes, model, X, y, grid)
+    axes.set_title(title)
+    return figure
+
+
+def training_curves(history: History) -> Figure:
+    """The loss per step, and beside it the accuracy (when the loss has one).
+
+    >>> curves = training_curves(History(loss=[1.0, 0.5], accuracy=[0.5, 1.0],
+    ...                                  learning_rate=[0.1, 0.1]))
+    >>> [axes.get_title() for axes in curves.axes]
+    ['loss', 'accuracy']
+    """
+    if not isinstance(history, History):
+        raise TypeError(
+            f"training_curves() needs the History that fit() returns, not {type(history).__name__}"
+        )
+    if history.steps == 0:
+        raise ValueError("this History is empty: run fit() for at least one step first")
+    has_accuracy = not all(math.isnan(a) for a in history.accuracy)
+    figure = Figure(figsize=(9.0 if has_accuracy else 5.0, 3.5))
+    steps = list(range(history.steps))
+    loss_axes = figure.add_subplot(1, 2 if has_accuracy else 1, 1)
+    loss_axes.plot(steps, history.loss, color=CLASS_COLOURS[1])
+    loss_axes.set_title("loss")
+    loss_axes.set_xlabel("step")
+    if has_accuracy:
+        accuracy_axes = figure.add_subplot(1, 2, 2)
+        accuracy_axes.plot(steps, history.accuracy, color=CLASS_COLOURS[2])
+        accuracy_axes.set_ylim(-0.05, 1.05)
+        accuracy_axes.set_title("accuracy")
+        accuracy_axes.set_xlabel("step")
+    figure.tight_layout()
+    return figure
+
+
+def boundary_animation(
+    model: Module,
+    X: Sequence[Sequence[float]],
+    y: Sequence[int],
+    snapshots: Snapshots | Sequence[StateDict],
+    path: Union[str, os.PathLike[str]],
+    resolution: int = ANIMATION_RESOLUTION,
+    padding: float = 0.5,
+    frames_per_second: int = 4,
+) -> Path:
+    """Write a GIF of the decision boundary, one frame per snapshot; return its path.
+
+    `snapshots` is a `Snapshots` callback after `fit()` (or any list of
+    `model.state_dict()`s). Each frame loads one state into `model` and
+    draws it like `decision_boundary`; the model's own parameters are put back
+    afterwards. The file appears only when complete (it is written to a
+    temporary file first, then renamed), so a crash never leaves half a GIF.
+    """
+    states: list[StateDict]
+    if isinstance(snapshots, Snapshots):
+        states = list(snapshots.states)
+        titles = [f"after {n} updates" for n in snapshots.updates]
+    else:
+        states = list(snapshots)
+        titles = [f"snapshot {i}" for i in range(len(states))]
+    if not states:
+        raise ValueError(
+            "no snapshots to animate: take some with fit(..., callback=Snapshots(model))"
+        )
+    if (
+        isinstance(frames_per_second, bool)
+        or not isinstance(frames_per_second, int)
+        or frames_per_second < 1
+    ):
+        raise ValueError(f"frames_per_second={frames_per_second!r} must be an int >= 1")
+    target = Path(path)
+    if target.suffix.lower() != ".gif":
+        raise ValueError(
+            f"boundary_animation writes a GIF; give a path ending in .gif, not {str(path)!r}"
+        )
+    grid = _grid(X, resolution, padding)
+    original = model.state_dict()
+    figure = Figure(figsize=(5.0, 4.5))
+    axes = figure.add_subplot()
+    handle, temporary = tempfile.mkstemp(suffix=".gif", dir=target.parent)
+    os.close(handle)
+    try:
+        writer = PillowWriter(fps=frames_per_second)
+        writer.setup(figure, temporary, dpi=72)
+        for state, title in zip(states, titles):
+            model.load_state_dict(state)
+            axes.clear()
+            _draw_boundary(axes, model, X, y, grid)
+            axes.set_title(title)
+            writer.grab_frame()
+        writer.finish()  # Pillow writes every frame to the temporary file
+        os.replace(temporary, target)
+    except BaseException:
+        os.unlink(temporary)
+        raise
+    finally:
+        model.load_state_dict(original)
+    return target
+
+
+# ---------------------------------------------------------------------- drawing
+
+
+class _Grid:
+    """The points of a rectangular grid over the data, row by row."""
+
+    def __init__(self, xs: list[float], ys: list[float]) -> None:
+        self.xs = xs
+        self.ys = ys
+        self.points = [[x, y] for y in ys for x in xs]
+
+
+def _grid(X: Sequence[Sequence[float]], resolution: int, padding: float) -> _Grid:
+    if not X:
+        raise ValueError("there are no points to plot: X is empty")
+    for index, row in enumerate(X):
+        if len(row) != 2:
+            raise ValueError(
+                f"row {index} has {len(row)} features; decision boundaries are drawn "
+                "for 2-D data only"
+            )
+    if isinstance(resolution, bool) or not isinstance(resolution, int) or resolution < 2:
+        raise ValueError(f"resolution={resolution!r} must be an int >= 2 (grid points per axis)")
+    if not padding >= 0:
+        raise ValueError(f"padding={padding!r} must be a number >= 0")
+    axes_values = []
+    for column in range(2):
+        low = min(row[column] for row in X) - padding
+        high = max(row[column] for row in X) + padding
+        axes_values.append([low + (high - low) * i / (resolution - 1) for i in range(resolution)])
+    return _Grid(axes_values[0], axes_values[1])
+
+
+def _draw_boundary(
+    axes: Axes, model: Module, X: Sequence[Sequence[float]], y: Sequence[int], grid: _Grid
+) -> None:
+    """Fill the regions of each class, draw the boundary, scatter the points."""
+    if len(X) != len(y):
+        raise ValueError(f"X has {len(X)} rows but y has {len(y)} labels")
+    labels = sorted(set(y))
+    # Keep only the numbers of each output, so that each point's graph is freed at once.
+    outputs = [_output_numbers(model(point)) for point in grid.points]
+    size = len(grid.xs)
+    one_score = isinstance(outputs[0], float)
+    if one_score:
+        # One score: positive picks the larger label, the line score = 0 separates them.
+        classes = 2
+        scores = [output for output in outputs if isinstance(output, float)]
+        picked = [1 if score > 0.0 else 0 for score in scores]
+        score_rows = [scores[row * size : (row + 1) * size] for row in range(size)]
+        if min(scores) < 0.0 < max(scores):
+            axes.contour(grid.xs, grid.ys, score_rows, levels=[0.0], colors="black", linewidths=1.0)
+    else:
+        # One output per class: the region of class k is where output k is largest.
+        rows = [output for output in outputs if isinstance(output, list)]
+        classes = max(len(rows[0]), len(labels))
+        picked = [_argmax(row) for row in rows]
+    if classes > len(CLASS_COLOURS):
+        raise ValueError(f"{classes} classes: the plots have colours for {len(CLASS_COLOURS)}")
+    picked_rows = [picked[row * size : (row + 1) * size] for row in range(size)]
+    tints = [to_rgba(colour, REGION_ALPHA) for colour in CLASS_COLOURS[:classes]]
+    axes.contourf(
+        grid.xs, grid.ys, picked_rows, levels=[k - 0.5 for k in range(classes + 1)], colors=tints
+    )
+    for label in labels:
+        # With one score, labels <= 0 (-1 or 0) take colour 0 and label +1 colour 1;
+        # with one output per class, class k takes colour k.
+        colour_index = (1 if label > 0 else 0) if one_score else int(label)
+        if not 0 <= colour_index < len(CLASS_COLOURS):
+            raise ValueError(f"label {label!r}: multi-class labels must be 0, 1, 2, ...")
+        xs = [row[0] for row, wanted in zip(X, y) if wanted == label]
+        ys = [row[1] for row, wanted in zip(X, y) if wanted == label]
+        axes.scatter(
+            xs, ys, s=18, color=CLASS_COLOURS[colour_index], edgecolors="black",
+            linewidths=0.4, label=str(label), zorder=3,
+        )
+    axes.set_xlim(grid.xs[0], grid.xs[-1])
+    axes.set_ylim(grid.ys[0], grid.ys[-1])
+    axes.legend(loc="upper right", fontsize="small", title="class")
+
+
+def _output_numbers(output: Value | list[Value]) -> float | list[float]:
+    """The plain numbers of a model's output: one float, or a list of them."""
+    if isinstance(output, list):
+        return [value.data for value in output]
+    return output.data
+
+
+def _argmax(numbers: list[float]) -> int:
+    """The index of the largest number (the first one on ties)."""
+    return numbers.index(max(numbers))
