@@ -7,6 +7,18 @@
 >>> optimizer.zero_grad(); loss.backward(); optimizer.step()
 """
 
+from nn.data import (
+    blobs,
+    circles,
+    load_csv,
+    load_iris,
+    moons,
+    signed_labels,
+    spiral,
+    standardize,
+    train_test_split,
+    xor,
+)
 from nn.io import load, load_recipe, save
 from nn.layers import MLP, Layer, Neuron
 from nn.losses import (
@@ -19,16 +31,20 @@ from nn.losses import (
 from nn.module import Module
 from nn.optim import SGD, Adam, LinearDecay, Optimizer
 from nn.torch_bridge import from_torch, to_torch
+from nn.train import History, Snapshots, accuracy, fit, predict
 
 __all__ = [
     "MLP",
     "SGD",
     "Adam",
+    "History",
     "Layer",
     "LinearDecay",
     "Module",
     "Neuron",
     "Optimizer",
+    "Snapshots",
+    "accuracy",
     "binary_cross_entropy",
     "from_torch",
     "hinge_loss",
@@ -39,4 +55,16 @@ __all__ = [
     "save",
     "softmax_cross_entropy",
     "to_torch",
+    "blobs",
+    "circles",
+    "fit",
+    "load_csv",
+    "load_iris",
+    "moons",
+    "predict",
+    "signed_labels",
+    "spiral",
+    "standardize",
+    "train_test_split",
+    "xor",
 ]
