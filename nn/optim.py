@@ -148,7 +148,9 @@ class Adam(Optimizer):
     ) -> None:
         super().__init__(parameters, lr)
         if not isinstance(betas, (tuple, list)) or len(betas) != 2:
-            raise TypeError(f"betas must be a pair (beta1, beta2) such as (0.9, 0.999), not {betas!r}")
+            raise TypeError(
+                f"betas must be a pair (beta1, beta2) such as (0.9, 0.999), not {betas!r}"
+            )
         self.beta1 = _check_rate("betas[0]", betas[0], 0.0, 1.0)
         self.beta2 = _check_rate("betas[1]", betas[1], 0.0, 1.0)
         self.eps = _check_rate("eps", eps)

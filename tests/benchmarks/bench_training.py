@@ -85,7 +85,9 @@ def torch_step(torch: Any, points: list[list[float]], labels: list[int]) -> Call
     for layer in model.layers:
         neurons = []
         for neuron in layer.neurons:
-            weights = [torch.tensor(w.data, dtype=torch.float64, requires_grad=True) for w in neuron.w]
+            weights = [
+                torch.tensor(w.data, dtype=torch.float64, requires_grad=True) for w in neuron.w
+            ]
             bias = torch.tensor(neuron.b.data, dtype=torch.float64, requires_grad=True)
             neurons.append((weights, bias))
         layers.append((neurons, layer.activation))
