@@ -20,10 +20,13 @@ import math
 import os
 import sys
 from pathlib import Path
-from typing import NoReturn, Sequence
+from typing import TYPE_CHECKING, NoReturn, Sequence
 
 from engine.stepper import backward_steps, format_number, node_name
 from engine.graph import topological_order
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 USAGE_ERROR = 2  # the command line is wrong: fix the arguments
 RUN_ERROR = 1  # the arguments are fine but the work failed
@@ -51,9 +54,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands.required = True
     add_step_command(commands)
-    # Later commands go here, each as add_<name>_command(commands) + run_<name>(arguments):
-    # add_demo_command(commands)
-    # add_train_command(commands)
+    add_demo_command(commands)
+    add_train_command(commands)
     return parser
 
 
@@ -189,5 +191,295 @@ def run_step(arguments: argparse.Namespace) -> int:
     return 0
 
 
-# The lead adds `stepgrad demo` and `stepgrad train` below, each as
-# add_<name>_command(commands) and run_<name>(arguments), registered in build_parser().
+# ---------------------------------------------------------------------- stepgrad demo
+
+DEFAULT_OUTPUT_FOLDER = Path("stepgrad-out")
+
+
+def add_demo_command(commands: argparse._SubParsersAction) -> None:
+    """`stepgrad demo [--out DIR]`"""
+    parser = commands.add_parser(
+        "demo",
+        help="train the classic moons MLP and save its pictures",
+        description=(
+            "Train the classic demo: a 2-16-16-1 MLP on 100 'moons' points, hinge loss "
+            "with a little L2, plain SGD with a linearly decaying learning rate. Then "
+            "write into the output folder the decision boundary, the loss curve, the "
+            "drawing of one neuron's graph with its grads, and the trained model."
+        ),
+    )
+    parser.add_argument(
+        "--out",
+        metavar="DIR",
+        type=Path,
+        default=DEFAULT_OUTPUT_FOLDER,
+        help=f"the folder for the pictures and the model (default: {DEFAULT_OUTPUT_FOLDER})",
+    )
+    parser.add_argument(
+        "--steps", type=positive_int, default=100, help="training steps (default: 100)"
+    )
+    parser.add_argument(
+        "--seed", type=int, default=1, help="the seed of the initial weights (default: 1)"
+    )
+    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    parser.set_defaults(run=run_demo)
+
+
+def run_demo(arguments: argparse.Namespace) -> int:
+    """Train the classic moons MLP; save its boundary, loss curve, a neuron's graph, the model."""
+    from engine.draw import draw, save
+    from nn import MLP, SGD, LinearDecay
+    from nn.data import moons, signed_labels
+    from nn.io import save as save_model
+    from nn.plots import decision_boundary, training_curves
+    from nn.train import accuracy, fit
+
+    folder: Path = arguments.out
+    X, labels = moons(n=100, noise=0.1, seed=0)
+    y = signed_labels(labels)  # the hinge loss wants -1 / +1
+    # fused=True: one node per neuron's w.x+b, the same numbers as the fine graph, faster.
+    model = MLP(2, [16, 16, 1], seed=arguments.seed, fused=True)
+    print(model)
+    print(f"training on {len(X)} moons points for {arguments.steps} steps")
+    optimizer = SGD(model.parameters(), lr=1.0)
+    schedule = LinearDecay(optimizer, start=1.0, end=0.1, steps=arguments.steps)
+    history = fit(
+        model,
+        X,
+        y,
+        loss="hinge",
+        l2=1e-4,
+        optimizer=optimizer,
+        schedule=schedule,
+        steps=arguments.steps,
+        progress=False if arguments.no_progress else None,
+    )
+    trained_accuracy = accuracy(model, X, y, loss="hinge")
+    print(f"final loss {history.loss[-1]:.4f}, training accuracy {trained_accuracy:.0%}")
+
+    written = []
+    written.append(save_figure(decision_boundary(model, X, y), folder / "moons_boundary.png"))
+    written.append(save_figure(training_curves(history), folder / "moons_loss.png"))
+    # One neuron of the first layer with every multiply and add drawn: a
+    # fine-grained twin of the trained model, on the first point, picking a
+    # neuron whose ReLU is on there (a neuron that is off passes no gradient).
+    twin = MLP(2, [16, 16, 1], fused=False)
+    twin.load_state_dict(model.state_dict())
+    outputs = twin.layers[0](X[0])
+    neuron_output = next((out for out in outputs if out.data > 0.0), outputs[0])
+    neuron_output.backward()
+    written.append(save(draw(neuron_output, edge_labels=True), folder / "neuron_graph.svg"))
+    # The whole network on that point, one box per neuron.
+    score = model(X[0])
+    score.backward()
+    written.append(save(draw(score, collapse=True), folder / "model_graph.svg"))
+    folder.mkdir(parents=True, exist_ok=True)
+    recipe = {"data": "moons", "n": 100, "noise": 0.1, "data_seed": 0, "seed": arguments.seed}
+    save_model(model, folder / "moons_model.json", recipe=recipe)
+    written.append(folder / "moons_model.json")
+    print(f"wrote {len(written)} files to {folder}/:")
+    for path in written:
+        print(f"  {path}")
+    return 0
+
+
+def save_figure(figure: Figure, path: Path) -> Path:
+    """Save a matplotlib figure as PNG, atomically (the plots return figures)."""
+    from io import BytesIO
+
+    from engine.render import write_atomic
+
+    buffer = BytesIO()
+    figure.savefig(buffer, format="png", dpi=100)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(path, buffer.getvalue())
+    return path
+
+
+def positive_int(text: str) -> int:
+    """argparse type: a whole number >= 1."""
+    try:
+        number = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
+    return number
+
+
+def positive_float(text: str) -> float:
+    """argparse type: a finite number > 0."""
+    try:
+        number = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not (math.isfinite(number) and number > 0):
+        raise argparse.ArgumentTypeError(f"{text!r} must be a number above 0")
+    return number
+
+
+def layer_sizes(text: str) -> list[int]:
+    """argparse type: hidden layer sizes as "16,16" (empty for none)."""
+    if not text.strip():
+        return []
+    sizes = []
+    for part in text.split(","):
+        try:
+            size = int(part)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"{text!r}: {part.strip()!r} is not a whole number; write sizes like 16,16"
+            ) from None
+        if size < 1:
+            raise argparse.ArgumentTypeError(f"{text!r}: a layer needs at least 1 neuron")
+        sizes.append(size)
+    return sizes
+
+
+# ---------------------------------------------------------------------- stepgrad train
+
+TOY_DATA = ("moons", "circles", "spiral", "xor", "blobs")
+
+
+def add_train_command(commands: argparse._SubParsersAction) -> None:
+    """`stepgrad train --data NAME|FILE.csv ...`"""
+    parser = commands.add_parser(
+        "train",
+        help="train an MLP on a toy data set, iris, or your CSV file",
+        description=(
+            "Train an MLP with plain gradient descent, report training and test "
+            "accuracy, and save the model (a readable JSON file) and its plots."
+        ),
+        epilog=(
+            "Two classes train one output with the hinge loss (as the classic demo); "
+            "more classes train one output per class with softmax cross-entropy. "
+            "Features of iris and CSV files are standardised (the means and scales "
+            "are saved in the model file's recipe).\n\n"
+            "example:\n  stepgrad train --data iris --hidden 8 --steps 100 --out iris-run"
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--data",
+        metavar="NAME",
+        default="moons",
+        help=f"one of {', '.join(TOY_DATA)}, iris, or a path to a .csv file (default: moons)",
+    )
+    parser.add_argument(
+        "--label-column",
+        metavar="COLUMN",
+        default="-1",
+        help="for a CSV file: the label column's name or position (default: -1, the last)",
+    )
+    parser.add_argument(
+        "--hidden",
+        metavar="SIZES",
+        type=layer_sizes,
+        default=[16, 16],
+        help="hidden layer sizes, e.g. 16,16 (default) or 8",
+    )
+    parser.add_argument(
+        "--steps", type=positive_int, default=100, help="training steps (default: 100)"
+    )
+    parser.add_argument(
+        "--lr", type=positive_float, default=0.5, help="learning rate of SGD (default: 0.5)"
+    )
+    parser.add_argument(
+        "--batch-size",
+        type=positive_int,
+        default=None,
+        help="rows per step (default: all training rows)",
+    )
+    parser.add_argument("--seed", type=int, default=0, help="the random seed (default: 0)")
+    parser.add_argument(
+        "--out",
+        metavar="DIR",
+        type=Path,
+        default=DEFAULT_OUTPUT_FOLDER,
+        help=f"the folder for the model and plots (default: {DEFAULT_OUTPUT_FOLDER})",
+    )
+    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    parser.set_defaults(run=run_train)
+
+
+def load_training_data(
+    data: str, label_column: str, seed: int
+) -> tuple[list[list[float]], list[int], dict[str, object]]:
+    """The rows, integer class labels and a JSON recipe for `--data`."""
+    from nn import data as datasets
+
+    if data in TOY_DATA:
+        generator = getattr(datasets, data)
+        X, y = generator(seed=seed)
+        return X, list(y), {"data": data, "seed": seed}
+    if data == "iris":
+        iris = datasets.load_iris()
+        return iris.X, iris.y, {"data": "iris", "classes": iris.class_names}
+    if not data.lower().endswith(".csv"):
+        raise CommandLineError(
+            f"--data {data!r}: use one of {', '.join(TOY_DATA)}, iris, or a path to a .csv file"
+        )
+    if not Path(data).is_file():
+        raise CommandLineError(f"--data {data!r}: no such file")
+    column: str | int = int(label_column) if label_column.lstrip("-").isdigit() else label_column
+    table = datasets.load_csv(data, label_column=column)
+    return table.X, table.y, {"data": str(data), "classes": table.class_names}
+
+
+def run_train(arguments: argparse.Namespace) -> int:
+    """Train an MLP on --data; print accuracies; save the model and plots."""
+    from nn import MLP, SGD
+    from nn.data import signed_labels, standardize, train_test_split
+    from nn.io import save as save_model
+    from nn.plots import decision_boundary, training_curves
+    from nn.train import accuracy, fit
+
+    X, y, recipe = load_training_data(arguments.data, arguments.label_column, arguments.seed)
+    classes = sorted(set(y))
+    if len(classes) < 2:
+        raise CommandLineError(f"--data {arguments.data!r}: needs at least two classes")
+    X_train, X_test, y_train, y_test = train_test_split(X, y, test_fraction=0.25, seed=arguments.seed)
+    if recipe["data"] not in TOY_DATA:
+        X_train, scaling = standardize(X_train)
+        X_test = scaling.apply(X_test)
+        recipe["standardize"] = {"means": list(scaling.means), "stds": list(scaling.stds)}
+
+    if len(classes) == 2:
+        loss, outputs = "hinge", 1
+        y_train, y_test = signed_labels(y_train), signed_labels(y_test)
+    else:
+        loss, outputs = "cross_entropy", len(classes)
+    features = len(X_train[0])
+    model = MLP(features, [*arguments.hidden, outputs], seed=arguments.seed, fused=True)
+    print(model)
+    print(f"training on {len(X_train)} rows of {arguments.data} with the {loss} loss")
+    history = fit(
+        model,
+        X_train,
+        y_train,
+        loss=loss,
+        optimizer=SGD(model.parameters(), lr=arguments.lr),
+        steps=arguments.steps,
+        batch_size=arguments.batch_size,
+        seed=arguments.seed,
+        progress=False if arguments.no_progress else None,
+    )
+    train_accuracy = accuracy(model, X_train, y_train, loss=loss)
+    test_accuracy = accuracy(model, X_test, y_test, loss=loss)
+    print(
+        f"final loss {history.loss[-1]:.4f}; accuracy {train_accuracy:.1%} on training rows, "
+        f"{test_accuracy:.1%} on {len(X_test)} held-out test rows"
+    )
+
+    folder: Path = arguments.out
+    recipe.update(hidden=arguments.hidden, steps=arguments.steps, lr=arguments.lr, seed=arguments.seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    save_model(model, folder / "model.json", recipe=recipe)
+    written = [folder / "model.json"]
+    written.append(save_figure(training_curves(history), folder / "loss.png"))
+    if features == 2:
+        written.append(save_figure(decision_boundary(model, X_train, y_train), folder / "boundary.png"))
+    print(f"wrote {len(written)} files to {folder}/:")
+    for path in written:
+        print(f"  {path}")
+    return 0

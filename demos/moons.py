@@ -1,0 +1,51 @@
+"""The classic demo: a 2-16-16-1 MLP learns to separate two moons.
+
+    python demos/moons.py [OUTPUT_FOLDER]
+
+Written as the plain training loop a teacher types live: forward, loss,
+zero_grad, backward, update. Saves the decision boundary and the loss curve.
+"""
+
+import sys
+from pathlib import Path
+
+from nn import MLP, hinge_loss, l2_penalty
+from nn.data import moons, signed_labels
+from nn.plots import decision_boundary, training_curves
+from nn.train import History
+
+output_folder = Path(sys.argv[1] if len(sys.argv) > 1 else "stepgrad-out")
+output_folder.mkdir(parents=True, exist_ok=True)
+
+X, y = moons(n=100, noise=0.1, seed=0)
+y = signed_labels(y)  # the hinge loss wants labels -1 and +1
+model = MLP(2, [16, 16, 1], seed=1)  # ReLU hidden layers, a linear output
+print(model)
+print("parameters:", len(model.parameters()))
+
+history = History()
+steps = 100
+for step in range(steps):
+    scores = [model(x) for x in X]  # 1. forward
+    loss = hinge_loss(scores, y) + l2_penalty(model.parameters(), 1e-4)  # 2. loss
+    model.zero_grad()  # 3. zero the old gradients
+    loss.backward()  # 4. backward
+    learning_rate = 1.0 - 0.9 * step / steps
+    for p in model.parameters():  # 5. update
+        p.data -= learning_rate * p.grad
+
+    correct = sum((score.data > 0) == (label > 0) for score, label in zip(scores, y))
+    history.loss.append(loss.data)
+    history.accuracy.append(correct / len(y))
+    if step % 10 == 0 or step == steps - 1:
+        print(f"step {step:3d}  loss {loss.data:.4f}  accuracy {correct / len(y):.0%}")
+
+final_correct = sum((model(x).data > 0) == (label > 0) for x, label in zip(X, y))
+print(f"after training: accuracy {final_correct / len(y):.0%}")
+
+for name, figure in [
+    ("moons_boundary.png", decision_boundary(model, X, y)),
+    ("moons_loss.png", training_curves(history)),
+]:
+    figure.savefig(output_folder / name, dpi=100)
+    print("wrote", output_folder / name)

@@ -1,0 +1,65 @@
+"""Every demo script runs, headless, and writes what it says it writes."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+DEMOS = Path(__file__).resolve().parents[1] / "demos"
+
+
+def run_demo(name: str, folder: Path, *arguments: str) -> str:
+    """Run demos/<name> as a student would (python demos/<name>) in `folder`."""
+    environment = dict(os.environ, MPLBACKEND="Agg")
+    finished = subprocess.run(
+        [sys.executable, str(DEMOS / name), *arguments],
+        cwd=folder,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert finished.returncode == 0, finished.stderr
+    return finished.stdout
+
+
+def test_every_demo_has_a_test() -> None:
+    tested = {"neuron.py", "backprop_steps.py", "iris.py", "activations.py", "moons.py"}
+    assert {path.name for path in DEMOS.glob("*.py")} == tested
+
+
+def test_neuron_demo_draws_the_neuron(tmp_path: Path) -> None:
+    output = run_demo("neuron.py", tmp_path, "out")
+    assert "d(o)/d(x1) = -1.5000" in output
+    assert "d(o)/d(w1) = +1.0000" in output
+    assert (tmp_path / "out" / "neuron.svg").read_text().lstrip().startswith("<?xml")
+    assert (tmp_path / "out" / "neuron.png").read_bytes()[:4] == b"\x89PNG"
+    assert sorted(os.listdir(tmp_path / "out")) == ["neuron.png", "neuron.svg"]
+
+
+def test_backprop_steps_demo_prints_each_chain_rule_step(tmp_path: Path) -> None:
+    output = run_demo("backprop_steps.py", tmp_path)
+    assert "a.grad += e.grad * d(e)/d(a) = -2 * -3 = 6" in output
+    assert "same grads as L.backward(): [6.0, -4.0, -2.0, 4.0]" in output
+
+
+def test_iris_demo_generalises(tmp_path: Path) -> None:
+    output = run_demo("iris.py", tmp_path)
+    accuracy = float(output.split("test accuracy:")[1].strip().rstrip("%"))
+    assert accuracy >= 95.0
+
+
+def test_activations_demo_plots_derivatives_from_backward(tmp_path: Path) -> None:
+    output = run_demo("activations.py", tmp_path, "out")
+    assert "sigmoid  largest slope 0.250 at x = +0.00" in output
+    assert (tmp_path / "out" / "activations.png").stat().st_size > 10_000
+
+
+@pytest.mark.skipif(not (DEMOS / "moons.py").exists(), reason="written with the plots")
+def test_moons_demo_learns_the_moons(tmp_path: Path) -> None:
+    output = run_demo("moons.py", tmp_path, "out")
+    assert "accuracy 100%" in output
+    for name in ("moons_boundary.png", "moons_loss.png"):
+        assert (tmp_path / "out" / name).stat().st_size > 10_000
