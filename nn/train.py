@@ -37,12 +37,10 @@ True
 
 from __future__ import annotations
 
-import gc
 import math
 import numbers
-from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator, Optional, Protocol, Sequence, Union
+from typing import Any, Callable, Optional, Protocol, Sequence, Union
 
 from tqdm import tqdm
 
@@ -221,19 +219,18 @@ def fit(
         for step in range(steps):
             batch = rows if batch_size is None else rng.sample(rows, batch_size)
             labels = [y[i] for i in batch]
-            with _garbage_collector_paused():
-                outputs = [model(X[i]) for i in batch]  # 1. forward
-                if step == 0:
-                    _check_outputs(loss_name, outputs[0])
-                batch_loss = loss_function(outputs, labels)  # 2. loss
-                if l2 > 0.0:
-                    batch_loss = batch_loss + l2_penalty(model.parameters(), l2)
-                optimizer.zero_grad()  # 3. zero the old gradients
-                batch_loss.backward()  # 4. backward
-                history.learning_rate.append(float(optimizer.lr))
-                optimizer.step()  # 5. update
-                if schedule is not None:
-                    schedule.step()
+            outputs = [model(X[i]) for i in batch]  # 1. forward
+            if step == 0:
+                _check_outputs(loss_name, outputs[0])
+            batch_loss = loss_function(outputs, labels)  # 2. loss
+            if l2 > 0.0:
+                batch_loss = batch_loss + l2_penalty(model.parameters(), l2)
+            optimizer.zero_grad()  # 3. zero the old gradients
+            batch_loss.backward()  # 4. backward
+            history.learning_rate.append(float(optimizer.lr))
+            optimizer.step()  # 5. update
+            if schedule is not None:
+                schedule.step()
 
             history.loss.append(batch_loss.data)
             history.accuracy.append(_batch_accuracy(loss_name, outputs, labels))
@@ -288,26 +285,6 @@ def accuracy(
 
 
 # ---------------------------------------------------------------------- helpers
-
-
-@contextmanager
-def _garbage_collector_paused() -> Iterator[None]:
-    """Pause Python's cycle collector while a step builds and walks its graph.
-
-    A step creates hundreds of thousands of Values. They form no reference
-    cycles (children never point back to their parents), so plain reference
-    counting frees each graph as soon as the step drops it; but the cycle
-    collector would still stop again and again to scan every live Value,
-    which makes a step about 3x slower. The collector's state is restored
-    afterwards.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _loss_function(loss: str | LossFunction) -> tuple[str, LossFunction]:
