@@ -72,13 +72,15 @@ def backward(root: Value) -> None:
     The leaves (values with no children: your inputs and parameters) keep
     what they had and add to it, so gradients accumulate across calls.
     Intermediate nodes start this call at 0.0, so they hold this call's
-    gradient and never pass an old one on twice.
+    gradient and never pass an old one on twice. A node whose grad is 0.0
+    would add 0.0 to each child, so it is skipped (in a ReLU network, every
+    neuron that is off).
     """
     order = prepare_backward(root)
     for node in reversed(order):
-        if not node.children:
-            continue  # a leaf: nothing to pass on
         upstream = node.grad
+        if upstream == 0.0 or not node.children:
+            continue  # nothing to pass on (a ReLU that is off, or a leaf)
         for child, local in zip(node.children, node.local_grads):
             child.grad += upstream * local
 

@@ -172,7 +172,10 @@ def backward_steps(root: Value) -> Iterator[BackwardStep]:
     It is `engine.graph.backward` with a `yield` in it: the same reset of the
     intermediate grads, the same seed `root.grad += 1`, the same order and the
     same `+=`, so once the generator is exhausted every grad is exactly what
-    `backward()` leaves. Nothing happens until the first step is asked for.
+    `backward()` leaves. (`backward()` skips a node whose grad is 0.0, since
+    it would add 0.0 to each child; the stepper shows that step too, because
+    seeing a ReLU that is off pass on nothing is part of the lesson.)
+    Nothing happens until the first step is asked for.
 
     If you stop early, the grads are partial: the nodes stepped so far have
     passed their grad on, the others have not. To start again, call

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import math
 import numbers
-from contextlib import contextmanager
 from typing import TYPE_CHECKING, Iterator, Union
 
 from engine import graph
@@ -394,8 +393,7 @@ def as_value(x: object) -> Value:
     return NotImplemented
 
 
-@contextmanager
-def scope(name: str) -> Iterator[tuple[str, ...]]:
+class scope:
     """Create Values inside a named scope (nested scopes form a path).
 
     `nn` modules use this so that a drawing can group nodes by layer and neuron.
@@ -407,14 +405,26 @@ def scope(name: str) -> Iterator[tuple[str, ...]]:
     ('layers.0', 'neurons.1')
     >>> Value(1.0).scope
     ()
+
+    (A small class rather than a @contextmanager generator: every neuron of
+    every forward pass enters one, and this is about four times cheaper.)
     """
-    global _current_scope
-    outer = _current_scope
-    _current_scope = outer + (name,)
-    try:
-        yield _current_scope
-    finally:
-        _current_scope = outer
+
+    __slots__ = ("name", "outer")
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.outer: tuple[str, ...] = ()
+
+    def __enter__(self) -> tuple[str, ...]:
+        global _current_scope
+        self.outer = _current_scope
+        _current_scope = self.outer + (self.name,)
+        return _current_scope
+
+    def __exit__(self, *exception: object) -> None:
+        global _current_scope
+        _current_scope = self.outer
 
 
 # The largest x for which math.exp(x) is still a finite float.

@@ -203,7 +203,10 @@ class Neuron(Module):
 
     def forward(self, x: Sequence[Input]) -> Value:
         """activation(w · x + b) for the `nin` inputs `x`."""
-        inputs = as_inputs(x, self.nin, "Neuron")
+        return self.output(as_inputs(x, self.nin, "Neuron"))
+
+    def output(self, inputs: list[Value]) -> Value:
+        """`forward` for inputs that are checked already (a Layer checks them once)."""
         if self.fused:
             total = self.fused_weighted_sum(inputs)
         else:
@@ -280,7 +283,7 @@ class Layer(Module):
         outputs = []
         for index, neuron in enumerate(self.neurons):
             with scope(f"neurons.{index}"):
-                outputs.append(neuron(inputs))
+                outputs.append(neuron.output(inputs))
         return outputs[0] if self.nout == 1 else outputs
 
     def config(self) -> dict[str, object]:
