@@ -3,7 +3,13 @@
 (The README's `>>>` examples run as doctests: see `--doctest-glob` in pyproject.toml.)
 """
 
+import os
+import shlex
+import subprocess
+import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -32,3 +38,60 @@ def test_ci_runs_the_readme_test_command_word_for_word() -> None:
         line.startswith(test_command) for line in ci_script.splitlines()
     )
     assert "pip install --quiet torch==2.13.0" in ci_script
+
+
+def shell_examples(markdown: str) -> list[tuple[str, str]]:
+    """(command, expected output) for each `$ stepgrad ...` line in the ```text blocks."""
+    examples = []
+    for chunk in markdown.split("```text\n")[1:]:
+        block = chunk.split("```", 1)[0]
+        command, output = None, []
+        for line in block.splitlines():
+            if line.startswith("$ "):
+                if command is not None:
+                    examples.append((command, "\n".join(output)))
+                command, output = line[2:], []
+            elif command is not None:
+                output.append(line)
+        if command is not None:
+            examples.append((command, "\n".join(output)))
+    return examples
+
+
+README_COMMANDS = shell_examples((ROOT / "README.md").read_text())
+
+
+def test_readme_shows_command_examples() -> None:
+    assert len(README_COMMANDS) >= 3
+    assert all(command.startswith("stepgrad ") for command, _ in README_COMMANDS)
+
+
+@pytest.mark.parametrize("command, expected", README_COMMANDS, ids=[c for c, _ in README_COMMANDS])
+def test_readme_command_output_is_real(command: str, expected: str, tmp_path: Path) -> None:
+    arguments = shlex.split(command)[1:]
+    finished = subprocess.run(
+        [sys.executable, "-m", "nn", *arguments],
+        cwd=tmp_path,
+        env=dict(os.environ, PYTHONPATH=str(ROOT), MPLBACKEND="Agg"),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    shown = (finished.stdout + finished.stderr).rstrip("\n")
+    assert shown == expected.rstrip("\n")
+
+
+def test_the_installed_stepgrad_command_runs(tmp_path: Path) -> None:
+    script = Path(sys.executable).parent / "stepgrad"
+    if not script.exists():
+        pytest.skip("stepgrad is not installed in this environment (pip install . installs it)")
+    finished = subprocess.run(
+        [str(script), "demo", "--steps", "2", "--no-progress", "--out", "pictures"],
+        cwd=tmp_path,
+        env=dict(os.environ, MPLBACKEND="Agg"),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert finished.returncode == 0, finished.stderr
+    assert (tmp_path / "pictures" / "moons_boundary.png").exists()
