@@ -24,9 +24,10 @@ import os
 import shutil
 import subprocess
 import sysconfig
-import tempfile
 from pathlib import Path
 from typing import Protocol, Union
+
+from engine.files import write_atomic
 
 # Formats both renderers can produce.
 RENDER_FORMATS = ("svg", "png", "jpeg", "jpg")
@@ -150,22 +151,3 @@ def save(drawing: HasDotSource | str, path: Union[str, os.PathLike[str]]) -> Pat
     target.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(target, content)
     return target
-
-
-def write_atomic(path: Path, content: bytes) -> None:
-    """Write `content` to `path` through a temporary file and `os.replace`."""
-    folder = path.parent if str(path.parent) else Path(".")
-    handle, temporary_name = tempfile.mkstemp(
-        dir=folder, prefix=f".{path.name}.", suffix=".tmp"
-    )
-    try:
-        with os.fdopen(handle, "wb") as temporary_file:
-            temporary_file.write(content)
-        # mkstemp makes a private file (mode 0o600); a picture is for sharing.
-        mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
-        os.chmod(temporary_name, mode)
-        os.replace(temporary_name, path)
-    except BaseException:
-        if os.path.exists(temporary_name):
-            os.remove(temporary_name)
-        raise

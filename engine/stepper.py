@@ -35,14 +35,13 @@ The interactive `Stepper` wraps the same generator for a REPL or a notebook:
 
 from __future__ import annotations
 
-import io
 import math
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator
 
+from engine.files import write_gif
 from engine.graph import prepare_backward, topological_order
 
 if TYPE_CHECKING:
@@ -402,41 +401,10 @@ def save_backward_gif(
     The file appears whole or not at all (it is written next to `path` and
     then renamed). The grads are left as they were. Returns the path.
     """
-    from PIL import Image  # Pillow comes with matplotlib
-
-    path = Path(path)
-    if path.suffix.lower() != ".gif":
-        raise ValueError(f"save_backward_gif writes a .gif file; got {str(path)!r}")
     if not (seconds_per_frame > 0 and math.isfinite(seconds_per_frame)):
         raise ValueError(
             f"seconds_per_frame must be a positive number, not {seconds_per_frame!r}"
         )
-    pictures = [Image.open(io.BytesIO(png)).convert("RGB") for png in backward_frames(root)]
-    # Grads change the width of labels, so pictures differ a little in size:
-    # put each one on a white canvas as big as the largest.
-    width = max(picture.width for picture in pictures)
-    height = max(picture.height for picture in pictures)
-    frames = []
-    for picture in pictures:
-        canvas = Image.new("RGB", (width, height), "white")
-        canvas.paste(picture, (0, 0))
-        frames.append(canvas)
-    descriptor, temporary = tempfile.mkstemp(
-        prefix=f".{path.name}.", suffix=".tmp", dir=path.parent
-    )
-    try:
-        with os.fdopen(descriptor, "wb") as file:
-            frames[0].save(
-                file,
-                format="GIF",
-                save_all=True,
-                append_images=frames[1:],
-                duration=round(seconds_per_frame * 1000),
-                loop=0,
-            )
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.remove(temporary)
-        raise
-    return path
+    if Path(path).suffix.lower() != ".gif":
+        raise ValueError(f"save_backward_gif writes a .gif file; got {str(path)!r}")
+    return write_gif(path, backward_frames(root), seconds_per_frame)

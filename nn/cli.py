@@ -287,7 +287,7 @@ def save_figure(figure: Figure, path: Path) -> Path:
     """Save a matplotlib figure as PNG, atomically (the plots return figures)."""
     from io import BytesIO
 
-    from engine.render import write_atomic
+    from engine.files import write_atomic
 
     buffer = BytesIO()
     figure.savefig(buffer, format="png", dpi=100)
@@ -438,7 +438,9 @@ def run_train(arguments: argparse.Namespace) -> int:
     classes = sorted(set(y))
     if len(classes) < 2:
         raise CommandLineError(f"--data {arguments.data!r}: needs at least two classes")
-    X_train, X_test, y_train, y_test = train_test_split(X, y, test_fraction=0.25, seed=arguments.seed)
+    X_train, X_test, y_train, y_test = train_test_split(
+        X, y, test_fraction=0.25, seed=arguments.seed
+    )
     if recipe["data"] not in TOY_DATA:
         X_train, scaling = standardize(X_train)
         X_test = scaling.apply(X_test)
@@ -472,13 +474,16 @@ def run_train(arguments: argparse.Namespace) -> int:
     )
 
     folder: Path = arguments.out
-    recipe.update(hidden=arguments.hidden, steps=arguments.steps, lr=arguments.lr, seed=arguments.seed)
+    recipe.update(
+        hidden=arguments.hidden, steps=arguments.steps, lr=arguments.lr, seed=arguments.seed
+    )
     folder.mkdir(parents=True, exist_ok=True)
     save_model(model, folder / "model.json", recipe=recipe)
     written = [folder / "model.json"]
     written.append(save_figure(training_curves(history), folder / "loss.png"))
     if features == 2:
-        written.append(save_figure(decision_boundary(model, X_train, y_train), folder / "boundary.png"))
+        boundary = decision_boundary(model, X_train, y_train)
+        written.append(save_figure(boundary, folder / "boundary.png"))
     print(f"wrote {len(written)} files to {folder}/:")
     for path in written:
         print(f"  {path}")

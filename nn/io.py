@@ -29,10 +29,10 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any, Callable, Mapping, Union
 
+from engine.files import write_atomic
 from nn.layers import MLP, Layer, Neuron
 from nn.module import Module
 
@@ -72,31 +72,7 @@ def save(model: Module, path: PathLike, recipe: Mapping[str, Any] | None = None)
             f"the recipe cannot be saved as JSON ({error}); use only dicts, lists, "
             "strings, numbers, booleans and None"
         ) from None
-    write_atomically(Path(path), text)
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Write `text` to `path` so that `path` is either the old file or the new one.
-
-    1. write to a temporary file in the same folder (same disk, so step 3 is a rename);
-    2. flush Python's buffer and fsync, so the bytes are on disk;
-    3. os.replace() the old file with the new one in one step.
-
-    If anything fails, the temporary file is removed and the old file is untouched.
-    """
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
-            file.write(text)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        try:
-            os.remove(temporary)
-        except FileNotFoundError:
-            pass
-        raise
+    write_atomic(path, text.encode("utf-8"))  # the old file survives any failure
 
 
 def load(path: PathLike) -> Module:

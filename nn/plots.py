@@ -18,18 +18,18 @@ takes about 1 s in pure Python, so keep `resolution` modest.
 
 from __future__ import annotations
 
+import io
 import math
 import os
-import tempfile
 from pathlib import Path
 from typing import Mapping, Sequence, Union
 
-from matplotlib.animation import PillowWriter
 from matplotlib.axes import Axes
 from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 
 from engine import Value
+from engine.files import write_gif
 from nn.module import Module
 from nn.train import History, Snapshots
 
@@ -141,24 +141,19 @@ def boundary_animation(
     original = model.state_dict()
     figure = Figure(figsize=(5.0, 4.5))
     axes = figure.add_subplot()
-    handle, temporary = tempfile.mkstemp(suffix=".gif", dir=target.parent)
-    os.close(handle)
+    frames = []
     try:
-        writer = PillowWriter(fps=frames_per_second)
-        writer.setup(figure, temporary, dpi=72)
         for state, title in zip(states, titles):
             model.load_state_dict(state)
             axes.clear()
             _draw_boundary(axes, model, X, y, grid)
             axes.set_title(title)
-            writer.grab_frame()
-        writer.finish()  # Pillow writes every frame to the temporary file
-        os.replace(temporary, target)
-    except BaseException:
-        os.unlink(temporary)
-        raise
+            picture = io.BytesIO()
+            figure.savefig(picture, format="png", dpi=72)
+            frames.append(picture.getvalue())
     finally:
         model.load_state_dict(original)
+    write_gif(target, frames, seconds_per_frame=1.0 / frames_per_second)
     return target
 
 

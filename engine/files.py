@@ -1,0 +1,86 @@
+"""Saving files safely: a file is either the old one or the complete new one, never half.
+
+Every file stepgrad writes for you (drawings, GIFs, plots, saved models)
+goes through `write_atomic`:
+
+1. write the bytes to a temporary file in the same folder,
+2. flush them to disk (fsync),
+3. rename the temporary file over the target in one step (`os.replace`).
+
+If anything fails on the way (a full disk, Ctrl-C), the temporary file is
+removed and whatever was at the target before is untouched.
+
+>>> import os, tempfile
+>>> folder = tempfile.mkdtemp()
+>>> path = write_atomic(os.path.join(folder, "note.txt"), b"hello")
+>>> open(path).read(), os.listdir(folder)
+('hello', ['note.txt'])
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+from pathlib import Path
+from typing import Sequence, Union
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+
+def write_atomic(path: PathLike, content: bytes) -> Path:
+    """Write `content` to `path` all at once (see the module docstring); return the path."""
+    target = Path(path)
+    handle, temporary = tempfile.mkstemp(
+        prefix=f".{target.name}.", suffix=".tmp", dir=target.parent
+    )
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(content)
+            file.flush()
+            os.fsync(file.fileno())
+        # mkstemp makes a private file (mode 0o600); keep the old file's mode,
+        # or give a new one the usual mode for a document (0o644).
+        mode = target.stat().st_mode & 0o777 if target.exists() else 0o644
+        os.chmod(temporary, mode)
+        os.replace(temporary, target)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.remove(temporary)
+        raise
+    return target
+
+
+def write_gif(path: PathLike, frames: Sequence[bytes], seconds_per_frame: float) -> Path:
+    """Write PNG pictures as the frames of a looping animated GIF (atomically).
+
+    Frames of different sizes are placed on a white canvas as large as the
+    largest, top-left, so that nothing is cut off or stretched.
+    """
+    from PIL import Image  # Pillow comes with matplotlib
+
+    target = Path(path)
+    if target.suffix.lower() != ".gif":
+        raise ValueError(f"an animation is written as a .gif file, not {str(path)!r}")
+    if not frames:
+        raise ValueError("an animation needs at least one frame")
+    if not seconds_per_frame > 0:
+        raise ValueError(f"seconds_per_frame must be a positive number, not {seconds_per_frame!r}")
+    pictures = [Image.open(io.BytesIO(png)).convert("RGB") for png in frames]
+    width = max(picture.width for picture in pictures)
+    height = max(picture.height for picture in pictures)
+    canvases = []
+    for picture in pictures:
+        canvas = Image.new("RGB", (width, height), "white")
+        canvas.paste(picture, (0, 0))
+        canvases.append(canvas)
+    buffer = io.BytesIO()
+    canvases[0].save(
+        buffer,
+        format="GIF",
+        save_all=True,
+        append_images=canvases[1:],
+        duration=round(seconds_per_frame * 1000),
+        loop=0,
+    )
+    return write_atomic(target, buffer.getvalue())

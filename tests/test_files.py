@@ -1,0 +1,74 @@
+"""engine.files: a saved file is the old one or the whole new one, with normal permissions."""
+
+from __future__ import annotations
+
+import io
+import os
+import stat
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from engine.files import write_atomic, write_gif
+
+
+def png(width: int, height: int, colour: str) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), colour).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def test_a_new_file_is_readable_by_others_like_any_document(tmp_path: Path) -> None:
+    path = write_atomic(tmp_path / "model.json", b"{}")
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644
+    assert os.listdir(tmp_path) == ["model.json"]
+
+
+def test_replacing_a_file_keeps_its_permissions(tmp_path: Path) -> None:
+    path = tmp_path / "graph.svg"
+    path.write_bytes(b"old")
+    path.chmod(0o600)
+    write_atomic(path, b"new")
+    assert path.read_bytes() == b"new"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_a_failed_write_leaves_the_old_file_and_no_temporary_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "model.json"
+    path.write_bytes(b"the old model")
+
+    def disk_full(descriptor: int) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", disk_full)
+    with pytest.raises(OSError, match="No space left"):
+        write_atomic(path, b"the new model")
+    assert path.read_bytes() == b"the old model"
+    assert os.listdir(tmp_path) == ["model.json"]
+
+
+def test_write_gif_pads_frames_of_different_sizes(tmp_path: Path) -> None:
+    path = write_gif(tmp_path / "steps.gif", [png(40, 30, "red"), png(60, 20, "blue")], 0.5)
+    with Image.open(path) as gif:
+        assert gif.size == (60, 30)
+        assert gif.n_frames == 2
+        assert gif.info["duration"] == 500
+
+
+@pytest.mark.parametrize(
+    "name, frames, seconds, message",
+    [
+        ("steps.png", [b"x"], 1.0, "written as a .gif file"),
+        ("steps.gif", [], 1.0, "at least one frame"),
+        ("steps.gif", [b"x"], 0.0, "positive number"),
+    ],
+)
+def test_write_gif_refuses_bad_arguments(
+    tmp_path: Path, name: str, frames: list[bytes], seconds: float, message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        write_gif(tmp_path / name, frames, seconds)
+    assert os.listdir(tmp_path) == []
