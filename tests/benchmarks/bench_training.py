@@ -36,6 +36,7 @@ from typing import Any, Callable
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from nn import MLP, SGD, hinge_loss, l2_penalty  # noqa: E402
+from nn.data import moons, signed_labels  # noqa: E402
 
 SIZES = [2, 16, 16, 1]
 ALPHA = 1e-4
@@ -43,24 +44,9 @@ LEARNING_RATE = 0.1
 
 
 def moons_data(n: int = 100) -> tuple[list[list[float]], list[int]]:
-    """The moons with labels -1/+1: from nn.data if it is there, else a small generator."""
-    try:
-        from nn.data import moons, signed_labels
-
-        points, labels = moons(n=n, noise=0.1, seed=0)
-        return [list(p) for p in points], signed_labels(labels)
-    except ImportError:
-        rng = random.Random(0)
-        points, signs = [], []
-        for i in range(n):
-            t = math.pi * (i // 2) / (n // 2 - 1)
-            if i % 2 == 0:
-                x1, x2, sign = math.cos(t), math.sin(t), -1
-            else:
-                x1, x2, sign = 1 - math.cos(t), 0.5 - math.sin(t), 1
-            points.append([x1 + rng.gauss(0, 0.1), x2 + rng.gauss(0, 0.1)])
-            signs.append(sign)
-        return points, signs
+    """The classic demo's data: 100 moons points with labels -1/+1."""
+    points, labels = moons(n=n, noise=0.1, seed=0)
+    return [list(p) for p in points], signed_labels(labels)
 
 
 def stepgrad_step(fused: bool, points: list[list[float]], labels: list[int]) -> Callable[[], float]:
