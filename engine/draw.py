@@ -60,7 +60,6 @@ __all__ = ["GraphDrawing", "draw", "save", "text_tree"]
 
 DIRECTIONS = ("LR", "RL", "TB", "BT")
 FIELDS = ("label", "data", "grad")
-ROLES = ("input", "parameter", "intermediate", "output")
 
 # Fill colours, one per role: what a student should tell apart at a glance.
 ROLE_COLOURS = {
@@ -248,7 +247,7 @@ def draw(
       graph without scopes raises an error instead of a picture that takes
       minutes to lay out. `None` means no limit.
     - `grads_computed`: whether to show grads or "grad ?". By default grads
-      count as computed when any Value in the graph has a non-zero grad.
+      count as computed when `root.grad` is not 0 (backward() leaves it at 1).
 
     A reused input gets one arrow per use: in `a * a`, two arrows leave `a`.
 
@@ -273,10 +272,7 @@ def draw(
     _check_number_format(number_format)
     if collapse not in (True, False, None):
         raise ValueError(f"collapse={collapse!r} is not a choice: use True, False or None")
-    if max_nodes is not None and (
-        isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1
-    ):
-        raise ValueError(f"max_nodes={max_nodes!r}: use a positive int, or None for no limit")
+    _check_max_nodes(max_nodes)
 
     order = topological_order(root)
     index = {node: position for position, node in enumerate(order)}
@@ -302,7 +298,7 @@ def draw(
             "max_nodes=None to draw every Value anyway"
         )
     if grads_computed is None:
-        grads_computed = any(node.grad != 0.0 for node in order)
+        grads_computed = _grads_computed(root)
 
     painter = _Painter(
         index=index,
@@ -314,6 +310,8 @@ def draw(
         parameters=parameter_set,
         highlighted=highlighted,
         current=current,
+        # Graphviz lays a record's fields out across the direction of the graph:
+        # braces turn them back into one row when the graph runs left to right.
         brace=direction in ("LR", "RL"),
     )
     drawing = GraphDrawing(
@@ -336,7 +334,9 @@ def draw(
     return drawing
 
 
-def text_tree(root: Value, *, number_format: str = ".4f") -> str:
+def text_tree(
+    root: Value, *, number_format: str = ".4f", max_nodes: int | None = DEFAULT_MAX_NODES
+) -> str:
     """The graph of `root` as an indented tree of text, `root` on top.
 
     Each line shows a Value's place in the graph order (`#3`), its label,
@@ -369,9 +369,16 @@ def text_tree(root: Value, *, number_format: str = ".4f") -> str:
     if not isinstance(root, Value):
         raise TypeError(f"text_tree() needs a Value, not {type(root).__name__} {root!r}")
     _check_number_format(number_format)
+    _check_max_nodes(max_nodes)
     order = topological_order(root)
+    if max_nodes is not None and len(order) > max_nodes:
+        raise ValueError(
+            f"this graph has {len(order)} Values, more than max_nodes={max_nodes}: its "
+            "tree would fill pages. Print a smaller part (e.g. one neuron's output), draw "
+            "it with draw(root, collapse=True), or pass max_nodes=None to print it anyway"
+        )
     index = {node: position for position, node in enumerate(order)}
-    grads_computed = any(node.grad != 0.0 for node in order)
+    grads_computed = _grads_computed(root)
 
     lines: list[str] = []
     written: set[Value] = set()
@@ -421,6 +428,13 @@ def _check_fields(show: Iterable[str]) -> tuple[str, ...]:
     return tuple(field for field in FIELDS if field in chosen)
 
 
+def _check_max_nodes(max_nodes: int | None) -> None:
+    if max_nodes is not None and (
+        isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1
+    ):
+        raise ValueError(f"max_nodes={max_nodes!r}: use a positive int, or None for no limit")
+
+
 def _check_number_format(number_format: str) -> None:
     problem = not isinstance(number_format, str)
     if not problem:
@@ -464,7 +478,28 @@ def _nodes_in_graph(
 
 
 def _number(x: float, number_format: str) -> str:
-    return format(x, number_format)
+    """`x` in `number_format`; a tiny non-zero number never shows as zero.
+
+    A gradient of 2e-05 printed as "0.0000" would look exactly like a dead
+    neuron's 0, and hide a vanishing gradient: it is shown as "2e-05".
+
+    >>> _number(0.5, ".4f"), _number(2e-05, ".4f"), _number(0.0, ".4f")
+    ('0.5000', '2e-05', '0.0000')
+    """
+    text = format(x, number_format)
+    if x != 0.0 and float(text) == 0.0:
+        return format(x, ".3g")
+    return text
+
+
+def _grads_computed(root: Value) -> bool:
+    """Has backward() run on `root`? It always leaves root.grad at 1 (or more).
+
+    (Looking at the root alone, not at every node: a graph that shares
+    Values with an earlier graph has grads from that one's backward(), which
+    are no results for this graph.)
+    """
+    return root.grad != 0.0
 
 
 def _record_text(text: str) -> str:

@@ -31,9 +31,12 @@ PathLike = Union[str, "os.PathLike[str]"]
 def write_atomic(path: PathLike, content: bytes) -> Path:
     """Write `content` to `path` all at once (see the module docstring); return the path."""
     target = Path(path)
-    handle, temporary = tempfile.mkstemp(
-        prefix=f".{target.name}.", suffix=".tmp", dir=target.parent
-    )
+    try:
+        handle, temporary = tempfile.mkstemp(
+            prefix=f".{target.name}.", suffix=".tmp", dir=target.parent
+        )
+    except OSError as error:  # name the file the user asked for, not our temporary one
+        raise OSError(error.errno, f"cannot write {target}: {error.strerror}") from None
     try:
         with os.fdopen(handle, "wb") as file:
             file.write(content)
@@ -51,11 +54,15 @@ def write_atomic(path: PathLike, content: bytes) -> Path:
     return target
 
 
-def write_gif(path: PathLike, frames: Sequence[bytes], seconds_per_frame: float) -> Path:
+def write_gif(
+    path: PathLike, frames: Sequence[bytes], seconds_per_frame: float, max_width: int = 1600
+) -> Path:
     """Write PNG pictures as the frames of a looping animated GIF (atomically).
 
     Frames of different sizes are placed on a white canvas as large as the
-    largest, top-left, so that nothing is cut off or stretched.
+    largest, top-left, so that nothing is cut off or stretched. Frames wider
+    than `max_width` pixels are scaled down (a slide is not wider, and big
+    GIFs take long to write).
     """
     from PIL import Image  # Pillow comes with matplotlib
 
@@ -69,10 +76,13 @@ def write_gif(path: PathLike, frames: Sequence[bytes], seconds_per_frame: float)
     pictures = [Image.open(io.BytesIO(png)).convert("RGB") for png in frames]
     width = max(picture.width for picture in pictures)
     height = max(picture.height for picture in pictures)
+    scale = min(1.0, max_width / width)
     canvases = []
     for picture in pictures:
         canvas = Image.new("RGB", (width, height), "white")
         canvas.paste(picture, (0, 0))
+        if scale < 1.0:
+            canvas = canvas.resize((round(width * scale), round(height * scale)))
         canvases.append(canvas)
     buffer = io.BytesIO()
     canvases[0].save(

@@ -129,7 +129,14 @@ def gradcheck(
     input  analytic  numeric  difference  ok
     x           1.5        1     5.0e-01  NO
     """
+    if isinstance(f, Value) or not callable(f):
+        raise TypeError(
+            f"gradcheck() needs a function that builds the output, not {f!r}: "
+            "write gradcheck(lambda: x * w, [x, w])"
+        )
     inputs = _checked_inputs(inputs)
+    if not inputs:
+        raise ValueError("inputs is empty: name the Values to check, e.g. gradcheck(f, [x, w])")
     if not eps > 0.0:
         raise ValueError(f"eps must be a small positive number, not {eps!r}")
     if not tolerance >= 0.0:
@@ -204,6 +211,12 @@ def _numeric_gradient(f: Callable[[], Value], value: Value, eps: float) -> float
         above = _call(f).data
         value.data = original - eps
         below = _call(f).data
+    except (ArithmeticError, ValueError) as error:
+        name = value.label or "an input"
+        raise ValueError(
+            f"nudging {name} from {original!r} by eps={eps!r} leaves the domain of f "
+            f"({error}); use a smaller eps, or check a point further from the edge"
+        ) from None
     finally:
         value.data = original
     return (above - below) / (2.0 * eps)

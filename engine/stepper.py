@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator
@@ -52,11 +53,17 @@ if TYPE_CHECKING:
 # ---------------------------------------------------------------------- names
 
 
+# A label that reads as a name before ".grad": x, w1, loss, and the dotted
+# parameter names of nn (w.0, layers.0.neurons.3.b).
+PLAIN_NAME = re.compile(r"[A-Za-z_]\w*(\.\w+)*")
+
+
 def node_name(node: Value, index: int) -> str:
     """The name a student sees for `node`, which is number `index` in the walk.
 
-    A node whose label is a plain identifier (`x`, `w1`, `loss`) is called by
-    its label. Any other node is called by its position in
+    A node whose label is a plain name (`x`, `w1`, `loss`, or a dotted
+    parameter name such as `w.0` or `layers.0.neurons.3.b`) is called by its
+    label. Any other node is called by its position in
     `topological_order(root)` and, if an operation made it, that operation:
     `#7(tanh)` is node 7 of the walk, made by tanh. (A label such as `x*w` is
     shown in drawings and trees, but would make `x*w.grad` ambiguous here.)
@@ -66,10 +73,10 @@ def node_name(node: Value, index: int) -> str:
     'w1'
     >>> node_name(Value(1.0).tanh(), 7)
     '#7(tanh)'
-    >>> node_name(Value(1.0, label="2"), 3)
-    '#3'
+    >>> node_name(Value(1.0, label="2"), 3), node_name(Value(1.0, label="w.0"), 1)
+    ('#3', 'w.0')
     """
-    if node.label.isidentifier():
+    if PLAIN_NAME.fullmatch(node.label):
         return node.label
     if node.op:
         return f"#{index}({node.op})"
@@ -283,6 +290,8 @@ class Stepper:
 
     def next(self) -> Stepper:
         """Take one step of backprop (the next node passes its grad to its children)."""
+        if self.total == 0:
+            raise ValueError(f"{self._root_name()} is an input: backprop has no step to take")
         if self.finished:
             raise ValueError(
                 f"backprop is finished: all {self.total} steps are taken; "
@@ -316,9 +325,15 @@ class Stepper:
         """Where you are, as text: the last step and the graph with its grads."""
         from engine.draw import text_tree
 
+        if self.total == 0:
+            return f"{self._header()}: {self._root_name()} is an input, with nothing to step"
         if self.last_step is None:
             return f"{self._header()}; next() starts backprop at {self._root_name()}"
-        return f"{self._header()}\n{self.last_step}\n{text_tree(self.root)}"
+        try:
+            tree = text_tree(self.root)
+        except ValueError:  # too big to print every step: the step line says it all
+            tree = "(the graph is too big to print at every step: see show())"
+        return f"{self._header()}\n{self.last_step}\n{tree}"
 
     def show(self) -> GraphDrawing:
         """The drawing of the graph with the grads so far.
@@ -356,10 +371,9 @@ class Stepper:
         A graph too big to draw (see `engine.draw.draw`, `max_nodes`) shows as text.
         """
         try:
-            drawing = self.show()
-        except ValueError:
+            svg = self.show().pipe(format="svg", encoding="utf-8")
+        except (ValueError, RuntimeError):  # too big to draw, or no renderer
             return {"text/plain": self.text()}
-        svg = drawing.pipe(format="svg", encoding="utf-8")
         return {"image/svg+xml": svg, "text/plain": self.text()}
 
 

@@ -78,7 +78,7 @@ class Value:
     __slots__ = ("data", "grad", "label", "op", "children", "local_grads", "scope")
 
     def __init__(self, data: Number, label: str = "") -> None:
-        if type(data) is not float and type(data) is not int:  # checked when rare
+        if type(data) is not float and type(data) is not int:  # the slower, rarer checks
             _check_real_number(data)
         data = float(data)
         if not math.isfinite(data):
@@ -196,13 +196,13 @@ class Value:
             )
         if a < 0.0 and not n.is_integer():
             raise ValueError(
-                f"{a!r} ** {exponent!r} is not a real number: a negative base needs "
+                f"({a!r}) ** {exponent!r} is not a real number: a negative base needs "
                 "a whole-number exponent"
             )
         result = _checked_pow(a, n)
         # d(a**n)/da = n * a**(n-1)
         local = 0.0 if n == 0.0 else n * _checked_pow(a, n - 1.0)
-        return from_op(result, f"**{exponent:g}", (self,), (local,))
+        return from_op(result, f"**{n:g}", (self,), (local,))
 
     def _pow_value(self, exponent: Value) -> Value:
         """a ** b where the exponent b is a Value too (needs a > 0)."""
@@ -326,8 +326,22 @@ class Value:
     def __float__(self) -> float:
         return self.data
 
-    # Values hash and compare by identity (the default), so that nodes can live
-    # in sets and dicts. Comparing the numbers is `a.data < b.data`.
+    # Values hash and compare by identity (the default `==`), so that nodes can
+    # live in sets and dicts: `Value(2.0) == 2.0` is False. To compare numbers,
+    # compare their data: `loss.data < 0.1`. Ordering Values is refused with
+    # that hint, because `if loss < 0.1:` is an easy slip in a training loop.
+
+    def __lt__(self, other: object) -> bool:
+        raise _ordering_error(self, "<", other)
+
+    def __le__(self, other: object) -> bool:
+        raise _ordering_error(self, "<=", other)
+
+    def __gt__(self, other: object) -> bool:
+        raise _ordering_error(self, ">", other)
+
+    def __ge__(self, other: object) -> bool:
+        raise _ordering_error(self, ">=", other)
 
 
 def _check_real_number(data: object) -> None:
@@ -429,6 +443,15 @@ class scope:
 
 # The largest x for which math.exp(x) is still a finite float.
 _EXP_LIMIT = math.log(1.7976931348623157e308)
+
+
+def _ordering_error(value: Value, operator: str, other: object) -> TypeError:
+    """The error for `value < other` and friends, with the fix in it."""
+    right = "x.data" if isinstance(other, Value) else repr(other)
+    return TypeError(
+        f"cannot order Values ({value!r} {operator} {other!r}): compare their numbers "
+        f"instead, e.g. value.data {operator} {right}"
+    )
 
 
 def _checked_pow(a: float, n: float) -> float:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import re
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn, Sequence
@@ -40,6 +41,11 @@ class _Parser(argparse.ArgumentParser):
     """argparse, but a usage mistake is one line on stderr, not a usage block."""
 
     def error(self, message: str) -> NoReturn:
+        if re.search(r"unrecognized arguments: -[^-]", message):
+            message += (
+                '; if that is a formula starting with a minus, put -- before it: '
+                'stepgrad step -- "-x" x=1'
+            )
         self.exit(USAGE_ERROR, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
@@ -168,7 +174,8 @@ def run_step(arguments: argparse.Namespace) -> int:
     print(f"forward pass ({len(order)} {'node' if len(order) == 1 else 'nodes'}, inputs first):")
     for index, node in enumerate(order):
         name = node_name(node, index)
-        source = f" = {node.label}" if node.label and node.label != name else ""
+        # An operation shows the formula it computes; a constant just its number.
+        source = f" = {node.label}" if node.children and node.label != name else ""
         print(f"  {name}{source} = {format_number(node.data)}")
 
     print()
@@ -185,7 +192,7 @@ def run_step(arguments: argparse.Namespace) -> int:
     if graph_path is not None:
         from engine.draw import draw, save
 
-        save(draw(root), graph_path)
+        save(draw(root, max_nodes=None), graph_path)  # a formula's graph is small enough
         print()
         print(f"wrote the graph to {graph_path}")
     return 0

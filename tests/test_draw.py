@@ -290,7 +290,32 @@ def test_a_big_graph_with_scopes_collapses_by_itself() -> None:
 def test_a_deep_graph_draws_without_recursion() -> None:
     deep = chain(3000)
     assert draw(deep, max_nodes=None).source.count("->") == 3 * 3000  # 2 inputs + 1 op each
-    assert text_tree(deep).count("\n") == 6000
+    assert text_tree(deep, max_nodes=None).count("\n") == 6000
+
+
+def test_the_text_tree_of_a_big_graph_asks_for_a_smaller_part() -> None:
+    with pytest.raises(ValueError, match="6001 Values, more than max_nodes=500.*max_nodes=None"):
+        text_tree(chain(3000))
+
+
+def test_a_tiny_gradient_never_shows_as_zero() -> None:
+    x = Value(1e-5, label="x")
+    y = x * x * 1000.0
+    y.backward()
+    tree = text_tree(y)
+    assert "#0 x  data 1e-05  grad 0.02" in tree
+    assert "data 0.0000" not in tree and "grad 0.0000" not in tree
+    assert 'grad 0.0200' in draw(y).source
+
+
+def test_a_new_graph_on_values_with_old_grads_shows_grads_not_computed() -> None:
+    x, w = Value(2.0, label="x"), Value(-3.0, label="w")
+    (x * w).backward()  # x.grad and w.grad are now set by that graph
+    y = x * w + 1.0
+    assert "grad ?" in text_tree(y) and "grad -3" not in text_tree(y)
+    assert "grad ?" in draw(y).source
+    y.backward()
+    assert "grad ?" not in text_tree(y)
 
 
 def test_mlp_collapsed_by_neuron() -> None:

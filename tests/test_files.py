@@ -72,3 +72,15 @@ def test_write_gif_refuses_bad_arguments(
     with pytest.raises(ValueError, match=message):
         write_gif(tmp_path / name, frames, seconds)
     assert os.listdir(tmp_path) == []
+
+
+def test_wide_frames_are_scaled_down_to_max_width(tmp_path: Path) -> None:
+    path = write_gif(tmp_path / "wide.gif", [png(4000, 1000, "red")], 1.0, max_width=1600)
+    with Image.open(path) as gif:
+        assert gif.size == (1600, 400)
+
+
+def test_an_unwritable_place_is_named_in_the_error(tmp_path: Path) -> None:
+    target = tmp_path / "no such folder" / "graph.svg"
+    with pytest.raises(OSError, match=r"cannot write .*no such folder/graph\.svg"):
+        write_atomic(target, b"<svg/>")

@@ -133,3 +133,22 @@ def test_eps_and_tolerance_must_be_sensible(eps: float, tolerance: float) -> Non
     a = Value(1.0)
     with pytest.raises(ValueError, match="eps|tolerance"):
         gradcheck(lambda: a * 2, [a], eps=eps, tolerance=tolerance)
+
+
+def test_a_value_instead_of_a_function_gets_the_fix() -> None:
+    x, w = Value(2.0, label="x"), Value(3.0, label="w")
+    with pytest.raises(TypeError, match=r"write gradcheck\(lambda: x \* w, \[x, w\]\)"):
+        gradcheck(x * w, [x])
+
+
+def test_no_inputs_is_refused() -> None:
+    x = Value(2.0)
+    with pytest.raises(ValueError, match="inputs is empty"):
+        gradcheck(lambda: x * x, [])
+
+
+def test_a_nudge_out_of_the_domain_names_the_input_and_eps() -> None:
+    z = Value(1e-7, label="z")
+    with pytest.raises(ValueError, match=r"nudging z from 1e-07 by eps=1e-06 leaves the domain"):
+        gradcheck(lambda: z.log(), [z])
+    assert z.data == 1e-7

@@ -63,6 +63,7 @@ README_COMMANDS = shell_examples((ROOT / "README.md").read_text())
 
 def test_readme_shows_command_examples() -> None:
     assert len(README_COMMANDS) >= 3
+    assert any(command.startswith('stepgrad step "tanh(x1*w1') for command, _ in README_COMMANDS)
     assert all(command.startswith("stepgrad ") for command, _ in README_COMMANDS)
 
 

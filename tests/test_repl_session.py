@@ -96,8 +96,9 @@ def test_stepping_through_a_neuron_in_the_repl(repl: Repl) -> None:
     )
 
     # The same grads as backward() from scratch.
-    repl.run("x.zero_grad(); w.zero_grad(); b.zero_grad()")
-    repl.run("grads = (x.grad, w.grad, b.grad); out.backward()")
+    repl.run("stepped = (x.grad, w.grad, b.grad)")
+    repl.run("out.zero_grad(); out.backward()")
+    assert repl.run("(x.grad, w.grad, b.grad) == stepped") == "True"
     assert repl.run("round(w.grad, 4), round(x.grad, 4)") == "(1.5729, -2.3593)"
 
 

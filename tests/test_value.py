@@ -221,7 +221,7 @@ def test_non_positive_base_with_a_value_exponent() -> None:
 
 
 def test_power_errors_name_the_numbers() -> None:
-    with pytest.raises(ValueError, match=r"-8\.0 \*\* 0\.5 is not a real number"):
+    with pytest.raises(ValueError, match=r"\(-8\.0\) \*\* 0\.5 is not a real number"):
         Value(-8.0) ** 0.5
     with pytest.raises(ZeroDivisionError, match=r"0\.0 \*\* -1"):
         Value(0.0) ** -1
@@ -262,3 +262,21 @@ def test_repr_is_short_and_stable() -> None:
     a = Value(-1.5, label="a")
     (a * 2).backward()
     assert repr(a) == "Value('a', data=-1.5, grad=2.0)"
+
+
+def test_ordering_values_is_refused_with_the_fix() -> None:
+    loss = Value(0.3)
+    with pytest.raises(TypeError, match=r"compare their numbers instead, e\.g\. value\.data < 0\.1"):
+        loss < 0.1  # noqa: B015 (the comparison is the point)
+    with pytest.raises(TypeError, match=r"value\.data >= x\.data"):
+        loss >= Value(1.0)  # noqa: B015
+    with pytest.raises(TypeError, match="cannot order Values"):
+        max([Value(1.0), Value(2.0)])
+    assert (Value(2.0) == 2.0) is False  # identity, so Values can live in sets and dicts
+
+
+def test_a_fraction_exponent_works_like_a_float() -> None:
+    from fractions import Fraction
+
+    root = Value(4.0) ** Fraction(1, 2)
+    assert root.data == 2.0 and root.op == "**0.5"
