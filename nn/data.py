@@ -391,8 +391,9 @@ def standardize(X: Sequence[Sequence[float]]) -> tuple[Rows, Standardization]:
 class Dataset(NamedTuple):
     """A table read from a CSV file: rows, labels, and the names of both.
 
-    `y[i]` is an index into `class_names`; `class_names` is sorted
-    alphabetically, so the mapping is the same however the file is ordered.
+    `y[i]` is an index into `class_names`. The class names are sorted, so the
+    mapping is the same however the file is ordered: by value when every name
+    is a number ("0", "1", "2", "10"), alphabetically otherwise.
     Unpack it like a tuple: `X, y, feature_names, class_names = load_iris()`.
     """
 
@@ -405,17 +406,19 @@ class Dataset(NamedTuple):
 def load_csv(path: str | PathLike[str], label_column: str | int = -1) -> Dataset:
     """Read a CSV file with a header line: number columns are features, one column the label.
 
-    `label_column` is the label's name in the header, or its position
-    (0 for the first column, -1 for the last). Every other column must hold
-    numbers. Labels are class names; they become the ints 0, 1, ... in
-    alphabetical order of the names (see `Dataset`).
+    The file must be UTF-8 text with commas between the fields (Excel's
+    "CSV UTF-8" format; its byte-order mark is fine). `label_column` is the
+    label's name in the header, or its position (0 for the first column, -1
+    for the last). Every other column must hold numbers. Labels are class
+    names; they become the ints 0, 1, ... in sorted order of the names:
+    by value if every name is a number ("2" before "10"), else alphabetically.
 
     Errors name the file, the line and the column, e.g.
     `iris.csv, line 7, column 2 ('sepal_width'): 'abc' is not a number`.
     """
-    with open(path, newline="", encoding="utf-8") as file:
-        text = file.read()
-    return _parse_csv(text, str(path), label_column)
+    with open(path, "rb") as file:
+        content = file.read()
+    return _parse_csv(_decode(content, str(path)), str(path), label_column)
 
 
 def load_iris() -> Dataset:
@@ -432,6 +435,19 @@ def load_iris() -> Dataset:
     return _parse_csv(text, "iris.csv", "species")
 
 
+def _decode(content: bytes, source: str) -> str:
+    """The text of a file's bytes: UTF-8, with or without the byte-order mark Excel writes."""
+    try:
+        return content.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = content.count(b"\n", 0, error.start) + 1
+        raise ValueError(
+            f"{source}, line {line}: byte {content[error.start]:#04x} is not UTF-8; "
+            "the file must be UTF-8 text: re-save it as 'CSV UTF-8' "
+            "(a spreadsheet such as .xlsx must be exported to CSV first)"
+        ) from None
+
+
 def _parse_csv(text: str, source: str, label_column: str | int) -> Dataset:
     """The body of `load_csv`: `source` is the file name that errors mention."""
     reader = csv.reader(io.StringIO(text))
@@ -441,8 +457,10 @@ def _parse_csv(text: str, source: str, label_column: str | int) -> Dataset:
             break
     if not header:
         raise ValueError(f"{source} is empty: expected a header line and rows of data")
+    where = f"{source}, line {reader.line_num}"
+    _check_header(header, where)
     width = len(header)
-    label_index = _label_index(header, label_column, source)
+    label_index = _label_index(header, label_column, where)
 
     X: Rows = []
     names: list[str] = []
@@ -459,11 +477,8 @@ def _parse_csv(text: str, source: str, label_column: str | int) -> Dataset:
         for column, field in enumerate(fields):
             if column == label_index:
                 continue
-            try:
-                number = float(field)
-            except ValueError:
-                number = math.nan
-            if not math.isfinite(number):
+            number = _finite_number(field)
+            if number is None:
                 raise ValueError(
                     f"{source}, line {line}, column {column + 1} ({header[column]!r}): "
                     f"{field!r} is not a number"
@@ -473,19 +488,59 @@ def _parse_csv(text: str, source: str, label_column: str | int) -> Dataset:
         names.append(fields[label_index].strip())
     if not X:
         raise ValueError(f"{source} has a header but no rows of data")
-    class_names = sorted(set(names))
+    class_names = _class_order(set(names))
     index = {name: i for i, name in enumerate(class_names)}
     feature_names = [name for column, name in enumerate(header) if column != label_index]
     return Dataset(X, [index[name] for name in names], feature_names, class_names)
 
 
-def _label_index(header: list[str], label_column: str | int, source: str) -> int:
-    """The position of the label column in the header."""
+def _check_header(header: list[str], where: str) -> None:
+    """Refuse a one-column header: the file has no features, or is not separated by commas."""
+    if len(header) > 1:
+        return
+    for separator, name in ((";", "semicolons"), ("\t", "tabs")):
+        if separator in header[0]:
+            raise ValueError(
+                f"{where}: the header {header[0]!r} seems to be separated by {name}, "
+                "but load_csv reads comma-separated files: re-save the file as CSV "
+                "with commas (in Excel: 'CSV UTF-8 (Comma delimited)')"
+            )
+    raise ValueError(
+        f"{where}: the header has a single column {header[0]!r}; load_csv needs "
+        "at least one feature column besides the label"
+    )
+
+
+def _finite_number(text: str) -> float | None:
+    """The number written in `text`, or None if it is not a finite number."""
+    try:
+        number = float(text)
+    except ValueError:
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _class_order(names: set[str]) -> list[str]:
+    """Class names in label order: by value if all are numbers, else alphabetically.
+
+    >>> _class_order({"10", "2", "0", "1"})
+    ['0', '1', '2', '10']
+    >>> _class_order({"dog", "cat", "10", "2"})
+    ['10', '2', 'cat', 'dog']
+    """
+    alphabetical = sorted(names)
+    if all(_finite_number(name) is not None for name in names):
+        return sorted(alphabetical, key=float)  # "1" and "1.0" stay in alphabetical order
+    return alphabetical
+
+
+def _label_index(header: list[str], label_column: str | int, where: str) -> int:
+    """The position of the label column in the header; `where` names the file and line."""
     if isinstance(label_column, str):
         names = [name.strip() for name in header]
         if label_column not in names:
             raise ValueError(
-                f"{source}, line 1: no column named {label_column!r} in the header; "
+                f"{where}: no column named {label_column!r} in the header; "
                 f"the columns are {names}"
             )
         return names.index(label_column)
@@ -496,7 +551,7 @@ def _label_index(header: list[str], label_column: str | int, source: str) -> int
         )
     if not -len(header) <= label_column < len(header):
         raise ValueError(
-            f"{source}, line 1: label_column={label_column} is out of range; "
+            f"{where}: label_column={label_column} is out of range; "
             f"the header has {len(header)} columns"
         )
     return label_column % len(header)

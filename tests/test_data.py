@@ -194,6 +194,10 @@ def test_load_csv_by_name_and_by_position(tmp_path: Path) -> None:
         ("a,b,label\n1,2,x\n3,4\n", -1, "table.csv, line 3: expected 3 fields like the header, found 2"),
         ("a,b,label\n1,2,x\n", "kind", r"table.csv, line 1: no column named 'kind'"),
         ("a,b,label\n1,2,x\n", 5, "table.csv, line 1: label_column=5 is out of range"),
+        ("\n\na,b,label\n1,2,x\n", "kind", "table.csv, line 3: no column named 'kind'"),
+        ("a;b;label\n1;2;x\n", -1, "table.csv, line 1: .* separated by semicolons.* comma"),
+        ("a\tb\tlabel\n1\t2\tx\n", -1, "table.csv, line 1: .* separated by tabs.* comma"),
+        ("label\nx\ny\n", -1, "table.csv, line 1: .* at least one feature column"),
     ],
 )
 def test_load_csv_errors_name_file_line_and_column(
@@ -206,3 +210,38 @@ def test_load_csv_errors_name_file_line_and_column(
 def test_load_csv_missing_file_names_the_file(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError, match="nothing.csv"):
         load_csv(tmp_path / "nothing.csv")
+
+
+def test_load_csv_reads_the_byte_order_mark_excel_writes(tmp_path: Path) -> None:
+    path = tmp_path / "table.csv"
+    path.write_bytes(b"\xef\xbb\xbfkind,a\r\ncat,1\r\ndog,2\r\n")
+    X, y, features, classes = load_csv(path, label_column="kind")
+    assert X == [[1.0], [2.0]] and y == [0, 1] and features == ["a"]
+    assert load_csv(path, label_column=0).feature_names == ["a"]
+
+
+@pytest.mark.parametrize(
+    "content, line",
+    [
+        ("a,b,label\n1,2,café\n".encode("latin-1"), 2),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", 1),
+    ],
+)
+def test_load_csv_refuses_a_file_that_is_not_utf8_text(
+    tmp_path: Path, content: bytes, line: int
+) -> None:
+    path = tmp_path / "table.csv"
+    path.write_bytes(content)
+    with pytest.raises(ValueError, match=f"table.csv, line {line}: .*must be UTF-8 text") as error:
+        load_csv(path)
+    assert not isinstance(error.value, UnicodeDecodeError)
+
+
+def test_load_csv_orders_number_labels_by_value(tmp_path: Path) -> None:
+    path = write(tmp_path, "a,label\n1,10\n2,2\n3,0\n4,1\n")
+    dataset = load_csv(path)
+    assert dataset.class_names == ["0", "1", "2", "10"]
+    assert dataset.y == [3, 2, 0, 1]
+    # One name that is not a number: every name is sorted alphabetically.
+    mixed = load_csv(write(tmp_path, "a,label\n1,10\n2,2\n3,b\n"))
+    assert mixed.class_names == ["10", "2", "b"]
