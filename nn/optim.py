@@ -1,6 +1,6 @@
 """Optimizers: they change the parameters a little, against their gradients.
 
-A training step is always the same four lines:
+A training step is always the same five lines:
 
 >>> from nn.layers import MLP
 >>> from nn.losses import mean_squared_error
@@ -8,7 +8,8 @@ A training step is always the same four lines:
 >>> optimizer = SGD(model.parameters(), lr=0.1)
 >>> losses = []
 >>> for step in range(3):
-...     loss = mean_squared_error([model([x]) for x in (1.0, 2.0)], [2.0, 4.0])
+...     outputs = [model([x]) for x in (1.0, 2.0)]        # forward
+...     loss = mean_squared_error(outputs, [2.0, 4.0])    # how wrong?
 ...     optimizer.zero_grad()    # gradients accumulate, so start from 0
 ...     loss.backward()          # fill in every parameter's grad
 ...     optimizer.step()         # move each parameter against its grad
@@ -45,6 +46,12 @@ class Optimizer:
     `zero_grad()`, and a `step()` that each optimizer writes."""
 
     def __init__(self, parameters: Iterable[Value], lr: float) -> None:
+        if callable(parameters):
+            raise TypeError(
+                "an optimizer takes a list of parameters, but got the function "
+                f"{getattr(parameters, '__name__', parameters)!r} itself; "
+                "call it: model.parameters() (with the brackets)"
+            )
         if isinstance(parameters, Value):
             raise TypeError(
                 "an optimizer takes a list of parameters, such as model.parameters(), "
