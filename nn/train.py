@@ -95,7 +95,7 @@ class History:
     def __repr__(self) -> str:
         if not self.loss:
             return "History(steps=0)"
-        text = f"History(steps={self.steps}, loss={self.loss[-1]:.4f}"
+        text = f"History(steps={self.steps}, loss={self.loss[-1]:.4g}"
         if not math.isnan(self.accuracy[-1]):
             text += f", accuracy={self.accuracy[-1]:.2f}"
         if self.stopped_early:
@@ -208,6 +208,7 @@ def fit(
         optimizer = SGD(model.parameters(), lr=DEFAULT_LEARNING_RATE)
     elif schedule is not None and getattr(schedule, "optimizer", optimizer) is not optimizer:
         raise ValueError("the schedule drives a different optimizer than the one given to fit()")
+    _check_optimizer_owns_model(optimizer, model)
 
     rng = _rng(seed)
     rows = list(range(len(X)))
@@ -219,16 +220,22 @@ def fit(
         for step in range(steps):
             batch = rows if batch_size is None else rng.sample(rows, batch_size)
             labels = [y[i] for i in batch]
-            outputs = [model(X[i]) for i in batch]  # 1. forward
-            if step == 0:
-                _check_outputs(loss_name, outputs[0])
-            batch_loss = loss_function(outputs, labels)  # 2. loss
-            if l2 > 0.0:
-                batch_loss = batch_loss + l2_penalty(model.parameters(), l2)
+            try:
+                outputs = [model(X[i]) for i in batch]  # 1. forward
+                if step == 0:
+                    _check_outputs(loss_name, outputs[0])
+                batch_loss = loss_function(outputs, labels)  # 2. loss
+                if l2 > 0.0:
+                    batch_loss = batch_loss + l2_penalty(model.parameters(), l2)
+            except OverflowError as error:
+                raise _diverged(step, optimizer, f"a number overflowed ({error})") from error
+            if not math.isfinite(batch_loss.data):
+                raise _diverged(step, optimizer, f"the loss is {batch_loss.data}")
             optimizer.zero_grad()  # 3. zero the old gradients
             batch_loss.backward()  # 4. backward
             history.learning_rate.append(float(optimizer.lr))
             optimizer.step()  # 5. update
+            _check_parameters_finite(model, step, optimizer)
             if schedule is not None:
                 schedule.step()
 
@@ -303,6 +310,36 @@ def _loss_function(loss: str | LossFunction) -> tuple[str, LossFunction]:
             "or pass a function loss(outputs, labels) -> Value"
         )
     return loss, table[loss]
+
+
+def _check_optimizer_owns_model(optimizer: Optimizer, model: Module) -> None:
+    """Refuse an optimizer made for another model: training would change nothing."""
+    owned = getattr(optimizer, "parameters", None)
+    if not isinstance(owned, list):
+        return  # an optimizer of your own: trust it
+    in_model = {id(parameter) for parameter in model.parameters()}
+    if not any(id(parameter) in in_model for parameter in owned):
+        raise ValueError(
+            "the optimizer holds none of this model's parameters, so training would change "
+            "nothing; was it made for another model? Make it with "
+            f"{type(optimizer).__name__}(model.parameters(), ...) for this model"
+        )
+
+
+def _diverged(step: int, optimizer: Optimizer, what: str) -> FloatingPointError:
+    """The error for a training run whose numbers blew up."""
+    return FloatingPointError(
+        f"training diverged at step {step}: {what}. The learning rate "
+        f"lr={optimizer.lr:g} is probably too large; try a smaller one, e.g. lr={optimizer.lr / 10:g}"
+    )
+
+
+def _check_parameters_finite(model: Module, step: int, optimizer: Optimizer) -> None:
+    if all(math.isfinite(parameter.data) for parameter in model.parameters()):
+        return
+    for name, parameter in model.named_parameters():  # slower: only to name the culprit
+        if not math.isfinite(parameter.data):
+            raise _diverged(step, optimizer, f"after the update {name} = {parameter.data}")
 
 
 def _check_positive_int(name: str, value: object) -> int:

@@ -1,6 +1,7 @@
 """Tests for nn/train.py: fit, History, progress, callbacks, and two real trainings."""
 
 import math
+import sys
 
 import pytest
 
@@ -207,3 +208,43 @@ def test_xor_is_learnt_by_a_hidden_layer() -> None:
     fit(model, X, y, loss="bce", optimizer=Adam(model.parameters(), lr=0.05), steps=80,
         progress=False)
     assert accuracy(model, X, y, loss="bce") >= 0.9
+
+
+def test_progress_bar_shows_on_a_terminal() -> None:
+    """progress=None shows the bar when stderr is a real terminal (a pseudo-terminal here)."""
+    pexpect = pytest.importorskip("pexpect")
+    script = (
+        "from nn import MLP, fit; from nn.data import moons, signed_labels; "
+        "X, y = moons(n=10, seed=0); "
+        "fit(MLP(2, [3, 1], seed=0), X, signed_labels(y), steps=3); print('done')"
+    )
+    child = pexpect.spawn(sys.executable, ["-c", script], encoding="utf-8", timeout=60)
+    child.expect("done")
+    assert "fit: 100%" in child.before and "3/3" in child.before
+    child.expect(pexpect.EOF)
+
+
+def test_diverging_training_stops_with_the_step_and_a_smaller_learning_rate() -> None:
+    model = MLP(2, [16, 16, 1], seed=0)
+    optimizer = SGD(model.parameters(), lr=1e150)
+    with pytest.raises(FloatingPointError, match=r"training diverged at step \d+: .*lr=1e\+149"):
+        fit(model, X_SMALL, Y_SMALL, loss="mse", optimizer=optimizer, steps=30, progress=False)
+
+
+def test_non_finite_parameter_is_named() -> None:
+    class WildSGD(SGD):
+        def step(self) -> None:
+            super().step()
+            self.parameters[-1].data = math.inf  # as an update that overflows would
+
+    model = small_model()
+    with pytest.raises(FloatingPointError, match=r"step 0: after the update layers.1.neurons.0.b = inf"):
+        fit(model, X_SMALL, Y_SIGNED, optimizer=WildSGD(model.parameters(), lr=0.1), steps=3,
+            progress=False)
+
+
+def test_optimizer_of_another_model_is_refused() -> None:
+    model, other = small_model(), small_model()
+    with pytest.raises(ValueError, match="holds none of this model's parameters"):
+        fit(model, X_SMALL, Y_SIGNED, optimizer=SGD(other.parameters(), lr=0.1), steps=1,
+            progress=False)
