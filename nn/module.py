@@ -81,7 +81,9 @@ class Module:
         """Every parameter with its dotted name, e.g. `layers.0.neurons.3.w.1`.
 
         The order is the attribute order, depth first: this module's own
-        parameters and children in the order they were assigned.
+        parameters and children in the order they were assigned. A parameter
+        shared by two parts is listed once, under its first name (as in
+        PyTorch), so an optimizer never updates it twice.
         """
         named: list[tuple[str, Value]] = []
         for attribute, value in vars(self).items():
@@ -99,7 +101,13 @@ class Module:
                     elif isinstance(item, Module):
                         for name, parameter in item.named_parameters():
                             named.append((f"{attribute}.{index}.{name}", parameter))
-        return named
+        seen: set[int] = set()
+        unique = []
+        for name, parameter in named:
+            if id(parameter) not in seen:
+                seen.add(id(parameter))
+                unique.append((name, parameter))
+        return unique
 
     def parameters(self) -> list[Value]:
         """Every parameter, in the order of `named_parameters()`."""
@@ -142,9 +150,9 @@ class Module:
         unexpected = [name for name in state if name not in named]
         problems = []
         if missing:
-            problems.append(f"missing keys {missing}")
+            problems.append(f"{len(missing)} missing keys ({_first_few(missing)})")
         if unexpected:
-            problems.append(f"unexpected keys {unexpected}")
+            problems.append(f"{len(unexpected)} unexpected keys ({_first_few(unexpected)})")
         for name, number in state.items():
             if name not in named:
                 continue
@@ -155,6 +163,8 @@ class Module:
                 )
             elif not math.isfinite(number):
                 problems.append(f"key {name!r} holds {number!r}, which is not finite")
+        if len(problems) > 5:
+            problems = problems[:5] + [f"and {len(problems) - 5} more problems"]
         if problems:
             raise ValueError(
                 f"state does not fit {type(self).__name__}: " + "; ".join(problems)
@@ -183,3 +193,11 @@ class Module:
             child_text = repr(child).replace("\n", "\n  ")
             lines.append(f"  ({name}): {child_text}")
         return "\n".join(lines)
+
+
+def _first_few(names: list[str], shown: int = 3) -> str:
+    """'a', 'b', 'c' and 7 more: enough names to recognise, short enough to read."""
+    text = ", ".join(repr(name) for name in names[:shown])
+    if len(names) > shown:
+        text += f" and {len(names) - shown} more"
+    return text

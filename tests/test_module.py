@@ -76,8 +76,31 @@ def test_state_dict_round_trip() -> None:
 
 def test_load_state_dict_names_missing_and_unexpected_keys() -> None:
     model = Neuron(2, seed=0)
-    with pytest.raises(ValueError, match=r"missing keys \['b'\].*unexpected keys \['bias'\]"):
+    with pytest.raises(ValueError, match=r"1 missing keys \('b'\).*1 unexpected keys \('bias'\)"):
         model.load_state_dict({"w.0": 1.0, "w.1": 2.0, "bias": 0.0})
+
+
+def test_load_state_dict_error_stays_short_for_a_wrong_model() -> None:
+    with pytest.raises(ValueError) as error:
+        MLP(3, [4, 1], seed=0).load_state_dict(MLP(2, [16, 16, 1], seed=0).state_dict())
+    message = str(error.value)
+    assert len(message) < 400
+    assert "320 unexpected keys ('layers.0.neurons.4.w.0'," in message and "and 317 more" in message
+
+
+def test_shared_parameter_is_listed_once() -> None:
+    class Tied(Module):
+        def __init__(self) -> None:
+            self.first = Neuron(1, seed=0)
+            self.second = Neuron(1, seed=1)
+            self.second.w = self.first.w  # weight tying: one Value used twice
+
+        def forward(self, x: float) -> Value:
+            return self.first([x]) + self.second([x])
+
+    model = Tied()
+    assert [name for name, _ in model.named_parameters()] == ["first.w.0", "first.b", "second.b"]
+    assert len(model.parameters()) == len(set(map(id, model.parameters()))) == 3
 
 
 @pytest.mark.parametrize("bad", [[1.0, 2.0], "1.0", None, True, math.nan, math.inf])
