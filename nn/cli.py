@@ -228,8 +228,41 @@ def add_demo_command(commands: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--seed", type=int, default=1, help="the seed of the initial weights (default: 1)"
     )
-    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    add_force_and_progress_options(parser)
     parser.set_defaults(run=run_demo)
+
+
+DEMO_FILES = ("moons_boundary.png", "moons_loss.png", "neuron_graph.svg", "model_graph.svg",
+              "moons_model.json")
+
+
+def add_force_and_progress_options(parser: argparse.ArgumentParser) -> None:
+    """The options `demo` and `train` share besides --out."""
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="replace the files of an earlier run in the output folder",
+    )
+    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+
+
+def check_output_folder(folder: Path, names: Sequence[str], force: bool) -> None:
+    """Refuse, before any training, an output folder that would lose or mix files.
+
+    A file of an earlier run is replaced only with --force (each file is
+    replaced atomically once the new one is ready, so a failed run keeps the
+    old files).
+    """
+    if folder.exists() and not folder.is_dir():
+        raise CommandLineError(f"--out {str(folder)!r} is a file; give a folder name")
+    earlier = [name for name in names if (folder / name).exists()]
+    if earlier and not force:
+        raise CommandLineError(
+            f"--out {str(folder)!r} already holds {', '.join(earlier)} from an earlier run; "
+            "choose another folder with --out, or add --force to replace them"
+        )
+    if folder.is_dir() and not os.access(folder, os.W_OK | os.X_OK):
+        raise CommandLineError(f"--out {str(folder)!r}: cannot write into this folder")
 
 
 def run_demo(arguments: argparse.Namespace) -> int:
@@ -242,6 +275,7 @@ def run_demo(arguments: argparse.Namespace) -> int:
     from nn.train import accuracy, fit
 
     folder: Path = arguments.out
+    check_output_folder(folder, DEMO_FILES, arguments.force)
     X, labels = moons(n=100, noise=0.1, seed=0)
     y = signed_labels(labels)  # the hinge loss wants -1 / +1
     # fused=True: one node per neuron's w.x+b, the same numbers as the fine graph, faster.
@@ -405,8 +439,11 @@ def add_train_command(commands: argparse._SubParsersAction) -> None:
         default=DEFAULT_OUTPUT_FOLDER,
         help=f"the folder for the model and plots (default: {DEFAULT_OUTPUT_FOLDER})",
     )
-    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    add_force_and_progress_options(parser)
     parser.set_defaults(run=run_train)
+
+
+TRAIN_FILES = ("model.json", "loss.png", "boundary.png")
 
 
 def load_training_data(
@@ -441,6 +478,7 @@ def run_train(arguments: argparse.Namespace) -> int:
     from nn.plots import decision_boundary, training_curves
     from nn.train import accuracy, fit
 
+    folder: Path = arguments.out
     X, y, recipe = load_training_data(arguments.data, arguments.label_column, arguments.seed)
     classes = sorted(set(y))
     if len(classes) < 2:
@@ -448,6 +486,12 @@ def run_train(arguments: argparse.Namespace) -> int:
     X_train, X_test, y_train, y_test = train_test_split(
         X, y, test_fraction=0.25, seed=arguments.seed
     )
+    if arguments.batch_size is not None and arguments.batch_size > len(X_train):
+        raise CommandLineError(
+            f"--batch-size {arguments.batch_size} is larger than the {len(X_train)} training "
+            f"rows; use at most {len(X_train)}, or leave it out to train on all rows"
+        )
+    check_output_folder(folder, TRAIN_FILES, arguments.force)
     if recipe["data"] not in TOY_DATA:
         X_train, scaling = standardize(X_train)
         X_test = scaling.apply(X_test)
@@ -480,7 +524,6 @@ def run_train(arguments: argparse.Namespace) -> int:
         f"{test_accuracy:.1%} on {len(X_test)} held-out test rows"
     )
 
-    folder: Path = arguments.out
     recipe.update(
         hidden=arguments.hidden, steps=arguments.steps, lr=arguments.lr, seed=arguments.seed
     )
@@ -491,6 +534,8 @@ def run_train(arguments: argparse.Namespace) -> int:
     if features == 2:
         boundary = decision_boundary(model, X_train, y_train)
         written.append(save_figure(boundary, folder / "boundary.png"))
+    elif (folder / "boundary.png").exists():  # an earlier run's (--force): not this model's
+        (folder / "boundary.png").unlink()
     print(f"wrote {len(written)} files to {folder}/:")
     for path in written:
         print(f"  {path}")

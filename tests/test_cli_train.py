@@ -99,6 +99,7 @@ def test_a_broken_csv_file_is_named_with_line_and_column(tmp_path: Path) -> None
         (["--steps", "0"], "'0' must be at least 1"),
         (["--lr", "-1"], "'-1' must be a number above 0"),
         (["--batch-size", "many"], "'many' is not a whole number"),
+        (["--batch-size", "500"], "--batch-size 500 is larger than the 75 training rows"),
         (["--frobnicate"], "unrecognized arguments: --frobnicate"),
     ],
 )
@@ -118,3 +119,30 @@ def test_help(tmp_path: Path, command: str) -> None:
     assert finished.returncode == 0
     assert f"usage: stepgrad {command}" in finished.stdout
     assert "--out DIR" in finished.stdout
+
+
+def test_an_earlier_run_is_kept_unless_forced(tmp_path: Path) -> None:
+    first = run_cli("train", "--data", "moons", "--steps", "2", "--out", "run", cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert (tmp_path / "run" / "boundary.png").exists()
+    saved = (tmp_path / "run" / "model.json").read_bytes()
+
+    again = run_cli("train", "--data", "iris", "--steps", "2", "--out", "run", cwd=tmp_path)
+    assert again.returncode == 2
+    assert "already holds model.json, loss.png, boundary.png from an earlier run" in again.stderr
+    assert "--force" in again.stderr and "training" not in again.stdout  # refused before training
+    assert (tmp_path / "run" / "model.json").read_bytes() == saved
+
+    forced = run_cli("train", "--data", "iris", "--steps", "2", "--out", "run", "--force",
+                     cwd=tmp_path)
+    assert forced.returncode == 0, forced.stderr
+    # The moons boundary is gone: the folder holds only the iris run's files.
+    assert sorted(os.listdir(tmp_path / "run")) == ["loss.png", "model.json"]
+
+
+def test_out_must_be_a_folder(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("mine")
+    finished = run_cli("demo", "--steps", "2", "--out", "notes.txt", cwd=tmp_path)
+    assert finished.returncode == 2
+    assert "--out 'notes.txt' is a file; give a folder name" in finished.stderr
+    assert (tmp_path / "notes.txt").read_text() == "mine"
