@@ -19,9 +19,10 @@ removed and whatever was at the target before is untouched.
 
 from __future__ import annotations
 
+import errno
 import io
 import os
-import tempfile
+import secrets
 from pathlib import Path
 from typing import Sequence, Union
 
@@ -29,12 +30,30 @@ PathLike = Union[str, "os.PathLike[str]"]
 
 
 def write_atomic(path: PathLike, content: bytes) -> Path:
-    """Write `content` to `path` all at once (see the module docstring); return the path."""
+    """Write `content` to `path` all at once (see the module docstring); return the path.
+
+    A new file gets the permissions `open(path, "w")` would give it (mode
+    0o666 less the user's umask, so usually 0o644); a replaced file keeps its own.
+    """
     target = Path(path)
-    try:
-        handle, temporary = tempfile.mkstemp(
-            prefix=f".{target.name}.", suffix=".tmp", dir=target.parent
+    if target.is_dir():
+        raise IsADirectoryError(
+            errno.EISDIR, f"cannot write {target}: it is a folder; give the name of a file"
         )
+    if not target.parent.is_dir():
+        raise FileNotFoundError(
+            errno.ENOENT,
+            f"cannot write {target}: there is no folder {target.parent}; create it first",
+        )
+    temporary = target.with_name(f".{target.name}.{secrets.token_hex(8)}.tmp")
+    try:
+        # Like open(), ask for mode 0o666 and let the kernel remove the umask's
+        # bits. (tempfile.mkstemp would make a private 0o600 file, and reading
+        # the umask with os.umask() changes it for every thread for a moment.)
+        # O_EXCL: fail rather than write into a file that is already there;
+        # O_BINARY (Windows only): no newline translation.
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+        handle = os.open(temporary, flags, 0o666)
     except OSError as error:  # name the file the user asked for, not our temporary one
         raise OSError(error.errno, f"cannot write {target}: {error.strerror}") from None
     try:
@@ -42,10 +61,8 @@ def write_atomic(path: PathLike, content: bytes) -> Path:
             file.write(content)
             file.flush()
             os.fsync(file.fileno())
-        # mkstemp makes a private file (mode 0o600); keep the old file's mode,
-        # or give a new one the usual mode for a document (0o644).
-        mode = target.stat().st_mode & 0o777 if target.exists() else 0o644
-        os.chmod(temporary, mode)
+        if target.exists():  # keep the mode of the file we replace
+            os.chmod(temporary, target.stat().st_mode & 0o777)
         os.replace(temporary, target)
     except BaseException:
         if os.path.exists(temporary):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import stat
 from pathlib import Path
 
@@ -19,9 +20,16 @@ def png(width: int, height: int, colour: str) -> bytes:
     return buffer.getvalue()
 
 
-def test_a_new_file_is_readable_by_others_like_any_document(tmp_path: Path) -> None:
-    path = write_atomic(tmp_path / "model.json", b"{}")
-    assert stat.S_IMODE(path.stat().st_mode) == 0o644
+@pytest.mark.parametrize(
+    "umask, mode", [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)], ids=["022", "077", "002"]
+)
+def test_a_new_file_gets_the_mode_open_would_give_it(tmp_path: Path, umask: int, mode: int) -> None:
+    old_umask = os.umask(umask)
+    try:
+        path = write_atomic(tmp_path / "model.json", b"{}")
+    finally:
+        os.umask(old_umask)
+    assert stat.S_IMODE(path.stat().st_mode) == mode  # 0o666 without the umask's bits
     assert os.listdir(tmp_path) == ["model.json"]
 
 
@@ -80,7 +88,30 @@ def test_wide_frames_are_scaled_down_to_max_width(tmp_path: Path) -> None:
         assert gif.size == (1600, 400)
 
 
-def test_an_unwritable_place_is_named_in_the_error(tmp_path: Path) -> None:
+def test_a_missing_folder_is_named_in_the_error(tmp_path: Path) -> None:
     target = tmp_path / "no such folder" / "graph.svg"
-    with pytest.raises(OSError, match=r"cannot write .*no such folder/graph\.svg"):
+    message = f"cannot write {target}: there is no folder {target.parent}; create it first"
+    with pytest.raises(FileNotFoundError, match=re.escape(message)):
+        write_atomic(target, b"<svg/>")
+    assert os.listdir(tmp_path) == []
+
+
+def test_writing_onto_a_folder_names_the_folder_not_a_temporary_file(tmp_path: Path) -> None:
+    folder = tmp_path / "plots"
+    folder.mkdir()
+    with pytest.raises(IsADirectoryError, match=re.escape(f"cannot write {folder}: it is a folder")) as caught:
+        write_atomic(folder, b"<svg/>")
+    assert ".tmp" not in str(caught.value)
+    assert os.listdir(tmp_path) == ["plots"] and os.listdir(folder) == []
+
+
+def test_other_errors_name_the_target_not_the_temporary_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(*arguments: object) -> int:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(os, "open", refuse)  # as in a folder we may not write to
+    target = tmp_path / "graph.svg"
+    with pytest.raises(PermissionError, match=re.escape(f"cannot write {target}: Permission denied")):
         write_atomic(target, b"<svg/>")
