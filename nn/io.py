@@ -28,12 +28,13 @@ half-written model behind.
 from __future__ import annotations
 
 import json
+import math
 import os
 from pathlib import Path
 from typing import Any, Callable, Mapping, Union
 
 from engine.files import write_atomic
-from nn.layers import MLP, Layer, Neuron
+from nn.layers import ACTIVATIONS, INITIALIZERS, MLP, Layer, Neuron, check_choice, check_size
 from nn.module import Module
 
 FORMAT = "stepgrad-model"
@@ -43,6 +44,15 @@ PathLike = Union[str, "os.PathLike[str]"]
 
 # The model classes a file may name; each is rebuilt from its `config()`.
 MODEL_CLASSES: dict[str, Callable[..., Module]] = {"Neuron": Neuron, "Layer": Layer, "MLP": MLP}
+
+# The architecture fields a file may give for each class (the constructor
+# arguments but the seed). The sizes are required; the options have defaults.
+FIELDS = {
+    "Neuron": ("nin", "activation", "init", "fused"),
+    "Layer": ("nin", "nout", "activation", "init", "fused"),
+    "MLP": ("nin", "nouts", "activation", "output_activation", "init", "fused"),
+}
+SIZE_FIELDS = ("nin", "nout", "nouts")
 
 
 def save(model: Module, path: PathLike, recipe: Mapping[str, Any] | None = None) -> None:
@@ -58,6 +68,13 @@ def save(model: Module, path: PathLike, recipe: Mapping[str, Any] | None = None)
         raise TypeError(f"save() can store a {choices}, not {type(model).__name__}")
     if recipe is not None and not isinstance(recipe, Mapping):
         raise TypeError(f"recipe must be a dict or None, not {type(recipe).__name__}")
+    for name, parameter in model.named_parameters():
+        if not math.isfinite(parameter.data):
+            raise ValueError(
+                f"cannot save the model: parameter {name} is {parameter.data!r}, so "
+                "training diverged; train again with a smaller learning rate "
+                "(nothing was written)"
+            )
     document = {
         "format": FORMAT,
         "version": VERSION,
@@ -79,25 +96,101 @@ def load(path: PathLike) -> Module:
     """Rebuild the model saved at `path` with its saved weights.
 
     A file that is not valid JSON, not a stepgrad model, from another
-    version, or whose weights do not fit its architecture raises ValueError
-    naming the file and the problem.
+    version, with a wrong architecture field, or whose weights do not fit its
+    architecture raises ValueError naming the file and the problem. All of
+    this is checked before the model is built, so a hand-edited
+    `"nouts": [100000000]` is refused at once instead of filling the memory.
     """
     path = Path(path)
     document = read_model_document(path)
     architecture = dict(document["architecture"])
     class_name = architecture.pop("class", None)
-    if class_name not in MODEL_CLASSES:
-        choices = ", ".join(MODEL_CLASSES)
-        raise ValueError(f"{path}: unknown model class {class_name!r}; expected one of {choices}")
+    check_architecture(path, class_name, architecture)
+    weights = document["weights"]
+    count = parameter_count(class_name, architecture)
+    if count != len(weights):
+        shape = ", ".join(
+            f"{key}={architecture[key]}" for key in SIZE_FIELDS if key in architecture
+        )
+        raise ValueError(
+            f"{path}: the weights do not fit the architecture: {class_name}({shape}) "
+            f"has {count} parameters, but the file holds {len(weights)} weights"
+        )
+    model = MODEL_CLASSES[class_name](**architecture)
     try:
-        model = MODEL_CLASSES[class_name](**architecture)
-    except (TypeError, ValueError) as error:
-        raise ValueError(f"{path}: the architecture is not valid: {error}") from None
-    try:
-        model.load_state_dict(document["weights"])
+        model.load_state_dict(weights)
     except (TypeError, ValueError) as error:
         raise ValueError(f"{path}: the weights do not fit the architecture: {error}") from None
     return model
+
+
+def check_architecture(path: Path, class_name: object, architecture: Mapping[str, Any]) -> None:
+    """Raise ValueError naming `path` if a `class_name` model cannot have the
+    fields of `architecture` (unknown or missing fields, wrong types or values).
+
+    >>> check_architecture(Path("model.json"), "Layer", {"nin": 2, "nout": 3, "fused": "no"})
+    Traceback (most recent call last):
+    ...
+    ValueError: model.json: the architecture is not valid: fused must be true or false, not 'no'
+    """
+    if class_name not in FIELDS:
+        choices = ", ".join(FIELDS)
+        raise ValueError(f"{path}: unknown model class {class_name!r}; expected one of {choices}")
+    fields = FIELDS[class_name]
+    expected = f"{class_name} takes the fields {', '.join(fields)}"
+    try:
+        for key in architecture:
+            if key not in fields:
+                raise ValueError(f"unknown field {key!r}; {expected}")
+        for key in SIZE_FIELDS:
+            if key in fields and key not in architecture:
+                raise ValueError(f"missing field {key!r}; {expected}")
+        for key, value in architecture.items():
+            check_field(key, value)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"{path}: the architecture is not valid: {error}") from None
+
+
+def check_field(key: str, value: Any) -> None:
+    """Raise TypeError or ValueError if `value` does not suit the architecture field `key`.
+
+    The sizes and choices are checked by the same helpers the models use.
+    """
+    if key in ("nin", "nout"):
+        check_size(key, value)
+    elif key == "nouts":
+        if not isinstance(value, list) or not value:
+            raise TypeError(
+                f"nouts must be a non-empty list of layer sizes such as [16, 16, 1], "
+                f"not {value!r}"
+            )
+        for index, size in enumerate(value):
+            check_size(f"nouts[{index}]", size)
+    elif key in ("activation", "output_activation"):
+        check_choice(key, value, ACTIVATIONS)
+    elif key == "init":
+        check_choice(key, value, INITIALIZERS)
+    elif key == "fused" and not isinstance(value, bool):
+        raise TypeError(f"fused must be true or false, not {value!r}")
+
+
+def parameter_count(class_name: str, architecture: Mapping[str, Any]) -> int:
+    """How many parameters a model of this (checked) architecture has, without building it.
+
+    A layer of `nout` neurons reading `nin` inputs has nout * (nin + 1) of
+    them: each neuron has nin weights and a bias. A Neuron is a layer of one.
+
+    >>> parameter_count("MLP", {"nin": 2, "nouts": [3, 1]})  # 3 * (2 + 1) + 1 * (3 + 1)
+    13
+    """
+    if class_name == "MLP":
+        nouts = architecture["nouts"]
+    elif class_name == "Layer":
+        nouts = [architecture["nout"]]
+    else:
+        nouts = [1]
+    sizes = [architecture["nin"], *nouts]
+    return sum(nout * (nin + 1) for nin, nout in zip(sizes, sizes[1:]))
 
 
 def load_recipe(path: PathLike) -> dict[str, Any] | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -91,6 +92,31 @@ def test_only_known_models_can_be_saved(tmp_path: Path) -> None:
         save(Custom(), tmp_path / "x.json")
 
 
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), float("-inf")])
+def test_a_diverged_model_is_not_saved(tmp_path: Path, bad: float) -> None:
+    path = tmp_path / "model.json"
+    save(MLP(2, [2, 1], seed=0), path)
+    before = path.read_bytes()
+    model = MLP(2, [2, 1], seed=1)
+    model.layers[0].neurons[1].w[0].data = bad  # what a too-large learning rate does
+    model.layers[1].neurons[0].b.data = bad
+    with pytest.raises(
+        ValueError,
+        match=rf"parameter layers\.0\.neurons\.1\.w\.0 is {bad!r}.*smaller learning rate",
+    ):
+        save(model, path)
+    assert path.read_bytes() == before
+    assert os.listdir(tmp_path) == ["model.json"]
+
+
+def test_saving_onto_a_folder_or_into_a_missing_folder_names_it(tmp_path: Path) -> None:
+    with pytest.raises(IsADirectoryError, match=re.escape(f"cannot write {tmp_path}: it is a folder")):
+        save(MLP(2, [2, 1]), tmp_path)
+    with pytest.raises(FileNotFoundError, match=re.escape(f"there is no folder {tmp_path / 'runs'};")):
+        save(MLP(2, [2, 1]), tmp_path / "runs" / "model.json")
+    assert os.listdir(tmp_path) == []
+
+
 # ---------------------------------------------------------------------- broken files
 
 
@@ -140,7 +166,16 @@ def test_weights_that_do_not_fit(tmp_path: Path) -> None:
     path, document = _saved(tmp_path)
     document["architecture"]["nouts"] = [3, 1]
     _write(path, document)
-    with pytest.raises(ValueError, match=r"model.json: the weights do not fit.*missing keys \['layers.0.neurons.2.w.0'"):
+    with pytest.raises(
+        ValueError,
+        match=r"model.json: the weights do not fit the architecture: "
+        r"MLP\(nin=2, nouts=\[3, 1\]\) has 13 parameters, but the file holds 9 weights",
+    ):
+        load(path)
+    path, document = _saved(tmp_path)
+    document["weights"]["layers.0.neurons.0.bias"] = document["weights"].pop("layers.0.neurons.0.b")
+    _write(path, document)
+    with pytest.raises(ValueError, match=r"model.json: the weights do not fit.*missing keys.*'layers\.0\.neurons\.0\.b'"):
         load(path)
     path, document = _saved(tmp_path)
     document["weights"]["layers.0.neurons.0.b"] = "zero"
@@ -149,16 +184,84 @@ def test_weights_that_do_not_fit(tmp_path: Path) -> None:
         load(path)
 
 
+@pytest.mark.parametrize(
+    "architecture, parameters",  # nout * (nin + 1)
+    [({"class": "Neuron", "nin": 3}, 4), ({"class": "Layer", "nin": 3, "nout": 3}, 12)],
+    ids=["neuron", "layer"],
+)
+def test_parameter_count_of_each_class(tmp_path: Path, architecture: dict, parameters: int) -> None:
+    path, document = _saved(tmp_path)
+    _write(path, {**document, "architecture": architecture})  # still the MLP's 9 weights
+    with pytest.raises(ValueError, match=f"has {parameters} parameters, but the file holds 9 weights"):
+        load(path)
+
+
+@pytest.fixture
+def no_building(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make building a model fail the test: bad files must be refused before."""
+
+    def build(**architecture: object) -> Module:
+        raise AssertionError(f"a model was built from a bad file: {architecture}")
+
+    for name in ("Neuron", "Layer", "MLP"):
+        monkeypatch.setitem(nn.io.MODEL_CLASSES, name, build)
+
+
+def test_an_absurd_size_is_refused_before_building(tmp_path: Path, no_building: None) -> None:
+    path, document = _saved(tmp_path)
+    document["architecture"]["nouts"] = [100_000_000]  # would take minutes and gigabytes to build
+    _write(path, document)
+    with pytest.raises(ValueError, match=r"model.json: .*has 300000000 parameters, but the file holds 9 weights"):
+        load(path)
+
+
+@pytest.mark.parametrize(
+    "field, value, message",
+    [
+        ("fused", "no", "fused must be true or false, not 'no'"),
+        ("fused", 0, "fused must be true or false, not 0"),
+        ("nin", "2", "nin must be an int >= 1, not str '2'"),
+        ("nin", True, "nin must be an int >= 1, not bool True"),
+        ("nin", 0, "nin must be at least 1, got 0"),
+        ("nouts", [2.0, 1], r"nouts\[0\] must be an int >= 1, not float 2.0"),
+        ("nouts", [2, -1], r"nouts\[1\] must be at least 1, got -1"),
+        ("nouts", [], r"nouts must be a non-empty list of layer sizes such as \[16, 16, 1\], not \[\]"),
+        ("nouts", 3, "nouts must be a non-empty list"),
+        ("activation", "gelu", "unknown activation 'gelu'; choose one of 'relu', 'tanh'"),
+        ("output_activation", 7, "unknown output_activation 7; choose one of"),
+        ("init", "zeros", "unknown init 'zeros'; choose one of 'uniform', 'xavier', 'he'"),
+        ("depth", 3, "unknown field 'depth'; MLP takes the fields nin, nouts, activation"),
+        ("seed", 0, "unknown field 'seed'"),
+    ],
+)
+def test_bad_architecture_fields_are_refused_before_building(
+    tmp_path: Path, no_building: None, field: str, value: object, message: str
+) -> None:
+    path, document = _saved(tmp_path)
+    document["architecture"][field] = value
+    _write(path, document)
+    with pytest.raises(ValueError, match=f"model.json: the architecture is not valid: {message}"):
+        load(path)
+
+
+def test_missing_size_field(tmp_path: Path, no_building: None) -> None:
+    path, document = _saved(tmp_path)
+    del document["architecture"]["nouts"]
+    _write(path, document)
+    with pytest.raises(ValueError, match="model.json: the architecture is not valid: missing field 'nouts'"):
+        load(path)
+
+
+def test_options_may_be_left_out_of_a_hand_written_file(tmp_path: Path) -> None:
+    path, document = _saved(tmp_path)
+    _write(path, {**document, "architecture": {"class": "MLP", "nin": 2, "nouts": [2, 1]}})
+    assert load(path).state_dict() == MLP(2, [2, 1], seed=0).state_dict()
+
+
 def test_bad_architecture(tmp_path: Path) -> None:
     path, document = _saved(tmp_path)
     _write(path, {**document, "architecture": {**document["architecture"], "class": "Transformer"}})
     with pytest.raises(ValueError, match="unknown model class 'Transformer'; expected one of Neuron, Layer, MLP"):
-        load(path)
-    _write(path, {**document, "architecture": {**document["architecture"], "activation": "gelu"}})
-    with pytest.raises(ValueError, match="architecture is not valid: unknown activation 'gelu'"):
-        load(path)
-    _write(path, {**document, "architecture": {**document["architecture"], "depth": 3}})
-    with pytest.raises(ValueError, match="model.json: the architecture is not valid.*depth"):
         load(path)
     _write(path, {key: value for key, value in document.items() if key != "weights"})
     with pytest.raises(ValueError, match="model.json: the model file has no 'weights' object"):
