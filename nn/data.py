@@ -32,26 +32,14 @@ import random
 from dataclasses import dataclass
 from importlib import resources
 from os import PathLike
-from typing import NamedTuple, Sequence, Union
+from typing import NamedTuple, Sequence
 
-Seed = Union[int, random.Random, None]
+from nn.randomness import Seed, random_source
+
 Rows = list[list[float]]
 
 
 # ---------------------------------------------------------------------- checks
-
-
-def _rng(seed: Seed) -> random.Random:
-    """A random-number generator from an int seed (or the generator itself)."""
-    if isinstance(seed, random.Random):
-        return seed
-    if seed is None:
-        return random.Random()
-    if isinstance(seed, bool) or not isinstance(seed, int):
-        raise TypeError(
-            f"seed must be an int, a random.Random or None, not {type(seed).__name__} {seed!r}"
-        )
-    return random.Random(seed)
 
 
 def _check_count(name: str, value: object, minimum: int) -> int:
@@ -103,7 +91,7 @@ def moons(n: int = 100, noise: float = 0.1, seed: Seed = 0) -> tuple[Rows, list[
     """
     _check_count("n", n, 2)
     noise = _check_nonnegative("noise", noise)
-    rng = _rng(seed)
+    rng = random_source(seed)
     points: Rows = []
     labels: list[int] = []
     for label, count in enumerate(_split_evenly(n, 2)):
@@ -138,7 +126,7 @@ def circles(
         raise ValueError(
             f"factor={factor!r} must be between 0 and 1 (the inner circle's radius)"
         )
-    rng = _rng(seed)
+    rng = random_source(seed)
     points: Rows = []
     labels: list[int] = []
     for label, count in enumerate(_split_evenly(n, 2)):
@@ -171,7 +159,7 @@ def spiral(
     classes = _check_count("classes", classes, 2)
     _check_count("n", n, classes)
     noise = _check_nonnegative("noise", noise)
-    rng = _rng(seed)
+    rng = random_source(seed)
     points: Rows = []
     labels: list[int] = []
     for label, count in enumerate(_split_evenly(n, classes)):
@@ -197,7 +185,7 @@ def xor(n: int = 100, noise: float = 0.0, seed: Seed = 0) -> tuple[Rows, list[in
     """
     _check_count("n", n, 2)
     noise = _check_nonnegative("noise", noise)
-    rng = _rng(seed)
+    rng = random_source(seed)
     points: Rows = []
     labels: list[int] = []
     for _ in range(n):
@@ -252,7 +240,7 @@ def blobs(
             f"not {type(centers).__name__} {centers!r}"
         )
     _check_count("n", n, len(centre_points))
-    rng = _rng(seed)
+    rng = random_source(seed)
     points: Rows = []
     labels: list[int] = []
     for label, count in enumerate(_split_evenly(n, len(centre_points))):
@@ -318,7 +306,7 @@ def train_test_split(
     if len(X) < 2:
         raise ValueError(f"cannot split {len(X)} row(s): a split needs at least 2 rows")
     order = list(range(len(X)))
-    _rng(seed).shuffle(order)
+    random_source(seed).shuffle(order)
     test_size = min(max(round(len(X) * test_fraction), 1), len(X) - 1)
     test, train = order[:test_size], order[test_size:]
     return (

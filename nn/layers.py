@@ -40,37 +40,15 @@ from typing import Sequence, Union
 from engine import Value, as_value, scope
 from engine.value import from_op
 from nn.module import Module
+from nn.randomness import Seed, random_source
 
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear")
 INITIALIZERS = ("uniform", "xavier", "he")
 
-Seed = Union[int, random.Random, None]
 Input = Union[Value, float, int]
 
 
 # ---------------------------------------------------------------------- helpers
-
-
-def random_source(seed: Seed) -> random.Random:
-    """A `random.Random` for `seed`: an int seeds a new one, a Random is used
-    as it is (so several modules can draw from one stream), and None draws a
-    seed from Python's global `random` (so `random.seed(1337)` still decides).
-
-    Python's Random gives the same numbers for the same seed on every computer.
-
-    >>> random_source(42).uniform(-1, 1) == random_source(42).uniform(-1, 1)
-    True
-    """
-    if isinstance(seed, random.Random):
-        return seed
-    if seed is None:
-        return random.Random(random.getrandbits(64))
-    if isinstance(seed, bool) or not isinstance(seed, int):
-        raise TypeError(
-            f"seed must be an int, a random.Random or None, not "
-            f"{type(seed).__name__} {seed!r}"
-        )
-    return random.Random(seed)
 
 
 def check_choice(kind: str, value: str, choices: Sequence[str]) -> str:

@@ -45,7 +45,6 @@ from typing import Any, Callable, Optional, Protocol, Sequence, Union
 from tqdm import tqdm
 
 from engine import Value
-from nn.data import Seed, _rng
 from nn.losses import (
     binary_cross_entropy,
     hinge_loss,
@@ -55,6 +54,7 @@ from nn.losses import (
 )
 from nn.module import Module
 from nn.optim import SGD, Optimizer
+from nn.randomness import Seed, random_source
 
 Output = Union[Value, list[Value]]
 Label = Union[int, float]
@@ -171,8 +171,9 @@ def fit(
       picks that many rows at random each step (without repeats within a step).
     - `l2`: adds `l2_penalty(model.parameters(), l2)` to the loss.
     - `seed`: seeds the mini-batch sampling, so that the same seed, model and
-      data give the same History. (The model's initial weights come from its
-      own seed.)
+      data give the same History; None follows Python's global `random`, as
+      every `seed` in `nn` does (see `nn.randomness`). (The model's initial
+      weights come from its own seed.)
     - `callback(step, history)`: called after every step (step counts from
       0, so `history.loss[step]` is that step's loss). Return True to stop
       training; `history.stopped_early` then says so. Return None (or
@@ -210,7 +211,7 @@ def fit(
         raise ValueError("the schedule drives a different optimizer than the one given to fit()")
     _check_optimizer_owns_model(optimizer, model)
 
-    rng = _rng(seed)
+    rng = random_source(seed)
     rows = list(range(len(X)))
     history = History()
     # tqdm's disable=None: show the bar only when stderr is a terminal.

@@ -245,3 +245,22 @@ def test_load_csv_orders_number_labels_by_value(tmp_path: Path) -> None:
     # One name that is not a number: every name is sorted alphabetically.
     mixed = load_csv(write(tmp_path, "a,label\n1,10\n2,2\n3,b\n"))
     assert mixed.class_names == ["10", "2", "b"]
+
+
+def test_seed_none_follows_pythons_global_random_everywhere() -> None:
+    """One rule for seed=None in weights, data and mini-batches: random.seed decides."""
+    from nn import MLP, fit
+
+    def run() -> tuple[list[float], list[list[float]], list[float]]:
+        X, y = moons(n=10, seed=None)
+        model = MLP(2, [3, 1], seed=None)
+        history = fit(model, X, signed_labels(y), steps=3, batch_size=4, seed=None,
+                      progress=False)
+        return list(model.state_dict().values()), X, history.loss
+
+    random.seed(1337)
+    first = run()
+    random.seed(1337)
+    assert run() == first
+    random.seed(7)
+    assert run() != first
