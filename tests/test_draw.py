@@ -319,8 +319,9 @@ def test_a_new_graph_on_values_with_old_grads_shows_grads_not_computed() -> None
 
 
 def test_mlp_collapsed_by_neuron() -> None:
-    layers = pytest.importorskip("nn.layers")
-    model = layers.MLP(2, [16, 16, 1], seed=0)
+    from nn.layers import MLP
+
+    model = MLP(2, [16, 16, 1], seed=0)
     output = model([0.5, -0.3])
     output.backward()
     drawing = draw(output)  # about 1000 Values: collapses by itself
