@@ -23,8 +23,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn, Sequence
 
-from engine.stepper import backward_steps, format_number, node_name
 from engine.graph import topological_order
+from engine.stepper import backward_steps, format_number, node_name
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

@@ -34,20 +34,13 @@ from importlib import resources
 from os import PathLike
 from typing import NamedTuple, Sequence
 
+from nn.checks import check_count
 from nn.randomness import Seed, random_source
 
 Rows = list[list[float]]
 
 
 # ---------------------------------------------------------------------- checks
-
-
-def _check_count(name: str, value: object, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{name} must be an int, not {type(value).__name__} {value!r}")
-    if value < minimum:
-        raise ValueError(f"{name}={value} is too small: it must be at least {minimum}")
-    return value
 
 
 def _check_nonnegative(name: str, value: object) -> float:
@@ -89,7 +82,7 @@ def moons(n: int = 100, noise: float = 0.1, seed: Seed = 0) -> tuple[Rows, list[
     >>> X == moons(n=100, noise=0.1, seed=0)[0]
     True
     """
-    _check_count("n", n, 2)
+    check_count("n", n, 2)
     noise = _check_nonnegative("noise", noise)
     rng = random_source(seed)
     points: Rows = []
@@ -118,7 +111,7 @@ def circles(
     >>> len(X), sorted(set(y))
     (50, [0, 1])
     """
-    _check_count("n", n, 2)
+    check_count("n", n, 2)
     noise = _check_nonnegative("noise", noise)
     if isinstance(factor, bool) or not isinstance(factor, numbers.Real):
         raise TypeError(f"factor must be a number, not {type(factor).__name__} {factor!r}")
@@ -156,8 +149,8 @@ def spiral(
     >>> len(X), sorted(set(y)), y.count(2)
     (90, [0, 1, 2], 30)
     """
-    classes = _check_count("classes", classes, 2)
-    _check_count("n", n, classes)
+    classes = check_count("classes", classes, 2)
+    check_count("n", n, classes)
     noise = _check_nonnegative("noise", noise)
     rng = random_source(seed)
     points: Rows = []
@@ -183,7 +176,7 @@ def xor(n: int = 100, noise: float = 0.0, seed: Seed = 0) -> tuple[Rows, list[in
     >>> all(label == int((x1 > 0) != (x2 > 0)) for (x1, x2), label in zip(X, y))
     True
     """
-    _check_count("n", n, 2)
+    check_count("n", n, 2)
     noise = _check_nonnegative("noise", noise)
     rng = random_source(seed)
     points: Rows = []
@@ -213,7 +206,7 @@ def blobs(
     """
     spread = _check_nonnegative("spread", spread)
     if isinstance(centers, int) and not isinstance(centers, bool):
-        count = _check_count("centers", centers, 2)
+        count = check_count("centers", centers, 2)
         centre_points = [
             (2.0 * math.cos(2.0 * math.pi * k / count), 2.0 * math.sin(2.0 * math.pi * k / count))
             for k in range(count)
@@ -239,7 +232,7 @@ def blobs(
             "centers must be a number of classes or a list of (x1, x2) centres, "
             f"not {type(centers).__name__} {centers!r}"
         )
-    _check_count("n", n, len(centre_points))
+    check_count("n", n, len(centre_points))
     rng = random_source(seed)
     points: Rows = []
     labels: list[int] = []

@@ -34,7 +34,8 @@ from pathlib import Path
 from typing import Any, Callable, Mapping, Union
 
 from engine.files import write_atomic
-from nn.layers import ACTIVATIONS, INITIALIZERS, MLP, Layer, Neuron, check_choice, check_size
+from nn.checks import check_choice, check_count
+from nn.layers import ACTIVATIONS, INITIALIZERS, MLP, Layer, Neuron
 from nn.module import Module
 
 FORMAT = "stepgrad-model"
@@ -63,6 +64,7 @@ def save(model: Module, path: PathLike, recipe: Mapping[str, Any] | None = None)
     completely written.
     """
     # Exactly these classes: a subclass may need other constructor arguments.
+    # (The isinstance part tells the type checker that `model` has `config()`.)
     if not isinstance(model, (Neuron, Layer, MLP)) or type(model) not in (Neuron, Layer, MLP):
         choices = ", ".join(MODEL_CLASSES)
         raise TypeError(f"save() can store a {choices}, not {type(model).__name__}")
@@ -157,7 +159,7 @@ def check_field(key: str, value: Any) -> None:
     The sizes and choices are checked by the same helpers the models use.
     """
     if key in ("nin", "nout"):
-        check_size(key, value)
+        check_count(key, value)
     elif key == "nouts":
         if not isinstance(value, list) or not value:
             raise TypeError(
@@ -165,7 +167,7 @@ def check_field(key: str, value: Any) -> None:
                 f"not {value!r}"
             )
         for index, size in enumerate(value):
-            check_size(f"nouts[{index}]", size)
+            check_count(f"nouts[{index}]", size)
     elif key in ("activation", "output_activation"):
         check_choice(key, value, ACTIVATIONS)
     elif key == "init":

@@ -39,6 +39,7 @@ from typing import Sequence, Union
 
 from engine import Value, as_value, scope
 from engine.value import from_op
+from nn.checks import check_choice, check_count
 from nn.module import Module
 from nn.randomness import Seed, random_source
 
@@ -49,23 +50,6 @@ Input = Union[Value, float, int]
 
 
 # ---------------------------------------------------------------------- helpers
-
-
-def check_choice(kind: str, value: str, choices: Sequence[str]) -> str:
-    """Return `value` if it is one of `choices`, else raise a ValueError listing them."""
-    if value not in choices:
-        listed = ", ".join(repr(choice) for choice in choices)
-        raise ValueError(f"unknown {kind} {value!r}; choose one of {listed}")
-    return value
-
-
-def check_size(name: str, size: object) -> int:
-    """Return `size` if it is a whole number >= 1, else raise naming it."""
-    if isinstance(size, bool) or not isinstance(size, int):
-        raise TypeError(f"{name} must be an int >= 1, not {type(size).__name__} {size!r}")
-    if size < 1:
-        raise ValueError(f"{name} must be at least 1, got {size}")
-    return size
 
 
 def initial_weight(init: str, rng: random.Random, fan_in: int, fan_out: int) -> float:
@@ -169,11 +153,11 @@ class Neuron(Module):
         *,
         fan_out: int = 1,
     ) -> None:
-        self.nin = check_size("nin", nin)
+        self.nin = check_count("nin", nin)
         self.activation = check_choice("activation", activation, ACTIVATIONS)
         self.init = check_choice("init", init, INITIALIZERS)
         self.fused = bool(fused)
-        fan_out = check_size("fan_out", fan_out)
+        fan_out = check_count("fan_out", fan_out)
         rng = random_source(seed)
         self.w = [Value(initial_weight(init, rng, nin, fan_out)) for _ in range(nin)]
         self.b = Value(0.0)
@@ -244,8 +228,8 @@ class Layer(Module):
         seed: Seed = None,
         fused: bool = False,
     ) -> None:
-        self.nin = check_size("nin", nin)
-        self.nout = check_size("nout", nout)
+        self.nin = check_count("nin", nin)
+        self.nout = check_count("nout", nout)
         self.activation = check_choice("activation", activation, ACTIVATIONS)
         self.init = check_choice("init", init, INITIALIZERS)
         self.fused = bool(fused)
@@ -311,13 +295,13 @@ class MLP(Module):
         seed: Seed = None,
         fused: bool = False,
     ) -> None:
-        self.nin = check_size("nin", nin)
+        self.nin = check_count("nin", nin)
         if isinstance(nouts, (str, bytes)) or not isinstance(nouts, Sequence) or not nouts:
             raise TypeError(
                 f"nouts must be a non-empty list of layer sizes such as [16, 16, 1], "
                 f"not {nouts!r}"
             )
-        self.nouts = [check_size(f"nouts[{i}]", size) for i, size in enumerate(nouts)]
+        self.nouts = [check_count(f"nouts[{i}]", size) for i, size in enumerate(nouts)]
         self.activation = check_choice("activation", activation, ACTIVATIONS)
         self.output_activation = check_choice(
             "output_activation", output_activation, ACTIVATIONS

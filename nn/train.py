@@ -45,6 +45,7 @@ from typing import Any, Callable, Optional, Protocol, Sequence, Union
 from tqdm import tqdm
 
 from engine import Value
+from nn.checks import check_count
 from nn.losses import (
     binary_cross_entropy,
     hinge_loss,
@@ -191,9 +192,9 @@ def fit(
     loss_name, loss_function = _loss_function(loss)
     _check_data(X, y)
     _check_labels(loss_name, y)
-    steps = _check_positive_int("steps", steps)
+    steps = check_count("steps", steps)
     if batch_size is not None:
-        batch_size = _check_positive_int("batch_size", batch_size)
+        batch_size = check_count("batch_size", batch_size)
         if batch_size > len(X):
             raise ValueError(
                 f"batch_size={batch_size} is larger than the data ({len(X)} rows); "
@@ -341,14 +342,6 @@ def _check_parameters_finite(model: Module, step: int, optimizer: Optimizer) -> 
     for name, parameter in model.named_parameters():  # slower: only to name the culprit
         if not math.isfinite(parameter.data):
             raise _diverged(step, optimizer, f"after the update {name} = {parameter.data}")
-
-
-def _check_positive_int(name: str, value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{name} must be an int, not {type(value).__name__} {value!r}")
-    if value < 1:
-        raise ValueError(f"{name}={value} must be at least 1")
-    return value
 
 
 def _check_data(X: Sequence[Sequence[float]], y: Sequence[Label]) -> None:
