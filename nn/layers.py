@@ -90,10 +90,15 @@ def as_inputs(x: Sequence[Input], nin: int, who: str) -> list[Value]:
                 break
         else:
             return x
-    if isinstance(x, (Value, int, float)) or not isinstance(x, Sequence):
+    if isinstance(x, (Value, int, float)):
         raise TypeError(
             f"{who} expects a list of {nin} inputs, not {type(x).__name__} {x!r}; "
             f"wrap a single number in a list: [{x!r}]"
+        )
+    if not isinstance(x, Sequence) or isinstance(x, str):
+        hint = "; pass its values in order: list(x.values())" if isinstance(x, dict) else ""
+        raise TypeError(
+            f"{who} expects a list of {nin} inputs, not {type(x).__name__} {x!r}{hint}"
         )
     if len(x) != nin:
         raise ValueError(f"{who} expects {nin} inputs, got {len(x)}: {list(x)!r}")

@@ -140,6 +140,10 @@ def test_bad_inputs_are_type_errors() -> None:
         Neuron(1)(1.0)
     with pytest.raises(TypeError, match="numbers or Values, not str 'a'"):
         Layer(2, 2)([1.0, "a"])
+    with pytest.raises(TypeError, match=r"not dict \{'x': 1.0, 'y': 2.0\}; pass its values in order"):
+        MLP(2, [1])({"x": 1.0, "y": 2.0})
+    with pytest.raises(TypeError, match="expects a list of 2 inputs, not str 'ab'$"):
+        MLP(2, [1])("ab")
 
 
 def test_bad_seed_is_a_type_error() -> None:
