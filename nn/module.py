@@ -77,13 +77,14 @@ class Module:
                         children.append((f"{attribute}.{index}", item))
         return children
 
-    def named_parameters(self) -> list[tuple[str, Value]]:
+    def named_parameters(self, remove_duplicate: bool = True) -> list[tuple[str, Value]]:
         """Every parameter with its dotted name, e.g. `layers.0.neurons.3.w.1`.
 
         The order is the attribute order, depth first: this module's own
         parameters and children in the order they were assigned. A parameter
-        shared by two parts is listed once, under its first name (as in
-        PyTorch), so an optimizer never updates it twice.
+        shared by two parts (tied weights) is listed once, under its first
+        name, so an optimizer never updates it twice; `remove_duplicate=False`
+        lists it under every name (as `state_dict()` does), as in PyTorch.
         """
         named: list[tuple[str, Value]] = []
         for attribute, value in vars(self).items():
@@ -92,20 +93,22 @@ class Module:
             if isinstance(value, Value):
                 named.append((attribute, value))
             elif isinstance(value, Module):
-                for name, parameter in value.named_parameters():
+                for name, parameter in value.named_parameters(remove_duplicate=False):
                     named.append((f"{attribute}.{name}", parameter))
             elif isinstance(value, (list, tuple)):
                 for index, item in enumerate(value):
                     if isinstance(item, Value):
                         named.append((f"{attribute}.{index}", item))
                     elif isinstance(item, Module):
-                        for name, parameter in item.named_parameters():
+                        for name, parameter in item.named_parameters(remove_duplicate=False):
                             named.append((f"{attribute}.{index}.{name}", parameter))
-        seen: set[int] = set()
+        if not remove_duplicate:
+            return named
+        seen: set[Value] = set()  # Values hash by identity: one entry per parameter
         unique = []
         for name, parameter in named:
-            if id(parameter) not in seen:
-                seen.add(id(parameter))
+            if parameter not in seen:
+                seen.add(parameter)
                 unique.append((name, parameter))
         return unique
 
@@ -130,8 +133,15 @@ class Module:
     # ------------------------------------------------------------------ state
 
     def state_dict(self) -> dict[str, float]:
-        """The parameters' numbers by name: `{"w.0": 0.5, ..., "b": 0.0}`."""
-        return {name: parameter.data for name, parameter in self.named_parameters()}
+        """The parameters' numbers by name: `{"w.0": 0.5, ..., "b": 0.0}`.
+
+        A tied parameter appears under each of its names, so the state fits
+        a model of the same shape whether or not its weights are tied.
+        """
+        return {
+            name: parameter.data
+            for name, parameter in self.named_parameters(remove_duplicate=False)
+        }
 
     def load_state_dict(self, state: Mapping[str, float]) -> None:
         """Copy numbers from `state` (as made by `state_dict()`) into the parameters.
@@ -145,14 +155,14 @@ class Module:
                 f"load_state_dict() needs a dict of name -> number, "
                 f"not {type(state).__name__}"
             )
-        named = dict(self.named_parameters())
+        named = dict(self.named_parameters(remove_duplicate=False))
         missing = [name for name in named if name not in state]
         unexpected = [name for name in state if name not in named]
         problems = []
         if missing:
-            problems.append(f"{len(missing)} missing keys ({_first_few(missing)})")
+            problems.append(f"{_count(missing, 'missing key')} ({_first_few(missing)})")
         if unexpected:
-            problems.append(f"{len(unexpected)} unexpected keys ({_first_few(unexpected)})")
+            problems.append(f"{_count(unexpected, 'unexpected key')} ({_first_few(unexpected)})")
         for name, number in state.items():
             if name not in named:
                 continue
@@ -201,3 +211,8 @@ def _first_few(names: list[str], shown: int = 3) -> str:
     if len(names) > shown:
         text += f" and {len(names) - shown} more"
     return text
+
+
+def _count(names: list[str], noun: str) -> str:
+    """'1 missing key', '3 missing keys'."""
+    return f"{len(names)} {noun}" + ("" if len(names) == 1 else "s")

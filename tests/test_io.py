@@ -175,7 +175,7 @@ def test_weights_that_do_not_fit(tmp_path: Path) -> None:
     path, document = _saved(tmp_path)
     document["weights"]["layers.0.neurons.0.bias"] = document["weights"].pop("layers.0.neurons.0.b")
     _write(path, document)
-    with pytest.raises(ValueError, match=r"model.json: the weights do not fit.*missing keys.*'layers\.0\.neurons\.0\.b'"):
+    with pytest.raises(ValueError, match=r"model.json: the weights do not fit.*1 missing key \('layers\.0\.neurons\.0\.b'\)"):
         load(path)
     path, document = _saved(tmp_path)
     document["weights"]["layers.0.neurons.0.b"] = "zero"
@@ -262,6 +262,9 @@ def test_bad_architecture(tmp_path: Path) -> None:
     path, document = _saved(tmp_path)
     _write(path, {**document, "architecture": {**document["architecture"], "class": "Transformer"}})
     with pytest.raises(ValueError, match="unknown model class 'Transformer'; expected one of Neuron, Layer, MLP"):
+        load(path)
+    _write(path, {**document, "architecture": {**document["architecture"], "class": ["MLP"]}})
+    with pytest.raises(ValueError, match=r"model.json: unknown model class \['MLP'\]"):
         load(path)
     _write(path, {key: value for key, value in document.items() if key != "weights"})
     with pytest.raises(ValueError, match="model.json: the model file has no 'weights' object"):

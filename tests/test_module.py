@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pytest
 
@@ -76,7 +77,7 @@ def test_state_dict_round_trip() -> None:
 
 def test_load_state_dict_names_missing_and_unexpected_keys() -> None:
     model = Neuron(2, seed=0)
-    with pytest.raises(ValueError, match=r"1 missing keys \('b'\).*1 unexpected keys \('bias'\)"):
+    with pytest.raises(ValueError, match=r"1 missing key \('b'\).*1 unexpected key \('bias'\)"):
         model.load_state_dict({"w.0": 1.0, "w.1": 2.0, "bias": 0.0})
 
 
@@ -101,6 +102,23 @@ def test_shared_parameter_is_listed_once() -> None:
     model = Tied()
     assert [name for name, _ in model.named_parameters()] == ["first.w.0", "first.b", "second.b"]
     assert len(model.parameters()) == len(set(map(id, model.parameters()))) == 3
+    # The state keeps every name, so it loads into a model of the same shape.
+    assert list(model.state_dict()) == ["first.w.0", "first.b", "second.w.0", "second.b"]
+    untied = Tied()
+    untied.second.w = [Value(9.0)]
+    untied.load_state_dict(model.state_dict())
+    assert untied.state_dict() == model.state_dict()
+
+
+def test_a_model_with_tied_weights_saves_and_loads(tmp_path: Path) -> None:
+    from nn import load, save
+
+    model = MLP(2, [2, 2, 1], seed=0)
+    model.layers[1].neurons[0].w = model.layers[0].neurons[0].w  # tie two weight lists
+    save(model, tmp_path / "tied.json")
+    loaded = load(tmp_path / "tied.json")  # loaded untied, with the same numbers
+    assert loaded.state_dict() == model.state_dict()
+    assert loaded([0.5, -1.0]).data == model([0.5, -1.0]).data
 
 
 @pytest.mark.parametrize("bad", [[1.0, 2.0], "1.0", None, True, math.nan, math.inf])
