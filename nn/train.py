@@ -182,6 +182,12 @@ def fit(
     - `progress`: None shows a tqdm progress bar only when stderr is a
       terminal; True always; False never.
 
+    Errors: a bad argument raises TypeError or ValueError naming it (before
+    any training); an optimizer that holds none of the model's parameters
+    raises ValueError; a run whose loss or parameters become nan or infinite
+    raises FloatingPointError naming the step and suggesting a smaller
+    learning rate, as does a model that holds nan before training.
+
     Accuracy, per loss: "hinge" counts sign(score) == label (a score of 0
     counts as -1), "bce" counts (logit > 0) == label, "cross_entropy" counts
     argmax == label (the first maximum on ties); "mse" and your own loss
@@ -211,8 +217,11 @@ def fit(
     elif schedule is not None and getattr(schedule, "optimizer", optimizer) is not optimizer:
         raise ValueError("the schedule drives a different optimizer than the one given to fit()")
     _check_optimizer_owns_model(optimizer, model)
+    _check_parameters_finite(model)
 
-    rng = random_source(seed)
+
+    # Only mini-batches need random numbers (so a full-batch fit leaves Python's random alone).
+    rng = random_source(seed) if batch_size is not None else None
     rows = list(range(len(X)))
     history = History()
     # tqdm's disable=None: show the bar only when stderr is a terminal.
@@ -220,7 +229,7 @@ def fit(
     bar = tqdm(total=steps, desc="fit", unit="step", disable=disable)
     try:
         for step in range(steps):
-            batch = rows if batch_size is None else rng.sample(rows, batch_size)
+            batch = rows if rng is None or batch_size is None else rng.sample(rows, batch_size)
             labels = [y[i] for i in batch]
             try:
                 outputs = [model(X[i]) for i in batch]  # 1. forward
@@ -331,17 +340,27 @@ def _check_optimizer_owns_model(optimizer: Optimizer, model: Module) -> None:
 def _diverged(step: int, optimizer: Optimizer, what: str) -> FloatingPointError:
     """The error for a training run whose numbers blew up."""
     return FloatingPointError(
-        f"training diverged at step {step}: {what}. The learning rate "
-        f"lr={optimizer.lr:g} is probably too large; try a smaller one, e.g. lr={optimizer.lr / 10:g}"
+        f"training diverged at step {step}: {what}. The learning rate lr={optimizer.lr:g} "
+        f"is probably too large; try a smaller one, e.g. lr={optimizer.lr / 10:g}"
     )
 
 
-def _check_parameters_finite(model: Module, step: int, optimizer: Optimizer) -> None:
+def _check_parameters_finite(
+    model: Module, step: int | None = None, optimizer: Optimizer | None = None
+) -> None:
+    """Raise FloatingPointError naming the first nan or infinite parameter, if any:
+    before training (`step` None) or after the update of `step`."""
     if all(math.isfinite(parameter.data) for parameter in model.parameters()):
         return
     for name, parameter in model.named_parameters():  # slower: only to name the culprit
-        if not math.isfinite(parameter.data):
-            raise _diverged(step, optimizer, f"after the update {name} = {parameter.data}")
+        if math.isfinite(parameter.data):
+            continue
+        if step is None or optimizer is None:
+            raise FloatingPointError(
+                f"the model holds {name} = {parameter.data} (left by an earlier run that "
+                "diverged?), so it cannot learn; build a new model, or load a saved one"
+            )
+        raise _diverged(step, optimizer, f"after the update {name} = {parameter.data}")
 
 
 def _check_data(X: Sequence[Sequence[float]], y: Sequence[Label]) -> None:

@@ -248,3 +248,20 @@ def test_optimizer_of_another_model_is_refused() -> None:
     with pytest.raises(ValueError, match="holds none of this model's parameters"):
         fit(model, X_SMALL, Y_SIGNED, optimizer=SGD(other.parameters(), lr=0.1), steps=1,
             progress=False)
+
+
+def test_a_model_left_with_nan_by_a_diverged_run_is_named_before_training() -> None:
+    model = small_model()
+    model.layers[0].neurons[2].w[1].data = math.nan  # what a diverged run leaves behind
+    with pytest.raises(FloatingPointError, match=r"holds layers.0.neurons.2.w.1 = nan .*new model"):
+        fit(model, X_SMALL, Y_SIGNED, steps=1, progress=False)
+
+
+def test_full_batch_fit_leaves_pythons_random_alone() -> None:
+    import random
+
+    random.seed(5)
+    expected = random.random()
+    random.seed(5)
+    fit(small_model(), X_SMALL, Y_SIGNED, steps=2, progress=False)  # seed=None, full batch
+    assert random.random() == expected
