@@ -40,6 +40,11 @@ def write_atomic(path: PathLike, content: bytes) -> Path:
         raise IsADirectoryError(
             errno.EISDIR, f"cannot write {target}: it is a folder; give the name of a file"
         )
+    if target.parent.exists() and not target.parent.is_dir():
+        raise NotADirectoryError(
+            errno.ENOTDIR,
+            f"cannot write {target}: {target.parent} is a file, not a folder",
+        )
     if not target.parent.is_dir():
         raise FileNotFoundError(
             errno.ENOENT,

@@ -118,7 +118,9 @@ def load(path: PathLike) -> Module:
             f"{path}: the weights do not fit the architecture: {class_name}({shape}) "
             f"has {count} parameters, but the file holds {len(weights)} weights"
         )
-    model = MODEL_CLASSES[class_name](**architecture)
+    # seed=0: the saved weights replace the initial ones, so any seed will
+    # do; a fixed one leaves Python's global random alone.
+    model = MODEL_CLASSES[class_name](**architecture, seed=0)
     try:
         model.load_state_dict(weights)
     except (TypeError, ValueError) as error:
@@ -135,7 +137,7 @@ def check_architecture(path: Path, class_name: object, architecture: Mapping[str
     ...
     ValueError: model.json: the architecture is not valid: fused must be true or false, not 'no'
     """
-    if class_name not in FIELDS:
+    if not isinstance(class_name, str) or class_name not in FIELDS:
         choices = ", ".join(FIELDS)
         raise ValueError(f"{path}: unknown model class {class_name!r}; expected one of {choices}")
     fields = FIELDS[class_name]

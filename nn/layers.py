@@ -96,7 +96,11 @@ def as_inputs(x: Sequence[Input], nin: int, who: str) -> list[Value]:
             f"wrap a single number in a list: [{x!r}]"
         )
     if not isinstance(x, Sequence) or isinstance(x, str):
-        hint = "; pass its values in order: list(x.values())" if isinstance(x, dict) else ""
+        hint = ""
+        if isinstance(x, dict):
+            hint = "; pass its values in order: list(x.values())"
+        elif hasattr(x, "tolist"):  # a numpy array or a torch tensor
+            hint = "; pass a plain list: x.tolist()"
         raise TypeError(
             f"{who} expects a list of {nin} inputs, not {type(x).__name__} {x!r}{hint}"
         )

@@ -46,6 +46,11 @@ class Optimizer:
     `zero_grad()`, and a `step()` that each optimizer writes."""
 
     def __init__(self, parameters: Iterable[Value], lr: float) -> None:
+        if callable(getattr(parameters, "parameters", None)):  # a Module
+            raise TypeError(
+                f"an optimizer takes a list of parameters, not the model "
+                f"{type(parameters).__name__} itself; pass model.parameters()"
+            )
         if callable(parameters):
             raise TypeError(
                 "an optimizer takes a list of parameters, but got the function "

@@ -96,6 +96,14 @@ def test_a_missing_folder_is_named_in_the_error(tmp_path: Path) -> None:
     assert os.listdir(tmp_path) == []
 
 
+def test_a_file_where_the_folder_should_be_is_named(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("mine")
+    target = tmp_path / "notes.txt" / "model.json"
+    with pytest.raises(NotADirectoryError, match=re.escape(f"{target.parent} is a file, not a folder")):
+        write_atomic(target, b"{}")
+    assert (tmp_path / "notes.txt").read_text() == "mine"
+
+
 def test_writing_onto_a_folder_names_the_folder_not_a_temporary_file(tmp_path: Path) -> None:
     folder = tmp_path / "plots"
     folder.mkdir()

@@ -144,6 +144,9 @@ def test_bad_inputs_are_type_errors() -> None:
         MLP(2, [1])({"x": 1.0, "y": 2.0})
     with pytest.raises(TypeError, match="expects a list of 2 inputs, not str 'ab'$"):
         MLP(2, [1])("ab")
+    import numpy  # installed with matplotlib
+    with pytest.raises(TypeError, match=r"not ndarray .*; pass a plain list: x.tolist\(\)"):
+        MLP(2, [1])(numpy.array([1.0, 2.0]))
 
 
 def test_bad_seed_is_a_type_error() -> None:

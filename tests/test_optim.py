@@ -128,6 +128,8 @@ def test_errors_name_the_problem() -> None:
         SGD([1.0], lr=0.1)
     with pytest.raises(TypeError, match=r"call it: model.parameters\(\)"):
         SGD(MLP(2, [1], seed=0).parameters, lr=0.1)  # forgot the brackets
+    with pytest.raises(TypeError, match=r"not the model MLP itself; pass model.parameters\(\)$"):
+        SGD(MLP(2, [1], seed=0), lr=0.1)
     with pytest.raises(ValueError, match="lr \\(the learning rate\\) must be >= 0"):
         SGD([Value(1.0)], lr=-0.1)
     with pytest.raises(ValueError, match=r"momentum must be in \[0.0, 1.0\)"):
