@@ -247,22 +247,31 @@ def add_force_and_progress_options(parser: argparse.ArgumentParser) -> None:
 
 
 def check_output_folder(folder: Path, names: Sequence[str], force: bool) -> None:
-    """Refuse, before any training, an output folder that would lose or mix files.
+    """Refuse, before any training, an output folder that cannot be written or
+    that holds files of an earlier run (the `names` this command writes).
 
     A file of an earlier run is replaced only with --force (each file is
     replaced atomically once the new one is ready, so a failed run keeps the
     old files).
     """
-    if folder.exists() and not folder.is_dir():
-        raise CommandLineError(f"--out {str(folder)!r} is a file; give a folder name")
+    where = f"--out {str(folder)!r}"
+    # The folder, or the nearest folder above it that exists (where it will be made).
+    existing = folder
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        what = "is a file" if existing == folder else f"is inside {str(existing)!r}, a file"
+        raise CommandLineError(f"{where} {what}; give a folder name")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise CommandLineError(
+            f"{where}: cannot write into {str(existing)!r}; choose another folder with --out"
+        )
     earlier = [name for name in names if (folder / name).exists()]
     if earlier and not force:
         raise CommandLineError(
-            f"--out {str(folder)!r} already holds {', '.join(earlier)} from an earlier run; "
+            f"{where} already holds {', '.join(earlier)} from an earlier run; "
             "choose another folder with --out, or add --force to replace them"
         )
-    if folder.is_dir() and not os.access(folder, os.W_OK | os.X_OK):
-        raise CommandLineError(f"--out {str(folder)!r}: cannot write into this folder")
 
 
 def run_demo(arguments: argparse.Namespace) -> int:

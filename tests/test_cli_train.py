@@ -145,4 +145,27 @@ def test_out_must_be_a_folder(tmp_path: Path) -> None:
     finished = run_cli("demo", "--steps", "2", "--out", "notes.txt", cwd=tmp_path)
     assert finished.returncode == 2
     assert "--out 'notes.txt' is a file; give a folder name" in finished.stderr
+    assert "training" not in finished.stdout  # refused before training
+    inside = run_cli("train", "--steps", "2", "--out", "notes.txt/run", cwd=tmp_path)
+    assert inside.returncode == 2 and "training" not in inside.stdout
+    assert "--out 'notes.txt/run' is inside 'notes.txt', a file; give a folder name" in inside.stderr
     assert (tmp_path / "notes.txt").read_text() == "mine"
+
+
+def test_out_in_a_folder_that_cannot_be_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from nn import cli
+
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    # Pretend `locked` is read-only (chmod alone would not stop root, who runs CI here).
+    real_access = os.access
+    monkeypatch.setattr(
+        cli.os, "access", lambda path, mode: Path(path) != locked and real_access(path, mode)
+    )
+    status = cli.main(["demo", "--steps", "2", "--out", str(locked / "new" / "run")])
+    captured = capsys.readouterr()
+    assert status == 2 and "training" not in captured.out
+    assert f"cannot write into {str(locked)!r}; choose another folder with --out" in captured.err
+    assert os.listdir(locked) == []
