@@ -434,9 +434,9 @@ def _parse_csv(text: str, source: str, label_column: str | int) -> Dataset:
     reader = csv.reader(io.StringIO(text))
     header: list[str] | None = None
     for header in reader:
-        if header:  # skip blank lines before the header
+        if not _blank(header):  # skip blank lines before the header
             break
-    if not header:
+    if header is None or _blank(header):
         raise ValueError(f"{source} is empty: expected a header line and rows of data")
     where = f"{source}, line {reader.line_num}"
     _check_header(header, where)
@@ -447,8 +447,8 @@ def _parse_csv(text: str, source: str, label_column: str | int) -> Dataset:
     names: list[str] = []
     for fields in reader:
         line = reader.line_num
-        if not fields:
-            continue  # blank line
+        if _blank(fields):
+            continue
         if len(fields) != width:
             raise ValueError(
                 f"{source}, line {line}: expected {width} fields like the header, "
@@ -469,7 +469,7 @@ def _parse_csv(text: str, source: str, label_column: str | int) -> Dataset:
         names.append(fields[label_index].strip())
     if not X:
         raise ValueError(f"{source} has a header but no rows of data")
-    class_names = _class_order(set(names))
+    class_names = _class_order(set(names), source)
     index = {name: i for i, name in enumerate(class_names)}
     feature_names = [name for column, name in enumerate(header) if column != label_index]
     return Dataset(X, [index[name] for name in names], feature_names, class_names)
@@ -501,18 +501,31 @@ def _finite_number(text: str) -> float | None:
     return number if math.isfinite(number) else None
 
 
-def _class_order(names: set[str]) -> list[str]:
+def _blank(fields: list[str]) -> bool:
+    """True for a line with nothing but spaces and commas (skipped)."""
+    return all(not field.strip() for field in fields)
+
+
+def _class_order(names: set[str], source: str) -> list[str]:
     """Class names in label order: by value if all are numbers, else alphabetically.
 
-    >>> _class_order({"10", "2", "0", "1"})
+    >>> _class_order({"10", "2", "0", "1"}, "data.csv")
     ['0', '1', '2', '10']
-    >>> _class_order({"dog", "cat", "10", "2"})
+    >>> _class_order({"dog", "cat", "10", "2"}, "data.csv")
     ['10', '2', 'cat', 'dog']
     """
     alphabetical = sorted(names)
-    if all(_finite_number(name) is not None for name in names):
-        return sorted(alphabetical, key=float)  # "1" and "1.0" stay in alphabetical order
-    return alphabetical
+    if not all(_finite_number(name) is not None for name in names):
+        return alphabetical
+    by_value: dict[float, str] = {}
+    for name in alphabetical:
+        same = by_value.setdefault(float(name), name)
+        if same != name:
+            raise ValueError(
+                f"{source}: the labels {same!r} and {name!r} are the same number written "
+                "two ways, so they would be two classes; write each class the same way"
+            )
+    return sorted(alphabetical, key=float)
 
 
 def _label_index(header: list[str], label_column: str | int, where: str) -> int:
