@@ -31,7 +31,7 @@ from nn.losses import (
 from nn.module import Module
 from nn.optim import SGD, Adam, LinearDecay, Optimizer
 from nn.torch_bridge import from_torch, to_torch
-from nn.train import History, Snapshots, accuracy, fit, predict
+from nn.train import History, Snapshots, TrainingDiverged, accuracy, fit, predict
 
 __all__ = [
     "MLP",
@@ -44,6 +44,7 @@ __all__ = [
     "Neuron",
     "Optimizer",
     "Snapshots",
+    "TrainingDiverged",
     "accuracy",
     "binary_cross_entropy",
     "from_torch",

@@ -139,6 +139,18 @@ class Snapshots:
         return f"Snapshots(every={self.every}, taken={len(self.states)})"
 
 
+class TrainingDiverged(FloatingPointError):
+    """`fit()` stopped because the loss or a parameter became nan or infinite.
+
+    `history` holds the steps before that, so you can still plot them, e.g.
+    `except TrainingDiverged as error: training_curves(error.history)`.
+    """
+
+    def __init__(self, message: str, history: History) -> None:
+        super().__init__(message)
+        self.history = history
+
+
 Callback = Callable[[int, History], Optional[bool]]
 
 
@@ -185,8 +197,9 @@ def fit(
     Errors: a bad argument raises TypeError or ValueError naming it (before
     any training); an optimizer that holds none of the model's parameters
     raises ValueError; a run whose loss or parameters become nan or infinite
-    raises FloatingPointError naming the step and suggesting a smaller
-    learning rate, as does a model that holds nan before training.
+    raises `TrainingDiverged` (a FloatingPointError) naming the step and
+    suggesting a smaller learning rate; its `history` keeps the steps
+    before. A model that holds nan before training raises FloatingPointError.
 
     Accuracy, per loss: "hinge" counts sign(score) == label (a score of 0
     counts as -1), "bce" counts (logit > 0) == label, "cross_entropy" counts
@@ -217,7 +230,12 @@ def fit(
     elif schedule is not None and getattr(schedule, "optimizer", optimizer) is not optimizer:
         raise ValueError("the schedule drives a different optimizer than the one given to fit()")
     _check_optimizer_owns_model(optimizer, model)
-    _check_parameters_finite(model)
+    bad = _first_non_finite(model)
+    if bad is not None:
+        raise FloatingPointError(
+            f"the model holds {bad} (left by an earlier run that diverged?), so it "
+            "cannot learn; build a new model, or load a saved one"
+        )
 
 
     # Only mini-batches need random numbers (so a full-batch fit leaves Python's random alone).
@@ -239,14 +257,17 @@ def fit(
                 if l2 > 0.0:
                     batch_loss = batch_loss + l2_penalty(model.parameters(), l2)
             except OverflowError as error:
-                raise _diverged(step, optimizer, f"a number overflowed ({error})") from error
+                overflow = f"a number overflowed ({error})"
+                raise _diverged(step, optimizer, overflow, history) from error
             if not math.isfinite(batch_loss.data):
-                raise _diverged(step, optimizer, f"the loss is {batch_loss.data}")
+                raise _diverged(step, optimizer, f"the loss is {batch_loss.data}", history)
             optimizer.zero_grad()  # 3. zero the old gradients
             batch_loss.backward()  # 4. backward
             history.learning_rate.append(float(optimizer.lr))
             optimizer.step()  # 5. update
-            _check_parameters_finite(model, step, optimizer)
+            bad = _first_non_finite(model)
+            if bad is not None:
+                raise _diverged(step, optimizer, f"after the update {bad}", history)
             if schedule is not None:
                 schedule.step()
 
@@ -337,30 +358,23 @@ def _check_optimizer_owns_model(optimizer: Optimizer, model: Module) -> None:
         )
 
 
-def _diverged(step: int, optimizer: Optimizer, what: str) -> FloatingPointError:
+def _diverged(step: int, optimizer: Optimizer, what: str, history: History) -> TrainingDiverged:
     """The error for a training run whose numbers blew up."""
-    return FloatingPointError(
+    return TrainingDiverged(
         f"training diverged at step {step}: {what}. The learning rate lr={optimizer.lr:g} "
-        f"is probably too large; try a smaller one, e.g. lr={optimizer.lr / 10:g}"
+        f"is probably too large; try a smaller one, e.g. lr={optimizer.lr / 10:g}",
+        history,
     )
 
 
-def _check_parameters_finite(
-    model: Module, step: int | None = None, optimizer: Optimizer | None = None
-) -> None:
-    """Raise FloatingPointError naming the first nan or infinite parameter, if any:
-    before training (`step` None) or after the update of `step`."""
+def _first_non_finite(model: Module) -> str | None:
+    """"name = value" of the first nan or infinite parameter, or None if all are finite."""
     if all(math.isfinite(parameter.data) for parameter in model.parameters()):
-        return
+        return None
     for name, parameter in model.named_parameters():  # slower: only to name the culprit
-        if math.isfinite(parameter.data):
-            continue
-        if step is None or optimizer is None:
-            raise FloatingPointError(
-                f"the model holds {name} = {parameter.data} (left by an earlier run that "
-                "diverged?), so it cannot learn; build a new model, or load a saved one"
-            )
-        raise _diverged(step, optimizer, f"after the update {name} = {parameter.data}")
+        if not math.isfinite(parameter.data):
+            return f"{name} = {parameter.data}"
+    return None
 
 
 def _check_data(X: Sequence[Sequence[float]], y: Sequence[Label]) -> None:

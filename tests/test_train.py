@@ -9,7 +9,7 @@ from engine import Value
 from nn.data import load_iris, moons, signed_labels, standardize, train_test_split, xor
 from nn.layers import MLP
 from nn.optim import SGD, Adam, LinearDecay
-from nn.train import History, Snapshots, accuracy, fit, predict
+from nn.train import History, Snapshots, TrainingDiverged, accuracy, fit, predict
 
 X_SMALL, Y_SMALL = moons(n=20, seed=0)
 Y_SIGNED = signed_labels(Y_SMALL)
@@ -227,8 +227,11 @@ def test_progress_bar_shows_on_a_terminal() -> None:
 def test_diverging_training_stops_with_the_step_and_a_smaller_learning_rate() -> None:
     model = MLP(2, [16, 16, 1], seed=0)
     optimizer = SGD(model.parameters(), lr=1e150)
-    with pytest.raises(FloatingPointError, match=r"training diverged at step \d+: .*lr=1e\+149"):
+    with pytest.raises(TrainingDiverged, match=r"training diverged at step \d+: .*lr=1e\+149") as error:
         fit(model, X_SMALL, Y_SMALL, loss="mse", optimizer=optimizer, steps=30, progress=False)
+    assert isinstance(error.value, FloatingPointError)
+    assert error.value.history.steps >= 1  # the steps before it blew up are kept
+    assert f"step {error.value.history.steps}:" in str(error.value)
 
 
 def test_non_finite_parameter_is_named() -> None:
