@@ -27,6 +27,15 @@ def check_count(name: str, value: object, minimum: int = 1) -> int:
     return value
 
 
+def check_layer_sizes(nouts: object) -> list[int]:
+    """Return `nouts` as a list if it is a non-empty list of sizes >= 1, else raise naming it."""
+    if isinstance(nouts, (str, bytes)) or not isinstance(nouts, Sequence) or not nouts:
+        raise TypeError(
+            f"nouts must be a non-empty list of layer sizes such as [16, 16, 1], not {nouts!r}"
+        )
+    return [check_count(f"nouts[{i}]", size) for i, size in enumerate(nouts)]
+
+
 def check_choice(kind: str, value: str, choices: Sequence[str]) -> str:
     """Return `value` if it is one of `choices`, else raise a ValueError listing them."""
     if value not in choices:

@@ -232,8 +232,13 @@ def add_demo_command(commands: argparse._SubParsersAction) -> None:
     parser.set_defaults(run=run_demo)
 
 
-DEMO_FILES = ("moons_boundary.png", "moons_loss.png", "neuron_graph.svg", "model_graph.svg",
-              "moons_model.json")
+DEMO_FILES = (
+    "moons_boundary.png",
+    "moons_loss.png",
+    "neuron_graph.svg",
+    "model_graph.svg",
+    "moons_model.json",
+)
 
 
 def add_force_and_progress_options(parser: argparse.ArgumentParser) -> None:

@@ -28,13 +28,12 @@ half-written model behind.
 from __future__ import annotations
 
 import json
-import math
 import os
 from pathlib import Path
 from typing import Any, Callable, Mapping, Union
 
 from engine.files import write_atomic
-from nn.checks import check_choice, check_count
+from nn.checks import check_choice, check_count, check_layer_sizes
 from nn.layers import ACTIVATIONS, INITIALIZERS, MLP, Layer, Neuron
 from nn.module import Module
 
@@ -70,13 +69,14 @@ def save(model: Module, path: PathLike, recipe: Mapping[str, Any] | None = None)
         raise TypeError(f"save() can store a {choices}, not {type(model).__name__}")
     if recipe is not None and not isinstance(recipe, Mapping):
         raise TypeError(f"recipe must be a dict or None, not {type(recipe).__name__}")
-    for name, parameter in model.named_parameters():
-        if not math.isfinite(parameter.data):
-            raise ValueError(
-                f"cannot save the model: parameter {name} is {parameter.data!r}, so "
-                "training diverged; train again with a smaller learning rate "
-                "(nothing was written)"
-            )
+    bad = model.first_non_finite()
+    if bad is not None:
+        name, number = bad
+        raise ValueError(
+            f"cannot save the model: parameter {name} is {number!r}, so "
+            "training diverged; train again with a smaller learning rate "
+            "(nothing was written)"
+        )
     document = {
         "format": FORMAT,
         "version": VERSION,
@@ -163,13 +163,7 @@ def check_field(key: str, value: Any) -> None:
     if key in ("nin", "nout"):
         check_count(key, value)
     elif key == "nouts":
-        if not isinstance(value, list) or not value:
-            raise TypeError(
-                f"nouts must be a non-empty list of layer sizes such as [16, 16, 1], "
-                f"not {value!r}"
-            )
-        for index, size in enumerate(value):
-            check_count(f"nouts[{index}]", size)
+        check_layer_sizes(value)
     elif key in ("activation", "output_activation"):
         check_choice(key, value, ACTIVATIONS)
     elif key == "init":

@@ -39,7 +39,7 @@ from typing import Sequence, Union
 
 from engine import Value, as_value, scope
 from engine.value import from_op
-from nn.checks import check_choice, check_count
+from nn.checks import check_choice, check_count, check_layer_sizes
 from nn.module import Module
 from nn.randomness import Seed, random_source
 
@@ -305,12 +305,7 @@ class MLP(Module):
         fused: bool = False,
     ) -> None:
         self.nin = check_count("nin", nin)
-        if isinstance(nouts, (str, bytes)) or not isinstance(nouts, Sequence) or not nouts:
-            raise TypeError(
-                f"nouts must be a non-empty list of layer sizes such as [16, 16, 1], "
-                f"not {nouts!r}"
-            )
-        self.nouts = [check_count(f"nouts[{i}]", size) for i, size in enumerate(nouts)]
+        self.nouts = check_layer_sizes(nouts)
         self.activation = check_choice("activation", activation, ACTIVATIONS)
         self.output_activation = check_choice(
             "output_activation", output_activation, ACTIVATIONS

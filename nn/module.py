@@ -130,6 +130,14 @@ class Module:
         for name, parameter in self.named_parameters():
             parameter.label = name
 
+    def first_non_finite(self) -> tuple[str, float] | None:
+        """The name and number of the first parameter that is nan or infinite
+        (what a diverged training run leaves behind), or None if all are finite."""
+        for name, parameter in self.named_parameters():
+            if not math.isfinite(parameter.data):
+                return name, parameter.data
+        return None
+
     # ------------------------------------------------------------------ state
 
     def state_dict(self) -> dict[str, float]:

@@ -230,13 +230,12 @@ def fit(
     elif schedule is not None and getattr(schedule, "optimizer", optimizer) is not optimizer:
         raise ValueError("the schedule drives a different optimizer than the one given to fit()")
     _check_optimizer_owns_model(optimizer, model)
-    bad = _first_non_finite(model)
+    bad = model.first_non_finite()
     if bad is not None:
         raise FloatingPointError(
-            f"the model holds {bad} (left by an earlier run that diverged?), so it "
-            "cannot learn; build a new model, or load a saved one"
+            f"the model holds {bad[0]} = {bad[1]} (left by an earlier run that diverged?), "
+            "so it cannot learn; build a new model, or load a saved one"
         )
-
 
     # Only mini-batches need random numbers (so a full-batch fit leaves Python's random alone).
     rng = random_source(seed) if batch_size is not None else None
@@ -265,9 +264,9 @@ def fit(
             batch_loss.backward()  # 4. backward
             history.learning_rate.append(float(optimizer.lr))
             optimizer.step()  # 5. update
-            bad = _first_non_finite(model)
+            bad = model.first_non_finite()
             if bad is not None:
-                raise _diverged(step, optimizer, f"after the update {bad}", history)
+                raise _diverged(step, optimizer, f"after the update {bad[0]} = {bad[1]}", history)
             if schedule is not None:
                 schedule.step()
 
@@ -349,8 +348,8 @@ def _check_optimizer_owns_model(optimizer: Optimizer, model: Module) -> None:
     owned = getattr(optimizer, "parameters", None)
     if not isinstance(owned, list):
         return  # an optimizer of your own: trust it
-    in_model = {id(parameter) for parameter in model.parameters()}
-    if not any(id(parameter) in in_model for parameter in owned):
+    in_model = set(model.parameters())  # Values hash by identity
+    if not any(parameter in in_model for parameter in owned):
         raise ValueError(
             "the optimizer holds none of this model's parameters, so training would change "
             "nothing; was it made for another model? Make it with "
@@ -365,16 +364,6 @@ def _diverged(step: int, optimizer: Optimizer, what: str, history: History) -> T
         f"is probably too large; try a smaller one, e.g. lr={optimizer.lr / 10:g}",
         history,
     )
-
-
-def _first_non_finite(model: Module) -> str | None:
-    """"name = value" of the first nan or infinite parameter, or None if all are finite."""
-    if all(math.isfinite(parameter.data) for parameter in model.parameters()):
-        return None
-    for name, parameter in model.named_parameters():  # slower: only to name the culprit
-        if not math.isfinite(parameter.data):
-            return f"{name} = {parameter.data}"
-    return None
 
 
 def _check_data(X: Sequence[Sequence[float]], y: Sequence[Label]) -> None:

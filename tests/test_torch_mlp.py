@@ -190,7 +190,7 @@ def check_against_torch(loss_name: str, case: dict[str, Any]) -> None:
     sequential = to_torch(model)
     x = torch.tensor(case["batch"], dtype=torch.float64)
     out, relu_inputs = torch_forward(sequential, x)
-    near_kinks = list(relu_inputs)
+    near_kinks = relu_inputs
     if "kinks" in loss_spec:
         near_kinks += loss_spec["kinks"](out, case["labels"])
     assume(all(abs(number) > KINK for number in near_kinks))
@@ -214,28 +214,11 @@ def check_against_torch(loss_name: str, case: dict[str, Any]) -> None:
 # ---------------------------------------------------------------------- the tests
 
 
+@pytest.mark.parametrize("loss_name", LOSSES)
 @settings(max_examples=EXAMPLES)
-@given(case=cases("mean_squared_error"))
-def test_mean_squared_error_gradients_equal_pytorch(case: dict[str, Any]) -> None:
-    check_against_torch("mean_squared_error", case)
-
-
-@settings(max_examples=EXAMPLES)
-@given(case=cases("binary_cross_entropy"))
-def test_binary_cross_entropy_gradients_equal_pytorch(case: dict[str, Any]) -> None:
-    check_against_torch("binary_cross_entropy", case)
-
-
-@settings(max_examples=EXAMPLES)
-@given(case=cases("hinge_loss"))
-def test_hinge_loss_gradients_equal_pytorch(case: dict[str, Any]) -> None:
-    check_against_torch("hinge_loss", case)
-
-
-@settings(max_examples=EXAMPLES)
-@given(case=cases("softmax_cross_entropy"))
-def test_softmax_cross_entropy_gradients_equal_pytorch(case: dict[str, Any]) -> None:
-    check_against_torch("softmax_cross_entropy", case)
+@given(data=st.data())
+def test_whole_mlp_loss_gradients_equal_pytorch(loss_name: str, data: st.DataObject) -> None:
+    check_against_torch(loss_name, data.draw(cases(loss_name), label="case"))
 
 
 @settings(max_examples=EXAMPLES)
