@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from engine import Value, draw
-from engine.render import save
+from engine.render import save_drawing
 
 output_folder = Path(sys.argv[1] if len(sys.argv) > 1 else "stepgrad-out")
 
@@ -35,4 +35,4 @@ for value in (x1, w1, x2, w2, b):
 
 drawing = draw(o, edge_labels=True)
 for name in ("neuron.svg", "neuron.png"):
-    print("wrote", save(drawing, output_folder / name))
+    print("wrote", save_drawing(drawing, output_folder / name))

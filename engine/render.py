@@ -1,6 +1,6 @@
 """Turning DOT text into a picture (SVG or PNG), with or without a system Graphviz.
 
-A drawing (see `engine/draw.py`) is DOT text: a description of boxes and
+A drawing (see `engine/drawing.py`) is DOT text: a description of boxes and
 arrows. Something has to lay it out and paint it. This module finds that
 something and runs it:
 
@@ -32,7 +32,7 @@ from engine.files import write_atomic
 # Formats both renderers can produce.
 RENDER_FORMATS = ("svg", "png", "jpeg", "jpg")
 
-# What `save()` writes for each file suffix: a rendered picture, or the DOT text itself.
+# What `save_drawing()` writes for each file suffix: a rendered picture, or the DOT text itself.
 SAVE_FORMATS = {
     ".svg": "svg",
     ".png": "png",
@@ -55,7 +55,7 @@ class RenderError(RuntimeError):
 
 
 class HasDotSource(Protocol):
-    """Anything with DOT text in `.source`, such as a drawing from `engine.draw`."""
+    """Anything with DOT text in `.source`, such as a drawing from `engine.drawing`."""
 
     @property
     def source(self) -> str: ...
@@ -119,7 +119,7 @@ def render_dot(source: str, format: str = "svg", *, engine: str | None = None) -
     return finished.stdout
 
 
-def save(drawing: HasDotSource | str, path: Union[str, os.PathLike[str]]) -> Path:
+def save_drawing(drawing: HasDotSource | str, path: Union[str, os.PathLike[str]]) -> Path:
     """Write a drawing to `path`; the suffix picks the format (.svg, .png, .dot, ...).
 
     `drawing` is a drawing from `engine.draw()` (or any object with DOT text
@@ -130,7 +130,7 @@ def save(drawing: HasDotSource | str, path: Union[str, os.PathLike[str]]) -> Pat
 
     >>> import os, tempfile
     >>> folder = tempfile.mkdtemp()
-    >>> save("digraph { a -> b }", os.path.join(folder, "graph.svg")).name
+    >>> save_drawing("digraph { a -> b }", os.path.join(folder, "graph.svg")).name
     'graph.svg'
     >>> os.listdir(folder)
     ['graph.svg']

@@ -26,7 +26,7 @@ once every node that uses it has had its step.
 
 Nodes without a label are named by their position in the graph's topological
 order and their operation, as in `#3(+)`: node 3 of the walk, made by `+`.
-The drawing (`engine/draw.py`) numbers unlabelled nodes the same way (`#3`).
+The drawing (`engine/drawing.py`) numbers unlabelled nodes the same way (`#3`).
 
 The interactive `Stepper` wraps the same generator for a REPL or a notebook:
 `next()`, `back()`, `run()` and `show()`. `backward_frames()` and
@@ -46,7 +46,7 @@ from engine.files import write_gif
 from engine.graph import prepare_backward, topological_order
 
 if TYPE_CHECKING:
-    from engine.draw import GraphDrawing
+    from engine.drawing import GraphDrawing
     from engine.value import Value
 
 
@@ -323,7 +323,7 @@ class Stepper:
 
     def text(self) -> str:
         """Where you are, as text: the last step and the graph with its grads."""
-        from engine.draw import text_tree
+        from engine.tree import text_tree
 
         if self.total == 0:
             return f"{self._header()}: {self._root_name()} is an input, with nothing to step"
@@ -341,7 +341,7 @@ class Stepper:
         The node of the last step is red (`current`), the nodes stepped
         before it orange (`highlight`): their grads are passed on.
         """
-        from engine.draw import draw
+        from engine.drawing import draw
 
         taken = self._taken[: self.position]
         return draw(
@@ -368,7 +368,7 @@ class Stepper:
     ) -> dict[str, str]:
         """Jupyter's display: the highlighted drawing as SVG, and the text for terminals.
 
-        A graph too big to draw (see `engine.draw.draw`, `max_nodes`) shows as text.
+        A graph too big to draw (see `engine.drawing.draw`, `max_nodes`) shows as text.
         """
         try:
             svg = self.show().pipe(format="svg", encoding="utf-8")
@@ -383,11 +383,11 @@ class Stepper:
 def backward_frames(root: Value) -> list[bytes]:
     """PNG pictures of backprop: the seeded graph, then one after each step.
 
-    Each picture is the drawing (`engine.draw.draw`) as the `Stepper` shows
+    Each picture is the drawing (`engine.drawing.draw`) as the `Stepper` shows
     it: the node of that step in red, the nodes stepped before it in orange.
     The grads are put back as they were when it is done.
     """
-    from engine.draw import draw
+    from engine.drawing import draw
 
     order = topological_order(root)
     saved = [node.grad for node in order]

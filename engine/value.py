@@ -313,8 +313,8 @@ class Value:
     # ------------------------------------------------------------------ display
 
     def tree(self) -> str:
-        """This Value's graph as indented text, for terminals (see `engine/draw.py`)."""
-        from engine.draw import text_tree
+        """This Value's graph as indented text, for terminals (see `engine/drawing.py`)."""
+        from engine.tree import text_tree
 
         return text_tree(self)
 

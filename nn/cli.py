@@ -156,7 +156,7 @@ def parse_assignments(texts: Sequence[str]) -> dict[str, float]:
 
 def run_step(arguments: argparse.Namespace) -> int:
     """Print the forward pass, every backward step and the input grads."""
-    from nn.expression import EvaluationError, ExpressionError, parse_expression
+    from engine.expression import EvaluationError, ExpressionError, parse_expression
 
     graph_path: Path | None = arguments.graph
     if graph_path is not None and graph_path.suffix.lower() not in (".svg", ".png"):
@@ -190,9 +190,10 @@ def run_step(arguments: argparse.Namespace) -> int:
         print(f"  {input_name}.grad = {format_number(inputs[input_name].grad)}")
 
     if graph_path is not None:
-        from engine.draw import draw, save
+        from engine.drawing import draw
+        from engine.render import save_drawing
 
-        save(draw(root, max_nodes=None), graph_path)  # a formula's graph is small enough
+        save_drawing(draw(root, max_nodes=None), graph_path)  # a formula's graph is small enough
         print()
         print(f"wrote the graph to {graph_path}")
     return 0
@@ -281,7 +282,8 @@ def check_output_folder(folder: Path, names: Sequence[str], force: bool) -> None
 
 def run_demo(arguments: argparse.Namespace) -> int:
     """Train the classic moons MLP; save its boundary, loss curve, a neuron's graph, the model."""
-    from engine.draw import draw, save
+    from engine.drawing import draw
+    from engine.render import save_drawing
     from nn import MLP, SGD, LinearDecay
     from nn.data import moons, signed_labels
     from nn.io import save as save_model
@@ -323,11 +325,11 @@ def run_demo(arguments: argparse.Namespace) -> int:
     outputs = twin.layers[0](X[0])
     neuron_output = next((out for out in outputs if out.data > 0.0), outputs[0])
     neuron_output.backward()
-    written.append(save(draw(neuron_output, edge_labels=True), folder / "neuron_graph.svg"))
+    written.append(save_drawing(draw(neuron_output, edge_labels=True), folder / "neuron_graph.svg"))
     # The whole network on that point, one box per neuron.
     score = model(X[0])
     score.backward()
-    written.append(save(draw(score, collapse=True), folder / "model_graph.svg"))
+    written.append(save_drawing(draw(score, collapse=True), folder / "model_graph.svg"))
     folder.mkdir(parents=True, exist_ok=True)
     recipe = {"data": "moons", "n": 100, "noise": 0.1, "data_seed": 0, "seed": arguments.seed}
     save_model(model, folder / "moons_model.json", recipe=recipe)

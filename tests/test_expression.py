@@ -7,7 +7,7 @@ import math
 import pytest
 
 from engine import Value
-from nn.expression import (
+from engine.expression import (
     MAX_DEPTH,
     MAX_LENGTH,
     EvaluationError,

@@ -15,7 +15,7 @@ from PIL import Image
 
 from engine import Value, draw
 from engine import render as render_module
-from engine.render import RenderError, RendererNotFound, find_renderer, render_dot, save
+from engine.render import RenderError, RendererNotFound, find_renderer, render_dot, save_drawing
 
 SMALL_DOT = "digraph { a -> b }"
 
@@ -124,7 +124,7 @@ def test_jupyter_display(no_system_dot: None) -> None:
 @pytest.mark.parametrize("name", ["graph.svg", "graph.png", "graph.dot", "graph.gv"])
 def test_save_writes_only_the_named_file(no_system_dot: None, tmp_path: Path, name: str) -> None:
     drawing = neuron_drawing()
-    written = save(drawing, tmp_path / name)
+    written = save_drawing(drawing, tmp_path / name)
     assert written == tmp_path / name
     assert sorted(os.listdir(tmp_path)) == [name]
     content = written.read_bytes()
@@ -140,9 +140,9 @@ def test_save_writes_only_the_named_file(no_system_dot: None, tmp_path: Path, na
 def test_save_refuses_an_unknown_suffix(tmp_path: Path) -> None:
     valid = r"'\.pdf'; use one of \.dot, \.gv, \.jpeg, \.jpg, \.png, \.svg"
     with pytest.raises(ValueError, match=valid):
-        save(neuron_drawing(), tmp_path / "graph.pdf")
+        save_drawing(neuron_drawing(), tmp_path / "graph.pdf")
     with pytest.raises(ValueError, match="'\\(none\\)'"):
-        save(neuron_drawing(), tmp_path / "graph")
+        save_drawing(neuron_drawing(), tmp_path / "graph")
     assert os.listdir(tmp_path) == []
 
 
@@ -155,7 +155,7 @@ def test_save_is_atomic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
 
     monkeypatch.setattr(render_module.os, "replace", broken_replace)
     with pytest.raises(OSError, match="disk full"):
-        save(neuron_drawing(), target)
+        save_drawing(neuron_drawing(), target)
     assert target.read_text() == "the old drawing"
     assert os.listdir(tmp_path) == ["graph.dot"]  # no temporary file left behind
 

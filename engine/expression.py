@@ -22,7 +22,7 @@ Value('tanh(x*w + b)', data=0.46211715726000974, grad=0.0)
 >>> parse_expression("x.__class__")
 Traceback (most recent call last):
 ...
-nn.expression.ExpressionError: column 2: attribute access (.__class__) is not allowed; use + - * / ** and exp, log, relu, sigmoid, tanh
+engine.expression.ExpressionError: column 2: attribute access (.__class__) is not allowed; use + - * / ** and exp, log, relu, sigmoid, tanh
 
 Each input becomes a leaf Value labelled with its name (an input used twice
 is one Value used twice), and each intermediate node is labelled with the
@@ -36,7 +36,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Callable, Mapping
 
-from engine import Value
+from engine.value import Value
 
 # The functions a formula may call, each a Value operation of one argument.
 FUNCTIONS: dict[str, Callable[[Value], Value]] = {
@@ -128,7 +128,7 @@ def parse_expression(source: str) -> Expression:
     >>> parse_expression("open('x')")
     Traceback (most recent call last):
     ...
-    nn.expression.ExpressionError: column 1: unknown function open; the functions are exp, log, relu, sigmoid, tanh
+    engine.expression.ExpressionError: column 1: unknown function open; the functions are exp, log, relu, sigmoid, tanh
     """
     if not isinstance(source, str):
         raise TypeError(f"the expression must be a str, not {type(source).__name__} {source!r}")

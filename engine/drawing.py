@@ -1,4 +1,4 @@
-"""Pictures of a computation graph: `draw()` for Graphviz, `text_tree()` for terminals.
+"""Pictures of a computation graph: `draw()` builds the Graphviz drawing.
 
 `draw(root)` draws the graph that produced `root`, the way micrograd made
 famous: one record box per Value (its label, data and grad) and, in front
@@ -39,9 +39,9 @@ positions in `engine.topological_order(root)`, so the same program draws
 byte-for-byte the same DOT source every time. The drawing is a
 `graphviz.Digraph` that renders with no system Graphviz installed (see
 `engine/render.py`), displays itself in Jupyter, and saves with
-`save(drawing, "graph.svg")`.
+`engine.render.save_drawing(drawing, "graph.svg")`.
 
-`text_tree(root)` (also `root.tree()`) prints the same graph as indented text.
+`engine.tree.text_tree(root)` (also `root.tree()`) prints the same graph as indented text.
 """
 
 from __future__ import annotations
@@ -53,10 +53,17 @@ from typing import Any, Callable, Iterable, Union, overload
 import graphviz
 
 from engine.graph import topological_order
-from engine.render import RENDER_FORMATS, render_dot, save
+from engine.render import RENDER_FORMATS, render_dot, save_drawing
+from engine.tree import (
+    DEFAULT_MAX_NODES,
+    check_max_nodes,
+    check_number_format,
+    backward_has_run,
+    number_text,
+)
 from engine.value import Value
 
-__all__ = ["GraphDrawing", "draw", "save", "text_tree"]
+__all__ = ["GraphDrawing", "draw"]
 
 DIRECTIONS = ("LR", "RL", "TB", "BT")
 FIELDS = ("label", "data", "grad")
@@ -76,7 +83,6 @@ CLUSTER_COLOUR = "#9ca3af"
 # maybe numbered: "w", "w1", "b", "w.0", "layers.0.neurons.3.w.1", "layers.1.b".
 PARAMETER_LABEL = re.compile(r"(?:.*\.)?(?:w|b|weight|bias)\d*(?:\.\d+)?")
 
-DEFAULT_MAX_NODES = 500
 
 
 class GraphDrawing(graphviz.Digraph):
@@ -170,7 +176,7 @@ class GraphDrawing(graphviz.Digraph):
         `computation_graph.gv`) plus "." and `format` (by default "svg"), in
         `directory`. Unlike plain `graphviz`, no DOT source file is written
         beside the picture (so `cleanup` has nothing to clean); use
-        `save(drawing, "graph.dot")` when you want the DOT text.
+        `save_drawing(drawing, "graph.dot")` when you want the DOT text.
         """
         if renderer is not None or formatter is not None or neato_no_op is not None:
             raise ValueError(
@@ -192,7 +198,7 @@ class GraphDrawing(graphviz.Digraph):
             target = os.path.join(folder, f"{name}.{chosen_format}")
         if raise_if_result_exists and os.path.exists(target):
             raise FileExistsError(f"will not overwrite {target!r} (raise_if_result_exists=True)")
-        save(self, target)
+        save_drawing(self, target)
         if view or quiet_view:
             picture_format = os.path.splitext(target)[1].lstrip(".")
             self._view(target, format=picture_format, quiet=quiet_view)
@@ -269,10 +275,10 @@ def draw(
         raise TypeError(f"draw() needs a Value, not {type(root).__name__} {root!r}")
     _check_choice("direction", direction, DIRECTIONS)
     fields = _check_fields(show)
-    _check_number_format(number_format)
+    check_number_format(number_format)
     if collapse not in (True, False, None):
         raise ValueError(f"collapse={collapse!r} is not a choice: use True, False or None")
-    _check_max_nodes(max_nodes)
+    check_max_nodes(max_nodes)
 
     order = topological_order(root)
     index = {node: position for position, node in enumerate(order)}
@@ -298,7 +304,7 @@ def draw(
             "max_nodes=None to draw every Value anyway"
         )
     if grads_computed is None:
-        grads_computed = _grads_computed(root)
+        grads_computed = backward_has_run(root)
 
     painter = _Painter(
         index=index,
@@ -334,79 +340,6 @@ def draw(
     return drawing
 
 
-def text_tree(
-    root: Value, *, number_format: str = ".4f", max_nodes: int | None = DEFAULT_MAX_NODES
-) -> str:
-    """The graph of `root` as an indented tree of text, `root` on top.
-
-    Each line shows a Value's place in the graph order (`#3`), its label,
-    the operation that made it in brackets, its data and its grad ("?"
-    before `backward()`; see `draw()`). A Value computed once but used
-    twice is written out once; later uses say "(see #n above)".
-
-    >>> from engine import Value
-    >>> a = Value(2.0, label="a")
-    >>> b = Value(-0.25, label="b")
-    >>> c = a * b
-    >>> c.label = "c"
-    >>> loss = c + c.tanh()
-    >>> print(text_tree(loss))
-    #4 [+]  data -0.9621  grad ?
-    ├── #2 c [*]  data -0.5000  grad ?
-    │   ├── #0 a  data 2.0000  grad ?
-    │   └── #1 b  data -0.2500  grad ?
-    └── #3 [tanh]  data -0.4621  grad ?
-        └── #2 c [*] (see #2 above)
-    >>> loss.backward()
-    >>> print(loss.tree())
-    #4 [+]  data -0.9621  grad 1.0000
-    ├── #2 c [*]  data -0.5000  grad 1.7864
-    │   ├── #0 a  data 2.0000  grad -0.4466
-    │   └── #1 b  data -0.2500  grad 3.5729
-    └── #3 [tanh]  data -0.4621  grad 1.0000
-        └── #2 c [*] (see #2 above)
-    """
-    if not isinstance(root, Value):
-        raise TypeError(f"text_tree() needs a Value, not {type(root).__name__} {root!r}")
-    _check_number_format(number_format)
-    _check_max_nodes(max_nodes)
-    order = topological_order(root)
-    if max_nodes is not None and len(order) > max_nodes:
-        raise ValueError(
-            f"this graph has {len(order)} Values, more than max_nodes={max_nodes}: its "
-            "tree would fill pages. Print a smaller part (e.g. one neuron's output), draw "
-            "it with draw(root, collapse=True), or pass max_nodes=None to print it anyway"
-        )
-    index = {node: position for position, node in enumerate(order)}
-    grads_computed = _grads_computed(root)
-
-    lines: list[str] = []
-    written: set[Value] = set()
-    # Each entry: the Value, the text in front of its line, the text in front
-    # of its children's lines. Popping the last entry first walks the tree in
-    # the order it is printed (an explicit stack, no recursion).
-    stack: list[tuple[Value, str, str]] = [(root, "", "")]
-    while stack:
-        node, line_prefix, child_prefix = stack.pop()
-        position = index[node]
-        name = _tree_name(node, position)
-        if node.children and node in written:
-            lines.append(f"{line_prefix}{name} (see #{position} above)")
-            continue
-        written.add(node)
-        data = _number(node.data, number_format)
-        grad = _number(node.grad, number_format) if grads_computed else "?"
-        lines.append(f"{line_prefix}{name}  data {data}  grad {grad}")
-        last = len(node.children) - 1
-        for child_position in range(last, -1, -1):
-            child = node.children[child_position]
-            if child_position == last:
-                stack.append((child, child_prefix + "└── ", child_prefix + "    "))
-            else:
-                stack.append((child, child_prefix + "├── ", child_prefix + "│   "))
-    return "\n".join(lines)
-
-
 # ---------------------------------------------------------------- option checks
 
 
@@ -426,27 +359,6 @@ def _check_fields(show: Iterable[str]) -> tuple[str, ...]:
         raise ValueError(f"show=() shows nothing: name at least one of {', '.join(FIELDS)}")
     # Boxes always list fields in the same order, whatever order they were asked in.
     return tuple(field for field in FIELDS if field in chosen)
-
-
-def _check_max_nodes(max_nodes: int | None) -> None:
-    if max_nodes is not None and (
-        isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1
-    ):
-        raise ValueError(f"max_nodes={max_nodes!r}: use a positive int, or None for no limit")
-
-
-def _check_number_format(number_format: str) -> None:
-    problem = not isinstance(number_format, str)
-    if not problem:
-        try:
-            format(-1.5, number_format)
-        except (ValueError, TypeError):
-            problem = True
-    if problem:
-        raise ValueError(
-            f"number_format={number_format!r} is not a format for floats: use e.g. "
-            "'.4f' (fixed, 4 decimals), '.3g' (3 significant digits) or '.2e' (scientific)"
-        )
 
 
 def _values(option: str, values: Iterable[Value]) -> set[Value]:
@@ -477,31 +389,6 @@ def _nodes_in_graph(
 # ---------------------------------------------------------------- how things look
 
 
-def _number(x: float, number_format: str) -> str:
-    """`x` in `number_format`; a tiny non-zero number never shows as zero.
-
-    A gradient of 2e-05 printed as "0.0000" would look exactly like a dead
-    neuron's 0, and hide a vanishing gradient: it is shown as "2e-05".
-
-    >>> _number(0.5, ".4f"), _number(2e-05, ".4f"), _number(0.0, ".4f")
-    ('0.5000', '2e-05', '0.0000')
-    """
-    text = format(x, number_format)
-    if x != 0.0 and float(text) == 0.0:
-        return format(x, ".3g")
-    return text
-
-
-def _grads_computed(root: Value) -> bool:
-    """Has backward() run on `root`? It always leaves root.grad at 1 (or more).
-
-    (Looking at the root alone, not at every node: a graph that shares
-    Values with an earlier graph has grads from that one's backward(), which
-    are no results for this graph.)
-    """
-    return root.grad != 0.0
-
-
 def _record_text(text: str) -> str:
     """Escape the characters that mean something inside a record label."""
     escaped = text.replace("\\", "\\\\")
@@ -513,15 +400,6 @@ def _record_text(text: str) -> str:
 def _plain_text(text: str) -> str:
     """Escape a label of a plain (oval) node."""
     return text.replace("\\", "\\\\").replace('"', '\\"')
-
-
-def _tree_name(node: Value, position: int) -> str:
-    name = f"#{position}"
-    if node.label:
-        name += f" {node.label}"
-    if node.children:
-        name += f" [{node.op or 'op'}]"
-    return name
 
 
 def is_parameter_label(label: str) -> bool:
@@ -575,10 +453,10 @@ class _Painter:
     def data_and_grad(self, node: Value) -> list[str]:
         parts = []
         if "data" in self.fields:
-            parts.append(f"data {_number(node.data, self.number_format)}")
+            parts.append(f"data {number_text(node.data, self.number_format)}")
         if "grad" in self.fields:
             if self.grads_computed:
-                parts.append(f"grad {_number(node.grad, self.number_format)}")
+                parts.append(f"grad {number_text(node.grad, self.number_format)}")
             else:
                 parts.append("grad ?")
         return parts
@@ -660,7 +538,7 @@ class _Painter:
             self.edge(f"v{position}_op", f"v{position}")
 
     def local_grad_label(self, local: float) -> str:
-        return f"local {_number(local, self.number_format)}"
+        return f"local {number_text(local, self.number_format)}"
 
 
 # ---------------------------------------------------------------- scopes and clusters
