@@ -150,7 +150,7 @@ class Classroom:
         X: Sequence[Sequence[float]],
         y: Sequence[int],
         steps: int | None = None,
-        title: str = "training",
+        title: str = "",
     ) -> Callable[[int, History], bool | None]:
         """A `fit(..., callback=...)` that streams the run to every page.
 
@@ -168,7 +168,7 @@ class Classroom:
         y: Sequence[int],
         *,
         callback: Callable[[int, History], bool | None] | None = None,
-        title: str = "training",
+        title: str = "",
         **options: Any,
     ) -> History:
         """`nn.fit(model, X, y, **options)`, streamed to every page; returns the History."""

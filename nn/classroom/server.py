@@ -42,7 +42,7 @@ from importlib import resources
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from nn.classroom.state import ControlError, Lesson
+from nn.classroom.state import BadRequest, ControlError, Lesson
 
 TOKEN_HEADER = "X-Stepgrad-Token"
 STUDENT_ID = re.compile(r"[0-9a-f]{16,64}")
@@ -196,7 +196,8 @@ class ClassroomHandler(BaseHTTPRequestHandler):
     error_content_type = "application/json"
 
     def setup(self) -> None:
-        self.timeout = self.server.limits.request_timeout
+        # A client that stalls (sending or reading) is dropped after this many seconds.
+        self.request.settimeout(self.server.limits.request_timeout)
         super().setup()
 
     # -------------------------------------------------------------- dispatch
@@ -266,6 +267,8 @@ class ClassroomHandler(BaseHTTPRequestHandler):
                     )
                 lesson.answer(student, answer)
                 reply = {"received": True}
+        except BadRequest as error:
+            raise RequestRefused(HTTPStatus.BAD_REQUEST, str(error)) from None
         except ControlError as error:
             raise RequestRefused(HTTPStatus.CONFLICT, str(error)) from None
         self._send(HTTPStatus.OK, "application/json", json.dumps(reply).encode())
@@ -360,7 +363,14 @@ class ClassroomHandler(BaseHTTPRequestHandler):
             self.wfile.write(body)
 
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
-        """Every refusal, ours or http.server's (a bad request line, ...): short JSON."""
+        """Every refusal, ours or http.server's (a bad request line, ...): short JSON.
+
+        A request http.server cannot parse gets 400 (not its 501 or 505), with a
+        status line even when the request line was too broken to name a version.
+        """
+        if code in (HTTPStatus.NOT_IMPLEMENTED, HTTPStatus.HTTP_VERSION_NOT_SUPPORTED):
+            code, message = HTTPStatus.BAD_REQUEST, message or "unsupported request"
+        self.request_version = "HTTP/1.0"
         try:
             status = HTTPStatus(code)
         except ValueError:

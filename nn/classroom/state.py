@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 from engine.graph import topological_order
 from engine.stepper import Stepper
 from engine.value import Value
-from nn.classroom.quiz import QuizRound
+from nn.classroom.quiz import QuizFull, QuizRound
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -51,7 +51,11 @@ TRAINING_DATA = ("moons", "circles", "xor")
 
 
 class ControlError(ValueError):
-    """A teacher's request that cannot be done now (the page shows the message)."""
+    """A request that cannot be done now, e.g. Back before any step (HTTP 409)."""
+
+
+class BadRequest(ControlError):
+    """A request that is wrong in itself: a bad formula, an unknown action (HTTP 400)."""
 
 
 class Broadcaster:
@@ -175,7 +179,7 @@ class Lesson:
         from engine.expression import ExpressionError, parse_expression
 
         if not isinstance(expression, str):
-            raise ControlError("the formula must be text, e.g. tanh(x*w + b)")
+            raise BadRequest("the formula must be text, e.g. tanh(x*w + b)")
         if isinstance(values, str):
             values_text = values
             values = _parse_values(values)
@@ -184,13 +188,13 @@ class Lesson:
         try:
             root = parse_expression(expression).build(values)
         except (ExpressionError, ArithmeticError) as error:
-            raise ControlError(str(error)) from None
+            raise BadRequest(str(error)) from None
         if not _is_plain(root.label):
             root.label = "out"  # the steps read "out = tanh(...)", not "#7(tanh) = ..."
         try:
             self.show_value(root, source=expression, values_text=values_text)
         except ValueError as error:  # too big to draw
-            raise ControlError(str(error)) from None
+            raise BadRequest(str(error)) from None
 
     # ------------------------------------------------------------------ stepping
 
@@ -264,7 +268,7 @@ class Lesson:
                 raise ControlError("there is no open question to answer")
             try:
                 self.quiz.answer(student, value)
-            except ValueError as error:
+            except QuizFull as error:
                 raise ControlError(str(error)) from None
             self.publish()
 
@@ -301,13 +305,13 @@ class Lesson:
         X: Sequence[Sequence[float]],
         y: Sequence[int],
         steps: int | None = None,
-        title: str = "training",
+        title: str = "",
     ) -> Callable[[int, History], bool | None]:
-        """A `fit()` callback that streams the run to the page (see `Classroom.training`)."""
+        """A `fit()` callback that streams the run to the page (see `Classroom.training_callback`)."""
         with self.lock:
             if self.training is not None and self.training.status in ("running", "paused"):
                 raise ControlError("a training run is already streaming; wait for it to end")
-            self.training = TrainingRun(title=title, steps=steps)
+            self.training = TrainingRun(title=title or repr(model)[:80], steps=steps)
             self.stop_training = False
             self.resume.set()
             self.publish()
@@ -386,9 +390,9 @@ class Lesson:
         from nn.data import signed_labels
 
         if data not in TRAINING_DATA:
-            raise ControlError(f"unknown data {data!r}: choose one of {', '.join(TRAINING_DATA)}")
+            raise BadRequest(f"unknown data {data!r}: choose one of {', '.join(TRAINING_DATA)}")
         if isinstance(steps, bool) or not isinstance(steps, int) or not 0 < steps <= 1000:
-            raise ControlError(f"steps={steps!r}: choose a whole number from 1 to 1000")
+            raise BadRequest(f"steps={steps!r}: choose a whole number from 1 to 1000")
         X, labels = getattr(datasets, data)(n=100, seed=0)
         y = signed_labels(labels)
         model = MLP(2, [8, 8, 1], seed=0, fused=True)
@@ -424,13 +428,13 @@ class Lesson:
         elif action == "formula":
             expression, values = request.get("expression"), request.get("values", "")
             if not isinstance(expression, str) or not isinstance(values, str):
-                raise ControlError("send the formula and its values as text: 'x*w', 'x=2 w=-3'")
+                raise BadRequest("send the formula and its values as text: 'x*w', 'x=2 w=-3'")
             self.show_formula(expression, values)
         elif action == "train":
             self.start_demo_training(request.get("data", "moons"), request.get("steps", 100))
         else:
             actions = ", ".join([*simple, "formula", "train"])
-            raise ControlError(f"unknown action {action!r}: use one of {actions}")
+            raise BadRequest(f"unknown action {action!r}: use one of {actions}")
         return self.view(teacher=True)
 
     # ------------------------------------------------------------------ the views
@@ -513,7 +517,7 @@ def _parse_values(text: str) -> dict[str, float]:
     try:
         return parse_assignments(text.replace(",", " ").split())
     except CommandLineError as error:
-        raise ControlError(str(error)) from None
+        raise BadRequest(str(error)) from None
 
 
 def _finite(number: float) -> float | None:

@@ -255,6 +255,11 @@ function setTrainingButtons(status) {
   $("stop").disabled = !active;
 }
 
+// A wide graph is scaled to fit the page; a click shows it at full size (scroll sideways).
+$("graph").addEventListener("click", () => {
+  $("graph-box").classList.toggle("full-size");
+});
+
 // ------------------------------------------------------------------ the teacher's buttons
 
 if (isTeacher) {
