@@ -45,7 +45,7 @@ if TYPE_CHECKING:
 
 MAX_STEP_LIST = 200  # steps listed on the page (the most recent)
 MAX_CURVE_POINTS = 400  # loss/accuracy points sent to pages (longer runs are thinned)
-PICTURE_INTERVAL = 0.5  # seconds between two renderings of the training plots
+PICTURE_INTERVAL = 0.5  # seconds at least between two drawings of the training plots
 VIEW_INTERVAL = 0.2  # seconds between two training updates pushed to the pages
 TRAINING_DATA = ("moons", "circles", "xor")
 
@@ -317,16 +317,18 @@ class Lesson:
             self.publish()
         run = self.training
         two_features = bool(X) and len(X[0]) == 2
-        last_view = last_picture = 0.0
+        last_view = next_picture = 0.0
 
         def callback(step: int, history: History) -> bool | None:
-            nonlocal last_view, last_picture
+            nonlocal last_view, next_picture
             now = time.monotonic()
             finished = steps is not None and step + 1 >= steps
-            if finished or now - last_picture >= PICTURE_INTERVAL:
+            if finished or now >= next_picture:
                 boundary = _png(_boundary_figure(model, X, y)) if two_features else b""
                 curves = _png(_curves_figure(history))
-                last_picture = now
+                # Drawing takes time from training: spend at most a quarter of it drawing.
+                drawing_time = time.monotonic() - now
+                next_picture = now + max(PICTURE_INTERVAL, 4 * drawing_time)
                 with self.lock:
                     if boundary:
                         self.boundary_picture.replace(boundary)
