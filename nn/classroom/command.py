@@ -55,7 +55,7 @@ def add_serve_command(commands: argparse._SubParsersAction) -> None:
 def port_number(text: str) -> int:
     """argparse type: a port from 0 (any free one) to 65535."""
     if not text.isdigit() or int(text) > 65535:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a port: use 0 to 65535")
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port (0 to 65535)")
     return int(text)
 
 
@@ -87,8 +87,7 @@ def run_serve(arguments: argparse.Namespace) -> int:
     try:
         if arguments.host in ("0.0.0.0", ""):
             print(
-                "warning: every machine on this network can open the page; "
-                "share only the students' link",
+                f"warning: --host {arguments.host}: any machine on this network can open the page",
                 file=sys.stderr,
             )
         print(f"teacher:  {room.teacher_url}")

@@ -311,7 +311,7 @@ class Lesson:
         with self.lock:
             if self.training is not None and self.training.status in ("running", "paused"):
                 raise ControlError("a training run is already streaming; wait for it to end")
-            self.training = TrainingRun(title=title or repr(model)[:80], steps=steps)
+            self.training = TrainingRun(title=title or repr(model).splitlines()[0][:80], steps=steps)
             self.stop_training = False
             self.resume.set()
             self.publish()

@@ -159,9 +159,7 @@ function renderSteps(steps) {
     }
     list.appendChild(item);
   });
-  if (list.lastChild) {
-    list.lastChild.scrollIntoView({ block: "nearest" });
-  }
+  list.scrollTop = list.scrollHeight; // the newest step in view (the page itself stays put)
 }
 
 function renderQuiz(quiz) {
