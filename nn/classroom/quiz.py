@@ -101,6 +101,11 @@ class QuizRound:
         first = step.updates[0]
         # A child used twice (a * a) gets two updates: the answer is its grad after both.
         expected = [u.grad_after for u in step.updates if u.child is first.child][-1]
+        if not math.isfinite(expected):
+            raise ValueError(
+                f"{first.name}.grad after this step is {expected}, not a number to ask "
+                "about; press Next to take the step without a quiz"
+            )
         local = " + ".join(
             format_number(u.local_grad) for u in step.updates if u.child is first.child
         )

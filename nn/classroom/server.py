@@ -225,6 +225,10 @@ class ClassroomHandler(BaseHTTPRequestHandler):
             self.send_error(refusal.status, refusal.message)
         except (ConnectionError, TimeoutError, socket.timeout):
             self.close_connection = True
+        except Exception as error:  # a bug of ours: say so in one line, keep serving
+            print(f"stepgrad serve: error in {self.command} {self.path[:80]}: {error!r}",
+                  file=sys.stderr)
+            self.send_error(HTTPStatus.INTERNAL_SERVER_ERROR, "internal error (see the server)")
 
     def _get(self) -> None:
         path, query = self._split_url()
