@@ -32,7 +32,8 @@ import threading
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 from nn.classroom.server import ClassroomServer, Limits
-from nn.classroom.state import ControlError, Lesson
+from nn.classroom.push import ControlError
+from nn.classroom.state import Lesson
 
 if TYPE_CHECKING:
     from engine.stepper import Stepper
@@ -159,7 +160,7 @@ class Classroom:
         holds the training loop inside the callback until Resume; Stop ends it
         (the callback returns True). Give `steps` to show "step 40 of 100".
         """
-        return self.lesson.training_callback(model, X, y, steps=steps, title=title)
+        return self.lesson.training.callback(model, X, y, steps=steps, title=title)
 
     def fit(
         self,
@@ -183,9 +184,9 @@ class Classroom:
         try:
             history = fit(model, X, y, callback=both, **options)
         except BaseException as error:
-            self.lesson.training_ended(f"training failed: {error}")
+            self.lesson.training.ended(f"training failed: {error}")
             raise
-        self.lesson.training_ended()
+        self.lesson.training.ended()
         return history
 
     # ------------------------------------------------------------------ stopping

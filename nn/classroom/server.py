@@ -42,7 +42,8 @@ from importlib import resources
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from nn.classroom.state import BadRequest, ControlError, Lesson
+from nn.classroom.push import BadRequest, ControlError, Picture
+from nn.classroom.state import Lesson
 
 TOKEN_HEADER = "X-Stepgrad-Token"
 STUDENT_ID = re.compile(r"[0-9a-f]{16,64}")
@@ -243,9 +244,9 @@ class ClassroomHandler(BaseHTTPRequestHandler):
         elif path == "/graph.svg":
             self._picture(self.server.lesson.graph_picture)
         elif path == "/training/boundary.png":
-            self._picture(self.server.lesson.boundary_picture)
+            self._picture(self.server.lesson.training.boundary)
         elif path == "/training/curves.png":
-            self._picture(self.server.lesson.curves_picture)
+            self._picture(self.server.lesson.training.curves)
         elif path in ("/control", "/answer"):
             raise RequestRefused(HTTPStatus.METHOD_NOT_ALLOWED, f"{path} takes POST")
         else:
@@ -394,7 +395,7 @@ class ClassroomHandler(BaseHTTPRequestHandler):
         if self.command != "HEAD" and code >= 200 and code not in (204, 304):
             self.wfile.write(body)
 
-    def _picture(self, picture: Any) -> None:
+    def _picture(self, picture: Picture) -> None:
         if not picture.version:
             raise RequestRefused(HTTPStatus.NOT_FOUND, "nothing to show yet")
         self._send(HTTPStatus.OK, picture.content_type, picture.data)

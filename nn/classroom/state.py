@@ -5,7 +5,8 @@ through its methods, each under one lock (the server's request threads, the
 teacher's REPL and a training thread all call them). After every change
 `publish()` builds the two JSON views of the state, one for the teacher and
 one for the students, and hands them to the `Broadcaster`, which wakes every
-open page (see `nn/classroom/server.py`).
+open page (see `nn/classroom/push.py`). The training panel's part of the
+state is a `TrainingStream` (see `nn/classroom/training.py`).
 
 >>> lesson = Lesson()
 >>> lesson.show_formula("x * w", "x=2 w=-3")
@@ -16,104 +17,22 @@ step 1 of 1: out = x * w, out.grad = 1
 >>> view = lesson.view(teacher=False)
 >>> view["position"], view["total"], view["graph"]
 (1, 1, '/graph.svg?v=2')
-
-Pictures (the graph's SVG, the training plots) are not inside the JSON: the
-views name them by version (`/graph.svg?v=3`), so a quiz answer, which
-changes only the teacher's counts, sends a few hundred bytes, not a drawing.
 """
 
 from __future__ import annotations
 
-import io
 import json
-import math
 import threading
-import time
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
+from typing import Any, Callable, Mapping
 
 from engine.graph import topological_order
 from engine.stepper import Stepper
 from engine.value import Value
+from nn.classroom.push import BadRequest, Broadcaster, ControlError, Picture
 from nn.classroom.quiz import QuizFull, QuizRound
-
-if TYPE_CHECKING:
-    from matplotlib.figure import Figure
-
-    from nn.module import Module
-    from nn.train import History
+from nn.classroom.training import TrainingStream
 
 MAX_STEP_LIST = 200  # steps listed on the page (the most recent)
-MAX_CURVE_POINTS = 400  # loss/accuracy points sent to pages (longer runs are thinned)
-PICTURE_INTERVAL = 0.5  # seconds at least between two drawings of the training plots
-VIEW_INTERVAL = 0.2  # seconds between two training updates pushed to the pages
-TRAINING_DATA = ("moons", "circles", "xor")
-
-
-class ControlError(ValueError):
-    """A request that cannot be done now, e.g. Back before any step (HTTP 409)."""
-
-
-class BadRequest(ControlError):
-    """A request that is wrong in itself: a bad formula, an unknown action (HTTP 400)."""
-
-
-class Broadcaster:
-    """The latest view for each role, with a version number pages wait on."""
-
-    def __init__(self) -> None:
-        self._changed = threading.Condition()
-        self.version = 0
-        self._views: dict[bool, bytes] = {True: b"{}", False: b"{}"}
-        self.closed = False
-
-    def publish(self, teacher_view: bytes, student_view: bytes) -> None:
-        with self._changed:
-            self.version += 1
-            self._views = {True: teacher_view, False: student_view}
-            self._changed.notify_all()
-
-    def latest(self, teacher: bool) -> tuple[int, bytes]:
-        with self._changed:
-            return self.version, self._views[teacher]
-
-    def wait(self, seen: int, teacher: bool, timeout: float) -> tuple[int, bytes] | None:
-        """The view once its version passes `seen`; None on timeout or when closed."""
-        with self._changed:
-            self._changed.wait_for(lambda: self.version > seen or self.closed, timeout)
-            if self.closed or self.version <= seen:
-                return None
-            return self.version, self._views[teacher]
-
-    def close(self) -> None:
-        with self._changed:
-            self.closed = True
-            self._changed.notify_all()
-
-
-@dataclass
-class Picture:
-    """The latest bytes of one picture and the version that names them."""
-
-    content_type: str
-    data: bytes = b""
-    version: int = 0
-
-    def replace(self, data: bytes) -> None:
-        self.data = data
-        self.version += 1
-
-
-@dataclass
-class TrainingRun:
-    """A `fit()` run as the page shows it: its numbers so far, paused or not."""
-
-    title: str
-    steps: int | None
-    status: str = "running"  # running, paused, done, stopped, failed
-    loss: list[float] = field(default_factory=list)
-    accuracy: list[float] = field(default_factory=list)
-    message: str = ""
 
 
 class Lesson:
@@ -123,8 +42,6 @@ class Lesson:
         self.lock = threading.RLock()
         self.broadcaster = Broadcaster()
         self.graph_picture = Picture("image/svg+xml")
-        self.boundary_picture = Picture("image/png")
-        self.curves_picture = Picture("image/png")
         self.root: Value | None = None
         self.stepper: Stepper | None = None
         self.source = ""
@@ -133,11 +50,7 @@ class Lesson:
         self.stepping_started = False
         self.quiz: QuizRound | None = None
         self.rounds = 0
-        self.training: TrainingRun | None = None
-        self.resume = threading.Event()
-        self.resume.set()
-        self.stop_training = False
-        self.closed = False
+        self.training = TrainingStream(self.lock, self.publish)
         self.publish()
 
     # ------------------------------------------------------------------ the graph
@@ -297,124 +210,6 @@ class Lesson:
             drawing = draw(root)
         return drawing.pipe(format="svg")
 
-    # ------------------------------------------------------------------ training
-
-    def training_callback(
-        self,
-        model: Module,
-        X: Sequence[Sequence[float]],
-        y: Sequence[int],
-        steps: int | None = None,
-        title: str = "",
-    ) -> Callable[[int, History], bool | None]:
-        """A `fit()` callback that streams the run to the page (see `Classroom.training_callback`)."""
-        with self.lock:
-            if self.training is not None and self.training.status in ("running", "paused"):
-                raise ControlError("a training run is already streaming; wait for it to end")
-            self.training = TrainingRun(title=title or repr(model).splitlines()[0][:80], steps=steps)
-            self.stop_training = False
-            self.resume.set()
-            self.publish()
-        run = self.training
-        two_features = bool(X) and len(X[0]) == 2
-        last_view = next_picture = 0.0
-
-        def callback(step: int, history: History) -> bool | None:
-            nonlocal last_view, next_picture
-            now = time.monotonic()
-            finished = steps is not None and step + 1 >= steps
-            if finished or now >= next_picture:
-                boundary = _png(_boundary_figure(model, X, y)) if two_features else b""
-                curves = _png(_curves_figure(history))
-                # Drawing takes time from training: spend at most a quarter of it drawing.
-                drawing_time = time.monotonic() - now
-                next_picture = now + max(PICTURE_INTERVAL, 4 * drawing_time)
-                with self.lock:
-                    if boundary:
-                        self.boundary_picture.replace(boundary)
-                    self.curves_picture.replace(curves)
-            with self.lock:
-                run.loss, run.accuracy = list(history.loss), list(history.accuracy)
-                if finished:
-                    run.status = "done"
-                if finished or now - last_view >= VIEW_INTERVAL or not self.resume.is_set():
-                    last_view = now
-                    self.publish()
-            # Pause: hold the training loop here until Resume (or a stop).
-            while not self.resume.wait(0.2):
-                if self.stop_training or self.closed:
-                    break
-            if self.stop_training or self.closed:
-                with self.lock:
-                    run.status = "stopped"
-                    self.publish()
-                return True
-            return None
-
-        return callback
-
-    def training_ended(self, message: str = "") -> None:
-        """Mark the current run finished (a stopped or failed run keeps its status)."""
-        with self.lock:
-            if self.training is not None:
-                if self.training.status in ("running", "paused"):
-                    self.training.status = "failed" if message else "done"
-                self.training.message = message
-                self.publish()
-
-    def pause(self) -> None:
-        with self.lock:
-            if self.training is None or self.training.status != "running":
-                raise ControlError("no training run is running: nothing to pause")
-            self.resume.clear()
-            self.training.status = "paused"
-            self.publish()
-
-    def resume_training(self) -> None:
-        with self.lock:
-            if self.training is None or self.training.status != "paused":
-                raise ControlError("the training is not paused: nothing to resume")
-            self.training.status = "running"
-            self.resume.set()
-            self.publish()
-
-    def stop(self) -> None:
-        with self.lock:
-            if self.training is None or self.training.status not in ("running", "paused"):
-                raise ControlError("no training run to stop")
-            self.stop_training = True
-            self.resume.set()
-
-    def start_demo_training(self, data: str, steps: int) -> threading.Thread:
-        """Train a small MLP on a toy data set in a thread, streaming to the page."""
-        from nn import MLP, SGD, fit
-        from nn import data as datasets
-        from nn.data import signed_labels
-
-        if data not in TRAINING_DATA:
-            raise BadRequest(f"unknown data {data!r}: choose one of {', '.join(TRAINING_DATA)}")
-        if isinstance(steps, bool) or not isinstance(steps, int) or not 0 < steps <= 1000:
-            raise BadRequest(f"steps={steps!r}: choose a whole number from 1 to 1000")
-        X, labels = getattr(datasets, data)(n=100, seed=0)
-        y = signed_labels(labels)
-        model = MLP(2, [8, 8, 1], seed=0, fused=True)
-        callback = self.training_callback(
-            model, X, y, steps=steps, title=f"{data}: MLP 2-8-8-1, hinge loss, SGD"
-        )
-
-        def train() -> None:
-            try:
-                fit(model, X, y, loss="hinge", steps=steps, callback=callback, progress=False,
-                    optimizer=SGD(model.parameters(), lr=0.5))
-            except (ArithmeticError, ValueError) as error:
-                self.training_ended(f"training failed: {error}")
-                return
-            self.training_ended()
-
-        thread = threading.Thread(target=train, name="stepgrad-training", daemon=True)
-        thread.start()
-        return thread
-
     # ------------------------------------------------------------------ the teacher's requests
 
     def control(self, request: Mapping[str, Any]) -> dict[str, Any]:
@@ -422,8 +217,8 @@ class Lesson:
         action = request.get("action")
         simple: dict[str, Callable[[], object]] = {
             "next": self.next, "back": self.back, "run": self.run, "reset": self.reset,
-            "quiz": self.start_quiz, "reveal": self.reveal, "pause": self.pause,
-            "resume": self.resume_training, "stop": self.stop,
+            "quiz": self.start_quiz, "reveal": self.reveal, "pause": self.training.pause,
+            "resume": self.training.resume, "stop": self.training.stop,
         }  # fmt: skip
         if action in simple:
             simple[action]()
@@ -433,7 +228,7 @@ class Lesson:
                 raise BadRequest("send the formula and its values as text: 'x*w', 'x=2 w=-3'")
             self.show_formula(expression, values)
         elif action == "train":
-            self.start_demo_training(request.get("data", "moons"), request.get("steps", 100))
+            self.training.start_demo(request.get("data", "moons"), request.get("steps", 100))
         else:
             actions = ", ".join([*simple, "formula", "train"])
             raise BadRequest(f"unknown action {action!r}: use one of {actions}")
@@ -456,34 +251,13 @@ class Lesson:
                 "current_step": None,
                 "steps": self.headlines[-MAX_STEP_LIST:],
                 "quiz": self.quiz.public(teacher=teacher) if self.quiz else None,
-                "training": self._training_view(),
+                "training": self.training.view(),
             }
             if self.root is not None:
                 shown["graph"] = f"/graph.svg?v={self.graph_picture.version}"
             if last is not None:
                 shown["current_step"] = {"number": last.number, "text": str(last)}
             return shown
-
-    def _training_view(self) -> dict[str, Any] | None:
-        run = self.training
-        if run is None:
-            return None
-        thin = max(1, math.ceil(len(run.loss) / MAX_CURVE_POINTS))
-        return {
-            "title": run.title,
-            "status": run.status,
-            "step": len(run.loss),
-            "steps": run.steps,
-            "loss": [_finite(v) for v in run.loss[::thin]],
-            "accuracy": [_finite(v) for v in run.accuracy[::thin]],
-            "message": run.message,
-            "boundary": f"/training/boundary.png?v={self.boundary_picture.version}"
-            if self.boundary_picture.version
-            else None,
-            "curves": f"/training/curves.png?v={self.curves_picture.version}"
-            if self.curves_picture.version
-            else None,
-        }
 
     def publish(self) -> None:
         with self.lock:
@@ -492,8 +266,7 @@ class Lesson:
             self.broadcaster.publish(teacher, students)
 
     def close(self) -> None:
-        self.closed = True
-        self.resume.set()
+        self.training.close()
         self.broadcaster.close()
 
 
@@ -520,26 +293,3 @@ def _parse_values(text: str) -> dict[str, float]:
         return parse_assignments(text.replace(",", " ").split())
     except CommandLineError as error:
         raise BadRequest(str(error)) from None
-
-
-def _finite(number: float) -> float | None:
-    return number if math.isfinite(number) else None
-
-
-def _png(figure: Figure) -> bytes:
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=72)
-    return buffer.getvalue()
-
-
-def _boundary_figure(model: Module, X: Sequence[Sequence[float]], y: Sequence[int]) -> Figure:
-    from nn.plots import decision_boundary
-
-    return decision_boundary(model, X, y, resolution=25)
-
-
-def _curves_figure(history: History) -> Figure:
-    from nn.plots import training_curves
-
-    return training_curves(history)
-
