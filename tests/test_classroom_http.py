@@ -354,6 +354,14 @@ def test_each_student_may_answer_only_so_often(room: Classroom) -> None:
     assert results is not None and results["answered"] == 2
 
 
+def test_one_address_may_not_answer_under_ever_new_ids() -> None:
+    limits = Limits(answers_per_window=5, answers_per_address=3, answer_window=60.0)
+    with Classroom("x * w", "x=2 w=-3", limits=limits) as room:
+        room.quiz()
+        made_up = [f"{number:032x}" for number in range(4)]
+        assert [answer(room, student, 1.0)[0] for student in made_up] == [200, 200, 200, 429]
+
+
 def test_a_student_cannot_control_through_the_answer_route(room: Classroom) -> None:
     control(room, {"action": "quiz"})
     status, _, _ = call(room, "POST", "/answer", {"student": STUDENT_A, "action": "reveal"})
@@ -498,3 +506,10 @@ def test_the_command_refuses_bad_arguments(arguments: list[str], message: str) -
     process = serve_command(*arguments)
     out, err = process.communicate(timeout=30)
     assert process.returncode == 2 and message in err and "Traceback" not in err
+
+
+def test_the_network_address_for_students_is_an_ipv4_address() -> None:
+    from nn.classroom import network_address
+
+    parts = network_address().split(".")
+    assert len(parts) == 4 and all(0 <= int(part) <= 255 for part in parts)

@@ -22,10 +22,10 @@ def add_serve_command(commands: argparse._SubParsersAction) -> None:
         "serve",
         help="open the live classroom page (teacher and student links)",
         description=(
-            "Start the classroom web server: one page with the graph, the chain-rule "
-            "steps, quiz questions and live training, for a projector and the students' "
-            "laptops. Prints the teacher's link (it holds a secret token: keep it to "
-            "yourself) and the students' link. Ctrl-C stops it (exit status 0)."
+            "Start the classroom web server: one page with the graph, the chain-rule\n"
+            "steps, quiz questions and live training, for a projector and the\n"
+            "students' laptops. Prints the teacher's link (it holds a secret token:\n"
+            "keep it to yourself) and the students' link. Ctrl-C stops it (exit 0)."
         ),
         epilog=(
             "example:\n"

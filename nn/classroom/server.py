@@ -72,6 +72,7 @@ class Limits:
     max_event_streams: int = 200  # open pages (each holds one event stream)
     max_connections: int = 300  # connections of any kind at once
     answers_per_window: int = 5  # answers one student may send per window
+    answers_per_address: int = 60  # answers one network address may send per window
     answer_window: float = 10.0  # seconds
     request_timeout: float = 10.0  # seconds to send a request before the server hangs up
     keepalive: float = 15.0  # seconds between two comments on an idle event stream
@@ -94,7 +95,7 @@ class RequestRefused(Exception):
 
 
 class AnswerRates:
-    """Per student: the times of their recent answers (a sliding window)."""
+    """Per student (or address): the times of their recent answers, in a sliding window."""
 
     MAX_STUDENTS = 5000  # forget everybody when more ids than this show up
 
@@ -132,6 +133,9 @@ class ClassroomServer(ThreadingHTTPServer):
         self.limits = limits
         self.assets = load_assets()
         self.answer_rates = AnswerRates(limits.answers_per_window, limits.answer_window)
+        # Student ids are made up by the browsers: a second limit per network address
+        # holds back a script that makes up a new id for every answer.
+        self.address_rates = AnswerRates(limits.answers_per_address, limits.answer_window)
         self.count_lock = threading.Lock()
         self.connections = 0
         self.event_streams = 0
@@ -265,7 +269,9 @@ class ClassroomHandler(BaseHTTPRequestHandler):
                 reply: dict[str, Any] = lesson.control(request)
             else:
                 student, answer = self._check_answer(request)
-                if not self.server.answer_rates.allow(student):
+                address = str(self.client_address[0])
+                allowed = self.server.address_rates.allow(address)
+                if not (allowed and self.server.answer_rates.allow(student)):
                     raise RequestRefused(
                         HTTPStatus.TOO_MANY_REQUESTS,
                         "too many answers: wait a few seconds before answering again",
