@@ -72,6 +72,9 @@ def test_the_teacher_steps_and_the_student_sees_the_step(browser: Any, room: Cla
     teacher.keyboard.press("ArrowLeft")
     expect(student.locator("#steps li")).to_have_count(1)
     assert room.position == 1
+    teacher.reload()  # the token was kept for this tab: still the teacher
+    expect(teacher.locator("#teacher-controls")).to_be_visible()
+    expect(teacher.locator("#progress")).to_have_text("step 1 of 3")
 
 
 def test_a_formula_typed_by_the_teacher_appears_on_every_page(
