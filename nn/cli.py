@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, NoReturn, Sequence
 
 from engine.graph import topological_order
 from engine.stepper import backward_steps, format_number, node_name
+from nn.classroom.command import add_serve_command
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -62,6 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_step_command(commands)
     add_demo_command(commands)
     add_train_command(commands)
+    add_serve_command(commands)
     return parser
 
 

@@ -1,0 +1,295 @@
+"""What the class sees: one graph, one stepper position, one quiz round, one training run.
+
+A `Lesson` holds the state of the classroom page and is changed only
+through its methods, each under one lock (the server's request threads, the
+teacher's REPL and a training thread all call them). After every change
+`publish()` builds the two JSON views of the state, one for the teacher and
+one for the students, and hands them to the `Broadcaster`, which wakes every
+open page (see `nn/classroom/push.py`). The training panel's part of the
+state is a `TrainingStream` (see `nn/classroom/training.py`).
+
+>>> lesson = Lesson()
+>>> lesson.show_formula("x * w", "x=2 w=-3")
+>>> print(lesson.control({"action": "next"})["current_step"]["text"])
+step 1 of 1: out = x * w, out.grad = 1
+  x.grad += out.grad * d(out)/d(x) = 1 * -3 = -3   (x.grad: 0 -> -3)
+  w.grad += out.grad * d(out)/d(w) = 1 * 2 = 2   (w.grad: 0 -> 2)
+>>> view = lesson.view(teacher=False)
+>>> view["position"], view["total"], view["graph"]
+(1, 1, '/graph.svg?v=2')
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from typing import Any, Callable, Mapping
+
+from engine.graph import topological_order
+from engine.stepper import Stepper
+from engine.value import Value
+from nn.classroom.push import BadRequest, Broadcaster, ControlError, Picture
+from nn.classroom.quiz import QuizFull, QuizRound
+from nn.classroom.training import TrainingStream
+
+MAX_STEP_LIST = 200  # steps listed on the page (the most recent)
+
+
+class Lesson:
+    """The classroom's state. Every method takes the one lock."""
+
+    def __init__(self) -> None:
+        self.lock = threading.RLock()
+        self.broadcaster = Broadcaster()
+        self.graph_picture = Picture("image/svg+xml")
+        self.root: Value | None = None
+        self.stepper: Stepper | None = None
+        self.source = ""
+        self.values_text = ""
+        self.headlines: list[str] = []  # first line of each step taken, in order
+        self.stepping_started = False
+        self.quiz: QuizRound | None = None
+        self.rounds = 0
+        self.training = TrainingStream(self.lock, self.publish)
+        self.publish()
+
+    # ------------------------------------------------------------------ the graph
+
+    def show_value(self, root: Value, source: str = "", values_text: str = "") -> None:
+        """Show `root`'s graph; the page's Next starts backprop on it from scratch."""
+        if not isinstance(root, Value):
+            raise TypeError(f"show() needs a Value, not {type(root).__name__} {root!r}")
+        with self.lock:
+            svg = self._render(root, None)  # too big to draw: refuse before changing anything
+            self.root, self.stepper = root, Stepper(root)
+            self.source, self.values_text = source, values_text
+            self.headlines, self.stepping_started, self.quiz = [], False, None
+            self.graph_picture.replace(svg)
+            self.publish()
+
+    def follow_stepper(self, stepper: Stepper) -> None:
+        """Show `stepper` where it is now; the page's buttons move it from there."""
+        if not isinstance(stepper, Stepper):
+            raise TypeError(f"step() needs a Stepper, not {type(stepper).__name__} {stepper!r}")
+        with self.lock:
+            svg = self._render(stepper.root, stepper)
+            # Read the steps taken so far through the public API: undo them, then redo them.
+            position = stepper.position
+            for _ in range(position):
+                stepper.back()
+            headlines = []
+            for _ in range(position):
+                headlines.append(_headline(stepper.next()))
+            if stepper.root is not self.root:
+                self.source, self.values_text = "", ""
+            self.root, self.stepper = stepper.root, stepper
+            self.headlines, self.stepping_started, self.quiz = headlines, True, None
+            self.graph_picture.replace(svg)
+            self.publish()
+
+    def show_formula(self, expression: str, values: Mapping[str, float] | str) -> None:
+        """Build the graph of a formula through the safe parser and show it."""
+        from engine.expression import ExpressionError, parse_expression
+
+        if not isinstance(expression, str):
+            raise BadRequest("the formula must be text, e.g. tanh(x*w + b)")
+        if isinstance(values, str):
+            values_text = values
+            values = _parse_values(values)
+        else:
+            values_text = " ".join(f"{name}={value:g}" for name, value in values.items())
+        try:
+            root = parse_expression(expression).build(values)
+        except (ExpressionError, ArithmeticError) as error:
+            raise BadRequest(str(error)) from None
+        if not _is_plain(root.label):
+            root.label = "out"  # the steps read "out = tanh(...)", not "#7(tanh) = ..."
+        try:
+            self.show_value(root, source=expression, values_text=values_text)
+        except ValueError as error:  # too big to draw
+            raise BadRequest(str(error)) from None
+
+    # ------------------------------------------------------------------ stepping
+
+    def next(self) -> None:
+        with self.lock:
+            stepper = self._stepper()
+            if self.quiz is not None and not self.quiz.revealed:
+                self.reveal()
+                return
+            if stepper.finished:
+                raise ControlError("backprop is finished: every step is taken (Back or Reset)")
+            self.quiz = None
+            self.headlines.append(_headline(stepper.next()))
+            self._after_step()
+
+    def back(self) -> None:
+        with self.lock:
+            stepper = self._stepper()
+            if self.quiz is not None and not self.quiz.revealed:
+                self.quiz = None  # Back while a question is open: take the question back
+            elif stepper.position == 0:
+                raise ControlError("there is no step to undo: no step has been taken yet")
+            else:
+                self.quiz = None
+                stepper.back()
+                self.headlines.pop()
+            self._after_step()
+
+    def run(self) -> None:
+        with self.lock:
+            stepper = self._stepper()
+            self.quiz = None
+            while not stepper.finished:
+                self.headlines.append(_headline(stepper.next()))
+            self._after_step()
+
+    def reset(self) -> None:
+        with self.lock:
+            stepper = self._stepper()
+            self.quiz = None
+            while stepper.position:
+                stepper.back()
+            self.headlines = []
+            self._after_step()
+
+    def start_quiz(self) -> None:
+        """Ask the class about the next step (it is taken by Reveal, or Next)."""
+        with self.lock:
+            stepper = self._stepper()
+            try:
+                self.rounds += 1
+                self.quiz = QuizRound.for_next_step(stepper, self.rounds)
+            except ValueError as error:
+                raise ControlError(str(error)) from None
+            self._after_step()
+
+    def reveal(self) -> None:
+        """Take the quizzed step for everyone and show the right answer."""
+        with self.lock:
+            stepper = self._stepper()
+            if self.quiz is None or self.quiz.revealed:
+                raise ControlError("there is no open question to reveal: press Quiz first")
+            self.headlines.append(_headline(stepper.next()))
+            self.quiz.revealed = True
+            self._after_step()
+
+    def answer(self, student: str, value: float) -> None:
+        """A student's answer to the open question (ControlError if there is none)."""
+        with self.lock:
+            if self.quiz is None or self.quiz.revealed:
+                raise ControlError("there is no open question to answer")
+            try:
+                self.quiz.answer(student, value)
+            except QuizFull as error:
+                raise ControlError(str(error)) from None
+            self.publish()
+
+    def _stepper(self) -> Stepper:
+        if self.stepper is None or self.root is None:
+            raise ControlError("there is no graph yet: type a formula first")
+        if not self.stepping_started:
+            # Stepping starts from zero grads, or an earlier backward() would count twice.
+            if any(node.grad for node in topological_order(self.root)):
+                self.root.zero_grad()
+                self.stepper = Stepper(self.root)
+            self.stepping_started = True
+        return self.stepper
+
+    def _after_step(self) -> None:
+        assert self.root is not None and self.stepper is not None
+        self.graph_picture.replace(self._render(self.root, self.stepper))
+        self.publish()
+
+    def _render(self, root: Value, stepper: Stepper | None) -> bytes:
+        from engine.drawing import draw
+
+        if stepper is not None and stepper.position > 0:
+            drawing = stepper.show()
+        else:
+            drawing = draw(root)
+        return drawing.pipe(format="svg")
+
+    # ------------------------------------------------------------------ the teacher's requests
+
+    def control(self, request: Mapping[str, Any]) -> dict[str, Any]:
+        """Do one teacher action from the page; return the teacher's view of the result."""
+        action = request.get("action")
+        simple: dict[str, Callable[[], object]] = {
+            "next": self.next, "back": self.back, "run": self.run, "reset": self.reset,
+            "quiz": self.start_quiz, "reveal": self.reveal, "pause": self.training.pause,
+            "resume": self.training.resume, "stop": self.training.stop,
+        }  # fmt: skip
+        if action in simple:
+            simple[action]()
+        elif action == "formula":
+            expression, values = request.get("expression"), request.get("values", "")
+            if not isinstance(expression, str) or not isinstance(values, str):
+                raise BadRequest("send the formula and its values as text: 'x*w', 'x=2 w=-3'")
+            self.show_formula(expression, values)
+        elif action == "train":
+            self.training.start_demo(request.get("data", "moons"), request.get("steps", 100))
+        else:
+            actions = ", ".join([*simple, "formula", "train"])
+            raise BadRequest(f"unknown action {action!r}: use one of {actions}")
+        return self.view(teacher=True)
+
+    # ------------------------------------------------------------------ the views
+
+    def view(self, *, teacher: bool) -> dict[str, Any]:
+        """The state as the page shows it (students never see an unrevealed answer)."""
+        with self.lock:
+            stepper = self.stepper
+            last = stepper.last_step if stepper is not None else None
+            shown: dict[str, Any] = {
+                "teacher": teacher,
+                "source": self.source,
+                "values": self.values_text,
+                "graph": None,
+                "position": stepper.position if stepper else 0,
+                "total": stepper.total if stepper else 0,
+                "current_step": None,
+                "steps": self.headlines[-MAX_STEP_LIST:],
+                "quiz": self.quiz.public(teacher=teacher) if self.quiz else None,
+                "training": self.training.view(),
+            }
+            if self.root is not None:
+                shown["graph"] = f"/graph.svg?v={self.graph_picture.version}"
+            if last is not None:
+                shown["current_step"] = {"number": last.number, "text": str(last)}
+            return shown
+
+    def publish(self) -> None:
+        with self.lock:
+            teacher = json.dumps(self.view(teacher=True), allow_nan=False).encode()
+            students = json.dumps(self.view(teacher=False), allow_nan=False).encode()
+            self.broadcaster.publish(teacher, students)
+
+    def close(self) -> None:
+        self.training.close()
+        self.broadcaster.close()
+
+
+# ---------------------------------------------------------------------- helpers
+
+
+def _headline(stepper: Stepper) -> str:
+    step = stepper.last_step
+    assert step is not None
+    return str(step).splitlines()[0]
+
+
+def _is_plain(label: str) -> bool:
+    from engine.stepper import PLAIN_NAME
+
+    return bool(PLAIN_NAME.fullmatch(label))
+
+
+def _parse_values(text: str) -> dict[str, float]:
+    """'x1=2 w1=-3' (spaces or commas between) -> {'x1': 2.0, 'w1': -3.0}."""
+    from nn.cli import CommandLineError, parse_assignments
+
+    try:
+        return parse_assignments(text.replace(",", " ").split())
+    except CommandLineError as error:
+        raise BadRequest(str(error)) from None
