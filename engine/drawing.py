@@ -284,7 +284,7 @@ def draw(
         node_attr={**font, "fontsize": _points(14, scale)},
         edge_attr={**font, "fontsize": _points(12, scale), "fontcolor": "#4b5563"},
     )
-    if has_scopes and clusters:
+    if collapse and clusters:
         # Keep the order in which the boxes are listed (neurons 0, 1, 2, ...):
         # a dense layer crosses every arrow anyway, so reordering gains nothing.
         drawing.attr("graph", mclimit="0.01")
