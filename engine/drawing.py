@@ -143,10 +143,7 @@ class GraphDrawing(graphviz.Digraph):
         what = f"{self.values_drawn} Values in {self.boxes_drawn} boxes"
         if self.values_drawn == self.boxes_drawn:
             what = f"{self.values_drawn} Values"
-        return (
-            f"<GraphDrawing of {what}: a picture. See it with "
-            '.save("graph.svg") or .save("graph.png"), or in Jupyter>'
-        )
+        return f'<GraphDrawing, {what}: to see it, .save("graph.png")>'
 
 
 def draw(
@@ -215,7 +212,7 @@ def draw(
     >>> "grad 6.0000" in source
     True
     >>> draw(square)
-    <GraphDrawing of 2 Values: a picture. See it with .save("graph.svg") or .save("graph.png"), or in Jupyter>
+    <GraphDrawing, 2 Values: to see it, .save("graph.png")>
     >>> draw(square, direction="up")
     Traceback (most recent call last):
     ...

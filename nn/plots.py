@@ -118,7 +118,8 @@ def training_curves(history: History, loss: str = "", scale: float = 1.0) -> Plo
         raise ValueError("this History is empty: run fit() for at least one step first")
     _check_scale(scale)
     has_accuracy = not all(math.isnan(a) for a in history.accuracy)
-    figure = PlotFigure(figsize=(10.0 if has_accuracy else 5.0, 4.0), dpi=DPI, layout="constrained")
+    width = 10.0 if has_accuracy else 5.0
+    figure = PlotFigure(figsize=(width, 4.0), dpi=DPI, layout="constrained")
     steps = list(range(1, history.steps + 1))
     loss_axes = figure.add_subplot(1, 2 if has_accuracy else 1, 1)
     loss_axes.plot(steps, history.loss, color=CLASS_COLOURS[1], linewidth=2)

@@ -427,6 +427,9 @@ def test_mlp_collapsed_by_neuron() -> None:
     assert source.count("subgraph cluster_") == 3
     assert f"grad {output.grad:.4f}" in source
     assert drawing.pipe(format="svg").count(b"<g id=\"node") >= 33
+    values = len(topological_order(output))
+    shown = f'<GraphDrawing, {values} Values in 35 boxes: to see it, .save("graph.png")>'
+    assert repr(drawing) == shown  # inputs x.0, x.1 and 33 neurons
     assert draw(output).source == source
 
 
@@ -462,7 +465,9 @@ def test_a_tree_shows_as_a_tree_in_the_repl() -> None:
     tree = (a * 3.0).tree()
     assert isinstance(tree, str)
     assert repr(tree) == str(tree) == (
-        "#2 [*]  data 6.0000  grad ?\n├── #0 a  data 2.0000  grad ?\n└── #1  data 3.0000  grad ?"
+        "#2 [*]  data 6.0000  grad ?\n"
+        "├── #0 a  data 2.0000  grad ?\n"
+        "└── #1  data 3.0000  grad ?"
     )
 
 

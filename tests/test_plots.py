@@ -150,6 +150,7 @@ def test_a_figure_displays_as_png_in_ipython_without_any_magic() -> None:
     figure = decision_boundary(MLP(2, [4, 1], seed=0), X, Y_SIGNED, resolution=8)
     data, _ = shell.display_formatter.format(figure)
     assert data["image/png"][:4] == b"\x89PNG"
-    curves = training_curves(History(loss=[1.0, 0.5], accuracy=[0.5, 1.0], learning_rate=[0.1] * 2))
+    history = History(loss=[1.0, 0.5], accuracy=[0.5, 1.0], learning_rate=[0.1] * 2)
+    curves = training_curves(history)
     data, _ = shell.display_formatter.format(curves)
     assert "image/png" in data
