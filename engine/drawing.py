@@ -72,6 +72,8 @@ from engine.value import Value
 __all__ = ["GraphDrawing", "draw"]
 
 DIRECTIONS = ("LR", "RL", "TB", "BT")
+# Above this many Values, a graph with module scopes is drawn one box per neuron by default.
+READABLE_VALUES = 150
 FIELDS = ("label", "data", "grad")
 
 # Fill colours, one per role: what a student should tell apart at a glance.
@@ -190,8 +192,9 @@ def draw(
     - `collapse`: draw each innermost scope (each neuron) as one box with
       its output's data and grad, and each connection between them as one
       arrow whose colour is the sign of its weight (blue +, red -) and
-      whose width is its size. `None` (the default) collapses only a graph
-      with more than `max_nodes` Values that has scopes.
+      whose width is its size. `None` (the default) collapses a graph that
+      has scopes when it has more than 150 Values (`READABLE_VALUES`):
+      more boxes than one screen can show legibly.
     - `max_nodes`: the most Values drawn one by one (default 500); a bigger
       graph without scopes raises an error instead of a picture that takes
       minutes and gigabytes to lay out. `None` means no limit.
@@ -239,7 +242,8 @@ def draw(
     has_scopes = any(node.scope for node in order)
     too_big = max_nodes is not None and len(order) > max_nodes
     if collapse is None:
-        collapse = has_scopes and too_big
+        readable = READABLE_VALUES if max_nodes is None else min(READABLE_VALUES, max_nodes)
+        collapse = has_scopes and len(order) > readable
     if collapse and not has_scopes:
         raise ValueError(
             "collapse=True needs Values made inside engine.scope(...) blocks (nn modules "

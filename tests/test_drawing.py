@@ -478,3 +478,13 @@ def test_a_wide_tree_narrows_to_fit_the_terminal() -> None:
     narrow = text_tree(output, width=40)
     assert max(len(line) for line in narrow.splitlines()) <= 40
     assert narrow.splitlines()[:2] == ["#9 o [tanh] d 0.7071 g ?", "└─#8 n [+] d 0.8814 g ?"]
+
+
+def test_a_network_too_big_to_read_collapses_by_itself() -> None:
+    from nn.layers import MLP
+
+    fused = MLP(2, [16, 16, 1], seed=0, fused=True)([0.5, -0.3])  # 404 Values
+    assert len(re.findall(r"\n\s*g\d+ \[", draw(fused).source)) == 33
+    assert "g0 [" not in draw(fused, collapse=False).source  # asked for: every Value
+    small = MLP(2, [2, 1], seed=0)([0.5, -0.3])  # 25 Values: each one drawn
+    assert "g0 [" not in draw(small).source
