@@ -564,10 +564,10 @@ def _places(order: list[Value]) -> dict[Value, tuple[str, ...]]:
     A Value computed in a scope is drawn there; when the model ran several
     times (a loss over several points), each run's Values go into a
     cluster of their own, ("point 2", "layers.0", "neurons.3"). A leaf
-    made outside any scope (a parameter is made when its module is built,
-    not when it runs) that is used in exactly one cluster is drawn there,
-    beside its only users; the numbers fed to one run are drawn in that
-    run's cluster.
+    used in exactly one cluster is drawn there, beside its only users (a
+    parameter is made when its module is built, outside any scope, but
+    belongs with the neuron that uses it); the numbers fed to one run are
+    drawn in that run's cluster.
     """
     passes = module_passes(order)
     several = len(set(passes.values())) > 1
@@ -581,7 +581,7 @@ def _places(order: list[Value]) -> dict[Value, tuple[str, ...]]:
         for child in node.children:
             user_places.setdefault(child, set()).add(places[node])
     for node in order:
-        if node.children or node.scope:
+        if node.children:
             continue
         users = user_places.get(node, set())
         if len(users) == 1:
