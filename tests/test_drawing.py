@@ -488,3 +488,11 @@ def test_a_network_too_big_to_read_collapses_by_itself() -> None:
     assert "g0 [" not in draw(fused, collapse=False).source  # asked for: every Value
     small = MLP(2, [2, 1], seed=0)([0.5, -0.3])  # 25 Values: each one drawn
     assert "g0 [" not in draw(small).source
+
+
+def test_text_is_14_pt_and_scale_makes_it_bigger_for_the_back_row() -> None:
+    output, _ = neuron()
+    assert "node [fontname=Helvetica fontsize=14]" in draw(output).source
+    assert "node [fontname=Helvetica fontsize=21]" in draw(output, scale=1.5).source
+    with pytest.raises(ValueError, match="scale=0.*0.25 to 4"):
+        draw(output, scale=0)
