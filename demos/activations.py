@@ -1,11 +1,12 @@
 """Activation functions and their derivatives, computed by the engine itself.
 
-    python demos/activations.py [OUTPUT_FOLDER]
+    python3 demos/activations.py [OUTPUT_FOLDER]
 
 For each activation (relu, tanh, sigmoid) and many inputs x, build
 y = activation(x) as a Value, run backward(), and read dy/dx from x.grad.
 No derivative formula is written here: the curves on the right are what
-backpropagation computes. Saves activations.png.
+backpropagation computes. Saves activations.png in OUTPUT_FOLDER (by
+default stepgrad-out/, in the folder you run it from).
 """
 
 import sys
@@ -21,7 +22,7 @@ output_folder.mkdir(parents=True, exist_ok=True)
 xs = [i / 20 for i in range(-100, 101)]  # -5.0 to 5.0
 activations = {"relu": Value.relu, "tanh": Value.tanh, "sigmoid": Value.sigmoid}
 
-figure = Figure(figsize=(9, 3.5), layout="constrained")
+figure = Figure(figsize=(10, 4), dpi=100, layout="constrained")
 value_axes, slope_axes = figure.subplots(1, 2)
 for name, activation in activations.items():
     outputs, slopes = [], []
@@ -31,18 +32,19 @@ for name, activation in activations.items():
         y.backward()
         outputs.append(y.data)
         slopes.append(x.grad)
-    value_axes.plot(xs, outputs, label=name)
-    slope_axes.plot(xs, slopes, label=name)
+    value_axes.plot(xs, outputs, label=name, linewidth=2)
+    slope_axes.plot(xs, slopes, label=name, linewidth=2)
     peak = max(slopes)
     print(f"{name:8s} largest slope {peak:.3f} at x = {xs[slopes.index(peak)]:+.2f}")
 
-value_axes.set_title("activation(x)")
-slope_axes.set_title("d activation / dx  (from backward)")
+value_axes.set_title("activation(x)", fontsize=14)
+slope_axes.set_title("d activation / dx  (x.grad after backward)", fontsize=14)
 for axes in (value_axes, slope_axes):
-    axes.set_xlabel("x")
+    axes.set_xlabel("x", fontsize=13)
+    axes.tick_params(labelsize=12)
     axes.grid(alpha=0.3)
-    axes.legend()
+    axes.legend(fontsize=12)
 
 path = output_folder / "activations.png"
-figure.savefig(path, dpi=100)
+figure.savefig(path)
 print("wrote", path)

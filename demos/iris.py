@@ -1,6 +1,6 @@
 """Classify Fisher's iris flowers (150 real measurements, 3 species).
 
-    python demos/iris.py
+    python3 demos/iris.py
 
 Standardises the four measurements, splits off a test set, trains a small
 MLP with softmax cross-entropy, and reports accuracy on flowers it never saw.

@@ -1,14 +1,18 @@
 """The classic demo: a 2-16-16-1 MLP learns to separate two moons.
 
-    python demos/moons.py [OUTPUT_FOLDER]
+    python3 demos/moons.py [OUTPUT_FOLDER]
 
 Written as the plain training loop a teacher types live: forward, loss,
-zero_grad, backward, update. Saves the decision boundary and the loss curve.
+zero_grad, backward, update. Saves, in OUTPUT_FOLDER (by default
+stepgrad-out/, in the folder you run it from), the decision boundary, the
+loss and accuracy curves, and the trained network drawn one box per neuron
+(each arrow coloured by the sign of its weight, as thick as its size).
 """
 
 import sys
 from pathlib import Path
 
+from engine import draw
 from nn import MLP, hinge_loss, l2_penalty
 from nn.data import moons, signed_labels
 from nn.plots import decision_boundary, training_curves
@@ -43,9 +47,13 @@ for step in range(steps):
 final_correct = sum((model(x).data > 0) == (label > 0) for x, label in zip(X, y))
 print(f"after training: accuracy {final_correct / len(y):.0%}")
 
-for name, figure in [
-    ("moons_boundary.png", decision_boundary(model, X, y)),
-    ("moons_loss.png", training_curves(history)),
-]:
-    figure.savefig(output_folder / name, dpi=100)
+boundary = decision_boundary(model, X, y, title="decision boundary, training points")
+curves = training_curves(history, loss="hinge + L2")
+for name, figure in [("moons_boundary.png", boundary), ("moons_loss.png", curves)]:
+    figure.savefig(output_folder / name)
     print("wrote", output_folder / name)
+
+# The whole network on the first point, one box per neuron, after backward().
+score = model(X[0])
+score.backward()
+print("wrote", draw(score, collapse=True).save(output_folder / "moons_network.png"))

@@ -1,17 +1,18 @@
 """One neuron, drawn with its data and gradients.
 
-    python demos/neuron.py [OUTPUT_FOLDER]
+    python3 demos/neuron.py [OUTPUT_FOLDER]
 
 A neuron computes o = tanh(x1*w1 + x2*w2 + b). This script builds it from
 Values, runs backward(), prints the grads, and saves the drawing of its graph
-(every box shows a value's data and grad) as neuron.svg and neuron.png.
+(every box shows a value's data and grad, every arrow the local derivative)
+as neuron.svg and neuron.png in OUTPUT_FOLDER (by default stepgrad-out/, in
+the folder you run it from).
 """
 
 import sys
 from pathlib import Path
 
 from engine import Value, draw
-from engine.render import save_drawing
 
 output_folder = Path(sys.argv[1] if len(sys.argv) > 1 else "stepgrad-out")
 
@@ -35,4 +36,4 @@ for value in (x1, w1, x2, w2, b):
 
 drawing = draw(o, edge_labels=True)
 for name in ("neuron.svg", "neuron.png"):
-    print("wrote", save_drawing(drawing, output_folder / name))
+    print("wrote", drawing.save(output_folder / name))

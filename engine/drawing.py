@@ -12,15 +12,15 @@ Arrows run from inputs to outputs, left to right.
 >>> drawing = draw(y)
 >>> print(drawing.source)  # doctest: +ELLIPSIS
 digraph computation_graph {
-	graph [fontname=Helvetica rankdir=LR]
-	node [fontname=Helvetica fontsize=11]
-	edge [fontname=Helvetica fontsize=9]
-	v0 [label="{ x | data 2.0000 | grad ? }" fillcolor="#dbeafe" shape=record style=filled]
-	v1 [label="{ w | data -3.0000 | grad ? }" fillcolor="#fef3c7" shape=record style=filled]
-	v2 [label="{ #2 | data -6.0000 | grad ? }" fillcolor="#ffffff" shape=record style=filled]
-	v2_op [label="*" ...shape=ellipse style=filled]
+	graph [fontname=Helvetica fontsize=14 rankdir=LR]
+	node [fontname=Helvetica fontsize=14]
+	edge [fontcolor="#4b5563" fontname=Helvetica fontsize=12]
 	v3 [label="{ #3 | data -1.0000 | grad ? }" fillcolor="#dcfce7" shape=record style=filled]
 	v3_op [label=tanh ...shape=ellipse style=filled]
+	v2 [label="{ #2 | data -6.0000 | grad ? }" fillcolor="#ffffff" shape=record style=filled]
+	v2_op [label="*" ...shape=ellipse style=filled]
+	v1 [label="{ w | data -3.0000 | grad ? }" fillcolor="#fef3c7" shape=record style=filled]
+	v0 [label="{ x | data 2.0000 | grad ? }" fillcolor="#dbeafe" shape=record style=filled]
 	v0 -> v2_op
 	v1 -> v2_op
 	v2_op -> v2
@@ -36,10 +36,13 @@ or `False` to say it yourself.
 
 The node names (`v0`, `v1`, ...) and the `#2` of an unlabelled Value are
 positions in `engine.topological_order(root)`, so the same program draws
-byte-for-byte the same DOT source every time. The drawing is a
+byte-for-byte the same DOT source every time. The boxes are listed last
+first because Graphviz stacks the boxes of one column from the bottom up:
+so `x` (v0) is drawn above `w` (v1), and neuron 0 above neuron 1. Text is
+14 pt (`scale=` makes it bigger or smaller), readable on a projector. The drawing is a
 `graphviz.Digraph` that renders with no system Graphviz installed (see
 `engine/render.py`), displays itself in Jupyter, and saves with
-`engine.render.save_drawing(drawing, "graph.svg")`.
+`drawing.save("graph.svg")` (or "graph.png").
 
 `engine.tree.text_tree(root)` (also `root.tree()`) prints the same graph as indented text.
 """
@@ -47,18 +50,21 @@ byte-for-byte the same DOT source every time. The drawing is a
 from __future__ import annotations
 
 import os
-import re
-from typing import Any, Callable, Iterable, Union, overload
+from pathlib import Path
+from typing import Any, Callable, Iterable
 
 import graphviz
 
 from engine.graph import topological_order
-from engine.render import RENDER_FORMATS, render_dot, save_drawing
+from engine.render import render_dot, save_drawing
 from engine.tree import (
     DEFAULT_MAX_NODES,
+    PARAMETER_LABEL,
+    backward_has_run,
     check_max_nodes,
     check_number_format,
-    backward_has_run,
+    input_names,
+    module_passes,
     number_text,
 )
 from engine.value import Value
@@ -66,6 +72,8 @@ from engine.value import Value
 __all__ = ["GraphDrawing", "draw"]
 
 DIRECTIONS = ("LR", "RL", "TB", "BT")
+# Above this many Values, a graph with module scopes is drawn one box per neuron by default.
+READABLE_VALUES = 150
 FIELDS = ("label", "data", "grad")
 
 # Fill colours, one per role: what a student should tell apart at a glance.
@@ -78,136 +86,66 @@ ROLE_COLOURS = {
 HIGHLIGHT_COLOUR = "#fed7aa"  # orange: e.g. nodes whose grad the stepper has finished
 CURRENT_COLOUR = "#fca5a5"  # red: the node the stepper is at now
 CLUSTER_COLOUR = "#9ca3af"
+# A connection's weight in the collapsed view: blue positive, red negative.
+POSITIVE_COLOUR = "#2563eb"
+NEGATIVE_COLOUR = "#dc2626"
 
-# A leaf is drawn as a parameter when its last name part is w, b, weight or bias,
-# maybe numbered: "w", "w1", "b", "w.0", "layers.0.neurons.3.w.1", "layers.1.b".
-PARAMETER_LABEL = re.compile(r"(?:.*\.)?(?:w|b|weight|bias)\d*(?:\.\d+)?")
 
 
 
 class GraphDrawing(graphviz.Digraph):
     """A `graphviz.Digraph` that renders without a system Graphviz installed.
 
-    Everything `graphviz.Digraph` offers still works (`.source`, `.node()`,
-    `.edge()`, ...). Three things change:
+    Everything `graphviz.Digraph` offers to build and read a graph still
+    works (`.source`, `.node()`, `.edge()`, ...). Showing it goes through
+    `engine.render` (a system `dot` if there is one on PATH, else the bundled
+    `graphviz-pure`):
 
-    - `.pipe(format="svg")` and `.pipe(format="png")` use `engine.render`:
-      a system `dot` if there is one on PATH, else the bundled `graphviz-pure`.
-    - `.render(...)` writes only the picture, never a DOT file beside it.
-    - Jupyter shows it as SVG (`_repr_mimebundle_`, also `_repr_svg_`).
+    - `.save("graph.svg")` (or .png) writes the picture, and only it;
+    - `.pipe(format="png")` returns the picture's bytes;
+    - Jupyter shows it as SVG (`_repr_mimebundle_`, also `_repr_svg_`);
+    - the REPL, which cannot show pictures, says how to see it.
     """
 
-    @overload
-    def pipe(
-        self,
-        format: str | None = None,
-        renderer: str | None = None,
-        formatter: str | None = None,
-        neato_no_op: bool | int | None = None,
-        quiet: bool = False,
-        *,
-        engine: str | None = None,
-        encoding: None = None,
-    ) -> bytes: ...
+    # What draw() drew, for the REPL's one-line summary.
+    values_drawn = 0
+    boxes_drawn = 0
 
-    @overload
-    def pipe(
-        self,
-        format: str | None = None,
-        renderer: str | None = None,
-        formatter: str | None = None,
-        neato_no_op: bool | int | None = None,
-        quiet: bool = False,
-        *,
-        engine: str | None = None,
-        encoding: str,
-    ) -> str: ...
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write the picture to `path`; the suffix picks the format (.svg, .png, .dot).
+
+        Same as `engine.render.save_drawing(drawing, path)`; returns the path.
+        """
+        return save_drawing(self, path)
 
     def pipe(
-        self,
-        format: str | None = None,
-        renderer: str | None = None,
-        formatter: str | None = None,
-        neato_no_op: bool | int | None = None,
-        quiet: bool = False,
-        *,
-        engine: str | None = None,
-        encoding: str | None = None,
-    ) -> Union[bytes, str]:
+        self, format: str | None = None, *, engine: str | None = None, encoding: str | None = None
+    ) -> Any:
         """The drawing rendered as bytes, or as text if `encoding` is given.
 
         >>> from engine import Value
         >>> draw(Value(1.0, label="x")).pipe(format="png")[:4]
         b'\\x89PNG'
         """
-        if renderer is not None or formatter is not None or neato_no_op is not None:
-            raise ValueError(
-                "stepgrad's renderer takes only format= (and engine=); "
-                f"got renderer={renderer!r}, formatter={formatter!r}, "
-                f"neato_no_op={neato_no_op!r}: leave them out"
-            )
         picture = render_dot(self.source, format or self.format, engine=engine)
-        if encoding is not None:
-            return picture.decode(encoding)
-        return picture
+        return picture if encoding is None else picture.decode(encoding)
 
-    def render(
-        self,
-        filename: str | os.PathLike[str] | None = None,
-        directory: str | os.PathLike[str] | None = None,
-        view: bool = False,
-        cleanup: bool = False,
-        format: str | None = None,
-        renderer: str | None = None,
-        formatter: str | None = None,
-        neato_no_op: bool | int | None = None,
-        quiet: bool = False,
-        quiet_view: bool = False,
-        *,
-        outfile: str | os.PathLike[str] | None = None,
-        engine: str | None = None,
-        raise_if_result_exists: bool = False,
-        overwrite_source: bool = False,
-    ) -> str:
-        """Write the rendered picture to a file and return its path.
+    def render(self, outfile: str | os.PathLike[str]) -> str:
+        """`save(outfile)`, returning the path as a string (graphviz's name for it).
 
-        With `outfile="graph.png"` the suffix picks the format. Otherwise the
-        picture goes where `graphviz` would put it: `filename` (by default
-        `computation_graph.gv`) plus "." and `format` (by default "svg"), in
-        `directory`. Unlike plain `graphviz`, no DOT source file is written
-        beside the picture (so `cleanup` has nothing to clean); use
-        `save_drawing(drawing, "graph.dot")` when you want the DOT text.
+        Unlike plain `graphviz`, it writes only the picture: no DOT file beside it.
         """
-        if renderer is not None or formatter is not None or neato_no_op is not None:
-            raise ValueError(
-                "stepgrad's renderer takes only format= (or outfile=); "
-                f"got renderer={renderer!r}, formatter={formatter!r}, "
-                f"neato_no_op={neato_no_op!r}: leave them out"
-            )
-        folder = os.fspath(directory) if directory is not None else self.directory
-        if outfile is not None:
-            target = os.path.join(folder, os.fspath(outfile))
-        else:
-            chosen_format = format or self.format
-            if chosen_format not in RENDER_FORMATS:
-                raise ValueError(
-                    f"cannot render format {chosen_format!r}: "
-                    f"choose one of {', '.join(RENDER_FORMATS)}"
-                )
-            name = os.fspath(filename) if filename is not None else self.filename
-            target = os.path.join(folder, f"{name}.{chosen_format}")
-        if raise_if_result_exists and os.path.exists(target):
-            raise FileExistsError(f"will not overwrite {target!r} (raise_if_result_exists=True)")
-        save_drawing(self, target)
-        if view or quiet_view:
-            picture_format = os.path.splitext(target)[1].lstrip(".")
-            self._view(target, format=picture_format, quiet=quiet_view)
-        return target
+        return str(save_drawing(self, outfile))
 
     def _repr_svg_(self) -> str:
         """The drawing as SVG text, for notebook front ends that ask for it."""
         return self._repr_image_svg_xml()
 
+    def __repr__(self) -> str:
+        what = f"{self.values_drawn} Values in {self.boxes_drawn} boxes"
+        if self.values_drawn == self.boxes_drawn:
+            what = f"{self.values_drawn} Values"
+        return f'<GraphDrawing, {what}: to see it, .save("graph.png")>'
 
 
 def draw(
@@ -225,6 +163,7 @@ def draw(
     collapse: bool | None = None,
     max_nodes: int | None = DEFAULT_MAX_NODES,
     grads_computed: bool | None = None,
+    scale: float = 1.0,
 ) -> GraphDrawing:
     """Draw the graph that produced `root` (returns a `GraphDrawing`).
 
@@ -232,28 +171,37 @@ def draw(
 
     - `direction`: "LR" (left to right, the default), "RL", "TB" or "BT".
     - `show`: which fields each box shows, any of "label", "data", "grad".
-      An unlabelled Value shows its place in the graph order, e.g. `#7`.
+      An unlabelled Value shows its place in the graph order, e.g. `#7`;
+      numbers fed to a neuron or model are named `x.0`, `x.1`, ...
     - `number_format`: a format spec for numbers, e.g. ".4f" or ".3g".
     - `colour_by_role`: fill inputs blue, parameters yellow, intermediates
       white and the output green. A leaf is a parameter if it is in
       `parameters` (e.g. `model.parameters()`) or if its label looks like
       one: "w", "w1", "b", "bias", "layers.0.neurons.3.w.1", ...
-    - `edge_labels`: label each arrow into an operation with the local
-      derivative d(out)/d(in) stored by that operation.
+    - `edge_labels`: write on each arrow into an operation the local
+      derivative d(out)/d(in) stored by that operation (next to the arrowhead).
     - `highlight`: a Value or Values drawn in orange (e.g. the nodes whose
       grad is finished), and `current`: one Value drawn in red (e.g. the
       node the stepper is at).
     - `clusters`: group Values made inside `engine.scope(...)` blocks (as
       `nn` modules make them) into nested boxes, e.g. layer > neuron. A leaf
-      used only inside one scope (a neuron's weights) is drawn inside it.
+      used only inside one scope (a neuron's weights) is drawn inside it,
+      under its short name (`w.0`, not `layers.0.neurons.3.w.0`). A loss
+      over several points, which runs the model once per point, gets one
+      box per point ("point 0", "point 1", ...).
     - `collapse`: draw each innermost scope (each neuron) as one box with
-      its output's data and grad. `None` (the default) collapses only a graph
-      with more than `max_nodes` Values that has scopes.
+      its output's data and grad, and each connection between them as one
+      arrow whose colour is the sign of its weight (blue +, red -) and
+      whose width is its size. `None` (the default) collapses a graph that
+      has scopes when it has more than 150 Values (`READABLE_VALUES`):
+      more boxes than one screen can show legibly.
     - `max_nodes`: the most Values drawn one by one (default 500); a bigger
       graph without scopes raises an error instead of a picture that takes
-      minutes to lay out. `None` means no limit.
+      minutes and gigabytes to lay out. `None` means no limit.
     - `grads_computed`: whether to show grads or "grad ?". By default grads
       count as computed when `root.grad` is not 0 (backward() leaves it at 1).
+    - `scale`: the size of all text (1.0: 14 pt in the boxes, readable on a
+      projector; 0.8 for a laptop screen, 1.5 for the back row).
 
     A reused input gets one arrow per use: in `a * a`, two arrows leave `a`.
 
@@ -266,6 +214,8 @@ def draw(
     2
     >>> "grad 6.0000" in source
     True
+    >>> draw(square)
+    <GraphDrawing, 2 Values: to see it, .save("graph.png")>
     >>> draw(square, direction="up")
     Traceback (most recent call last):
     ...
@@ -279,6 +229,8 @@ def draw(
     if collapse not in (True, False, None):
         raise ValueError(f"collapse={collapse!r} is not a choice: use True, False or None")
     check_max_nodes(max_nodes)
+    if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not 0.25 <= scale <= 4:
+        raise ValueError(f"scale={scale!r}: use a number from 0.25 to 4 (1.0 is 14 pt text)")
 
     order = topological_order(root)
     index = {node: position for position, node in enumerate(order)}
@@ -290,7 +242,8 @@ def draw(
     has_scopes = any(node.scope for node in order)
     too_big = max_nodes is not None and len(order) > max_nodes
     if collapse is None:
-        collapse = has_scopes and too_big
+        readable = READABLE_VALUES if max_nodes is None else min(READABLE_VALUES, max_nodes)
+        collapse = has_scopes and len(order) > readable
     if collapse and not has_scopes:
         raise ValueError(
             "collapse=True needs Values made inside engine.scope(...) blocks (nn modules "
@@ -306,6 +259,7 @@ def draw(
     if grads_computed is None:
         grads_computed = backward_has_run(root)
 
+    places = _places(order)
     painter = _Painter(
         index=index,
         root=root,
@@ -319,25 +273,37 @@ def draw(
         # Graphviz lays a record's fields out across the direction of the graph:
         # braces turn them back into one row when the graph runs left to right.
         brace=direction in ("LR", "RL"),
+        names=_display_names(order, places, clusters),
+        scale=scale,
     )
+    font = {"fontname": "Helvetica"}
     drawing = GraphDrawing(
         name="computation_graph",
         filename="computation_graph.gv",
         format="svg",
-        graph_attr={"rankdir": direction, "fontname": "Helvetica"},
-        node_attr={"fontname": "Helvetica", "fontsize": "11"},
-        edge_attr={"fontname": "Helvetica", "fontsize": "9"},
+        graph_attr={"rankdir": direction, **font, "fontsize": _points(14, scale)},
+        node_attr={**font, "fontsize": _points(14, scale)},
+        edge_attr={**font, "fontsize": _points(12, scale), "fontcolor": "#4b5563"},
     )
-    places = _places(order)
-    cluster_tree = _ClusterTree(drawing, enabled=clusters)
+    if collapse and clusters:
+        # Keep the order in which the boxes are listed (neurons 0, 1, 2, ...):
+        # a dense layer crosses every arrow anyway, so reordering gains nothing.
+        drawing.attr("graph", mclimit="0.01")
+    cluster_tree = _ClusterTree(drawing, enabled=clusters, scale=scale)
     if collapse:
-        _draw_collapsed(order, places, painter, cluster_tree, edge_labels, max_nodes)
+        drawing.boxes_drawn = _draw_collapsed(order, places, painter, cluster_tree, max_nodes)
     else:
-        _draw_every_value(order, places, painter, cluster_tree, edge_labels)
+        drawing.boxes_drawn = _draw_every_value(order, places, painter, cluster_tree, edge_labels)
+    drawing.values_drawn = len(order)
     cluster_tree.attach()
-    for tail, head, label in painter.edges:
-        drawing.edge(tail, head, label=label)
+    for tail, head, attributes in painter.edges:
+        drawing.edge(tail, head, **attributes)
     return drawing
+
+
+def _points(size: float, scale: float) -> str:
+    """A font size in points, for DOT: 14 at scale 1."""
+    return f"{size * scale:g}"
 
 
 # ---------------------------------------------------------------- option checks
@@ -411,6 +377,42 @@ def is_parameter_label(label: str) -> bool:
     return PARAMETER_LABEL.fullmatch(label) is not None
 
 
+def _display_names(
+    order: list[Value], places: dict[Value, tuple[str, ...]], clusters: bool
+) -> dict[Value, str]:
+    """What each box calls its Value: a short label, an input's name, or nothing.
+
+    Inside the cluster of `layers.0 > neurons.3`, the weight labelled
+    `layers.0.neurons.3.w.0` is called `w.0`: the cluster says the rest.
+    """
+    names = input_names(order)
+    for node in order:
+        if not node.label:
+            continue
+        name = node.label
+        place = [part for part in places[node] if clusters and not part.startswith("point ")]
+        for start in range(len(place)):
+            prefix = ".".join(place[start:]) + "."
+            found = ("." + name).find("." + prefix)  # at the start, or after a dot
+            if found >= 0 and len(name) > found + len(prefix):
+                name = name[found + len(prefix) :]
+                break
+        names[node] = name
+    return names
+
+
+def weight_colour(weight: float) -> str:
+    """The colour of a connection: blue for a positive weight, red for a negative one."""
+    # A little transparent, so that where many arrows cross each one still shows.
+    return (POSITIVE_COLOUR if weight >= 0 else NEGATIVE_COLOUR) + "c0"
+
+
+def weight_width(weight: float, largest: float) -> str:
+    """The pen width of a connection: from 0.5 (weight 0) to 5 (the largest weight)."""
+    share = abs(weight) / largest if largest > 0 else 0.0
+    return f"{0.5 + 4.5 * share:.2f}"
+
+
 class _Painter:
     """Turns Values (and collapsed groups) into DOT node and edge statements."""
 
@@ -427,6 +429,8 @@ class _Painter:
         highlighted: set[Value],
         current: Value | None,
         brace: bool,
+        names: dict[Value, str],
+        scale: float,
     ) -> None:
         self.index = index
         self.root = root
@@ -438,8 +442,10 @@ class _Painter:
         self.highlighted = highlighted
         self.current = current
         self.brace = brace
-        # (tail, head, label) of every arrow, added to the drawing after all nodes.
-        self.edges: list[tuple[str, str, str | None]] = []
+        self.names = names
+        self.scale = scale
+        # (tail, head, attributes) of every arrow, added to the drawing after all nodes.
+        self.edges: list[tuple[str, str, dict[str, str]]] = []
 
     def role(self, node: Value) -> str:
         if node is self.root:
@@ -449,6 +455,9 @@ class _Painter:
         if node in self.parameters or is_parameter_label(node.label):
             return "parameter"
         return "input"
+
+    def name(self, node: Value) -> str:
+        return self.names.get(node) or f"#{self.index[node]}"
 
     def data_and_grad(self, node: Value) -> list[str]:
         parts = []
@@ -481,7 +490,7 @@ class _Painter:
         position = self.index[node]
         parts = []
         if "label" in self.fields:
-            parts.append(node.label or f"#{position}")
+            parts.append(self.name(node))
         parts.extend(self.data_and_grad(node))
         style = self.box_style(
             self.role(node), node is self.current, node in self.highlighted
@@ -494,7 +503,6 @@ class _Painter:
                 shape="ellipse",
                 style="filled",
                 fillcolor="#f3f4f6",
-                fontsize="10",
                 margin="0.04,0.02",
             )
 
@@ -509,7 +517,7 @@ class _Painter:
         parts = []
         if "label" in self.fields:
             operations = "/".join(dict.fromkeys(output.op or "input" for output in outputs))
-            parts.append(f"{scope[-1]} [{operations}], {len(members)} values")
+            parts.append(f"{scope[-1]} {operations}")
         if len(outputs) == 1:
             parts.extend(self.data_and_grad(outputs[0]))
         else:
@@ -523,8 +531,8 @@ class _Painter:
         style["style"] = "filled,rounded"
         graph.node(name, graphviz.nohtml(self.record(parts)), **style)
 
-    def edge(self, tail: str, head: str, label: str | None = None) -> None:
-        self.edges.append((tail, head, label))
+    def edge(self, tail: str, head: str, **attributes: str) -> None:
+        self.edges.append((tail, head, attributes))
 
     def operation_edges(
         self, node: Value, tail_of: Callable[[Value], str], edge_labels: bool
@@ -532,47 +540,65 @@ class _Painter:
         """Arrows from each input of `node` (one per use) to its op, then op -> `node`."""
         position = self.index[node]
         for child, local in zip(node.children, node.local_grads):
-            label = self.local_grad_label(local) if edge_labels else None
-            self.edge(tail_of(child), f"v{position}_op", label)
+            if edge_labels:
+                # Underlined, with a line to its own arrow, so each number
+                # belongs visibly to one arrow where many meet.
+                label = f"local {number_text(local, self.number_format)}"
+                self.edge(tail_of(child), f"v{position}_op", label=label, **EDGE_LABEL)
+            else:
+                self.edge(tail_of(child), f"v{position}_op")
         if node.children:
             self.edge(f"v{position}_op", f"v{position}")
 
-    def local_grad_label(self, local: float) -> str:
-        return f"local {number_text(local, self.number_format)}"
+
+# An arrow's label, with a thin line from it to its arrow (decorate).
+EDGE_LABEL = {"decorate": "true"}
 
 
 # ---------------------------------------------------------------- scopes and clusters
 
 
 def _places(order: list[Value]) -> dict[Value, tuple[str, ...]]:
-    """The scope each Value is drawn in.
+    """The cluster each Value is drawn in: its scope, with a point's pass in front.
 
-    A Value's own scope, except for a leaf made outside any scope (a
-    parameter is made when its module is built, not when it runs) that is
-    used in exactly one scope: it is drawn there, beside its only users.
+    A Value computed in a scope is drawn there; when the model ran several
+    times (a loss over several points), each run's Values go into a
+    cluster of their own, ("point 2", "layers.0", "neurons.3"). A leaf
+    used in exactly one cluster is drawn there, beside its only users (a
+    parameter is made when its module is built, outside any scope, but
+    belongs with the neuron that uses it); the numbers fed to one run are
+    drawn in that run's cluster.
     """
-    user_scopes: dict[Value, set[tuple[str, ...]]] = {}
+    passes = module_passes(order)
+    several = len(set(passes.values())) > 1
+    places: dict[Value, tuple[str, ...]] = {}
+    user_places: dict[Value, set[tuple[str, ...]]] = {}
     for node in order:
+        if node in passes and several:
+            places[node] = (f"point {passes[node]}",) + node.scope
+        else:
+            places[node] = node.scope
         for child in node.children:
-            user_scopes.setdefault(child, set()).add(node.scope)
-    places = {}
+            user_places.setdefault(child, set()).add(places[node])
     for node in order:
-        place = node.scope
-        if not place and not node.children:
-            scopes = user_scopes.get(node, set())
-            if len(scopes) == 1:
-                place = next(iter(scopes))
-        places[node] = place
+        if node.children:
+            continue
+        users = user_places.get(node, set())
+        if len(users) == 1:
+            places[node] = next(iter(users))
+        elif several and users and len({place[:1] for place in users}) == 1:
+            places[node] = next(iter(users))[:1]  # one point's input
     return places
 
 
 class _ClusterTree:
     """One DOT cluster per scope prefix: ("layers.0",) holds ("layers.0", "neurons.3")."""
 
-    def __init__(self, drawing: GraphDrawing, *, enabled: bool) -> None:
+    def __init__(self, drawing: GraphDrawing, *, enabled: bool, scale: float) -> None:
         self.drawing = drawing
         self.enabled = enabled
-        self.clusters: dict[tuple[str, ...], GraphDrawing] = {}
+        self.scale = scale
+        self.clusters: dict[tuple[str, ...], graphviz.Digraph] = {}
 
     def graph_for(self, scope: tuple[str, ...]) -> Any:
         """The (sub)graph that nodes drawn in `scope` go into."""
@@ -581,13 +607,16 @@ class _ClusterTree:
         for depth in range(1, len(scope) + 1):
             prefix = scope[:depth]
             if prefix not in self.clusters:
-                self.clusters[prefix] = GraphDrawing(
+                self.clusters[prefix] = graphviz.Digraph(
                     name=f"cluster_{len(self.clusters)}",
                     graph_attr={
                         "label": _plain_text(prefix[-1]),
+                        # Top right: arrows come in from the left, never over the title.
+                        "labeljust": "r",
                         "style": "rounded,dashed",
                         "color": CLUSTER_COLOUR,
                         "fontcolor": "#4b5563",
+                        "fontsize": _points(14, self.scale),
                     },
                 )
         return self.clusters[scope]
@@ -601,6 +630,10 @@ class _ClusterTree:
 
 
 # ---------------------------------------------------------------- the two drawings
+#
+# Graphviz stacks the boxes of one rank (one column, left to right) from the
+# bottom up in the order they are listed: listing them last-first puts
+# neuron 0 and x.0 at the top.
 
 
 def _draw_every_value(
@@ -609,11 +642,12 @@ def _draw_every_value(
     painter: _Painter,
     cluster_tree: _ClusterTree,
     edge_labels: bool,
-) -> None:
-    for node in order:
+) -> int:
+    for node in reversed(order):
         painter.value_node(cluster_tree.graph_for(places[node]), node)
     for node in order:
         painter.operation_edges(node, lambda child: f"v{painter.index[child]}", edge_labels)
+    return len(order)
 
 
 def _draw_collapsed(
@@ -621,27 +655,36 @@ def _draw_collapsed(
     places: dict[Value, tuple[str, ...]],
     painter: _Painter,
     cluster_tree: _ClusterTree,
-    edge_labels: bool,
     max_nodes: int | None,
-) -> None:
+) -> int:
+    """One box per innermost scope; returns the number of boxes drawn."""
     members_of: dict[tuple[str, ...], list[Value]] = {}
     for node in order:
-        if places[node]:
+        if node.children and node.scope:
             members_of.setdefault(places[node], []).append(node)
+    for node in order:
+        if not node.children and places[node] in members_of:
+            members_of[places[node]].append(node)  # a neuron's own weights
+    group_names = {scope: f"g{number}" for number, scope in enumerate(members_of)}
 
-    def first_computed(scope: tuple[str, ...]) -> int:
-        """Where the scope's first operation sits in the graph order (the layer 0
-        neurons compute first, though a later layer's weights may be listed first)."""
-        members = members_of[scope]
-        computed = [painter.index[node] for node in members if node.children]
-        return min(computed) if computed else painter.index[members[0]]
+    users: dict[Value, list[Value]] = {}
+    for node in order:
+        for child in node.children:
+            users.setdefault(child, []).append(node)
 
-    groups = {scope: members_of[scope] for scope in sorted(members_of, key=first_computed)}
-    group_names = {scope: f"g{number}" for number, scope in enumerate(groups)}
-    loose = [node for node in order if not places[node]]
-    if max_nodes is not None and len(groups) + len(loose) > max_nodes:
+    def hidden(node: Value) -> bool:
+        """A parameter used only inside neurons: its arrow's colour and width show it."""
+        return (
+            not node.children
+            and places[node] not in members_of
+            and painter.role(node) == "parameter"
+            and all(places[user] in members_of for user in users.get(node, []))
+        )
+
+    loose = [n for n in order if places[n] not in members_of and not hidden(n)]
+    if max_nodes is not None and len(members_of) + len(loose) > max_nodes:
         raise ValueError(
-            f"even collapsed, this graph has {len(groups)} scopes and {len(loose)} other "
+            f"even collapsed, this graph has {len(members_of)} scopes and {len(loose)} other "
             f"Values, more than max_nodes={max_nodes}. Draw a smaller graph (e.g. one "
             "input point), or pass max_nodes=None to draw it anyway"
         )
@@ -649,29 +692,51 @@ def _draw_collapsed(
     def unit(node: Value) -> str:
         """The DOT node that stands for `node`: its group's box, or its own box."""
         place = places[node]
-        return group_names[place] if place else f"v{painter.index[node]}"
+        return group_names[place] if place in members_of else f"v{painter.index[node]}"
 
     used_outside: set[Value] = {painter.root}
     for node in order:
         for child in node.children:
-            if places[child] != places[node] or not places[child]:
+            if places[child] != places[node] or places[child] not in members_of:
                 used_outside.add(child)
 
-    for scope, members in groups.items():
-        outputs = [node for node in members if node in used_outside]
+    for scope in reversed(list(members_of)):
+        members = members_of[scope]
+        outputs = [node for node in members if node in used_outside and node.children]
         graph = cluster_tree.graph_for(scope[:-1])
         painter.group_box(graph, group_names[scope], scope, members, outputs)
     for node in loose:
-        painter.value_node(cluster_tree.graph_for(()), node)
+        painter.value_node(cluster_tree.graph_for(places[node]), node)
 
-    drawn_group_edges: set[tuple[str, str]] = set()
+    # Each connection into a neuron carries a weight: the local derivative of
+    # the neuron's sum with respect to that input (w_i in w_i * x_i).
+    weights: dict[tuple[str, str], float] = {}
     for node in order:
-        if places[node]:
+        if places[node] in members_of:
             head = group_names[places[node]]
-            for child in node.children:
+            for child, local in zip(node.children, node.local_grads):
                 tail = unit(child)
-                if tail != head and (tail, head) not in drawn_group_edges:
-                    drawn_group_edges.add((tail, head))
-                    painter.edge(tail, head)
+                if tail != head and not hidden(child):
+                    weights[(tail, head)] = weights.get((tail, head), 0.0) + local
         else:
-            painter.operation_edges(node, unit, edge_labels)
+            painter.operation_edges(node, unit, edge_labels=False)
+    largest = max((abs(weight) for weight in weights.values()), default=0.0)
+    for (tail, head), weight in weights.items():
+        painter.edge(
+            tail,
+            head,
+            color=weight_colour(weight),
+            penwidth=weight_width(weight, largest),
+            arrowsize="0.5",
+        )
+    if weights:
+        cluster_tree.drawing.attr(
+            "graph",
+            # Room between the layers for their arrows, little between the neurons.
+            ranksep="1.6",
+            nodesep="0.12",
+            label="arrows: blue = positive weight, red = negative, thicker = larger",
+            labelloc="b",
+            fontcolor="#4b5563",
+        )
+    return len(members_of) + len(loose)

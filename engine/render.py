@@ -45,6 +45,16 @@ SAVE_FORMATS = {
 # Seconds before a renderer is stopped: a lecture should never hang on a drawing.
 RENDER_TIMEOUT = 120.0
 
+# The most memory a renderer may take (on Linux and macOS): a drawing too big
+# to read must not take the laptop's memory with it.
+RENDER_MEMORY_LIMIT = 2 * 1024**3
+
+# A PNG or JPEG is at most this many inches on a side, at 96 dots per inch:
+# 3840 pixels, a 4K screen. A bigger layout is scaled down to fit, so that no
+# picture takes gigabytes to paint; SVG is not limited (it is text).
+RASTER_MAX_INCHES = 40
+RASTER_DPI = 96
+
 
 class RendererNotFound(RuntimeError):
     """Neither a system `dot` nor the bundled `graphviz-pure` could be found."""
@@ -95,6 +105,9 @@ def render_dot(source: str, format: str = "svg", *, engine: str | None = None) -
             f"cannot render format {format!r}: choose one of {', '.join(RENDER_FORMATS)}"
         )
     command = [find_renderer(), f"-T{format}"]
+    if format != "svg":
+        command.append(f"-Gsize={RASTER_MAX_INCHES},{RASTER_MAX_INCHES}")
+        command.append(f"-Gdpi={RASTER_DPI}")
     if engine is not None:
         command.append(f"-K{engine}")
     try:
@@ -104,6 +117,7 @@ def render_dot(source: str, format: str = "svg", *, engine: str | None = None) -
             capture_output=True,
             timeout=RENDER_TIMEOUT,
             check=False,
+            preexec_fn=_limit_memory if os.name == "posix" else None,
         )
     except subprocess.TimeoutExpired:
         raise RenderError(
@@ -112,11 +126,25 @@ def render_dot(source: str, format: str = "svg", *, engine: str | None = None) -
         ) from None
     if finished.returncode != 0:
         message = finished.stderr.decode("utf-8", errors="replace").strip()
+        if finished.returncode < 0 or "memory" in message.lower():
+            first_line = message.splitlines()[0] if message else "stopped"
+            message = (
+                f"{first_line} (the renderer may use at most "
+                f"{RENDER_MEMORY_LIMIT / 1024**2:.0f} MB: draw a smaller graph, "
+                "e.g. draw(root, collapse=True))"
+            )
         raise RenderError(
             f"{command[0]} could not render the drawing as {format} "
             f"(exit status {finished.returncode}): {message}"
         )
     return finished.stdout
+
+
+def _limit_memory() -> None:
+    """Run in the renderer's process before it starts: cap its memory."""
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (RENDER_MEMORY_LIMIT, RENDER_MEMORY_LIMIT))
 
 
 def save_drawing(drawing: HasDotSource | str, path: Union[str, os.PathLike[str]]) -> Path:

@@ -13,6 +13,9 @@ It reads the same walk as the drawing (`engine/graph.py`), so `#3` here is
 
 from __future__ import annotations
 
+import re
+import shutil
+
 from engine.graph import topological_order
 from engine.value import Value
 
@@ -20,15 +23,40 @@ from engine.value import Value
 DEFAULT_MAX_NODES = 500
 
 
+class TextTree(str):
+    """The text of a tree; the REPL shows it as the tree itself, not as a quoted string.
+
+    It is a `str` in every other way: print it, save it, search it.
+
+    >>> TextTree("a\\n└── b")
+    a
+    └── b
+    """
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
 def text_tree(
-    root: Value, *, number_format: str = ".4f", max_nodes: int | None = DEFAULT_MAX_NODES
+    root: Value,
+    *,
+    number_format: str = ".4f",
+    max_nodes: int | None = DEFAULT_MAX_NODES,
+    width: int | None = None,
 ) -> str:
     """The graph of `root` as an indented tree of text, `root` on top.
 
     Each line shows a Value's place in the graph order (`#3`), its label,
     the operation that made it in brackets, its data and its grad ("?"
     before `backward()`; see `draw()`). A Value computed once but used
-    twice is written out once; later uses say "(see #n above)".
+    twice is written out once; later uses say "(see #n above)". Numbers
+    fed to a model (`model([2.0, -1.0])`) are named `x.0`, `x.1`, ... as in
+    the drawing.
+
+    The tree fits `width` columns (by default the terminal's width, 80 when
+    unknown) where it can: when a line would be longer, the tree is written
+    with narrower indents and `d`/`g` instead of `data`/`grad`. The result is
+    a `TextTree`: a `str` that the REPL shows as the tree itself.
 
     >>> from engine import Value
     >>> a = Value(2.0, label="a")
@@ -63,8 +91,26 @@ def text_tree(
             "tree would fill pages. Print a smaller part (e.g. one neuron's output), draw "
             "it with draw(root, collapse=True), or pass max_nodes=None to print it anyway"
         )
+    if width is None:
+        width = shutil.get_terminal_size((80, 24)).columns
+    lines = _tree_lines(root, order, number_format, narrow=False)
+    if max(len(line) for line in lines) > width:
+        lines = _tree_lines(root, order, number_format, narrow=True)
+    return TextTree("\n".join(lines))
+
+
+def _tree_lines(
+    root: Value, order: list[Value], number_format: str, *, narrow: bool
+) -> list[str]:
     index = {node: position for position, node in enumerate(order)}
+    names = input_names(order)
     grads_computed = backward_has_run(root)
+    if narrow:
+        data_word, grad_word, gap = "d", "g", " "
+        branch, last_branch, through, space = "├─", "└─", "│ ", "  "
+    else:
+        data_word, grad_word, gap = "data", "grad", "  "
+        branch, last_branch, through, space = "├── ", "└── ", "│   ", "    "
 
     lines: list[str] = []
     written: set[Value] = set()
@@ -75,34 +121,132 @@ def text_tree(
     while stack:
         node, line_prefix, child_prefix = stack.pop()
         position = index[node]
-        name = _tree_name(node, position)
+        name = _tree_name(node, position, names.get(node, ""))
         if node.children and node in written:
             lines.append(f"{line_prefix}{name} (see #{position} above)")
             continue
         written.add(node)
         data = number_text(node.data, number_format)
         grad = number_text(node.grad, number_format) if grads_computed else "?"
-        lines.append(f"{line_prefix}{name}  data {data}  grad {grad}")
+        lines.append(f"{line_prefix}{name}{gap}{data_word} {data}{gap}{grad_word} {grad}")
         last = len(node.children) - 1
         for child_position in range(last, -1, -1):
             child = node.children[child_position]
             if child_position == last:
-                stack.append((child, child_prefix + "└── ", child_prefix + "    "))
+                stack.append((child, child_prefix + last_branch, child_prefix + space))
             else:
-                stack.append((child, child_prefix + "├── ", child_prefix + "│   "))
-    return "\n".join(lines)
+                stack.append((child, child_prefix + branch, child_prefix + through))
+    return lines
 
 
-def _tree_name(node: Value, position: int) -> str:
+def _tree_name(node: Value, position: int, input_name: str) -> str:
     name = f"#{position}"
-    if node.label:
-        name += f" {node.label}"
+    if node.label or input_name:
+        name += f" {node.label or input_name}"
     if node.children:
         name += f" [{node.op or 'op'}]"
     return name
 
 
 # ---------------------------------------------------------------- shared with the drawing
+
+
+def module_passes(order: list[Value]) -> dict[Value, int]:
+    """Which call of a module made each computed Value: 0, 1, ... in graph order.
+
+    A loss over 5 points calls the model 5 times: 5 passes through the same
+    scopes (layers.0 > neurons.3, ...). Values computed inside scopes belong
+    to one pass when they feed one another or read the same input (the
+    neurons of a layer read the same x); passes share only parameters.
+    Values computed outside any scope are in no pass.
+
+    >>> from engine import Value, scope
+    >>> w = Value(0.5, label="w")
+    >>> with scope("neuron"):
+    ...     first, second = w * Value(2.0), w * Value(3.0)
+    >>> sorted(module_passes(topological_order(first + second)).values())
+    [0, 1]
+    """
+    # Union-find: join each scoped computed Value to its scoped computed
+    # children and to the inputs it reads (`leader` follows links in a loop).
+    link: dict[Value, Value] = {}
+
+    def leader(node: Value) -> Value:
+        while link[node] is not node:
+            link[node] = link[link[node]]
+            node = link[node]
+        return node
+
+    scoped = [node for node in order if node.scope and node.children]
+    for node in scoped:
+        link[node] = node
+    for node in scoped:
+        for child in node.children:
+            is_input = not child.children and not PARAMETER_LABEL.fullmatch(child.label)
+            if child in link or is_input:
+                link.setdefault(child, child)
+                link[leader(child)] = leader(node)
+    numbers: dict[Value, int] = {}
+    passes: dict[Value, int] = {}
+    for node in scoped:  # in graph order, so pass 0 is the first one computed
+        passes[node] = numbers.setdefault(leader(node), len(numbers))
+    return passes
+
+
+def input_names(order: list[Value]) -> dict[Value, str]:
+    """Names for the plain numbers fed to a neuron or a model: `x.0`, `x.1`, ...
+
+    `neuron([2.0, -1.0])` turns the numbers into unlabelled Values. Such a
+    leaf is named after the weight it is multiplied by (`w.1 * #6` makes
+    #6 `x.1`; `w2` makes it `x2`). Failing that, a leaf whose every user is
+    inside one pass of a module (see `module_passes`) is named by the order
+    in which that pass first uses it. Other unlabelled numbers (the 3.0 of
+    `a * 3.0`) keep no name.
+
+    >>> from engine import Value, scope
+    >>> w = [Value(0.5, label="w.0"), Value(-1.0, label="w.1")]
+    >>> x = [Value(2.0), Value(3.0)]          # what a neuron makes of [2.0, 3.0]
+    >>> out = w[0] * x[0] + w[1] * x[1] + 3.0
+    >>> sorted(input_names(topological_order(out)).values())
+    ['x.0', 'x.1']
+    """
+    passes = module_passes(order)
+    names: dict[Value, str] = {}
+    pass_of_users: dict[Value, set[int]] = {}
+    outside_users: set[Value] = set()
+    for node in order:
+        if node.op == "*" and len(node.children) == 2:
+            for value, partner in (node.children, node.children[::-1]):
+                weight = WEIGHT_LABEL.fullmatch(partner.label)
+                if _unnamed_leaf(value) and weight and not partner.children:
+                    names.setdefault(value, "x" + weight.group(1))
+        for child in node.children:
+            if node in passes:
+                pass_of_users.setdefault(child, set()).add(passes[node])
+            else:
+                outside_users.add(child)
+    counts: dict[int, int] = {}
+    for node in order:
+        if not _unnamed_leaf(node) or node in names or node in outside_users:
+            continue
+        users = pass_of_users.get(node, set())
+        if len(users) == 1:
+            number = next(iter(users))
+            names[node] = f"x.{counts.get(number, 0)}"
+            counts[number] = counts.get(number, 0) + 1
+    return names
+
+
+# A parameter's name: its last part is w, b, weight or bias, maybe numbered: "w",
+# "w1", "b", "w.0", "layers.0.neurons.3.w.1", "layers.1.b".
+PARAMETER_LABEL = re.compile(r"(?:.*\.)?(?:w|b|weight|bias)\d*(?:\.\d+)?")
+
+# A weight's name: "w.0", "w3", "layers.0.neurons.2.w.1" (the number is kept for its input).
+WEIGHT_LABEL = re.compile(r"(?:.*\.)?w(\.?\d+)")
+
+
+def _unnamed_leaf(node: Value) -> bool:
+    return not node.children and not node.label and not node.scope
 
 
 def number_text(x: float, number_format: str) -> str:

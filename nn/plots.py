@@ -2,14 +2,22 @@
 
 Every function builds a `matplotlib.figure.Figure` directly (never pyplot),
 so nothing needs a screen or a GUI backend: save a figure with
-`figure.savefig("boundary.png")`, or let Jupyter display it.
+`figure.savefig("boundary.png")`. In Jupyter a figure left last in a cell
+shows itself as a picture, with no `%matplotlib inline` first (it is a
+`PlotFigure`, whose `_repr_png_` gives Jupyter the PNG).
+
+The pictures are made for a projector: 100 dpi, text of 12 to 14 pt,
+labelled axes, and titles that say what is plotted and on which data.
+`scale=` makes all text bigger (1.5 for the back row) or smaller.
 
 >>> from nn.data import moons
 >>> from nn.layers import MLP
 >>> X, y = moons(n=20, seed=0)
 >>> figure = decision_boundary(MLP(2, [4, 1], seed=0), X, y, resolution=10)
->>> figure.axes[0].get_title()
-'decision boundary'
+>>> figure.axes[0].get_title(), figure.axes[0].get_xlabel(), figure.dpi
+('decision boundary', 'x.0', 100)
+>>> figure._repr_png_()[:4]
+b'\x89PNG'
 
 A grid of `resolution` x `resolution` points is one forward pass per point:
 a 2-16-16-1 network on the default 50 x 50 grid (2,500 forward passes)
@@ -22,7 +30,7 @@ import io
 import math
 import os
 from pathlib import Path
-from typing import Mapping, Sequence, Union
+from typing import Any, Mapping, Sequence, Union
 
 from matplotlib.axes import Axes
 from matplotlib.colors import to_rgba
@@ -38,8 +46,28 @@ CLASS_COLOURS = ["#d62728", "#1f77b4", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b
 REGION_ALPHA = 0.3
 DEFAULT_RESOLUTION = 50
 ANIMATION_RESOLUTION = 30
+# Dots per inch of every picture: a 5 x 4.5 inch figure is 500 x 450 pixels.
+DPI = 100
+# Font sizes in points at scale 1 (matplotlib's own default is 10 everywhere).
+TITLE_SIZE, LABEL_SIZE, TICK_SIZE = 14, 13, 12
 
 StateDict = Mapping[str, float]
+
+
+class PlotFigure(Figure):
+    """A matplotlib `Figure` that Jupyter displays as a PNG picture by itself.
+
+    A plain Figure made without pyplot shows in a notebook only as
+    `<Figure size 500x450 with 1 Axes>` unless `%matplotlib inline` was
+    typed first; this one gives Jupyter its PNG (`_repr_png_`). With the
+    inline backend active, Jupyter's own Figure printer is used instead:
+    still one picture, never two.
+    """
+
+    def _repr_png_(self) -> bytes:
+        picture = io.BytesIO()
+        self.savefig(picture, format="png", dpi=self.dpi)
+        return picture.getvalue()
 
 
 def decision_boundary(
@@ -49,7 +77,8 @@ def decision_boundary(
     resolution: int = DEFAULT_RESOLUTION,
     padding: float = 0.5,
     title: str = "decision boundary",
-) -> Figure:
+    scale: float = 1.0,
+) -> PlotFigure:
     """Colour the plane by the class the model picks, and draw the data on top.
 
     Works for a 2-input classifier with one output (a score: positive picks
@@ -57,22 +86,29 @@ def decision_boundary(
     is drawn) or with one output per class (the largest output wins; labels
     are 0, 1, ...). The grid spans the data plus `padding` on every side,
     with `resolution` points along each axis (one forward pass per point).
+    Name the data in `title` (e.g. "decision boundary, training points").
     """
-    figure = Figure(figsize=(5.0, 4.5))
+    _check_scale(scale)
+    figure = PlotFigure(figsize=(5.0, 4.5), dpi=DPI, layout="constrained")
     axes = figure.add_subplot()
     grid = _grid(X, resolution, padding)
-    _draw_boundary(axes, model, X, y, grid)
-    axes.set_title(title)
+    _draw_boundary(axes, model, X, y, grid, scale)
+    axes.set_title(title, fontsize=TITLE_SIZE * scale)
     return figure
 
 
-def training_curves(history: History) -> Figure:
+def training_curves(history: History, loss: str = "", scale: float = 1.0) -> PlotFigure:
     """The loss per step, and beside it the accuracy (when the loss has one).
 
+    Both are measured on each step's training batch, before its update (see
+    `History`), so they say how well the model fits the training data, not
+    how it does on new data. Name the loss in `loss` (e.g. "hinge") to have
+    it in the title.
+
     >>> curves = training_curves(History(loss=[1.0, 0.5], accuracy=[0.5, 1.0],
-    ...                                  learning_rate=[0.1, 0.1]))
+    ...                                  learning_rate=[0.1, 0.1]), loss="hinge")
     >>> [axes.get_title() for axes in curves.axes]
-    ['loss', 'accuracy']
+    ['hinge loss (training data)', 'accuracy (training data)']
     """
     if not isinstance(history, History):
         raise TypeError(
@@ -80,20 +116,20 @@ def training_curves(history: History) -> Figure:
         )
     if history.steps == 0:
         raise ValueError("this History is empty: run fit() for at least one step first")
+    _check_scale(scale)
     has_accuracy = not all(math.isnan(a) for a in history.accuracy)
-    figure = Figure(figsize=(9.0 if has_accuracy else 5.0, 3.5))
-    steps = list(range(history.steps))
+    width = 10.0 if has_accuracy else 5.0
+    figure = PlotFigure(figsize=(width, 4.0), dpi=DPI, layout="constrained")
+    steps = list(range(1, history.steps + 1))
     loss_axes = figure.add_subplot(1, 2 if has_accuracy else 1, 1)
-    loss_axes.plot(steps, history.loss, color=CLASS_COLOURS[1])
-    loss_axes.set_title("loss")
-    loss_axes.set_xlabel("step")
+    loss_axes.plot(steps, history.loss, color=CLASS_COLOURS[1], linewidth=2)
+    name = f"{loss} loss" if loss else "loss"
+    _label(loss_axes, f"{name} (training data)", "training step", name, scale)
     if has_accuracy:
         accuracy_axes = figure.add_subplot(1, 2, 2)
-        accuracy_axes.plot(steps, history.accuracy, color=CLASS_COLOURS[2])
+        accuracy_axes.plot(steps, history.accuracy, color=CLASS_COLOURS[2], linewidth=2)
         accuracy_axes.set_ylim(-0.05, 1.05)
-        accuracy_axes.set_title("accuracy")
-        accuracy_axes.set_xlabel("step")
-    figure.tight_layout()
+        _label(accuracy_axes, "accuracy (training data)", "training step", "fraction right", scale)
     return figure
 
 
@@ -106,14 +142,16 @@ def boundary_animation(
     resolution: int = ANIMATION_RESOLUTION,
     padding: float = 0.5,
     frames_per_second: int = 4,
+    scale: float = 1.0,
 ) -> Path:
     """Write a GIF of the decision boundary, one frame per snapshot; return its path.
 
     `snapshots` is a `Snapshots` callback after `fit()` (or any list of
     `model.state_dict()`s). Each frame loads one state into `model` and
-    draws it like `decision_boundary`; the model's own parameters are put back
-    afterwards. The file appears only when complete (it is written to a
-    temporary file first, then renamed), so a crash never leaves half a GIF.
+    draws it like `decision_boundary` (500 x 450 pixels, titled with the
+    number of updates); the model's own parameters are put back afterwards.
+    The file appears only when complete (it is written to a temporary file
+    first, then renamed), so a crash never leaves half a GIF.
     """
     states: list[StateDict]
     if isinstance(snapshots, Snapshots):
@@ -132,6 +170,7 @@ def boundary_animation(
         or frames_per_second < 1
     ):
         raise ValueError(f"frames_per_second={frames_per_second!r} must be an int >= 1")
+    _check_scale(scale)
     target = Path(path)
     if target.suffix.lower() != ".gif":
         raise ValueError(
@@ -139,22 +178,36 @@ def boundary_animation(
         )
     grid = _grid(X, resolution, padding)
     original = model.state_dict()
-    figure = Figure(figsize=(5.0, 4.5))
+    figure = Figure(figsize=(5.0, 4.5), dpi=DPI, layout="constrained")
     axes = figure.add_subplot()
     frames = []
     try:
         for state, title in zip(states, titles):
             model.load_state_dict(state)
             axes.clear()
-            _draw_boundary(axes, model, X, y, grid)
-            axes.set_title(title)
+            _draw_boundary(axes, model, X, y, grid, scale)
+            axes.set_title(f"decision boundary {title}", fontsize=TITLE_SIZE * scale)
             picture = io.BytesIO()
-            figure.savefig(picture, format="png", dpi=72)
+            figure.savefig(picture, format="png", dpi=DPI)
             frames.append(picture.getvalue())
     finally:
         model.load_state_dict(original)
     write_gif(target, frames, seconds_per_frame=1.0 / frames_per_second)
     return target
+
+
+def _check_scale(scale: Any) -> None:
+    if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not 0.25 <= scale <= 4:
+        raise ValueError(f"scale={scale!r}: use a number from 0.25 to 4 (1.0 is 13 pt text)")
+
+
+def _label(axes: Axes, title: str, xlabel: str, ylabel: str, scale: float) -> None:
+    """Title, axis labels and tick labels, at sizes a projector shows."""
+    axes.set_title(title, fontsize=TITLE_SIZE * scale)
+    axes.set_xlabel(xlabel, fontsize=LABEL_SIZE * scale)
+    axes.set_ylabel(ylabel, fontsize=LABEL_SIZE * scale)
+    axes.tick_params(labelsize=TICK_SIZE * scale)
+    axes.grid(alpha=0.3)
 
 
 # ---------------------------------------------------------------------- drawing
@@ -191,7 +244,12 @@ def _grid(X: Sequence[Sequence[float]], resolution: int, padding: float) -> _Gri
 
 
 def _draw_boundary(
-    axes: Axes, model: Module, X: Sequence[Sequence[float]], y: Sequence[int], grid: _Grid
+    axes: Axes,
+    model: Module,
+    X: Sequence[Sequence[float]],
+    y: Sequence[int],
+    grid: _Grid,
+    scale: float,
 ) -> None:
     """Fill the regions of each class, draw the boundary, scatter the points."""
     if len(X) != len(y):
@@ -199,28 +257,29 @@ def _draw_boundary(
     labels = sorted(set(y))
     # Keep only the numbers of each output, so that each point's graph is freed at once.
     outputs = [_output_numbers(model(point)) for point in grid.points]
-    size = len(grid.xs)
     one_score = isinstance(outputs[0], float)
-    if one_score:
-        # One score: positive picks the larger label, the line score = 0 separates them.
-        classes = 2
-        scores = [output for output in outputs if isinstance(output, float)]
-        picked = [1 if score > 0.0 else 0 for score in scores]
-        score_rows = [scores[row * size : (row + 1) * size] for row in range(size)]
-        if min(scores) < 0.0 < max(scores):
-            axes.contour(grid.xs, grid.ys, score_rows, levels=[0.0], colors="black", linewidths=1.0)
-    else:
-        # One output per class: the region of class k is where output k is largest.
-        rows = [output for output in outputs if isinstance(output, list)]
-        classes = max(len(rows[0]), len(labels))
-        picked = [_argmax(row) for row in rows]
+    # Each class's margin at each grid point: how far it is ahead of the best
+    # other class (> 0 where the model picks it). One score s is two classes
+    # with margins -s and s.
+    rows: list[list[float]] = []
+    for output in outputs:
+        rows.append([-output, output] if isinstance(output, float) else output)
+    classes = 2 if one_score else max(len(rows[0]), len(labels))
     if classes > len(CLASS_COLOURS):
         raise ValueError(f"{classes} classes: the plots have colours for {len(CLASS_COLOURS)}")
-    picked_rows = [picked[row * size : (row + 1) * size] for row in range(size)]
-    tints = [to_rgba(colour, REGION_ALPHA) for colour in CLASS_COLOURS[:classes]]
-    axes.contourf(
-        grid.xs, grid.ys, picked_rows, levels=[k - 0.5 for k in range(classes + 1)], colors=tints
-    )
+    size = len(grid.xs)
+    for k in range(min(classes, len(rows[0]))):
+        margins = [row[k] - max(row[:k] + row[k + 1 :]) for row in rows]
+        if not max(margins) > 0.0:
+            continue  # the model never picks class k here
+        table = [margins[r * size : (r + 1) * size] for r in range(size)]
+        # The region of class k is where its margin is above 0: its edge is the
+        # boundary itself, so neighbouring regions meet with no strip between them.
+        top = max(margins) + 1.0
+        tint = to_rgba(CLASS_COLOURS[k], REGION_ALPHA)
+        axes.contourf(grid.xs, grid.ys, table, levels=[0.0, top], colors=[tint])
+        if min(margins) < 0.0:
+            axes.contour(grid.xs, grid.ys, table, levels=[0.0], colors="black", linewidths=1.2)
     for label in labels:
         # With one score, labels <= 0 (-1 or 0) take colour 0 and label +1 colour 1;
         # with one output per class, class k takes colour k.
@@ -230,12 +289,19 @@ def _draw_boundary(
         xs = [row[0] for row, wanted in zip(X, y) if wanted == label]
         ys = [row[1] for row, wanted in zip(X, y) if wanted == label]
         axes.scatter(
-            xs, ys, s=18, color=CLASS_COLOURS[colour_index], edgecolors="black",
-            linewidths=0.4, label=str(label), zorder=3,
+            xs, ys, s=30 * scale, color=CLASS_COLOURS[colour_index], edgecolors="black",
+            linewidths=0.5, label=str(label), zorder=3,
         )
     axes.set_xlim(grid.xs[0], grid.xs[-1])
     axes.set_ylim(grid.ys[0], grid.ys[-1])
-    axes.legend(loc="upper right", fontsize="small", title="class")
+    # The inputs, named as in the drawings of the model's graph.
+    axes.set_xlabel("x.0", fontsize=LABEL_SIZE * scale)
+    axes.set_ylabel("x.1", fontsize=LABEL_SIZE * scale)
+    axes.tick_params(labelsize=TICK_SIZE * scale)
+    legend = axes.legend(
+        loc="upper right", fontsize=TICK_SIZE * scale, title="class", framealpha=0.85
+    )
+    legend.get_title().set_fontsize(TICK_SIZE * scale)
 
 
 def _output_numbers(output: Value | list[Value]) -> float | list[float]:
@@ -243,8 +309,3 @@ def _output_numbers(output: Value | list[Value]) -> float | list[float]:
     if isinstance(output, list):
         return [value.data for value in output]
     return output.data
-
-
-def _argmax(numbers: list[float]) -> int:
-    """The index of the largest number (the first one on ties)."""
-    return numbers.index(max(numbers))

@@ -154,8 +154,9 @@ def test_edge_labels_are_the_local_derivatives() -> None:
     b = Value(-3.0, label="b")
     product = a * b
     source = draw(product, edge_labels=True).source
-    assert 'v0 -> v2_op [label="local -3.0000"]' in source  # d(a*b)/da = b
-    assert 'v1 -> v2_op [label="local 2.0000"]' in source  # d(a*b)/db = a
+    # decorate: a line joins each label to its own arrow.
+    assert 'v0 -> v2_op [label="local -3.0000" decorate=true]' in source  # d(a*b)/da = b
+    assert 'v1 -> v2_op [label="local 2.0000" decorate=true]' in source  # d(a*b)/db = a
     assert "local" not in draw(product).source
 
 
@@ -220,19 +221,114 @@ def test_bad_arguments_are_type_errors() -> None:
 # ------------------------------------------------------------------ scopes and clusters
 
 
+def cluster_text(source: str, label: str) -> str:
+    """The DOT text of the cluster titled `label`, up to its closing brace."""
+    lines = source.splitlines()
+    start = next(i for i, line in enumerate(lines) if f'label="{label}"' in line) - 1
+    depth = len(lines[start]) - len(lines[start].lstrip("\t"))
+    end = next(i for i in range(start + 1, len(lines)) if lines[i] == "\t" * depth + "}")
+    return "\n".join(lines[start : end + 1])
+
+
 def test_scopes_become_nested_clusters() -> None:
     source = draw(scoped_layer(width=2)).source
     assert source.count("subgraph cluster_") == 3  # layers.0 > neurons.0, neurons.1
-    assert 'label="layers.0"' in source and 'label="neurons.1"' in source
-    layer_start = source.index('label="layers.0"')
-    assert source.index('label="neurons.0"') > layer_start  # nested inside the layer
+    layer = cluster_text(source, "layers.0")
+    assert 'label="neurons.0"' in layer and 'label="neurons.1"' in layer  # nested
     # Each neuron's weights are drawn inside it (they are used only there).
-    first_neuron = source.index('label="neurons.0"')
-    second_neuron = source.index('label="neurons.1"')
-    assert first_neuron < source.index("{ w0 |") < source.index("{ w1 |") < second_neuron
+    first, second = cluster_text(source, "neurons.0"), cluster_text(source, "neurons.1")
+    assert "{ w0 |" in first and "{ w1 |" in first and "{ w0 |" in second
     # The shared inputs stay outside every cluster.
-    assert source.index("x0 |") < source.index("subgraph")
+    assert "x0 |" not in layer and "x0 |" in source
     assert "subgraph" not in draw(scoped_layer(width=2), clusters=False).source
+
+
+def test_weights_inside_a_neuron_are_called_by_their_short_names() -> None:
+    from nn.layers import MLP
+
+    model = MLP(2, [2, 1], seed=0)
+    output = model([0.5, -0.3])
+    source = draw(output).source
+    neuron = cluster_text(source, "neurons.1")
+    assert "{ w.0 |" in neuron and "{ w.1 |" in neuron and "{ b |" in neuron
+    assert "layers.0.neurons" not in source
+    # Without clusters, nothing says which neuron: the whole name is kept.
+    assert "layers.0.neurons.1.w.0" in draw(output, clusters=False).source
+
+
+def test_numbers_fed_to_a_model_are_named_x_0_x_1() -> None:
+    from nn.layers import MLP, Neuron
+
+    neuron = Neuron(2, activation="tanh", seed=0)
+    output = neuron([2.0, -1.0])
+    assert "{ x.0 | data 2.0000 |" in draw(output).source
+    assert "{ x.1 | data -1.0000 |" in draw(output).source
+    assert "#2 x.0  data 2.0000" in text_tree(output)
+    fused = MLP(2, [3, 1], seed=0, fused=True)([4.0, 5.0])
+    source = draw(fused).source
+    assert "{ x.0 | data 4.0000 |" in source and "{ x.1 | data 5.0000 |" in source
+    # A constant of the formula itself keeps no name.
+    a = Value(2.0, label="a")
+    assert "#1  data 3.0000" in text_tree(a * 3.0)
+
+
+def stacking_order(svg: bytes, names: list[str]) -> list[str]:
+    """The boxes whose text starts with `names`, from the top of the picture down."""
+    text = svg.decode()
+    tops = {}
+    for name in names:
+        match = re.search(rf'y="(-?[\d.]+)"[^>]*>{re.escape(name)}</text>', text)
+        assert match, name
+        tops[name] = float(match.group(1))
+    return sorted(names, key=tops.__getitem__)
+
+
+def test_neurons_and_inputs_are_drawn_in_index_order() -> None:
+    from nn.layers import MLP
+
+    model = MLP(2, [8, 8, 1], seed=0, fused=True)
+    output = model([0.5, -0.3])
+    output.backward()
+    svg = draw(output, collapse=True).pipe(format="svg")
+    neurons = [f"neurons.{i} relu" for i in range(8)]
+    assert stacking_order(svg, neurons) == neurons
+    assert stacking_order(svg, ["x.0", "x.1"]) == ["x.0", "x.1"]
+
+
+def test_collapsed_connections_show_their_weight_by_colour_and_width() -> None:
+    from nn.layers import MLP
+
+    model = MLP(2, [3, 1], seed=0, fused=True)
+    source = draw(model([0.5, -0.3]), collapse=True).source
+    connections = [line.strip() for line in edges(source) if "penwidth" in line]
+    assert len(connections) == 2 * 3 + 3  # inputs -> layer 0, layer 0 -> the output
+    weights = [p.data for name, p in model.named_parameters() if ".w." in name]
+    largest = max(abs(weight) for weight in weights)
+    for neuron in range(3):  # layers.1.neurons.0.w.i reads neuron i of layer 0
+        weight = model.layers[1].neurons[0].w[neuron].data
+        line = next(c for c in connections if c.startswith(f"g{neuron} -> g3 "))
+        assert ("#2563eb" if weight >= 0 else "#dc2626") in line  # blue +, red -
+        width = float(re.search(r"penwidth=([\d.]+)", line).group(1))
+        assert width == pytest.approx(0.5 + 4.5 * abs(weight) / largest, abs=0.01)
+    assert "blue = positive weight, red = negative" in source
+
+
+def test_a_batch_loss_collapses_one_pass_per_point() -> None:
+    from nn.layers import MLP
+    from nn.losses import hinge_loss
+
+    model = MLP(2, [4, 4, 1], seed=0)
+    points = [[0.1 * i, -0.2 * i] for i in range(5)]
+    loss = hinge_loss([model(point) for point in points], [1, -1, 1, -1, 1])
+    loss.backward()
+    source = draw(loss, collapse=True).source
+    for point in range(5):
+        one_pass = cluster_text(source, f"point {point}")
+        assert one_pass.count("neurons.0 relu") == 2  # layers 0 and 1
+        assert "{ x.0 |" in one_pass and "{ x.1 |" in one_pass
+    assert len(re.findall(r"\n\s*g\d+ \[", source)) == 5 * (4 + 4 + 1)
+    # One point draws no "point" box.
+    assert "point 0" not in draw(model(points[0]), collapse=True).source
 
 
 def test_collapsed_mode_draws_one_box_per_neuron() -> None:
@@ -241,14 +337,14 @@ def test_collapsed_mode_draws_one_box_per_neuron() -> None:
     source = draw(root, collapse=True).source
     boxes = [line for line in source.splitlines() if re.match(r"\s*g\d+ \[", line)]
     assert len(boxes) == 3
-    assert "neurons.0 [tanh], 8 values" in boxes[0]
+    assert "neurons.0 tanh |" in boxes[-1]  # listed last: stacked from the bottom up
     tanh_output = [node for node in topological_order(root) if node.op == "tanh"][0]
-    assert f"data {tanh_output.data:.4f}" in boxes[0]
-    assert f"grad {tanh_output.grad:.4f}" in boxes[0]
+    assert f"data {tanh_output.data:.4f}" in boxes[-1]
+    assert f"grad {tanh_output.grad:.4f}" in boxes[-1]
     assert source.count("subgraph cluster_") == 1  # the layer; each neuron is a box
     # Inputs feed every neuron once; every neuron feeds the sum outside.
     x0 = re.search(r"(v\d+) \[label=\"\{ x0 ", source).group(1)
-    assert [edge for edge in edges(source) if edge.startswith(f"{x0} ->")] == [
+    assert [edge.split(" [")[0] for edge in edges(source) if edge.startswith(f"{x0} ->")] == [
         f"{x0} -> g0",
         f"{x0} -> g1",
         f"{x0} -> g2",
@@ -331,6 +427,9 @@ def test_mlp_collapsed_by_neuron() -> None:
     assert source.count("subgraph cluster_") == 3
     assert f"grad {output.grad:.4f}" in source
     assert drawing.pipe(format="svg").count(b"<g id=\"node") >= 33
+    values = len(topological_order(output))
+    shown = f'<GraphDrawing, {values} Values in 35 boxes: to see it, .save("graph.png")>'
+    assert repr(drawing) == shown  # inputs x.0, x.1 and 33 neurons
     assert draw(output).source == source
 
 
@@ -359,3 +458,41 @@ def test_text_tree_is_stable_and_follows_the_drawings_numbers() -> None:
     assert text_tree(output) == text_tree(neuron()[0])
     assert text_tree(output).splitlines()[0] == "#9 o [tanh]  data 0.7071  grad ?"
     assert text_tree(output, number_format=".2f").splitlines()[0].endswith("data 0.71  grad ?")
+
+
+def test_a_tree_shows_as_a_tree_in_the_repl() -> None:
+    a = Value(2.0, label="a")
+    tree = (a * 3.0).tree()
+    assert isinstance(tree, str)
+    assert repr(tree) == str(tree) == (
+        "#2 [*]  data 6.0000  grad ?\n"
+        "├── #0 a  data 2.0000  grad ?\n"
+        "└── #1  data 3.0000  grad ?"
+    )
+
+
+def test_a_wide_tree_narrows_to_fit_the_terminal() -> None:
+    output, _ = neuron()
+    wide = text_tree(output, width=200)
+    assert max(len(line) for line in wide.splitlines()) > 40
+    narrow = text_tree(output, width=40)
+    assert max(len(line) for line in narrow.splitlines()) <= 40
+    assert narrow.splitlines()[:2] == ["#9 o [tanh] d 0.7071 g ?", "└─#8 n [+] d 0.8814 g ?"]
+
+
+def test_a_network_too_big_to_read_collapses_by_itself() -> None:
+    from nn.layers import MLP
+
+    fused = MLP(2, [16, 16, 1], seed=0, fused=True)([0.5, -0.3])  # 404 Values
+    assert len(re.findall(r"\n\s*g\d+ \[", draw(fused).source)) == 33
+    assert "g0 [" not in draw(fused, collapse=False).source  # asked for: every Value
+    small = MLP(2, [2, 1], seed=0)([0.5, -0.3])  # 25 Values: each one drawn
+    assert "g0 [" not in draw(small).source
+
+
+def test_text_is_14_pt_and_scale_makes_it_bigger_for_the_back_row() -> None:
+    output, _ = neuron()
+    assert "node [fontname=Helvetica fontsize=14]" in draw(output).source
+    assert "node [fontname=Helvetica fontsize=21]" in draw(output, scale=1.5).source
+    with pytest.raises(ValueError, match="scale=0.*0.25 to 4"):
+        draw(output, scale=0)

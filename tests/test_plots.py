@@ -1,14 +1,16 @@
 """Tests for nn/plots.py: figures built headless, PNGs and a GIF written to disk."""
 
+import io
 from pathlib import Path
 
 import pytest
+from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
 from PIL import Image
 
 from nn.data import moons, signed_labels, spiral
 from nn.layers import MLP
-from nn.plots import boundary_animation, decision_boundary, training_curves
+from nn.plots import CLASS_COLOURS, boundary_animation, decision_boundary, training_curves
 from nn.train import History, Snapshots, fit
 
 X, Y = moons(n=30, seed=0)
@@ -46,12 +48,19 @@ def test_decision_boundary_errors() -> None:
 
 def test_training_curves(tmp_path: Path) -> None:
     history = fit(MLP(2, [4, 1], seed=0), X, Y_SIGNED, steps=3, progress=False)
-    figure = training_curves(history)
-    assert [axes.get_title() for axes in figure.axes] == ["loss", "accuracy"]
+    figure = training_curves(history, loss="hinge")
+    assert [axes.get_title() for axes in figure.axes] == [
+        "hinge loss (training data)",  # the loss, and the split it was measured on
+        "accuracy (training data)",
+    ]
+    assert [axes.get_xlabel() for axes in figure.axes] == ["training step"] * 2
+    assert [axes.get_ylabel() for axes in figure.axes] == ["hinge loss", "fraction right"]
     figure.savefig(tmp_path / "curves.png")
     assert (tmp_path / "curves.png").stat().st_size > 1000
     regression = History(loss=[1.0, 0.5], accuracy=[float("nan")] * 2, learning_rate=[0.1] * 2)
-    assert [axes.get_title() for axes in training_curves(regression).axes] == ["loss"]
+    assert [axes.get_title() for axes in training_curves(regression).axes] == [
+        "loss (training data)"
+    ]
     with pytest.raises(ValueError, match="empty"):
         training_curves(History())
     with pytest.raises(TypeError, match="needs the History"):
@@ -68,6 +77,7 @@ def test_boundary_animation_writes_a_gif_with_a_frame_per_snapshot(tmp_path: Pat
     assert path == tmp_path / "learning.gif"
     with Image.open(path) as image:
         assert image.format == "GIF" and image.n_frames == 4
+        assert image.size == (500, 450)  # 100 dpi: big enough to project
     assert model.state_dict() == trained  # the model is left as it was
     assert [p.name for p in tmp_path.iterdir()] == ["learning.gif"]  # no temporary file left
 
@@ -81,3 +91,66 @@ def test_boundary_animation_errors_leave_no_file(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="this model has no parameter|unknown|missing|expected"):
         boundary_animation(model, X, Y, [{"nonsense": 1.0}], tmp_path / "out.gif", resolution=4)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_every_figure_is_readable_on_a_projector(tmp_path: Path) -> None:
+    model = MLP(2, [4, 1], seed=0)
+    history = fit(model, X, Y_SIGNED, steps=2, progress=False)
+    for figure in (decision_boundary(model, X, Y_SIGNED, resolution=8), training_curves(history)):
+        assert figure.dpi >= 100
+        for axes in figure.axes:
+            assert axes.get_title() and axes.get_xlabel() and axes.get_ylabel()
+            assert axes.title.get_fontsize() >= 14
+            assert axes.xaxis.label.get_fontsize() >= 12
+            assert all(tick.get_fontsize() >= 12 for tick in axes.get_xticklabels())
+    boundary = decision_boundary(model, X, Y_SIGNED, resolution=8)
+    assert (boundary.axes[0].get_xlabel(), boundary.axes[0].get_ylabel()) == ("x.0", "x.1")
+    bigger = decision_boundary(model, X, Y_SIGNED, resolution=8, scale=1.5)
+    assert bigger.axes[0].title.get_fontsize() == pytest.approx(1.5 * 14)
+    with pytest.raises(ValueError, match="scale=0"):
+        training_curves(history, scale=0)
+
+
+def region_colours(figure: Figure) -> set[tuple[int, int, int]]:
+    """The colours inside the axes of a rendered figure, tallied by pixel."""
+    picture_bytes = io.BytesIO()
+    figure.savefig(picture_bytes, format="png", dpi=100)
+    with Image.open(picture_bytes) as picture:
+        rgb = picture.convert("RGB")
+        counts = rgb.getcolors(maxcolors=1_000_000)
+    return {colour for count, colour in counts if count > 200}
+
+
+def test_class_regions_meet_with_no_strip_of_a_third_colour() -> None:
+    # Three classes whose regions meet: class 0 | class 2 must not show a
+    # line of class 1's tint between them (contourf of class numbers did).
+    class ThreeWay(MLP):
+        def __call__(self, x):  # type: ignore[override]
+            from engine import Value
+
+            return [Value(-x[0]), Value(0.0 * x[0] - 5.0), Value(x[0])]
+
+    model = ThreeWay(2, [3], seed=0)
+    points = [[-1.0, 0.0], [1.0, 0.0], [0.0, 1.0]]
+    figure = decision_boundary(model, points, [0, 2, 1], resolution=21)
+    class_one_tint = tuple(
+        round(255 * (0.3 * channel + 0.7)) for channel in to_rgb(CLASS_COLOURS[1])
+    )
+    nearby = [
+        colour for colour in region_colours(figure)
+        if sum(abs(a - b) for a, b in zip(colour, class_one_tint)) < 12
+    ]
+    assert nearby == []
+
+
+def test_a_figure_displays_as_png_in_ipython_without_any_magic() -> None:
+    from IPython.core.interactiveshell import InteractiveShell
+
+    shell = InteractiveShell.instance()
+    figure = decision_boundary(MLP(2, [4, 1], seed=0), X, Y_SIGNED, resolution=8)
+    data, _ = shell.display_formatter.format(figure)
+    assert data["image/png"][:4] == b"\x89PNG"
+    history = History(loss=[1.0, 0.5], accuracy=[0.5, 1.0], learning_rate=[0.1] * 2)
+    curves = training_curves(history)
+    data, _ = shell.display_formatter.format(curves)
+    assert "image/png" in data

@@ -104,8 +104,41 @@ def test_drawing_pipe_renders_without_dot(no_system_dot: None) -> None:
     text = drawing.pipe(format="svg", encoding="utf-8")
     assert isinstance(text, str) and "data 0.7071" in text
     assert drawing.pipe() == drawing.pipe(format="svg")  # svg by default
-    with pytest.raises(ValueError, match="takes only format="):
+    with pytest.raises(TypeError, match="renderer"):  # graphviz's other options are not taken
         drawing.pipe(format="svg", renderer="cairo")
+
+
+def test_a_drawing_in_the_repl_says_how_to_see_it(tmp_path: Path) -> None:
+    drawing = neuron_drawing()
+    shown = repr(drawing)
+    assert shown == '<GraphDrawing, 6 Values: to see it, .save("graph.png")>'
+    assert len(shown) <= 80
+    assert drawing.save(tmp_path / "graph.png") == tmp_path / "graph.png"
+    assert_is_png((tmp_path / "graph.png").read_bytes())
+
+
+def test_a_png_is_never_bigger_than_a_4k_screen() -> None:
+    # 300 boxes in a row: about 300 inches wide at its natural size.
+    dot = "digraph { rankdir=LR; " + " -> ".join(f"n{i}" for i in range(300)) + " }"
+    with Image.open(io.BytesIO(render_dot(dot, "png"))) as image:
+        assert max(image.size) <= render_module.RASTER_MAX_INCHES * 96
+    # SVG is text: it keeps its natural size.
+    assert b'width="' in render_dot(dot, "svg")
+
+
+@pytest.mark.skipif(os.name != "posix", reason="memory limits are set on POSIX only")
+def test_a_renderer_that_needs_too_much_memory_is_stopped(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    big_box = "digraph { a [width=50 height=50] }"  # painted at 3840 x 3840: 59 MB
+    monkeypatch.setattr(render_module, "RENDER_MEMORY_LIMIT", 30 * 1024**2)
+    with pytest.raises(RenderError, match="draw a smaller graph"):
+        render_dot(big_box, "png")
+    # Its own size and dpi cannot make a picture bigger than the cap either.
+    monkeypatch.setattr(render_module, "RENDER_MEMORY_LIMIT", 2 * 1024**3)
+    huge = 'digraph { size="100,100!"; dpi=300; a -> b }'
+    with Image.open(io.BytesIO(render_dot(huge, "png"))) as image:
+        assert max(image.size) <= 3840
 
 
 def test_jupyter_display(no_system_dot: None) -> None:
@@ -165,20 +198,10 @@ def test_render_leaves_no_source_file_behind(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     drawing = neuron_drawing()
-    assert drawing.render() == "computation_graph.gv.svg"
-    assert os.listdir(tmp_path) == ["computation_graph.gv.svg"]
-    assert_is_svg((tmp_path / "computation_graph.gv.svg").read_bytes())
-
+    assert drawing.render("neuron.svg") == "neuron.svg"
     folder = tmp_path / "pictures"
-    path = drawing.render(outfile="neuron.png", directory=folder)
-    assert Path(path) == folder / "neuron.png"
+    assert drawing.render(outfile=folder / "neuron.png") == str(folder / "neuron.png")
+    assert sorted(os.listdir(tmp_path)) == ["neuron.svg", "pictures"]
     assert os.listdir(folder) == ["neuron.png"]
+    assert_is_svg((tmp_path / "neuron.svg").read_bytes())
     assert_is_png((folder / "neuron.png").read_bytes())
-
-    path = drawing.render("step", directory=folder, format="png", cleanup=True)
-    assert sorted(os.listdir(folder)) == ["neuron.png", "step.png"]
-    with pytest.raises(FileExistsError):
-        drawing.render(outfile=folder / "neuron.png", raise_if_result_exists=True)
-    with pytest.raises(ValueError, match="choose one of"):
-        drawing.render(format="pdf")
-    assert sorted(os.listdir(tmp_path)) == ["computation_graph.gv.svg", "pictures"]

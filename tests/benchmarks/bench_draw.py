@@ -10,8 +10,12 @@ every Value (`collapse=False, max_nodes=None`):
 
 - build: `draw(...)`, the DOT source in Python;
 - svg: `.pipe(format="svg")`, layout and painting by the renderer;
-- png: `.pipe(format="png")`, the collapsed drawing only (the fine PNG takes
-  long enough to be a poor idea in a lecture; pass --fine-png to time it).
+- png: `.pipe(format="png")`, with the picture's size in pixels (at most
+  3840 on a side: see engine/render.py), the collapsed drawing only unless
+  --fine-png is given;
+- peak: the most memory any renderer process has used so far in this run
+  (its peak resident set, read from the operating system after it ends;
+  the figures run smallest first, so each line's peak is its own).
 
 It also times micrograd's neuron (tanh(x1*w1 + x2*w2 + b)). The renderer
 used is printed: a system `dot` if one is on PATH, else graphviz-pure. The
@@ -21,6 +25,8 @@ best of the repeats is reported (the least disturbed by other processes).
 from __future__ import annotations
 
 import argparse
+import io
+import resource
 import sys
 import time
 from pathlib import Path
@@ -69,9 +75,14 @@ def report(name: str, root: Value, options: dict[str, Any], repeats: int, png: b
         f"build {build * 1000:8.1f} ms  svg {svg_time * 1000:8.1f} ms ({len(svg) // 1024} KiB)"
     )
     if png:
+        from PIL import Image
+
         png_time, picture = best_time(lambda: drawing.pipe(format="png"), repeats)
-        line += f"  png {png_time * 1000:8.1f} ms ({len(picture) // 1024} KiB)"
-    print(line)
+        with Image.open(io.BytesIO(picture)) as image:
+            pixels = f"{image.width}x{image.height} px"
+        line += f"\n{'':<22} png {png_time * 1000:8.1f} ms ({len(picture) // 1024} KiB, {pixels})"
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024  # KiB on Linux
+    print(f"{line}  peak {peak} MiB")
 
 
 def main() -> None:

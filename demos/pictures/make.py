@@ -1,0 +1,26 @@
+"""Remake the pictures that the README shows, from the demos themselves.
+
+    python3 demos/pictures/make.py
+
+Runs demos/neuron.py, demos/moons.py and demos/activations.py with this
+folder as their output folder, then stores each PNG with a 64-colour palette
+(the same picture, a third of the bytes) so that the repository stays small.
+"""
+
+import subprocess
+import sys
+from pathlib import Path
+
+from PIL import Image
+
+HERE = Path(__file__).resolve().parent
+DEMOS = HERE.parent
+
+for demo in ("neuron.py", "moons.py", "activations.py"):
+    subprocess.run([sys.executable, str(DEMOS / demo), str(HERE)], check=True)
+(HERE / "neuron.svg").unlink()  # the README shows the PNG
+for path in sorted(HERE.glob("*.png")):
+    with Image.open(path) as picture:
+        small = picture.convert("RGB").quantize(colors=64)
+    small.save(path, optimize=True)
+    print(f"{path.name}: {small.width} x {small.height} px, {path.stat().st_size // 1024} KiB")
