@@ -42,7 +42,6 @@ from __future__ import annotations
 
 import json
 import os
-from pathlib import Path
 from typing import Any, Callable, Mapping, Union
 
 from engine.files import read_file, write_atomic
