@@ -192,7 +192,9 @@ def read_file(path: PathLike, max_bytes: int, what: str = "this file") -> bytes:
         flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
         handle = os.open(path, flags)
     except FileNotFoundError:
-        raise FileNotFoundError(errno.ENOENT, f"cannot read {name}: there is no such file") from None
+        raise FileNotFoundError(
+            errno.ENOENT, f"cannot read {name}: there is no such file"
+        ) from None
     except (IsADirectoryError, SpecialFileError):
         raise
     except OSError as error:

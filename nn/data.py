@@ -268,7 +268,8 @@ def train_test_split(
     (3, 1)
     """
     check_one_label_per_row(X, y)
-    check_number("test_fraction", test_fraction, above=0.0, below=1.0, hint="e.g. 0.25 for a quarter")
+    hint = "e.g. 0.25 for a quarter"
+    check_number("test_fraction", test_fraction, above=0.0, below=1.0, hint=hint)
     if len(X) < 2:
         raise ValueError(f"cannot split {len(X)} row(s): a split needs at least 2 rows")
     order = list(range(len(X)))

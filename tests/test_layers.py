@@ -113,14 +113,14 @@ def test_unknown_activation_lists_the_choices() -> None:
 
 @pytest.mark.parametrize("nin", [0, -3])
 def test_nin_must_be_positive(nin: int) -> None:
-    with pytest.raises(ValueError, match=f"nin={nin} is too small: it must be at least 1"):
+    with pytest.raises(ValueError, match=f"nin must be .*>= 1, not {nin}"):
         Neuron(nin)
 
 
 def test_sizes_must_be_ints() -> None:
-    with pytest.raises(TypeError, match="nin must be an int"):
+    with pytest.raises(TypeError, match="nin must be a whole number.*2.5"):
         Layer(2.5, 3)
-    with pytest.raises(ValueError, match=r"nouts\[1\]=0 is too small: it must be at least 1"):
+    with pytest.raises(ValueError, match=r"nouts\[1\] must be .*>= 1, not 0"):
         MLP(2, [3, 0])
     with pytest.raises(TypeError, match="nouts must be a non-empty list"):
         MLP(2, [])
