@@ -524,12 +524,12 @@ def _check_header(header: list[str], where: str) -> None:
     for separator, name in ((";", "semicolons"), ("\t", "tabs")):
         if separator in header[0]:
             raise ValueError(
-                f"{where}: the header {header[0]!r} seems to be separated by {name}, "
+                f"{where}: the header {shown(header[0])} seems to be separated by {name}, "
                 "but load_csv reads comma-separated files: re-save the file as CSV "
                 "with commas (in Excel: 'CSV UTF-8 (Comma delimited)')"
             )
     raise ValueError(
-        f"{where}: the header has a single column {header[0]!r}; load_csv needs "
+        f"{where}: the header has a single column {shown(header[0])}; load_csv needs "
         "at least one feature column besides the label"
     )
 
@@ -564,7 +564,7 @@ def _class_order(names: set[str], source: str) -> list[str]:
         same = by_value.setdefault(float(name), name)
         if same != name:
             raise ValueError(
-                f"{source}: the labels {same!r} and {name!r} are the same number written "
+                f"{source}: the labels {shown(same)} and {shown(name)} are the same number written "
                 "two ways, so they would be two classes; write each class the same way"
             )
     return sorted(alphabetical, key=float)
