@@ -49,6 +49,8 @@ import stat
 from pathlib import Path
 from typing import Sequence, Union
 
+from engine.checks import check_number
+
 PathLike = Union[str, "os.PathLike[str]"]
 
 
@@ -92,27 +94,7 @@ def write_atomic(path: PathLike, content: bytes) -> Path:
     a FIFO, a device or a socket, and the system's error otherwise (no
     permission, a full disk, a loop of symbolic links).
     """
-    given = Path(path)
-    target = Path(os.path.realpath(given))  # through any symbolic links
-    name = f"{given} (a link to {target})" if given.is_symlink() else str(given)
-    try:
-        existing: os.stat_result | None = os.stat(target)
-    except (FileNotFoundError, NotADirectoryError):  # explained below
-        existing = None
-    except OSError as error:  # e.g. a loop of symbolic links
-        raise OSError(error.errno, f"cannot write {name}: {error.strerror}") from None
-    if existing is not None:
-        _check_regular(name, existing.st_mode, "write")
-    elif target.parent.exists() and not target.parent.is_dir():
-        raise NotADirectoryError(
-            errno.ENOTDIR, f"cannot write {name}: {target.parent} is a file, not a folder"
-        )
-    elif not target.parent.is_dir():
-        raise FileNotFoundError(
-            errno.ENOENT,
-            f"cannot write {name}: there is no folder "
-            f"{(target if given.is_symlink() else given).parent}; create it first",
-        )
+    target, name, existing = _writable_target(path)
     _remove_stale_temporaries(target)
     temporary = target.with_name(f".{target.name}.{os.getpid()}.{secrets.token_hex(8)}.tmp")
     try:
@@ -137,7 +119,48 @@ def write_atomic(path: PathLike, content: bytes) -> Path:
         if os.path.exists(temporary):
             os.remove(temporary)
         raise
-    return given
+    return Path(path)
+
+
+def check_writable(path: PathLike) -> None:
+    """Raise the error `write_atomic(path, ...)` would raise before writing, if any.
+
+    For a program that works a long time before it writes (training, then
+    saving): it can check its output paths first. The permission to create
+    files in the folder is checked too (os.access), so that a read-only
+    folder is found before the work, not after.
+    """
+    target, name, _ = _writable_target(path)
+    if not os.access(target.parent, os.W_OK | os.X_OK):
+        raise PermissionError(
+            errno.EACCES, f"cannot write {name}: no permission to write in {target.parent}"
+        )
+
+
+def _writable_target(path: PathLike) -> tuple[Path, str, os.stat_result | None]:
+    """The file that writing `path` changes (a link followed), its name for
+    errors, and its stat (None if it is new). Raises the errors of `write_atomic`."""
+    given = Path(path)
+    target = Path(os.path.realpath(given))  # through any symbolic links
+    name = f"{given} (a link to {target})" if given.is_symlink() else str(given)
+    try:
+        existing: os.stat_result | None = os.stat(target)
+    except (FileNotFoundError, NotADirectoryError):  # explained below
+        existing = None
+    except OSError as error:  # e.g. a loop of symbolic links
+        raise OSError(error.errno, f"cannot write {name}: {error.strerror}") from None
+    if existing is not None:
+        _check_regular(name, existing.st_mode, "write")
+    elif target.parent.exists() and not target.parent.is_dir():
+        raise NotADirectoryError(
+            errno.ENOTDIR, f"cannot write {name}: {target.parent} is a file, not a folder"
+        )
+    elif not target.parent.is_dir():
+        folder = (target if given.is_symlink() else given).parent
+        raise FileNotFoundError(
+            errno.ENOENT, f"cannot write {name}: there is no folder {folder}; create it first"
+        )
+    return target, name, existing
 
 
 def _remove_stale_temporaries(target: Path) -> None:
@@ -231,8 +254,7 @@ def write_gif(
         raise ValueError(f"an animation is written as a .gif file, not {str(path)!r}")
     if not frames:
         raise ValueError("an animation needs at least one frame")
-    if not seconds_per_frame > 0:
-        raise ValueError(f"seconds_per_frame must be a positive number, not {seconds_per_frame!r}")
+    check_number("seconds_per_frame", seconds_per_frame, above=0.0)
     pictures = [Image.open(io.BytesIO(png)).convert("RGB") for png in frames]
     width = max(picture.width for picture in pictures)
     height = max(picture.height for picture in pictures)

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from engine.files import SpecialFileError, read_file, write_atomic, write_gif
+from engine.files import SpecialFileError, check_writable, read_file, write_atomic, write_gif
 
 
 def png(width: int, height: int, colour: str) -> bytes:
@@ -74,7 +74,7 @@ def test_write_gif_pads_frames_of_different_sizes(tmp_path: Path) -> None:
     [
         ("steps.png", [b"x"], 1.0, "written as a .gif file"),
         ("steps.gif", [], 1.0, "at least one frame"),
-        ("steps.gif", [b"x"], 0.0, "positive number"),
+        ("steps.gif", [b"x"], 0.0, "seconds_per_frame .*> 0, not 0.0"),
     ],
 )
 def test_write_gif_refuses_bad_arguments(
@@ -236,3 +236,19 @@ def test_read_file_names_a_missing_file_and_a_folder(tmp_path: Path) -> None:
         read_file(tmp_path / "nothing.json", max_bytes=100)
     with pytest.raises(IsADirectoryError, match=f"{tmp_path}: it is a folder"):
         read_file(tmp_path, max_bytes=100)
+
+
+def test_check_writable_finds_before_any_work_what_writing_would_refuse(tmp_path: Path) -> None:
+    check_writable(tmp_path / "model.json")  # a new file in a folder we may write to
+    os.mkfifo(tmp_path / "fifo.json")
+    with pytest.raises(SpecialFileError, match="fifo.json: it is a named pipe"):
+        check_writable(tmp_path / "fifo.json")
+    with pytest.raises(FileNotFoundError, match="there is no folder"):
+        check_writable(tmp_path / "missing" / "model.json")
+    assert os.listdir(tmp_path) == ["fifo.json"]  # checking writes nothing
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o500)
+    if os.access(locked, os.W_OK):  # root may write anywhere: nothing to find
+        pytest.skip("running as root")
+    with pytest.raises(PermissionError, match="no permission to write in .*locked"):
+        check_writable(locked / "model.json")
