@@ -233,7 +233,7 @@ def read_model_document(path: PathLike) -> dict[str, Any]:
             f"{path}: not a stepgrad model file (expected \"format\": \"{FORMAT}\" at the top)"
         )
     version = document.get("version")
-    if version != VERSION or isinstance(version, bool):
+    if version != VERSION:
         raise ValueError(
             f"{path}: model file version {shown(version)}; this stepgrad reads version {VERSION}"
         )

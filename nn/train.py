@@ -378,7 +378,8 @@ def _diverged(
     if step == 0 and not updated:
         advice = (
             "This is before any update, so the learning rate is not the cause: the inputs "
-            "are too large; scale them with nn.data.standardize(X)"
+            "(or the starting weights) are too large; scale the inputs with "
+            "nn.data.standardize(X)"
         )
     else:
         advice = (
