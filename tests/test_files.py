@@ -8,6 +8,7 @@ import re
 import stat
 import subprocess
 import sys
+import textwrap
 import threading
 from pathlib import Path
 
@@ -169,7 +170,7 @@ def test_a_fifo_at_the_target_is_refused_not_replaced(tmp_path: Path) -> None:
 def test_a_link_to_a_device_is_refused_and_named(tmp_path: Path) -> None:
     link = tmp_path / "model.json"
     link.symlink_to("/dev/null")
-    with pytest.raises(SpecialFileError, match=r"model.json \(a link to /dev/null\): it is a device"):
+    with pytest.raises(SpecialFileError, match=r"model.json \(a link to /dev/null\): .* device"):
         write_atomic(link, b"{}")
     assert link.is_symlink()
 
@@ -253,3 +254,41 @@ def test_check_writable_finds_before_any_work_what_writing_would_refuse(
     monkeypatch.setattr(os, "access", lambda path, mode: False)  # as for a user, not root
     with pytest.raises(PermissionError, match="no permission to write in .*locked"):
         check_writable(locked / "model.json")
+
+
+def test_after_a_sigkill_mid_write_the_next_write_removes_the_temporary_file(
+    tmp_path: Path,
+) -> None:
+    target = tmp_path / "model.json"
+    target.write_bytes(b"old model")
+    writer = textwrap.dedent(
+        """
+        import os, sys, time
+        from engine.files import write_atomic
+
+        def stall(descriptor):  # the bytes are written, the rename not done
+            print("writing", flush=True)
+            time.sleep(60)
+
+        os.fsync = stall
+        write_atomic(sys.argv[1], b"new model")
+        """
+    )
+    repository = Path(__file__).resolve().parents[1]
+    process = subprocess.Popen(
+        [sys.executable, "-c", writer, str(target)],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=repository,
+        env={**os.environ, "PYTHONPATH": str(repository)},
+    )
+    assert process.stdout is not None and process.stdout.readline() == "writing\n"
+    process.kill()  # SIGKILL: no cleanup can run
+    process.wait()
+    process.stdout.close()
+    left = [name for name in os.listdir(tmp_path) if name != "model.json"]
+    temporary = rf"\.model\.json\.{process.pid}\.[0-9a-f]{{16}}\.tmp"  # the killed writer's
+    assert len(left) == 1 and re.fullmatch(temporary, left[0])
+    assert target.read_bytes() == b"old model"  # the old file, whole
+    write_atomic(target, b"newer model")
+    assert os.listdir(tmp_path) == ["model.json"] and target.read_bytes() == b"newer model"

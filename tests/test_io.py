@@ -91,7 +91,7 @@ def test_only_known_models_can_be_saved(tmp_path: Path) -> None:
     class Custom(Module):
         pass
 
-    with pytest.raises(TypeError, match="save\\(\\) can store a Neuron, Layer, MLP, not Custom"):
+    with pytest.raises(TypeError, match="can store a Neuron, Layer, MLP, not Custom"):
         save(Custom(), tmp_path / "x.json")
 
 
@@ -177,7 +177,7 @@ def test_weights_that_do_not_fit(tmp_path: Path) -> None:
     path, document = _saved(tmp_path)
     document["weights"]["layers.0.neurons.0.bias"] = document["weights"].pop("layers.0.neurons.0.b")
     _write(path, document)
-    with pytest.raises(ValueError, match=r"model.json: the weights do not fit.*1 missing key \('layers\.0\.neurons\.0\.b'\)"):
+    with pytest.raises(ValueError, match=r"model.json: .*missing key \('layers\.0\.neurons\.0\.b'\)"):
         load(path)
     path, document = _saved(tmp_path)
     document["weights"]["layers.0.neurons.0.b"] = "zero"
@@ -194,7 +194,7 @@ def test_weights_that_do_not_fit(tmp_path: Path) -> None:
 def test_parameter_count_of_each_class(tmp_path: Path, architecture: dict, parameters: int) -> None:
     path, document = _saved(tmp_path)
     _write(path, {**document, "architecture": architecture})  # still the MLP's 9 weights
-    with pytest.raises(ValueError, match=f"has {parameters} parameters, but the file holds 9 weights"):
+    with pytest.raises(ValueError, match=f"has {parameters} parameters.* holds 9 weights"):
         load(path)
 
 
@@ -213,7 +213,7 @@ def test_an_absurd_size_is_refused_before_building(tmp_path: Path, no_building: 
     path, document = _saved(tmp_path)
     document["architecture"]["nouts"] = [100_000_000]  # would take minutes and gigabytes to build
     _write(path, document)
-    with pytest.raises(ValueError, match=r"model.json: .*has 300000000 parameters, but the file holds 9 weights"):
+    with pytest.raises(ValueError, match=r"model.json: .*has 300000000 parameters.* holds 9 weights"):
         load(path)
 
 
@@ -242,7 +242,7 @@ def test_bad_architecture_fields_are_refused_before_building(
     path, document = _saved(tmp_path)
     document["architecture"][field] = value
     _write(path, document)
-    with pytest.raises(ValueError, match=f"model.json: the architecture is not valid: {message}"):
+    with pytest.raises(ValueError, match=f"model.json: .*architecture .*{message}"):
         load(path)
 
 
@@ -250,7 +250,7 @@ def test_missing_size_field(tmp_path: Path, no_building: None) -> None:
     path, document = _saved(tmp_path)
     del document["architecture"]["nouts"]
     _write(path, document)
-    with pytest.raises(ValueError, match="model.json: the architecture is not valid: missing field 'nouts'"):
+    with pytest.raises(ValueError, match="model.json: .*missing field 'nouts'"):
         load(path)
 
 
@@ -263,7 +263,7 @@ def test_options_may_be_left_out_of_a_hand_written_file(tmp_path: Path) -> None:
 def test_bad_architecture(tmp_path: Path) -> None:
     path, document = _saved(tmp_path)
     _write(path, {**document, "architecture": {**document["architecture"], "class": "Transformer"}})
-    with pytest.raises(ValueError, match="model.json: unknown model class 'Transformer'; choose one of 'Neuron', 'Layer', 'MLP'"):
+    with pytest.raises(ValueError, match="model.json: .*'Transformer'; choose one of 'Neuron', 'Layer', 'MLP'"):
         load(path)
     _write(path, {**document, "architecture": {**document["architecture"], "class": ["MLP"]}})
     with pytest.raises(ValueError, match=r"model.json: unknown model class \['MLP'\]"):

@@ -140,7 +140,7 @@ def test_bad_inputs_are_type_errors() -> None:
         Neuron(1)(1.0)
     with pytest.raises(TypeError, match="numbers or Values, not str 'a'"):
         Layer(2, 2)([1.0, "a"])
-    with pytest.raises(TypeError, match=r"not dict \{'x': 1.0, 'y': 2.0\}; pass its values in order"):
+    with pytest.raises(TypeError, match=r"dict \{'x': 1.0, 'y': 2.0\}.*list\(x.values\(\)\)"):
         MLP(2, [1])({"x": 1.0, "y": 2.0})
     with pytest.raises(TypeError, match="expects a list of 2 inputs, not str 'ab'$"):
         MLP(2, [1])("ab")

@@ -184,9 +184,9 @@ def test_fit_errors_name_the_problem(kwargs: dict, error: type, words: str) -> N
 
 
 def test_output_count_must_match_the_loss() -> None:
-    with pytest.raises(ValueError, match="'hinge' needs a model with one output, but this one has 2"):
+    with pytest.raises(ValueError, match="'hinge' needs a model with one output.* has 2"):
         fit(small_model(outputs=2), X_SMALL, Y_SIGNED, steps=1, progress=False)
-    with pytest.raises(ValueError, match="cross_entropy needs a model with one output per class"):
+    with pytest.raises(ValueError, match="cross_entropy needs .*one output per class"):
         predict(small_model(), X_SMALL, loss="cross_entropy")
     with pytest.raises(TypeError, match="fit\\(\\) trains an nn Module"):
         fit(lambda x: x, X_SMALL, Y_SIGNED)
