@@ -56,6 +56,10 @@ VERSION = 1
 # is more than a scalar engine can train in a lesson.
 MAX_FILE_BYTES = 32 * 1024 * 1024
 
+# The deepest nesting of lists and objects a model file may have: a model
+# needs 3 levels (its recipe a few more); a deeper value would break repr().
+MAX_NESTING = 100
+
 PathLike = Union[str, "os.PathLike[str]"]
 
 # The model classes a file may name; each is rebuilt from its `config()`.
@@ -228,6 +232,10 @@ def read_model_document(path: PathLike) -> dict[str, Any]:
     except (ValueError, RecursionError) as error:  # too many digits; nested too deep
         problem = "nested too deep" if isinstance(error, RecursionError) else str(error)
         raise ValueError(f"{path}: corrupt model file, not usable JSON ({problem})") from None
+    if nesting_depth(document) > MAX_NESTING:  # such a value would be no fun to print
+        raise ValueError(
+            f"{path}: corrupt model file, nested too deep (more than {MAX_NESTING} levels)"
+        )
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise ValueError(
             f"{path}: not a stepgrad model file (expected \"format\": \"{FORMAT}\" at the top)"
@@ -241,3 +249,20 @@ def read_model_document(path: PathLike) -> dict[str, Any]:
         if not isinstance(document.get(key), dict):
             raise ValueError(f"{path}: the model file has no {key!r} object")
     return document
+
+
+def nesting_depth(document: object) -> int:
+    """How deeply lists and dicts nest in `document` (a walk without recursion).
+
+    >>> nesting_depth({"a": [1, [2]], "b": 3})
+    3
+    """
+    deepest = 0
+    pending = [(document, 1)]
+    while pending:
+        value, depth = pending.pop()
+        if isinstance(value, (list, dict)):
+            deepest = max(deepest, depth)
+            items = value.values() if isinstance(value, dict) else value
+            pending.extend((item, depth + 1) for item in items)
+    return deepest

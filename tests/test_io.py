@@ -376,3 +376,13 @@ def test_a_huge_integer_is_a_value_error_naming_the_file(tmp_path: Path, digits:
     path.write_text(json.dumps(document).replace('"nin": 2', '"nin": ' + "9" * 4000))
     with pytest.raises(ValueError, match="model.json: .*nin=an int of 4000 digits"):
         load(path)
+
+
+def test_nesting_that_json_can_read_but_repr_could_not_is_refused(tmp_path: Path) -> None:
+    path, document = _saved(tmp_path)
+    document["architecture"]["nouts"] = json.loads("[" * 500 + "]" * 500)
+    document["recipe"] = json.loads("[" * 500 + "]" * 500)
+    _write(path, document)
+    for read in (load, load_recipe):
+        with pytest.raises(ValueError, match="model.json: .*nested too deep"):
+            read(path)
