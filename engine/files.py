@@ -14,6 +14,9 @@ at the target is followed, as `open()`, `torch.save` and `numpy.save` do:
 the file it points to gets the new content and the link stays a link. A
 folder, a named pipe (FIFO), a device or a socket at the target is refused.
 
+`check_writable(path)` raises what writing would raise, without writing: a
+program that works long before it saves can check its paths first.
+
 A process killed on the way (SIGKILL, a power cut) cannot clean up: its
 temporary file `.NAME.PID.RANDOM.tmp` stays beside the target. The next
 write of the same target removes such files of processes that are no longer
@@ -66,7 +69,7 @@ def _kind(mode: int) -> str:
         return "a device"
     if stat.S_ISSOCK(mode):
         return "a socket"
-    return "not a regular file"
+    return "a special file"
 
 
 def _check_regular(name: str, mode: int, doing: str) -> None:
