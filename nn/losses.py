@@ -23,6 +23,15 @@ Number = Union[int, float]
 Output = Union[Value, Number]
 
 
+# What each loss needs of its labels, and the fix (the message of check_labels).
+LABEL_RULES = {
+    "hinge": "the hinge loss needs labels -1 and +1; convert 0/1 labels with "
+    "nn.data.signed_labels(y), or use loss='bce'",
+    "bce": "loss='bce' needs labels 0 and 1 (for -1/+1 labels use loss='hinge')",
+    "cross_entropy": "loss='cross_entropy' needs class numbers 0, 1, 2, ...",
+}
+
+
 def check_labels(loss: str, labels: Sequence[object]) -> None:
     """Raise ValueError at the first label that `loss` cannot use, naming the fix.
 
@@ -45,14 +54,6 @@ def check_labels(loss: str, labels: Sequence[object]) -> None:
             problem = not isinstance(label, int) or label < 0
         if problem:
             raise ValueError(f"y[{index}] = {shown(label)}, but {LABEL_RULES[loss]}")
-
-
-LABEL_RULES = {
-    "hinge": "the hinge loss needs labels -1 and +1; convert 0/1 labels with "
-    "nn.data.signed_labels(y), or use loss='bce'",
-    "bce": "loss='bce' needs labels 0 and 1 (for -1/+1 labels use loss='hinge')",
-    "cross_entropy": "loss='cross_entropy' needs class numbers 0, 1, 2, ...",
-}
 
 
 def _as_value(x: object, what: str) -> Value:
