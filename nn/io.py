@@ -33,9 +33,9 @@ model is built. Errors:
   without reading or waiting), all OSErrors naming the file;
 - `ValueError` naming the file, and the line where JSON can tell, for
   everything else: larger than `MAX_FILE_BYTES`, not UTF-8, not JSON
-  (truncated, nested too deep, a number of more than 4300 digits), not a
-  stepgrad model, another version, a wrong architecture field, or weights
-  that do not fit.
+  (truncated, nested deeper than `MAX_NESTING`, a number of more than 4300
+  digits), not a stepgrad model, another version, a wrong architecture
+  field, or weights that do not fit.
 """
 
 from __future__ import annotations
