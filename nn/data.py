@@ -535,7 +535,13 @@ def _check_header(header: list[str], where: str) -> None:
 
 
 def _finite_number(text: str) -> float | None:
-    """The number written in `text`, or None if it is not a finite number."""
+    """The number written in `text`, or None if it is not a finite number.
+
+    Python's float() reads "1_000" as 1000; in a CSV file it is no number
+    (a spreadsheet would not read it either), so it is refused here.
+    """
+    if "_" in text:
+        return None
     try:
         number = float(text)
     except ValueError:

@@ -228,10 +228,11 @@ def test_load_csv_missing_file_names_the_file(tmp_path: Path) -> None:
         ("5.1,3.5,setosa\n4.9,3.0,setosa\n", "line 1: .*holds numbers.*no header line"),
         ("a,a,label\n1,2,x\n", "line 1: .*two columns 'a' .*own name"),
         ("a,b,label\n1,2,x\x00\n", "line 2: a NUL character"),
+        ("a,b,label\n1,2_5,x\n", r"line 2, column 2 \('b'\): '2_5' is not a number"),
         ('a,b,label\n1,2,"' + "x" * 200_000 + '"\n', "line 2: not a valid CSV row .*field limit"),
     ],
     ids=["unclosed-quote", "quote-swallows-lines", "text-after-quote", "empty-label",
-         "no-header", "same-name-twice", "nul", "huge-field"],
+         "no-header", "same-name-twice", "nul", "underscore", "huge-field"],
 )
 def test_load_csv_refuses_files_that_would_load_wrong_or_crash(
     tmp_path: Path, text: str, words: str
