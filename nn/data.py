@@ -442,7 +442,7 @@ def _rows(text: str, source: str) -> Iterator[tuple[int, list[str]]]:
             if problem == "unexpected end of data":
                 problem = "a quote opened here is never closed"
             raise ValueError(f"{source}, line {line}: not a valid CSV row ({problem})") from None
-        if reader.line_num > line and any("\n" in field for field in fields):
+        if any("\n" in field for field in fields):
             raise ValueError(
                 f"{source}, line {line}: a quote opened here is closed only on line "
                 f"{reader.line_num}, so those lines became one field; remove the stray quote"
