@@ -32,24 +32,16 @@ import random
 from dataclasses import dataclass
 from importlib import resources
 from os import PathLike
-from typing import NamedTuple, Sequence
+from typing import Iterator, NamedTuple, Sequence
 
-from nn.checks import check_count
+from engine.files import read_file
+from nn.checks import check_count, check_number, check_one_label_per_row, shown
 from nn.randomness import Seed, random_source
 
 Rows = list[list[float]]
 
 
-# ---------------------------------------------------------------------- checks
-
-
-def _check_nonnegative(name: str, value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a number, not {type(value).__name__} {value!r}")
-    number = float(value)
-    if not math.isfinite(number) or number < 0.0:
-        raise ValueError(f"{name}={value!r} must be a finite number >= 0")
-    return number
+# ---------------------------------------------------------------------- helpers
 
 
 def _split_evenly(n: int, classes: int) -> list[int]:
@@ -83,7 +75,7 @@ def moons(n: int = 100, noise: float = 0.1, seed: Seed = 0) -> tuple[Rows, list[
     True
     """
     check_count("n", n, 2)
-    noise = _check_nonnegative("noise", noise)
+    noise = check_number("noise", noise, at_least=0.0)
     rng = random_source(seed)
     points: Rows = []
     labels: list[int] = []
@@ -112,18 +104,13 @@ def circles(
     (50, [0, 1])
     """
     check_count("n", n, 2)
-    noise = _check_nonnegative("noise", noise)
-    if isinstance(factor, bool) or not isinstance(factor, numbers.Real):
-        raise TypeError(f"factor must be a number, not {type(factor).__name__} {factor!r}")
-    if not 0.0 < factor < 1.0:
-        raise ValueError(
-            f"factor={factor!r} must be between 0 and 1 (the inner circle's radius)"
-        )
+    noise = check_number("noise", noise, at_least=0.0)
+    factor = check_number("factor", factor, above=0.0, below=1.0, hint="the inner circle's radius")
     rng = random_source(seed)
     points: Rows = []
     labels: list[int] = []
     for label, count in enumerate(_split_evenly(n, 2)):
-        radius = 1.0 if label == 0 else float(factor)
+        radius = 1.0 if label == 0 else factor
         for i in range(count):
             t = 2.0 * math.pi * i / count
             points.append(
@@ -151,7 +138,7 @@ def spiral(
     """
     classes = check_count("classes", classes, 2)
     check_count("n", n, classes)
-    noise = _check_nonnegative("noise", noise)
+    noise = check_number("noise", noise, at_least=0.0)
     rng = random_source(seed)
     points: Rows = []
     labels: list[int] = []
@@ -177,7 +164,7 @@ def xor(n: int = 100, noise: float = 0.0, seed: Seed = 0) -> tuple[Rows, list[in
     True
     """
     check_count("n", n, 2)
-    noise = _check_nonnegative("noise", noise)
+    noise = check_number("noise", noise, at_least=0.0)
     rng = random_source(seed)
     points: Rows = []
     labels: list[int] = []
@@ -204,7 +191,7 @@ def blobs(
     >>> sorted(set(y)), y.count(0), y.count(1)
     ([0, 1], 15, 15)
     """
-    spread = _check_nonnegative("spread", spread)
+    spread = check_number("spread", spread, at_least=0.0)
     if isinstance(centers, int) and not isinstance(centers, bool):
         count = check_count("centers", centers, 2)
         centre_points = [
@@ -263,13 +250,6 @@ def signed_labels(y: Sequence[int]) -> list[int]:
 # ---------------------------------------------------------------------- preparing data
 
 
-def _check_dataset(X: Sequence[Sequence[float]], y: Sequence[object]) -> None:
-    if len(X) != len(y):
-        raise ValueError(
-            f"X has {len(X)} rows but y has {len(y)} labels: they must have one label per row"
-        )
-
-
 def train_test_split(
     X: Sequence[Sequence[float]],
     y: Sequence[int],
@@ -287,15 +267,9 @@ def train_test_split(
     >>> len(X_train), len(X_test)
     (3, 1)
     """
-    _check_dataset(X, y)
-    if isinstance(test_fraction, bool) or not isinstance(test_fraction, numbers.Real):
-        raise TypeError(
-            f"test_fraction must be a number, not {type(test_fraction).__name__} {test_fraction!r}"
-        )
-    if not 0.0 < test_fraction < 1.0:
-        raise ValueError(
-            f"test_fraction={test_fraction!r} must be between 0 and 1 (e.g. 0.25 for a quarter)"
-        )
+    check_one_label_per_row(X, y)
+    hint = "e.g. 0.25 for a quarter"
+    check_number("test_fraction", test_fraction, above=0.0, below=1.0, hint=hint)
     if len(X) < 2:
         raise ValueError(f"cannot split {len(X)} row(s): a split needs at least 2 rows")
     order = list(range(len(X)))
@@ -384,21 +358,32 @@ class Dataset(NamedTuple):
     class_names: list[str]
 
 
+# The largest CSV file `load_csv` reads: 32 MiB, a million rows of a few
+# numbers, far more than a scalar engine trains on in a lesson.
+MAX_CSV_BYTES = 32 * 1024 * 1024
+
+
 def load_csv(path: str | PathLike[str], label_column: str | int = -1) -> Dataset:
     """Read a CSV file with a header line: number columns are features, one column the label.
 
     The file must be UTF-8 text with commas between the fields (Excel's
-    "CSV UTF-8" format; its byte-order mark is fine). `label_column` is the
-    label's name in the header, or its position (0 for the first column, -1
-    for the last). Every other column must hold numbers. Labels are class
-    names; they become the ints 0, 1, ... in sorted order of the names:
-    by value if every name is a number ("2" before "10"), else alphabetically.
+    "CSV UTF-8" format; its byte-order mark is fine) and at most
+    `MAX_CSV_BYTES` long. `label_column` is the label's name in the header,
+    or its position (0 for the first column, -1 for the last). Every other
+    column must hold numbers. Labels are class names; they become the ints
+    0, 1, ... in sorted order of the names: by value if every name is a
+    number ("2" before "10"), else alphabetically.
 
-    Errors name the file, the line and the column, e.g.
-    `iris.csv, line 7, column 2 ('sepal_width'): 'abc' is not a number`.
+    A file that is not such a table raises one ValueError naming the file
+    and the line, e.g. `iris.csv, line 7, column 2 ('sepal_width'): 'abc'
+    is not a number`. That includes files a spreadsheet would read as
+    something else than the author meant: a quote that is never closed (it
+    would swallow the lines after it), rows longer or shorter than the
+    header, an empty label, a first line of numbers (a missing header), a
+    column name used twice. A missing file, a folder or a FIFO raise the
+    OSErrors of `engine.files.read_file`, naming the file.
     """
-    with open(path, "rb") as file:
-        content = file.read()
+    content = read_file(path, MAX_CSV_BYTES, what="a CSV file for load_csv")
     return _parse_csv(_decode(content, str(path)), str(path), label_column)
 
 
@@ -419,7 +404,7 @@ def load_iris() -> Dataset:
 def _decode(content: bytes, source: str) -> str:
     """The text of a file's bytes: UTF-8, with or without the byte-order mark Excel writes."""
     try:
-        return content.decode("utf-8-sig")
+        text = content.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = content.count(b"\n", 0, error.start) + 1
         raise ValueError(
@@ -427,32 +412,75 @@ def _decode(content: bytes, source: str) -> str:
             "the file must be UTF-8 text: re-save it as 'CSV UTF-8' "
             "(a spreadsheet such as .xlsx must be exported to CSV first)"
         ) from None
+    if "\0" in text:
+        line = text.count("\n", 0, text.index("\0")) + 1
+        raise ValueError(
+            f"{source}, line {line}: a NUL character, so this is not a text file; "
+            "re-save it as 'CSV UTF-8'"
+        )
+    return text
+
+
+def _rows(text: str, source: str) -> Iterator[tuple[int, list[str]]]:
+    """Each row of the CSV text with the number of the line it is on.
+
+    strict=True makes the csv module refuse `"ab"c` and a quote still open
+    at the end of the file; a field that runs over several lines (a quote
+    opened and closed lines later) is refused here, because in a table of
+    numbers and class names it means a quote swallowed whole lines.
+    """
+    # newline=None: "\r\n" and an old Mac's "\r" end lines too.
+    reader = csv.reader(io.StringIO(text, newline=None), strict=True)
+    line = 1
+    while True:
+        try:
+            fields = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            problem = str(error)
+            if problem == "unexpected end of data":
+                problem = "a quote opened here is never closed"
+            raise ValueError(f"{source}, line {line}: not a valid CSV row ({problem})") from None
+        if any("\n" in field for field in fields):
+            raise ValueError(
+                f"{source}, line {line}: a quote opened here is closed only on line "
+                f"{reader.line_num}, so those lines became one field; remove the stray quote"
+            )
+        yield line, fields
+        line = reader.line_num + 1
 
 
 def _parse_csv(text: str, source: str, label_column: str | int) -> Dataset:
     """The body of `load_csv`: `source` is the file name that errors mention."""
-    reader = csv.reader(io.StringIO(text))
-    header: list[str] | None = None
-    for header in reader:
+    rows = _rows(text, source)
+    header: list[str] = []
+    line = 0
+    for line, header in rows:
         if not _blank(header):  # skip blank lines before the header
             break
-    if header is None or _blank(header):
+    if _blank(header):
         raise ValueError(f"{source} is empty: expected a header line and rows of data")
-    where = f"{source}, line {reader.line_num}"
+    where = f"{source}, line {line}"
     _check_header(header, where)
     width = len(header)
     label_index = _label_index(header, label_column, where)
+    if all(_finite_number(name) is not None for i, name in enumerate(header) if i != label_index):
+        raise ValueError(
+            f"{where}: the header {shown(', '.join(header))} holds numbers, so the file has "
+            "no header line; add a first line naming the columns (and rename number "
+            "names such as '0' to words such as 'x0')"
+        )
 
     X: Rows = []
     names: list[str] = []
-    for fields in reader:
-        line = reader.line_num
+    for line, fields in rows:
         if _blank(fields):
             continue
         if len(fields) != width:
             raise ValueError(
                 f"{source}, line {line}: expected {width} fields like the header, "
-                f"found {len(fields)}: {fields!r}"
+                f"found {len(fields)}: {shown(fields)}"
             )
         row = []
         for column, field in enumerate(fields):
@@ -461,12 +489,18 @@ def _parse_csv(text: str, source: str, label_column: str | int) -> Dataset:
             number = _finite_number(field)
             if number is None:
                 raise ValueError(
-                    f"{source}, line {line}, column {column + 1} ({header[column]!r}): "
-                    f"{field!r} is not a number"
+                    f"{source}, line {line}, column {column + 1} ({shown(header[column])}): "
+                    f"{shown(field)} is not a number"
                 )
             row.append(number)
+        label = fields[label_index].strip()
+        if not label:
+            raise ValueError(
+                f"{source}, line {line}, column {label_index + 1} "
+                f"({shown(header[label_index])}): the label is empty"
+            )
         X.append(row)
-        names.append(fields[label_index].strip())
+        names.append(label)
     if not X:
         raise ValueError(f"{source} has a header but no rows of data")
     class_names = _class_order(set(names), source)
@@ -476,24 +510,38 @@ def _parse_csv(text: str, source: str, label_column: str | int) -> Dataset:
 
 
 def _check_header(header: list[str], where: str) -> None:
-    """Refuse a one-column header: the file has no features, or is not separated by commas."""
+    """Refuse a header with a column name used twice, or with one column only
+    (the file has no features, or is not separated by commas)."""
+    names = [name.strip() for name in header]
+    for column, name in enumerate(names):
+        if name and names.index(name) < column:
+            raise ValueError(
+                f"{where}: the header names two columns {shown(name)} (columns "
+                f"{names.index(name) + 1} and {column + 1}); give each column its own name"
+            )
     if len(header) > 1:
         return
     for separator, name in ((";", "semicolons"), ("\t", "tabs")):
         if separator in header[0]:
             raise ValueError(
-                f"{where}: the header {header[0]!r} seems to be separated by {name}, "
+                f"{where}: the header {shown(header[0])} seems to be separated by {name}, "
                 "but load_csv reads comma-separated files: re-save the file as CSV "
                 "with commas (in Excel: 'CSV UTF-8 (Comma delimited)')"
             )
     raise ValueError(
-        f"{where}: the header has a single column {header[0]!r}; load_csv needs "
+        f"{where}: the header has a single column {shown(header[0])}; load_csv needs "
         "at least one feature column besides the label"
     )
 
 
 def _finite_number(text: str) -> float | None:
-    """The number written in `text`, or None if it is not a finite number."""
+    """The number written in `text`, or None if it is not a finite number.
+
+    Python's float() reads "1_000" as 1000; in a CSV file it is no number
+    (a spreadsheet would not read it either), so it is refused here.
+    """
+    if "_" in text:
+        return None
     try:
         number = float(text)
     except ValueError:
@@ -522,7 +570,7 @@ def _class_order(names: set[str], source: str) -> list[str]:
         same = by_value.setdefault(float(name), name)
         if same != name:
             raise ValueError(
-                f"{source}: the labels {same!r} and {name!r} are the same number written "
+                f"{source}: the labels {shown(same)} and {shown(name)} are the same number written "
                 "two ways, so they would be two classes; write each class the same way"
             )
     return sorted(alphabetical, key=float)
@@ -535,7 +583,7 @@ def _label_index(header: list[str], label_column: str | int, where: str) -> int:
         if label_column not in names:
             raise ValueError(
                 f"{where}: no column named {label_column!r} in the header; "
-                f"the columns are {names}"
+                f"the columns are {shown(names)}"
             )
         return names.index(label_column)
     if isinstance(label_column, bool) or not isinstance(label_column, int):

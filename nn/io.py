@@ -20,25 +20,45 @@ True
 >>> load_recipe(folder / "model.json")
 {'seed': 0, 'data': 'moons'}
 
-Writes are **atomic**: the file is written to a temporary file in the same
-folder and then renamed over the old one, so a crash half-way never leaves a
-half-written model behind.
+Writes are **atomic** (see `engine.files`): the file is written to a
+temporary file in the same folder and then renamed over the old one, so a
+crash half-way never leaves a half-written model behind. A symbolic link is
+followed: the file it points to gets the model.
+
+**Reading a file is a boundary**: everything in it is checked before the
+model is built. Errors:
+
+- `FileNotFoundError` (no such file), `IsADirectoryError` (a folder),
+  `engine.files.SpecialFileError` (a FIFO, a device or a socket; refused
+  without reading or waiting), all OSErrors naming the file;
+- `ValueError` naming the file, and the line where JSON can tell, for
+  everything else: larger than `MAX_FILE_BYTES`, not UTF-8, not JSON
+  (truncated, nested deeper than `MAX_NESTING`, a number of more than 4300
+  digits), not a stepgrad model, another version, a wrong architecture
+  field, or weights that do not fit.
 """
 
 from __future__ import annotations
 
 import json
 import os
-from pathlib import Path
 from typing import Any, Callable, Mapping, Union
 
-from engine.files import write_atomic
-from nn.checks import check_choice, check_count, check_layer_sizes
+from engine.files import read_file, write_atomic
+from nn.checks import check_choice, check_count, check_flag, check_layer_sizes, shown
 from nn.layers import ACTIVATIONS, INITIALIZERS, MLP, Layer, Neuron
 from nn.module import Module
 
 FORMAT = "stepgrad-model"
 VERSION = 1
+
+# The largest model file `load` reads: 32 MiB, about 500,000 weights, which
+# is more than a scalar engine can train in a lesson.
+MAX_FILE_BYTES = 32 * 1024 * 1024
+
+# The deepest nesting of lists and objects a model file may have: a model
+# needs 3 levels (its recipe a few more); a deeper value would break repr().
+MAX_NESTING = 100
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -60,7 +80,8 @@ def save(model: Module, path: PathLike, recipe: Mapping[str, Any] | None = None)
 
     The recipe must be JSON data (dicts, lists, strings, numbers, booleans,
     None). An existing file at `path` is replaced only once the new one is
-    completely written.
+    completely written; the errors of writing are those of
+    `engine.files.write_atomic`.
     """
     # Exactly these classes: a subclass may need other constructor arguments.
     # (The isinstance part tells the type checker that `model` has `config()`.)
@@ -86,7 +107,7 @@ def save(model: Module, path: PathLike, recipe: Mapping[str, Any] | None = None)
     }
     try:
         text = json.dumps(document, indent=2, allow_nan=False) + "\n"
-    except (TypeError, ValueError) as error:
+    except (TypeError, ValueError, RecursionError) as error:
         raise TypeError(
             f"the recipe cannot be saved as JSON ({error}); use only dicts, lists, "
             "strings, numbers, booleans and None"
@@ -97,82 +118,74 @@ def save(model: Module, path: PathLike, recipe: Mapping[str, Any] | None = None)
 def load(path: PathLike) -> Module:
     """Rebuild the model saved at `path` with its saved weights.
 
-    A file that is not valid JSON, not a stepgrad model, from another
-    version, with a wrong architecture field, or whose weights do not fit its
-    architecture raises ValueError naming the file and the problem. All of
-    this is checked before the model is built, so a hand-edited
-    `"nouts": [100000000]` is refused at once instead of filling the memory.
+    Everything in the file is checked before the model is built (the errors
+    are in the module docstring), so a hand-edited `"nouts": [100000000]` is
+    refused at once instead of filling the memory.
     """
-    path = Path(path)
     document = read_model_document(path)
-    architecture = dict(document["architecture"])
-    class_name = architecture.pop("class", None)
-    check_architecture(path, class_name, architecture)
-    weights = document["weights"]
-    count = parameter_count(class_name, architecture)
+    try:
+        return build_model(document["architecture"], document["weights"])
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"{path}: {error}") from None
+
+
+def build_model(architecture: Mapping[str, Any], weights: Mapping[str, Any]) -> Module:
+    """The model that `architecture` describes, holding `weights`: checked, then built."""
+    fields = dict(architecture)
+    class_name = check_choice("model class", fields.pop("class", None), tuple(FIELDS))
+    try:
+        check_architecture(class_name, fields)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"the architecture is not valid: {error}") from None
+    count = parameter_count(class_name, fields)
     if count != len(weights):
-        shape = ", ".join(
-            f"{key}={architecture[key]}" for key in SIZE_FIELDS if key in architecture
-        )
+        shape = ", ".join(f"{key}={shown(fields[key])}" for key in SIZE_FIELDS if key in fields)
         raise ValueError(
-            f"{path}: the weights do not fit the architecture: {class_name}({shape}) "
+            f"the weights do not fit the architecture: {class_name}({shape}) "
             f"has {count} parameters, but the file holds {len(weights)} weights"
         )
     # seed=0: the saved weights replace the initial ones, so any seed will
     # do; a fixed one leaves Python's global random alone.
-    model = MODEL_CLASSES[class_name](**architecture, seed=0)
+    model = MODEL_CLASSES[class_name](**fields, seed=0)
     try:
         model.load_state_dict(weights)
-    except (TypeError, ValueError) as error:
-        raise ValueError(f"{path}: the weights do not fit the architecture: {error}") from None
+    except ValueError as error:
+        raise ValueError(f"the weights do not fit the architecture: {error}") from None
     return model
 
 
-def check_architecture(path: Path, class_name: object, architecture: Mapping[str, Any]) -> None:
-    """Raise ValueError naming `path` if a `class_name` model cannot have the
-    fields of `architecture` (unknown or missing fields, wrong types or values).
-
-    >>> check_architecture(Path("model.json"), "Layer", {"nin": 2, "nout": 3, "fused": "no"})
-    Traceback (most recent call last):
-    ...
-    ValueError: model.json: the architecture is not valid: fused must be true or false, not 'no'
-    """
-    if not isinstance(class_name, str) or class_name not in FIELDS:
-        choices = ", ".join(FIELDS)
-        raise ValueError(f"{path}: unknown model class {class_name!r}; expected one of {choices}")
-    fields = FIELDS[class_name]
-    expected = f"{class_name} takes the fields {', '.join(fields)}"
-    try:
-        for key in architecture:
-            if key not in fields:
-                raise ValueError(f"unknown field {key!r}; {expected}")
-        for key in SIZE_FIELDS:
-            if key in fields and key not in architecture:
-                raise ValueError(f"missing field {key!r}; {expected}")
-        for key, value in architecture.items():
-            check_field(key, value)
-    except (TypeError, ValueError) as error:
-        raise ValueError(f"{path}: the architecture is not valid: {error}") from None
-
-
-def check_field(key: str, value: Any) -> None:
-    """Raise TypeError or ValueError if `value` does not suit the architecture field `key`.
+def check_architecture(class_name: str, fields: Mapping[str, Any]) -> None:
+    """Raise TypeError or ValueError if a `class_name` model cannot have these
+    `fields` (unknown or missing fields, wrong types or values).
 
     The sizes and choices are checked by the same helpers the models use.
+
+    >>> check_architecture("Layer", {"nin": 2, "nout": 3, "fused": "no"})
+    Traceback (most recent call last):
+    ...
+    TypeError: fused must be True or False, not str 'no'
     """
-    if key in ("nin", "nout"):
-        check_count(key, value)
-    elif key == "nouts":
-        check_layer_sizes(value)
-    elif key in ("activation", "output_activation"):
-        check_choice(key, value, ACTIVATIONS)
-    elif key == "init":
-        check_choice(key, value, INITIALIZERS)
-    elif key == "fused" and not isinstance(value, bool):
-        raise TypeError(f"fused must be true or false, not {value!r}")
+    expected = f"{class_name} takes the fields {', '.join(FIELDS[class_name])}"
+    for key in fields:
+        if key not in FIELDS[class_name]:
+            raise ValueError(f"unknown field {shown(key)}; {expected}")
+    for key in SIZE_FIELDS:
+        if key in FIELDS[class_name] and key not in fields:
+            raise ValueError(f"missing field {key!r}; {expected}")
+    for key, value in fields.items():
+        if key in ("nin", "nout"):
+            check_count(key, value)
+        elif key == "nouts":
+            check_layer_sizes(value)
+        elif key in ("activation", "output_activation"):
+            check_choice(key, value, ACTIVATIONS)
+        elif key == "init":
+            check_choice(key, value, INITIALIZERS)
+        else:
+            check_flag(key, value)  # fused
 
 
-def parameter_count(class_name: str, architecture: Mapping[str, Any]) -> int:
+def parameter_count(class_name: str, fields: Mapping[str, Any]) -> int:
     """How many parameters a model of this (checked) architecture has, without building it.
 
     A layer of `nout` neurons reading `nin` inputs has nout * (nin + 1) of
@@ -182,36 +195,47 @@ def parameter_count(class_name: str, architecture: Mapping[str, Any]) -> int:
     13
     """
     if class_name == "MLP":
-        nouts = architecture["nouts"]
+        nouts = fields["nouts"]
     elif class_name == "Layer":
-        nouts = [architecture["nout"]]
+        nouts = [fields["nout"]]
     else:
         nouts = [1]
-    sizes = [architecture["nin"], *nouts]
+    sizes = [fields["nin"], *nouts]
     return sum(nout * (nin + 1) for nin, nout in zip(sizes, sizes[1:]))
 
 
 def load_recipe(path: PathLike) -> dict[str, Any] | None:
     """The recipe dict saved with the model at `path` (None if it has none)."""
-    path = Path(path)
     recipe = read_model_document(path).get("recipe")
     if recipe is not None and not isinstance(recipe, dict):
-        raise ValueError(f"{path}: the recipe must be an object or null, not {recipe!r}")
+        raise ValueError(f"{path}: the recipe must be an object or null, not {shown(recipe)}")
     return recipe
 
 
-def read_model_document(path: Path) -> dict[str, Any]:
-    """The checked JSON document of a model file (format, version, parts)."""
+def read_model_document(path: PathLike) -> dict[str, Any]:
+    """The JSON document of a model file, with its format, version and parts checked."""
+    content = read_file(path, MAX_FILE_BYTES, what="a stepgrad model file")
     try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise ValueError(f"{path}: not a stepgrad model file (not UTF-8 text)") from None
+        text = content.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = content.count(b"\n", 0, error.start) + 1
+        raise ValueError(
+            f"{path}, line {line}: not a stepgrad model file (not UTF-8 text)"
+        ) from None
     try:
         document = json.loads(text)
     except json.JSONDecodeError as error:
         raise ValueError(
-            f"{path}: corrupt or truncated model file, not valid JSON ({error})"
+            f"{path}, line {error.lineno}: corrupt or truncated model file, "
+            f"not valid JSON ({error.msg} at column {error.colno})"
         ) from None
+    except (ValueError, RecursionError) as error:  # too many digits; nested too deep
+        problem = "nested too deep" if isinstance(error, RecursionError) else str(error)
+        raise ValueError(f"{path}: corrupt model file, not usable JSON ({problem})") from None
+    if nesting_depth(document) > MAX_NESTING:  # such a value would be no fun to print
+        raise ValueError(
+            f"{path}: corrupt model file, nested too deep (more than {MAX_NESTING} levels)"
+        )
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise ValueError(
             f"{path}: not a stepgrad model file (expected \"format\": \"{FORMAT}\" at the top)"
@@ -219,9 +243,26 @@ def read_model_document(path: Path) -> dict[str, Any]:
     version = document.get("version")
     if version != VERSION:
         raise ValueError(
-            f"{path}: model file version {version!r}; this stepgrad reads version {VERSION}"
+            f"{path}: model file version {shown(version)}; this stepgrad reads version {VERSION}"
         )
     for key in ("architecture", "weights"):
         if not isinstance(document.get(key), dict):
             raise ValueError(f"{path}: the model file has no {key!r} object")
     return document
+
+
+def nesting_depth(document: object) -> int:
+    """How deeply lists and dicts nest in `document` (a walk without recursion).
+
+    >>> nesting_depth({"a": [1, [2]], "b": 3})
+    3
+    """
+    deepest = 0
+    pending = [(document, 1)]
+    while pending:
+        value, depth = pending.pop()
+        if isinstance(value, (list, dict)):
+            deepest = max(deepest, depth)
+            items = value.values() if isinstance(value, dict) else value
+            pending.extend((item, depth + 1) for item in items)
+    return deepest

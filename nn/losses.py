@@ -13,31 +13,64 @@ Value(data=0.625, grad=0.0)
 from __future__ import annotations
 
 import math
-import numbers
 from typing import Iterable, Sequence, Union
 
 from engine import Value, as_value
 from engine.value import from_op
+from nn.checks import check_number, shown
 
 Number = Union[int, float]
 Output = Union[Value, Number]
+
+
+# What each loss needs of its labels, and the fix (the message of check_labels).
+LABEL_RULES = {
+    "hinge": "the hinge loss needs labels -1 and +1; convert 0/1 labels with "
+    "nn.data.signed_labels(y), or use loss='bce'",
+    "bce": "loss='bce' needs labels 0 and 1 (for -1/+1 labels use loss='hinge')",
+    "cross_entropy": "loss='cross_entropy' needs class numbers 0, 1, 2, ...",
+}
+
+
+def check_labels(loss: str, labels: Sequence[object]) -> None:
+    """Raise ValueError at the first label that `loss` cannot use, naming the fix.
+
+    The one statement of each loss's labels, used by the losses and by
+    `fit()` (which checks every label once, before training):
+
+    >>> check_labels("hinge", [1, -1, 0])  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: y[2] = 0, but the hinge loss needs labels -1 and +1; ...
+    """
+    for index, label in enumerate(labels):
+        if isinstance(label, bool):
+            problem = True
+        elif loss == "hinge":
+            problem = label not in (-1, 1)
+        elif loss == "bce":
+            problem = label not in (0, 1)
+        else:  # cross_entropy
+            problem = not isinstance(label, int) or label < 0
+        if problem:
+            raise ValueError(f"y[{index}] = {shown(label)}, but {LABEL_RULES[loss]}")
 
 
 def _as_value(x: object, what: str) -> Value:
     """`x` as a Value, or a TypeError naming `what` it was."""
     value = as_value(x)
     if value is NotImplemented:
-        raise TypeError(f"{what} must be a Value or a number, not {type(x).__name__} {x!r}")
+        raise TypeError(f"{what} must be a Value or a number, not {type(x).__name__} {shown(x)}")
     return value
 
 
 def _check_batch(name: str, outputs: Sequence[object], labels: Sequence[object]) -> None:
-    """The batch must be non-empty and have one label per output."""
+    """The batch must be two lists of the same length (not one example)."""
     for what, batch in (("the outputs", outputs), ("the labels", labels)):
-        if isinstance(batch, (Value, str)) or not isinstance(batch, Sequence):
+        if not isinstance(batch, (list, tuple)):
             raise TypeError(
                 f"{name}() takes a whole batch: {what} must be a list, "
-                f"not {type(batch).__name__} {batch!r}"
+                f"not {type(batch).__name__} {shown(batch)}"
             )
     if len(outputs) != len(labels):
         raise ValueError(
@@ -46,12 +79,6 @@ def _check_batch(name: str, outputs: Sequence[object], labels: Sequence[object])
         )
     if not outputs:
         raise ValueError(f"{name}() got an empty batch; the mean of nothing is undefined")
-
-
-def _check_number(name: str, x: object, what: str) -> float:
-    if isinstance(x, bool) or not isinstance(x, numbers.Real) or not math.isfinite(x):
-        raise TypeError(f"{name}(): {what} must be a finite number, not {x!r}")
-    return float(x)
 
 
 def mean_squared_error(predictions: Sequence[Output], targets: Sequence[Number]) -> Value:
@@ -74,16 +101,15 @@ def mean_squared_error(predictions: Sequence[Output], targets: Sequence[Number])
                 raise ValueError(
                     f"mean_squared_error(): prediction {index} has {len(prediction)} "
                     f"outputs, so its target must be a list of {len(prediction)} numbers, "
-                    f"not {target!r}"
+                    f"not {shown(target)}"
                 )
             pairs = list(zip(prediction, target))
         else:
             pairs = [(prediction, target)]
         for output, wanted in pairs:
-            value = _as_value(output, f"prediction {index}")
-            number = _check_number("mean_squared_error", wanted, f"target {index}")
             # d((p - t)**2)/dp = 2 * (p - t)
-            errors.append((value - number) ** 2)
+            value = _as_value(output, f"prediction {index}")
+            errors.append((value - _as_value(wanted, f"target {index}")) ** 2)
     return sum(errors, Value(0.0)) / len(errors)
 
 
@@ -104,14 +130,10 @@ def binary_cross_entropy(logits: Sequence[Output], labels: Sequence[Number]) -> 
     Value(data=0.0, grad=0.0)
     """
     _check_batch("binary_cross_entropy", logits, labels)
+    check_labels("bce", labels)
     losses: list[Value] = []
     for index, (logit, label) in enumerate(zip(logits, labels)):
         z = _as_value(logit, f"logit {index}")
-        if isinstance(label, bool) or label not in (0, 1):
-            raise ValueError(
-                f"binary_cross_entropy(): label {index} is {label!r}; labels must be 0 or 1 "
-                "(for labels -1/+1 use hinge_loss)"
-            )
         y = float(label)
         a = z.data
         loss = max(a, 0.0) - y * a + math.log1p(math.exp(-abs(a)))
@@ -131,14 +153,10 @@ def hinge_loss(scores: Sequence[Output], labels: Sequence[Number]) -> Value:
     Value(data=0.75, grad=0.0)
     """
     _check_batch("hinge_loss", scores, labels)
+    check_labels("hinge", labels)
     losses: list[Value] = []
     for index, (score, label) in enumerate(zip(scores, labels)):
         s = _as_value(score, f"score {index}")
-        if isinstance(label, bool) or label not in (-1, 1):
-            raise ValueError(
-                f"hinge_loss(): label {index} is {label!r}; labels must be -1 or +1 "
-                "(for labels 0/1 use binary_cross_entropy)"
-            )
         # d(relu(1 - y*s))/ds = -y where 1 - y*s > 0, else 0
         losses.append((1 - label * s).relu())
     return sum(losses, Value(0.0)) / len(losses)
@@ -163,17 +181,18 @@ def softmax_cross_entropy(
     0.410038
     """
     _check_batch("softmax_cross_entropy", logits_rows, labels)
+    check_labels("cross_entropy", labels)
     losses: list[Value] = []
     for index, (row, label) in enumerate(zip(logits_rows, labels)):
-        if isinstance(row, (Value, str)) or not isinstance(row, Sequence) or not row:
+        if not isinstance(row, (list, tuple)) or not row:
             raise TypeError(
                 f"softmax_cross_entropy(): row {index} must be a non-empty list of "
-                f"logits (one per class), not {row!r}"
+                f"logits (one per class), not {shown(row)}"
             )
-        if isinstance(label, bool) or not isinstance(label, int) or not 0 <= label < len(row):
+        if label >= len(row):
             raise ValueError(
-                f"softmax_cross_entropy(): label {index} is {label!r}; with "
-                f"{len(row)} classes it must be an int from 0 to {len(row) - 1}"
+                f"y[{index}] = {label}, but with {len(row)} outputs (classes) "
+                f"the labels go from 0 to {len(row) - 1}"
             )
         z = [_as_value(logit, f"logit {index}") for logit in row]
         largest = max(v.data for v in z)  # a constant: shifting does not change the loss
@@ -190,15 +209,5 @@ def l2_penalty(parameters: Iterable[Value], alpha: float) -> Value:
     >>> l2_penalty([Value(1.0), Value(-2.0)], alpha=0.1)
     Value(data=0.5, grad=0.0)
     """
-    alpha = _check_number("l2_penalty", alpha, "alpha")
-    if alpha < 0:
-        raise ValueError(f"l2_penalty(): alpha must be >= 0, got {alpha!r}")
-    squares: list[Value] = []
-    for parameter in parameters:
-        if not isinstance(parameter, Value):
-            raise TypeError(
-                f"l2_penalty() needs Values (model.parameters()), "
-                f"not {type(parameter).__name__} {parameter!r}"
-            )
-        squares.append(parameter * parameter)
-    return alpha * sum(squares, Value(0.0))
+    alpha = check_number("alpha", alpha, at_least=0.0)
+    return alpha * sum((parameter * parameter for parameter in parameters), Value(0.0))

@@ -34,10 +34,10 @@ Line()
 from __future__ import annotations
 
 import math
-import numbers
 from typing import Any, Mapping
 
 from engine import Value
+from engine.checks import check_number, shown
 
 
 class Module:
@@ -171,16 +171,13 @@ class Module:
             problems.append(f"{_count(missing, 'missing key')} ({_first_few(missing)})")
         if unexpected:
             problems.append(f"{_count(unexpected, 'unexpected key')} ({_first_few(unexpected)})")
+        checked: dict[str, float] = {}
         for name, number in state.items():
-            if name not in named:
-                continue
-            if isinstance(number, bool) or not isinstance(number, numbers.Real):
-                problems.append(
-                    f"key {name!r} holds {number!r} ({type(number).__name__}), "
-                    "but a parameter is one number"
-                )
-            elif not math.isfinite(number):
-                problems.append(f"key {name!r} holds {number!r}, which is not finite")
+            if name in named:
+                try:
+                    checked[name] = check_number(f"key {shown(name)}", number)
+                except (TypeError, ValueError) as error:
+                    problems.append(str(error))
         if len(problems) > 5:
             problems = problems[:5] + [f"and {len(problems) - 5} more problems"]
         if problems:
@@ -188,7 +185,7 @@ class Module:
                 f"state does not fit {type(self).__name__}: " + "; ".join(problems)
             )
         for name, parameter in named.items():
-            parameter.data = float(state[name])
+            parameter.data = checked[name]
 
     # ------------------------------------------------------------------ display
 
@@ -213,11 +210,11 @@ class Module:
         return "\n".join(lines)
 
 
-def _first_few(names: list[str], shown: int = 3) -> str:
+def _first_few(names: list[str], count: int = 3) -> str:
     """'a', 'b', 'c' and 7 more: enough names to recognise, short enough to read."""
-    text = ", ".join(repr(name) for name in names[:shown])
-    if len(names) > shown:
-        text += f" and {len(names) - shown} more"
+    text = ", ".join(shown(name) for name in names[:count])
+    if len(names) > count:
+        text += f" and {len(names) - count} more"
     return text
 
 

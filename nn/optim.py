@@ -24,21 +24,10 @@ call its `step()` once per training step, after `optimizer.step()`.
 from __future__ import annotations
 
 import math
-import numbers
 from typing import Iterable
 
 from engine import Value
-
-
-def _check_rate(name: str, number: object, low: float = 0.0, high: float = math.inf) -> float:
-    """A finite number with low <= number < high (low <= number when high is inf)."""
-    if isinstance(number, bool) or not isinstance(number, numbers.Real):
-        raise TypeError(f"{name} must be a number, not {type(number).__name__} {number!r}")
-    value = float(number)
-    if not (math.isfinite(value) and low <= value and (value < high or high == math.inf)):
-        limits = f">= {low}" if high == math.inf else f"in [{low}, {high})"
-        raise ValueError(f"{name} must be {limits}, got {number!r}")
-    return value
+from nn.checks import check_count, check_number, shown
 
 
 class Optimizer:
@@ -63,15 +52,13 @@ class Optimizer:
                 "not a single Value; wrap it in a list"
             )
         self.parameters = list(parameters)
-        for parameter in self.parameters:
-            if not isinstance(parameter, Value):
-                raise TypeError(
-                    f"an optimizer needs Values (model.parameters()), not "
-                    f"{type(parameter).__name__} {parameter!r}"
-                )
         if not self.parameters:
             raise ValueError("the optimizer got no parameters; pass model.parameters()")
-        self.lr = _check_rate("lr (the learning rate)", lr)
+        if not all(isinstance(parameter, Value) for parameter in self.parameters):
+            raise TypeError(
+                f"an optimizer needs Values (model.parameters()), not {shown(self.parameters)}"
+            )
+        self.lr = check_number("lr", lr, at_least=0.0, hint="the learning rate")
 
     def zero_grad(self) -> None:
         """Set every parameter's `grad` to 0.0, before the next `backward()`."""
@@ -107,7 +94,7 @@ class SGD(Optimizer):
 
     def __init__(self, parameters: Iterable[Value], lr: float, momentum: float = 0.0) -> None:
         super().__init__(parameters, lr)
-        self.momentum = _check_rate("momentum", momentum, 0.0, 1.0)
+        self.momentum = check_number("momentum", momentum, at_least=0.0, below=1.0)
         self.velocities = [0.0] * len(self.parameters)
         self.steps_taken = 0
 
@@ -161,11 +148,11 @@ class Adam(Optimizer):
         super().__init__(parameters, lr)
         if not isinstance(betas, (tuple, list)) or len(betas) != 2:
             raise TypeError(
-                f"betas must be a pair (beta1, beta2) such as (0.9, 0.999), not {betas!r}"
+                f"betas must be a pair (beta1, beta2) such as (0.9, 0.999), not {shown(betas)}"
             )
-        self.beta1 = _check_rate("betas[0]", betas[0], 0.0, 1.0)
-        self.beta2 = _check_rate("betas[1]", betas[1], 0.0, 1.0)
-        self.eps = _check_rate("eps", eps)
+        self.beta1 = check_number("betas[0]", betas[0], at_least=0.0, below=1.0)
+        self.beta2 = check_number("betas[1]", betas[1], at_least=0.0, below=1.0)
+        self.eps = check_number("eps", eps, at_least=0.0)
         self.means = [0.0] * len(self.parameters)
         self.mean_squares = [0.0] * len(self.parameters)
         self.steps_taken = 0
@@ -213,11 +200,9 @@ class LinearDecay:
                 f"LinearDecay needs an optimizer such as SGD(...), not {type(optimizer).__name__}"
             )
         self.optimizer = optimizer
-        self.start = _check_rate("start", start)
-        self.end = _check_rate("end", end)
-        if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
-            raise ValueError(f"steps must be an int >= 1, got {steps!r}")
-        self.steps = steps
+        self.start = check_number("start", start, at_least=0.0)
+        self.end = check_number("end", end, at_least=0.0)
+        self.steps = check_count("steps", steps)
         self.steps_taken = 0
         optimizer.lr = self.start
 

@@ -38,16 +38,16 @@ True
 from __future__ import annotations
 
 import math
-import numbers
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional, Protocol, Sequence, Union
 
 from tqdm import tqdm
 
 from engine import Value
-from nn.checks import check_count
+from nn.checks import check_choice, check_count, check_number, check_one_label_per_row
 from nn.losses import (
     binary_cross_entropy,
+    check_labels,
     hinge_loss,
     l2_penalty,
     mean_squared_error,
@@ -62,7 +62,12 @@ Label = Union[int, float]
 # A loss takes the batch's outputs and labels (lists) and returns the mean loss.
 LossFunction = Callable[[Sequence[Any], Sequence[Any]], Value]
 LOSSES = ("hinge", "mse", "bce", "cross_entropy")
+CLASS_LOSSES = ("hinge", "bce", "cross_entropy")  # the losses whose outputs name a class
 DEFAULT_LEARNING_RATE = 0.1
+# History.loss_rose: the last loss is above 10 times the first one (a first
+# loss below LOSS_FLOOR counts as LOSS_FLOOR, so that 0 -> 1e-9 is no alarm).
+LOSS_ROSE_FACTOR = 10.0
+LOSS_FLOOR = 1e-3
 
 
 class Schedule(Protocol):
@@ -81,6 +86,14 @@ class History:
       "mse" and for a loss function of your own; see `accuracy()`).
     - `learning_rate[k]`: the optimizer's `lr` used for step k's update.
     - `stopped_early`: True when the callback stopped the training.
+    - `loss_rose` (computed): True when the run ended with its loss more
+      than `LOSS_ROSE_FACTOR` (10) times its first loss: the numbers did not
+      become nan, but the training went the wrong way, most often because
+      the learning rate is too large. `fit()` returns such a History as any
+      other (it does not print); its repr and the `stepgrad` command say so.
+
+    >>> History(loss=[0.7, 30.0, 1e5], accuracy=[0.5, 0.5, 0.5])
+    History(steps=3, loss=1e+05, accuracy=0.50, loss_rose=True)
     """
 
     loss: list[float] = field(default_factory=list)
@@ -93,6 +106,13 @@ class History:
         """How many steps were run."""
         return len(self.loss)
 
+    @property
+    def loss_rose(self) -> bool:
+        """Did the loss end far above where it started? (See the class docstring.)"""
+        if not self.loss:
+            return False
+        return self.loss[-1] > LOSS_ROSE_FACTOR * max(self.loss[0], LOSS_FLOOR)
+
     def __repr__(self) -> str:
         if not self.loss:
             return "History(steps=0)"
@@ -101,6 +121,8 @@ class History:
             text += f", accuracy={self.accuracy[-1]:.2f}"
         if self.stopped_early:
             text += ", stopped_early=True"
+        if self.loss_rose:
+            text += ", loss_rose=True"
         return text + ")"
 
 
@@ -122,10 +144,8 @@ class Snapshots:
     """
 
     def __init__(self, model: Module, every: int = 10) -> None:
-        if isinstance(every, bool) or not isinstance(every, int) or every < 1:
-            raise ValueError(f"every={every!r} must be an int >= 1 (a snapshot every n steps)")
         self.model = model
-        self.every = every
+        self.every = check_count("every", every)
         self.states: list[dict[str, float]] = [model.state_dict()]
         self.updates: list[int] = [0]
 
@@ -140,7 +160,8 @@ class Snapshots:
 
 
 class TrainingDiverged(FloatingPointError):
-    """`fit()` stopped because the loss or a parameter became nan or infinite.
+    """`fit()` stopped because its numbers blew up: a number overflowed, or an
+    output, the loss or a parameter became nan or infinite.
 
     `history` holds the steps before that, so you can still plot them, e.g.
     `except TrainingDiverged as error: training_curves(error.history)`.
@@ -188,18 +209,21 @@ def fit(
       every `seed` in `nn` does (see `nn.randomness`). (The model's initial
       weights come from its own seed.)
     - `callback(step, history)`: called after every step (step counts from
-      0, so `history.loss[step]` is that step's loss). Return True to stop
-      training; `history.stopped_early` then says so. Return None (or
-      False) to go on.
+      0, so `history.loss[step]` is that step's loss). Return True (or any
+      true value) to stop training; `history.stopped_early` then says so.
+      Return None (or False) to go on.
     - `progress`: None shows a tqdm progress bar only when stderr is a
       terminal; True always; False never.
 
     Errors: a bad argument raises TypeError or ValueError naming it (before
     any training); an optimizer that holds none of the model's parameters
-    raises ValueError; a run whose loss or parameters become nan or infinite
-    raises `TrainingDiverged` (a FloatingPointError) naming the step and
-    suggesting a smaller learning rate; its `history` keeps the steps
-    before. A model that holds nan before training raises FloatingPointError.
+    raises ValueError. Every way a run can blow up (an overflow in `exp` or
+    `**`, in the model or in the loss; an output, the loss or a parameter
+    that becomes nan or infinite) raises `TrainingDiverged` (a
+    FloatingPointError) naming the step and the likely cause; its `history`
+    keeps the steps before. A model that holds nan before training raises
+    FloatingPointError. A run that ends with its loss far above where it
+    started is no error: `history.loss_rose` says so.
 
     Accuracy, per loss: "hinge" counts sign(score) == label (a score of 0
     counts as -1), "bce" counts (logit > 0) == label, "cross_entropy" counts
@@ -209,20 +233,16 @@ def fit(
     if not isinstance(model, Module):
         raise TypeError(f"fit() trains an nn Module such as MLP(...), not {type(model).__name__}")
     loss_name, loss_function = _loss_function(loss)
-    _check_data(X, y)
-    _check_labels(loss_name, y)
+    check_one_label_per_row(X, y)
+    if loss_name in CLASS_LOSSES:
+        check_labels(loss_name, y)
     steps = check_count("steps", steps)
-    if batch_size is not None:
-        batch_size = check_count("batch_size", batch_size)
-        if batch_size > len(X):
-            raise ValueError(
-                f"batch_size={batch_size} is larger than the data ({len(X)} rows); "
-                "use batch_size=None to train on all rows"
-            )
-    if isinstance(l2, bool) or not isinstance(l2, numbers.Real) or not l2 >= 0.0:
-        raise ValueError(f"l2={l2!r} must be a number >= 0 (the L2 penalty's alpha)")
-    if progress is not None and not isinstance(progress, bool):
-        raise TypeError(f"progress must be True, False or None, not {progress!r}")
+    if batch_size is not None and check_count("batch_size", batch_size) > len(X):
+        raise ValueError(
+            f"batch_size={batch_size} is larger than the data ({len(X)} rows); "
+            "use batch_size=None to train on all rows"
+        )
+    l2 = check_number("l2", l2, at_least=0.0, hint="the L2 penalty's alpha")
     if optimizer is None:
         optimizer = getattr(schedule, "optimizer", None)
     if optimizer is None:
@@ -240,33 +260,41 @@ def fit(
     # Only mini-batches need random numbers (so a full-batch fit leaves Python's random alone).
     rng = random_source(seed) if batch_size is not None else None
     rows = list(range(len(X)))
+    size = len(X) if batch_size is None else batch_size
     history = History()
     # tqdm's disable=None: show the bar only when stderr is a terminal.
     disable = None if progress is None else not progress
     bar = tqdm(total=steps, desc="fit", unit="step", disable=disable)
     try:
         for step in range(steps):
-            batch = rows if rng is None or batch_size is None else rng.sample(rows, batch_size)
+            batch = rows if rng is None else rng.sample(rows, size)
             labels = [y[i] for i in batch]
+            # Every way the numbers can blow up ends here, as TrainingDiverged:
+            # an overflow (exp, **), or nan/inf in the outputs, loss or parameters.
             try:
                 outputs = [model(X[i]) for i in batch]  # 1. forward
                 if step == 0:
-                    _check_outputs(loss_name, outputs[0])
-                batch_loss = loss_function(outputs, labels)  # 2. loss
-                if l2 > 0.0:
-                    batch_loss = batch_loss + l2_penalty(model.parameters(), l2)
+                    _check_outputs(loss_name, outputs[0], y)
+                problem = _non_finite_output(outputs)
+                if problem is None:
+                    batch_loss = loss_function(outputs, labels)  # 2. loss
+                    if l2 > 0.0:
+                        batch_loss = batch_loss + l2_penalty(model.parameters(), l2)
+                    if not math.isfinite(batch_loss.data):
+                        problem = f"the loss is {batch_loss.data}"
             except OverflowError as error:
                 overflow = f"a number overflowed ({error})"
                 raise _diverged(step, optimizer, overflow, history) from error
-            if not math.isfinite(batch_loss.data):
-                raise _diverged(step, optimizer, f"the loss is {batch_loss.data}", history)
+            if problem is not None:
+                raise _diverged(step, optimizer, problem, history)
             optimizer.zero_grad()  # 3. zero the old gradients
             batch_loss.backward()  # 4. backward
             history.learning_rate.append(float(optimizer.lr))
             optimizer.step()  # 5. update
             bad = model.first_non_finite()
             if bad is not None:
-                raise _diverged(step, optimizer, f"after the update {bad[0]} = {bad[1]}", history)
+                what = f"after the update {bad[0]} = {bad[1]}"
+                raise _diverged(step, optimizer, what, history, updated=True)
             if schedule is not None:
                 schedule.step()
 
@@ -274,16 +302,9 @@ def fit(
             history.accuracy.append(_batch_accuracy(loss_name, outputs, labels))
             bar.set_postfix(_postfix(history), refresh=False)
             bar.update(1)
-            if callback is not None:
-                answer = callback(step, history)
-                if answer is True:
-                    history.stopped_early = True
-                    break
-                if answer is not None and answer is not False:
-                    raise TypeError(
-                        f"the callback returned {answer!r}; return True to stop training, "
-                        "or None/False to go on"
-                    )
+            if callback is not None and callback(step, history):
+                history.stopped_early = True
+                break
     finally:
         bar.close()
     return history
@@ -300,10 +321,7 @@ def predict(model: Module, X: Sequence[Sequence[float]], loss: str = "hinge") ->
     >>> predict(model, [[1.0, 2.0], [0.0, 0.0]], loss="cross_entropy")
     [0, 0]
     """
-    if loss not in ("hinge", "bce", "cross_entropy"):
-        raise ValueError(
-            f"predict() reads classes for loss 'hinge', 'bce' or 'cross_entropy', not {loss!r}"
-        )
+    check_choice("loss", loss, CLASS_LOSSES, hint="the losses whose outputs name a class")
     return [_predicted_class(loss, model(row)) for row in X]
 
 
@@ -317,7 +335,7 @@ def accuracy(
     >>> accuracy(model, [[1.0, 2.0], [-1.0, -2.0]], [1, -1], loss="hinge")
     1.0
     """
-    _check_data(X, y)
+    check_one_label_per_row(X, y)
     predictions = predict(model, X, loss)
     return sum(p == label for p, label in zip(predictions, y)) / len(y)
 
@@ -335,12 +353,8 @@ def _loss_function(loss: str | LossFunction) -> tuple[str, LossFunction]:
         "bce": binary_cross_entropy,
         "cross_entropy": softmax_cross_entropy,
     }
-    if not isinstance(loss, str) or loss not in table:
-        raise ValueError(
-            f"unknown loss {loss!r}; choose one of {', '.join(LOSSES)}, "
-            "or pass a function loss(outputs, labels) -> Value"
-        )
-    return loss, table[loss]
+    hint = "or pass a function loss(outputs, labels) -> Value"
+    return loss, table[check_choice("loss", loss, LOSSES, hint)]
 
 
 def _check_optimizer_owns_model(optimizer: Optimizer, model: Module) -> None:
@@ -357,49 +371,42 @@ def _check_optimizer_owns_model(optimizer: Optimizer, model: Module) -> None:
         )
 
 
-def _diverged(step: int, optimizer: Optimizer, what: str, history: History) -> TrainingDiverged:
+def _diverged(
+    step: int, optimizer: Optimizer, what: str, history: History, updated: bool = False
+) -> TrainingDiverged:
     """The error for a training run whose numbers blew up."""
-    return TrainingDiverged(
-        f"training diverged at step {step}: {what}. The learning rate lr={optimizer.lr:g} "
-        f"is probably too large; try a smaller one, e.g. lr={optimizer.lr / 10:g}",
-        history,
-    )
-
-
-def _check_data(X: Sequence[Sequence[float]], y: Sequence[Label]) -> None:
-    if len(X) != len(y):
-        raise ValueError(
-            f"X has {len(X)} rows but y has {len(y)} labels: they must have one label per row"
+    if step == 0 and not updated:
+        advice = (
+            "This is before any update, so the learning rate is not the cause: the inputs "
+            "(or the starting weights) are too large; scale the inputs with "
+            "nn.data.standardize(X)"
         )
-    if len(X) == 0:
-        raise ValueError("there is no data: X and y are empty")
+    else:
+        advice = (
+            f"The learning rate lr={optimizer.lr:g} is probably too large; "
+            f"try a smaller one, e.g. lr={optimizer.lr / 10:g}"
+        )
+    return TrainingDiverged(f"training diverged at step {step}: {what}. {advice}", history)
 
 
-def _check_labels(loss_name: str, y: Sequence[Label]) -> None:
-    """Check every label once, before training, with a message that names the fix."""
-    for index, label in enumerate(y):
-        if loss_name == "hinge" and label not in (-1, 1):
-            raise ValueError(
-                f"y[{index}] = {label!r}, but the hinge loss needs labels -1 and +1; "
-                "convert 0/1 labels with nn.data.signed_labels(y), or use loss='bce'"
-            )
-        if loss_name == "bce" and label not in (0, 1):
-            raise ValueError(
-                f"y[{index}] = {label!r}, but loss='bce' needs labels 0 and 1 "
-                "(for -1/+1 labels use loss='hinge')"
-            )
-        if loss_name == "cross_entropy" and (
-            isinstance(label, bool) or not isinstance(label, int) or label < 0
-        ):
-            raise ValueError(
-                f"y[{index}] = {label!r}, but loss='cross_entropy' needs class numbers 0, 1, 2, ..."
-            )
+def _non_finite_output(outputs: list[Output]) -> str | None:
+    """"the model's output is nan" if an output is nan or infinite, else None."""
+    for output in outputs:
+        for value in output if isinstance(output, list) else [output]:
+            if isinstance(value, Value) and not math.isfinite(value.data):
+                return f"the model's output is {value.data}"
+    return None
 
 
-def _check_outputs(loss_name: str, output: Output) -> None:
-    """A clear error when the model's number of outputs does not suit the loss."""
-    if loss_name in ("hinge", "bce", "cross_entropy"):
+def _check_outputs(loss_name: str, output: Output, y: Sequence[Label]) -> None:
+    """A clear error when the model's number of outputs does not suit the loss or the labels."""
+    if loss_name in CLASS_LOSSES:
         _predicted_class(loss_name, output)
+    if loss_name == "cross_entropy" and isinstance(output, list) and max(y) >= len(output):
+        raise ValueError(
+            f"y holds the class {max(y)}, but the model has {len(output)} outputs, "
+            f"one per class 0 to {len(output) - 1}; give the last layer {max(y) + 1} neurons"
+        )
 
 
 def _predicted_class(loss_name: str, output: Output) -> int:
@@ -423,7 +430,7 @@ def _predicted_class(loss_name: str, output: Output) -> int:
 
 
 def _batch_accuracy(loss_name: str, outputs: list[Output], labels: list[Label]) -> float:
-    if loss_name not in ("hinge", "bce", "cross_entropy"):
+    if loss_name not in CLASS_LOSSES:
         return math.nan
     right = sum(
         _predicted_class(loss_name, output) == label for output, label in zip(outputs, labels)

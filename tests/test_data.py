@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+import nn.data
+
 from nn.data import (
     Standardization,
     blobs,
@@ -84,13 +86,13 @@ def test_blobs_with_given_centres() -> None:
 @pytest.mark.parametrize(
     "call, error, words",
     [
-        (lambda: moons(n=1), ValueError, "n=1"),
-        (lambda: moons(n=2.5), TypeError, "n must be an int"),
-        (lambda: moons(noise=-0.1), ValueError, "noise=-0.1"),
+        (lambda: moons(n=1), ValueError, "n must be .*>= 2, not 1"),
+        (lambda: moons(n=2.5), TypeError, "n must be a whole number.*2.5"),
+        (lambda: moons(noise=-0.1), ValueError, "noise .*>= 0, not -0.1"),
         (lambda: moons(seed="abc"), TypeError, "seed must be"),
-        (lambda: circles(factor=1.5), ValueError, "factor=1.5"),
-        (lambda: spiral(classes=1), ValueError, "classes=1"),
-        (lambda: spiral(n=2, classes=3), ValueError, "n=2"),
+        (lambda: circles(factor=1.5), ValueError, "factor .*< 1, not 1.5"),
+        (lambda: spiral(classes=1), ValueError, "classes .*>= 2, not 1"),
+        (lambda: spiral(n=2, classes=3), ValueError, "n .*>= 3, not 2"),
         (lambda: blobs(centers=[(0, 0)]), ValueError, "at least 2 centres"),
         (lambda: blobs(centers=[(0, 0, 0), (1, 1)]), ValueError, "(0, 0, 0)"),
         (lambda: blobs(centers="abc"), TypeError, "centers must be"),
@@ -125,8 +127,8 @@ def test_train_test_split_partitions_the_rows() -> None:
     "X, y, fraction, words",
     [
         ([[1.0], [2.0]], [0], 0.5, "X has 2 rows but y has 1"),
-        ([[1.0], [2.0]], [0, 1], 1.0, "test_fraction=1.0"),
-        ([[1.0], [2.0]], [0, 1], 0.0, "test_fraction=0.0"),
+        ([[1.0], [2.0]], [0, 1], 1.0, "test_fraction .*< 1, not 1.0"),
+        ([[1.0], [2.0]], [0, 1], 0.0, "test_fraction .*> 0 .*not 0.0"),
         ([[1.0]], [0], 0.5, "at least 2 rows"),
     ],
 )
@@ -212,6 +214,54 @@ def test_load_csv_errors_name_file_line_and_column(
 def test_load_csv_missing_file_names_the_file(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError, match="nothing.csv"):
         load_csv(tmp_path / "nothing.csv")
+
+
+@pytest.mark.parametrize(
+    "text, words",
+    [
+        # A quote never closed swallowed every line after it into one label.
+        ('a,b,label\n1,2,"x\n3,4,y\n5,6,z\n', "line 2: .*quote opened here is never closed"),
+        # ... or the lines up to the next quote.
+        ('a,b,label\n1,2,"x\n3,4,y\n5,6,z"\n7,8,w\n', "line 2: .*closed only on line 4"),
+        ('a,b,label\n1,2,"x"y\n', "line 2: not a valid CSV row"),  # read as 'xy'
+        ("a,b,label\n1,2,\n3,4,y\n", r"line 2, column 3 \('label'\): the label is empty"),
+        ("5.1,3.5,setosa\n4.9,3.0,setosa\n", "line 1: .*holds numbers.*no header line"),
+        ("a,a,label\n1,2,x\n", "line 1: .*two columns 'a' .*own name"),
+        ("a,b,label\n1,2,x\x00\n", "line 2: a NUL character"),
+        ("a,b,label\n1,2_5,x\n", r"line 2, column 2 \('b'\): '2_5' is not a number"),
+        ('a,b,label\n1,2,"' + "x" * 200_000 + '"\n', "line 2: not a valid CSV row .*field limit"),
+    ],
+    ids=["unclosed-quote", "quote-swallows-lines", "text-after-quote", "empty-label",
+         "no-header", "same-name-twice", "nul", "underscore", "huge-field"],
+)
+def test_load_csv_refuses_files_that_would_load_wrong_or_crash(
+    tmp_path: Path, text: str, words: str
+) -> None:
+    with pytest.raises(ValueError, match="table.csv, " + words) as caught:
+        load_csv(write(tmp_path, text))
+    assert type(caught.value) is ValueError  # not the csv module's own error
+    assert len(str(caught.value)) < 400
+
+
+def test_load_csv_reads_old_mac_line_endings(tmp_path: Path) -> None:
+    path = tmp_path / "table.csv"
+    path.write_bytes(b"a,label\r1,x\r2,y\r")
+    assert load_csv(path).X == [[1.0], [2.0]]
+
+
+def test_load_csv_refuses_a_folder_a_device_and_a_file_too_large(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with pytest.raises(IsADirectoryError, match="it is a folder"):
+        load_csv(tmp_path)
+    link = tmp_path / "zero.csv"
+    link.symlink_to("/dev/zero")
+    with pytest.raises(OSError, match="zero.csv: it is a device"):
+        load_csv(link)
+    path = write(tmp_path, "a,label\n1,x\n")
+    monkeypatch.setattr(nn.data, "MAX_CSV_BYTES", 5)
+    with pytest.raises(ValueError, match="table.csv is 12 bytes.*at most 5 bytes"):
+        load_csv(path)
 
 
 def test_load_csv_reads_the_byte_order_mark_excel_writes(tmp_path: Path) -> None:

@@ -6,12 +6,16 @@ import io
 import os
 import re
 import stat
+import subprocess
+import sys
+import textwrap
+import threading
 from pathlib import Path
 
 import pytest
 from PIL import Image
 
-from engine.files import write_atomic, write_gif
+from engine.files import SpecialFileError, check_writable, read_file, write_atomic, write_gif
 
 
 def png(width: int, height: int, colour: str) -> bytes:
@@ -71,7 +75,7 @@ def test_write_gif_pads_frames_of_different_sizes(tmp_path: Path) -> None:
     [
         ("steps.png", [b"x"], 1.0, "written as a .gif file"),
         ("steps.gif", [], 1.0, "at least one frame"),
-        ("steps.gif", [b"x"], 0.0, "positive number"),
+        ("steps.gif", [b"x"], 0.0, "seconds_per_frame .*> 0, not 0.0"),
     ],
 )
 def test_write_gif_refuses_bad_arguments(
@@ -123,3 +127,168 @@ def test_other_errors_name_the_target_not_the_temporary_file(
     target = tmp_path / "graph.svg"
     with pytest.raises(PermissionError, match=re.escape(f"cannot write {target}: Permission denied")):
         write_atomic(target, b"<svg/>")
+
+
+# ---------------------------------------------------------------------- links and special files
+
+
+def test_writing_through_a_symlink_replaces_the_file_it_points_to(tmp_path: Path) -> None:
+    real = tmp_path / "runs" / "real.json"
+    real.parent.mkdir()
+    real.write_bytes(b"old")
+    link = tmp_path / "model.json"
+    link.symlink_to(real)
+    assert write_atomic(link, b"new") == link
+    assert link.is_symlink() and real.read_bytes() == b"new"
+    assert sorted(os.listdir(tmp_path)) == ["model.json", "runs"]
+    assert os.listdir(real.parent) == ["real.json"]  # the temporary file was beside it
+
+
+def test_a_dangling_symlink_gets_its_file_created(tmp_path: Path) -> None:
+    link = tmp_path / "model.json"
+    link.symlink_to("real.json")
+    write_atomic(link, b"new")
+    assert link.is_symlink() and (tmp_path / "real.json").read_bytes() == b"new"
+
+
+def test_a_loop_of_symlinks_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "a").symlink_to(tmp_path / "b")
+    (tmp_path / "b").symlink_to(tmp_path / "a")
+    with pytest.raises(OSError, match="cannot write .*a"):
+        write_atomic(tmp_path / "a", b"x")
+
+
+def test_a_fifo_at_the_target_is_refused_not_replaced(tmp_path: Path) -> None:
+    fifo = tmp_path / "model.json"
+    os.mkfifo(fifo)
+    with pytest.raises(SpecialFileError, match="model.json: it is a named pipe"):
+        write_atomic(fifo, b"{}")
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
+    assert os.listdir(tmp_path) == ["model.json"]
+
+
+def test_a_link_to_a_device_is_refused_and_named(tmp_path: Path) -> None:
+    link = tmp_path / "model.json"
+    link.symlink_to("/dev/null")
+    with pytest.raises(SpecialFileError, match=r"model.json \(a link to /dev/null\): .* device"):
+        write_atomic(link, b"{}")
+    assert link.is_symlink()
+
+
+def test_a_temporary_file_of_a_killed_writer_is_removed_by_the_next_write(tmp_path: Path) -> None:
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()  # its id now names no process
+    stale = tmp_path / f".model.json.{dead.pid}.0123456789abcdef.tmp"
+    running = tmp_path / f".model.json.{os.getpid()}.0123456789abcdef.tmp"  # a writer still at work
+    other = tmp_path / f".plot.png.{dead.pid}.0123456789abcdef.tmp"  # another target's
+    for path in (stale, running, other):
+        path.write_bytes(b"half")
+    write_atomic(tmp_path / "model.json", b"{}")
+    assert sorted(os.listdir(tmp_path)) == sorted(["model.json", running.name, other.name])
+
+
+# ---------------------------------------------------------------------- reading
+
+
+def test_read_file_reads_a_regular_file_and_follows_links(tmp_path: Path) -> None:
+    (tmp_path / "real.csv").write_bytes(b"a,b\n")
+    (tmp_path / "link.csv").symlink_to(tmp_path / "real.csv")
+    assert read_file(tmp_path / "link.csv", max_bytes=4) == b"a,b\n"
+
+
+def test_read_file_refuses_a_file_over_the_limit_before_reading_it(tmp_path: Path) -> None:
+    path = tmp_path / "big.csv"
+    path.write_bytes(b"x" * 101)
+    with pytest.raises(ValueError, match="big.csv is 101 bytes.*at most 100 bytes"):
+        read_file(path, max_bytes=100, what="a CSV file")
+
+
+def test_read_file_refuses_a_device_without_reading_it(tmp_path: Path) -> None:
+    link = tmp_path / "model.json"
+    link.symlink_to("/dev/zero")  # would never end
+    with pytest.raises(SpecialFileError, match="model.json: it is a device"):
+        read_file(link, max_bytes=10**9)
+
+
+def test_read_file_refuses_a_fifo_without_waiting_for_a_writer(tmp_path: Path) -> None:
+    fifo = tmp_path / "model.json"
+    os.mkfifo(fifo)
+    outcome: list[BaseException] = []
+
+    def read() -> None:
+        try:
+            read_file(fifo, max_bytes=100)
+        except BaseException as error:  # noqa: BLE001 - handed to the test
+            outcome.append(error)
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    reader.join(30)
+    if reader.is_alive():  # it waits for a writer: give it one so the thread ends
+        with open(fifo, "wb"):
+            pass
+        pytest.fail("read_file waited on a FIFO")
+    assert len(outcome) == 1 and isinstance(outcome[0], SpecialFileError)
+    assert "named pipe" in str(outcome[0])
+
+
+def test_read_file_names_a_missing_file_and_a_folder(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match="nothing.json: there is no such file"):
+        read_file(tmp_path / "nothing.json", max_bytes=100)
+    with pytest.raises(IsADirectoryError, match=f"{tmp_path}: it is a folder"):
+        read_file(tmp_path, max_bytes=100)
+
+
+def test_check_writable_finds_before_any_work_what_writing_would_refuse(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    check_writable(tmp_path / "model.json")  # a new file in a folder we may write to
+    os.mkfifo(tmp_path / "fifo.json")
+    with pytest.raises(SpecialFileError, match="fifo.json: it is a named pipe"):
+        check_writable(tmp_path / "fifo.json")
+    with pytest.raises(FileNotFoundError, match="there is no folder"):
+        check_writable(tmp_path / "missing" / "model.json")
+    assert os.listdir(tmp_path) == ["fifo.json"]  # checking writes nothing
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o500)
+    monkeypatch.setattr(os, "access", lambda path, mode: False)  # as for a user, not root
+    with pytest.raises(PermissionError, match="no permission to write in .*locked"):
+        check_writable(locked / "model.json")
+
+
+def test_after_a_sigkill_mid_write_the_next_write_removes_the_temporary_file(
+    tmp_path: Path,
+) -> None:
+    target = tmp_path / "model.json"
+    target.write_bytes(b"old model")
+    writer = textwrap.dedent(
+        """
+        import os, sys, time
+        from engine.files import write_atomic
+
+        def stall(descriptor):  # the bytes are written, the rename not done
+            print("writing", flush=True)
+            time.sleep(60)
+
+        os.fsync = stall
+        write_atomic(sys.argv[1], b"new model")
+        """
+    )
+    repository = Path(__file__).resolve().parents[1]
+    process = subprocess.Popen(
+        [sys.executable, "-c", writer, str(target)],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=repository,
+        env={**os.environ, "PYTHONPATH": str(repository)},
+    )
+    assert process.stdout is not None and process.stdout.readline() == "writing\n"
+    process.kill()  # SIGKILL: no cleanup can run
+    process.wait()
+    process.stdout.close()
+    left = [name for name in os.listdir(tmp_path) if name != "model.json"]
+    temporary = rf"\.model\.json\.{process.pid}\.[0-9a-f]{{16}}\.tmp"  # the killed writer's
+    assert len(left) == 1 and re.fullmatch(temporary, left[0])
+    assert target.read_bytes() == b"old model"  # the old file, whole
+    write_atomic(target, b"newer model")
+    assert os.listdir(tmp_path) == ["model.json"] and target.read_bytes() == b"newer model"

@@ -5,11 +5,14 @@ from __future__ import annotations
 import json
 import os
 import re
+import stat
+import threading
 from pathlib import Path
 
 import pytest
 
 import nn.io
+from engine.files import SpecialFileError
 from nn import MLP, Layer, Neuron, load, load_recipe, save
 from nn.module import Module
 
@@ -88,7 +91,7 @@ def test_only_known_models_can_be_saved(tmp_path: Path) -> None:
     class Custom(Module):
         pass
 
-    with pytest.raises(TypeError, match="save\\(\\) can store a Neuron, Layer, MLP, not Custom"):
+    with pytest.raises(TypeError, match="can store a Neuron, Layer, MLP, not Custom"):
         save(Custom(), tmp_path / "x.json")
 
 
@@ -133,17 +136,17 @@ def _write(path: Path, document: object) -> None:
 def test_truncated_file(tmp_path: Path) -> None:
     path, _ = _saved(tmp_path)
     path.write_text(path.read_text()[:150])
-    with pytest.raises(ValueError, match=f"{path}: corrupt or truncated model file"):
+    with pytest.raises(ValueError, match=f"{path}, line \\d+: corrupt or truncated"):
         load(path)
 
 
 def test_corrupt_binary_file(tmp_path: Path) -> None:
     path = tmp_path / "model.json"
     path.write_bytes(b"\x89PNG\r\n\x1a\n\xff\xfe")
-    with pytest.raises(ValueError, match="model.json: not a stepgrad model file"):
+    with pytest.raises(ValueError, match="model.json, line 1: not a stepgrad model file"):
         load(path)
     path.write_text("")
-    with pytest.raises(ValueError, match="model.json: corrupt or truncated"):
+    with pytest.raises(ValueError, match="model.json, line 1: corrupt or truncated"):
         load(path)
 
 
@@ -158,7 +161,7 @@ def test_foreign_json(tmp_path: Path, document: object) -> None:
 def test_other_version(tmp_path: Path) -> None:
     path, document = _saved(tmp_path)
     _write(path, {**document, "version": 99})
-    with pytest.raises(ValueError, match="model.json: model file version 99; this stepgrad reads version 1"):
+    with pytest.raises(ValueError, match="model.json: .*version 99; .*reads version 1"):
         load(path)
 
 
@@ -168,19 +171,18 @@ def test_weights_that_do_not_fit(tmp_path: Path) -> None:
     _write(path, document)
     with pytest.raises(
         ValueError,
-        match=r"model.json: the weights do not fit the architecture: "
-        r"MLP\(nin=2, nouts=\[3, 1\]\) has 13 parameters, but the file holds 9 weights",
+        match=r"model.json: the weights do not fit.*nouts=\[3, 1\]\) has 13 parameters.*holds 9",
     ):
         load(path)
     path, document = _saved(tmp_path)
     document["weights"]["layers.0.neurons.0.bias"] = document["weights"].pop("layers.0.neurons.0.b")
     _write(path, document)
-    with pytest.raises(ValueError, match=r"model.json: the weights do not fit.*1 missing key \('layers\.0\.neurons\.0\.b'\)"):
+    with pytest.raises(ValueError, match=r"model.json: .*missing key \('layers\.0\.neurons\.0\.b'\)"):
         load(path)
     path, document = _saved(tmp_path)
     document["weights"]["layers.0.neurons.0.b"] = "zero"
     _write(path, document)
-    with pytest.raises(ValueError, match="key 'layers.0.neurons.0.b' holds 'zero'"):
+    with pytest.raises(ValueError, match="key 'layers.0.neurons.0.b' .*'zero'"):
         load(path)
 
 
@@ -192,7 +194,7 @@ def test_weights_that_do_not_fit(tmp_path: Path) -> None:
 def test_parameter_count_of_each_class(tmp_path: Path, architecture: dict, parameters: int) -> None:
     path, document = _saved(tmp_path)
     _write(path, {**document, "architecture": architecture})  # still the MLP's 9 weights
-    with pytest.raises(ValueError, match=f"has {parameters} parameters, but the file holds 9 weights"):
+    with pytest.raises(ValueError, match=f"has {parameters} parameters.* holds 9 weights"):
         load(path)
 
 
@@ -211,26 +213,26 @@ def test_an_absurd_size_is_refused_before_building(tmp_path: Path, no_building: 
     path, document = _saved(tmp_path)
     document["architecture"]["nouts"] = [100_000_000]  # would take minutes and gigabytes to build
     _write(path, document)
-    with pytest.raises(ValueError, match=r"model.json: .*has 300000000 parameters, but the file holds 9 weights"):
+    with pytest.raises(ValueError, match=r"model.json: .*has 300000000 parameters.* holds 9 weights"):
         load(path)
 
 
 @pytest.mark.parametrize(
     "field, value, message",
     [
-        ("fused", "no", "fused must be true or false, not 'no'"),
-        ("fused", 0, "fused must be true or false, not 0"),
-        ("nin", "2", "nin must be an int >= 1, not str '2'"),
-        ("nin", True, "nin must be an int >= 1, not bool True"),
-        ("nin", 0, "nin=0 is too small: it must be at least 1"),
-        ("nouts", [2.0, 1], r"nouts\[0\] must be an int >= 1, not float 2.0"),
-        ("nouts", [2, -1], r"nouts\[1\]=-1 is too small: it must be at least 1"),
-        ("nouts", [], r"nouts must be a non-empty list of layer sizes such as \[16, 16, 1\], not \[\]"),
+        ("fused", "no", "fused must be True or False, not str 'no'"),
+        ("fused", 0, "fused .* not int 0"),
+        ("nin", "2", "nin .* not str '2'"),
+        ("nin", True, "nin .* not bool True"),
+        ("nin", 0, "nin must be .*>= 1, not 0"),
+        ("nouts", [2.0, 1], r"nouts\[0\] .*not float 2.0"),
+        ("nouts", [2, -1], r"nouts\[1\] .*>= 1, not -1"),
+        ("nouts", [], r"nouts must be a non-empty list .*not \[\]"),
         ("nouts", 3, "nouts must be a non-empty list"),
         ("activation", "gelu", "unknown activation 'gelu'; choose one of 'relu', 'tanh'"),
         ("output_activation", 7, "unknown output_activation 7; choose one of"),
         ("init", "zeros", "unknown init 'zeros'; choose one of 'uniform', 'xavier', 'he'"),
-        ("depth", 3, "unknown field 'depth'; MLP takes the fields nin, nouts, activation"),
+        ("depth", 3, "unknown field 'depth'; MLP takes the fields nin, nouts"),
         ("seed", 0, "unknown field 'seed'"),
     ],
 )
@@ -240,7 +242,7 @@ def test_bad_architecture_fields_are_refused_before_building(
     path, document = _saved(tmp_path)
     document["architecture"][field] = value
     _write(path, document)
-    with pytest.raises(ValueError, match=f"model.json: the architecture is not valid: {message}"):
+    with pytest.raises(ValueError, match=f"model.json: .*architecture .*{message}"):
         load(path)
 
 
@@ -248,7 +250,7 @@ def test_missing_size_field(tmp_path: Path, no_building: None) -> None:
     path, document = _saved(tmp_path)
     del document["architecture"]["nouts"]
     _write(path, document)
-    with pytest.raises(ValueError, match="model.json: the architecture is not valid: missing field 'nouts'"):
+    with pytest.raises(ValueError, match="model.json: .*missing field 'nouts'"):
         load(path)
 
 
@@ -261,7 +263,7 @@ def test_options_may_be_left_out_of_a_hand_written_file(tmp_path: Path) -> None:
 def test_bad_architecture(tmp_path: Path) -> None:
     path, document = _saved(tmp_path)
     _write(path, {**document, "architecture": {**document["architecture"], "class": "Transformer"}})
-    with pytest.raises(ValueError, match="unknown model class 'Transformer'; expected one of Neuron, Layer, MLP"):
+    with pytest.raises(ValueError, match="model.json: .*'Transformer'; choose one of 'Neuron', 'Layer', 'MLP'"):
         load(path)
     _write(path, {**document, "architecture": {**document["architecture"], "class": ["MLP"]}})
     with pytest.raises(ValueError, match=r"model.json: unknown model class \['MLP'\]"):
@@ -278,6 +280,109 @@ def test_bad_recipe_in_file(tmp_path: Path) -> None:
         load_recipe(path)
 
 
-def test_missing_file_is_file_not_found(tmp_path: Path) -> None:
-    with pytest.raises(FileNotFoundError):
+def test_missing_file_or_a_folder_is_a_documented_error_naming_it(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match="nothing.json: there is no such file"):
         load(tmp_path / "nothing.json")
+    with pytest.raises(IsADirectoryError, match=f"{tmp_path}: it is a folder"):
+        load(tmp_path)
+    for word in ("FileNotFoundError", "IsADirectoryError", "SpecialFileError", "ValueError"):
+        assert word in (nn.io.__doc__ or "")
+
+
+# ---------------------------------------------------------------------- links, pipes, bombs
+
+
+def test_save_through_a_symlink_updates_the_file_it_points_to(tmp_path: Path) -> None:
+    real = tmp_path / "real.json"
+    save(MLP(2, [2, 1], seed=0), real)
+    link = tmp_path / "model.json"
+    link.symlink_to(real)
+    save(MLP(2, [2, 1], seed=1), link)
+    assert link.is_symlink()
+    assert load(real).state_dict() == MLP(2, [2, 1], seed=1).state_dict()
+
+
+def test_save_refuses_a_fifo_or_a_device_at_the_target(tmp_path: Path) -> None:
+    fifo = tmp_path / "model.json"
+    os.mkfifo(fifo)
+    with pytest.raises(SpecialFileError, match="model.json: it is a named pipe"):
+        save(MLP(2, [2, 1]), fifo)
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
+    link = tmp_path / "device.json"
+    link.symlink_to("/dev/null")
+    with pytest.raises(SpecialFileError, match="device.json .*: it is a device"):
+        save(MLP(2, [2, 1]), link)
+
+
+def test_load_refuses_a_link_to_a_device_without_reading_it(tmp_path: Path) -> None:
+    link = tmp_path / "model.json"
+    link.symlink_to("/dev/zero")  # reading it would fill the memory
+    with pytest.raises(SpecialFileError, match="model.json: it is a device"):
+        load(link)
+    with pytest.raises(SpecialFileError, match="model.json: it is a device"):
+        load_recipe(link)
+
+
+def test_load_refuses_a_fifo_without_waiting(tmp_path: Path) -> None:
+    fifo = tmp_path / "model.json"
+    os.mkfifo(fifo)
+    outcome: list[BaseException] = []
+
+    def read() -> None:
+        try:
+            load(fifo)
+        except BaseException as error:  # noqa: BLE001 - handed to the test
+            outcome.append(error)
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    reader.join(30)
+    if reader.is_alive():  # blocked: give it a writer so that the thread ends
+        with open(fifo, "wb"):
+            pass
+        pytest.fail("load() waited on a FIFO")
+    assert isinstance(outcome[0], SpecialFileError)
+
+
+def test_a_file_over_the_size_limit_is_refused_before_reading(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path, _ = _saved(tmp_path)
+    monkeypatch.setattr(nn.io, "MAX_FILE_BYTES", 100)
+    with pytest.raises(ValueError, match=r"model.json is \d+ bytes, .*at most 100 bytes"):
+        load(path)
+
+
+def test_a_json_nesting_bomb_is_a_value_error_naming_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "model.json"
+    path.write_text("[" * 100_000 + "]" * 100_000)
+    with pytest.raises(ValueError, match="model.json: .*nested too deep"):
+        load(path)
+    path, document = _saved(tmp_path)
+    path.write_text(json.dumps(document)[:-1] + ', "recipe": ' + "[" * 100_000 + "]" * 100_000 + "}")
+    with pytest.raises(ValueError, match="model.json: .*nested too deep"):
+        load_recipe(path)
+
+
+@pytest.mark.parametrize("digits", [5000, 4000], ids=["over-python-limit", "too-large-for-a-float"])
+def test_a_huge_integer_is_a_value_error_naming_the_file(tmp_path: Path, digits: int) -> None:
+    path, document = _saved(tmp_path)
+    text = json.dumps(document).replace('"layers.0.neurons.0.b": 0.0', '"layers.0.neurons.0.b": ' + "9" * digits)
+    assert "9" * digits in text
+    path.write_text(text)
+    with pytest.raises(ValueError, match="model.json: ") as caught:
+        load(path)
+    assert len(str(caught.value)) < 400  # the number is not repeated in full
+    path.write_text(json.dumps(document).replace('"nin": 2', '"nin": ' + "9" * 4000))
+    with pytest.raises(ValueError, match="model.json: .*nin=an int of 4000 digits"):
+        load(path)
+
+
+def test_nesting_that_json_can_read_but_repr_could_not_is_refused(tmp_path: Path) -> None:
+    path, document = _saved(tmp_path)
+    document["architecture"]["nouts"] = json.loads("[" * 500 + "]" * 500)
+    document["recipe"] = json.loads("[" * 500 + "]" * 500)
+    _write(path, document)
+    for read in (load, load_recipe):
+        with pytest.raises(ValueError, match="model.json: .*nested too deep"):
+            read(path)

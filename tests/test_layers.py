@@ -113,14 +113,14 @@ def test_unknown_activation_lists_the_choices() -> None:
 
 @pytest.mark.parametrize("nin", [0, -3])
 def test_nin_must_be_positive(nin: int) -> None:
-    with pytest.raises(ValueError, match=f"nin={nin} is too small: it must be at least 1"):
+    with pytest.raises(ValueError, match=f"nin must be .*>= 1, not {nin}"):
         Neuron(nin)
 
 
 def test_sizes_must_be_ints() -> None:
-    with pytest.raises(TypeError, match="nin must be an int"):
+    with pytest.raises(TypeError, match="nin must be a whole number.*2.5"):
         Layer(2.5, 3)
-    with pytest.raises(ValueError, match=r"nouts\[1\]=0 is too small: it must be at least 1"):
+    with pytest.raises(ValueError, match=r"nouts\[1\] must be .*>= 1, not 0"):
         MLP(2, [3, 0])
     with pytest.raises(TypeError, match="nouts must be a non-empty list"):
         MLP(2, [])
@@ -140,7 +140,7 @@ def test_bad_inputs_are_type_errors() -> None:
         Neuron(1)(1.0)
     with pytest.raises(TypeError, match="numbers or Values, not str 'a'"):
         Layer(2, 2)([1.0, "a"])
-    with pytest.raises(TypeError, match=r"not dict \{'x': 1.0, 'y': 2.0\}; pass its values in order"):
+    with pytest.raises(TypeError, match=r"dict \{'x': 1.0, 'y': 2.0\}.*list\(x.values\(\)\)"):
         MLP(2, [1])({"x": 1.0, "y": 2.0})
     with pytest.raises(TypeError, match="expects a list of 2 inputs, not str 'ab'$"):
         MLP(2, [1])("ab")

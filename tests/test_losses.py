@@ -154,31 +154,29 @@ def test_length_mismatch_and_empty_batch(loss: object) -> None:
 
 @pytest.mark.parametrize("label", [-1, 2, 0.5, True])
 def test_binary_cross_entropy_needs_labels_0_or_1(label: object) -> None:
-    with pytest.raises(ValueError, match=f"label 0 is {label!r}; labels must be 0 or 1"):
+    with pytest.raises(ValueError, match=rf"y\[0\] = {label!r}, .*labels 0 and 1"):
         binary_cross_entropy([Value(0.0)], [label])
 
 
 @pytest.mark.parametrize("label", [0, 2, 0.5])
 def test_hinge_loss_needs_labels_plus_minus_one(label: object) -> None:
-    with pytest.raises(ValueError, match=f"label 0 is {label!r}; labels must be -1 or \\+1"):
+    with pytest.raises(ValueError, match=rf"y\[0\] = {label!r}, .*labels -1 and \+1.*signed_labels"):
         hinge_loss([Value(0.0)], [label])
 
 
 def test_softmax_cross_entropy_label_range_and_rows() -> None:
-    with pytest.raises(ValueError, match="label 0 is 3; with 2 classes it must be an int from 0 to 1"):
+    with pytest.raises(ValueError, match=r"y\[0\] = 3, .*2 outputs.* from 0 to 1"):
         softmax_cross_entropy([_values([1.0, 2.0])], [3])
     with pytest.raises(TypeError, match="row 0 must be a non-empty list"):
         softmax_cross_entropy([Value(1.0)], [0])
 
 
 def test_other_input_errors() -> None:
-    with pytest.raises(TypeError, match="target 0 must be a finite number"):
+    with pytest.raises(TypeError, match="target 0 must be a Value or a number, not str '1'"):
         mean_squared_error([Value(1.0)], ["1"])
     with pytest.raises(ValueError, match="prediction 0 has 2 outputs"):
         mean_squared_error([_values([1.0, 2.0])], [1.0])
     with pytest.raises(TypeError, match="prediction 0 must be a Value or a number"):
         mean_squared_error(["x"], [1.0])
-    with pytest.raises(TypeError, match="needs Values"):
-        l2_penalty([1.0], alpha=0.1)
-    with pytest.raises(ValueError, match="alpha must be >= 0"):
+    with pytest.raises(ValueError, match="alpha must be .*>= 0, not -1.0"):
         l2_penalty([Value(1.0)], alpha=-1.0)

@@ -85,7 +85,7 @@ def test_from_torch_reads_a_torch_built_model(torch: Any) -> None:
 
 
 def test_from_torch_rejects_what_an_mlp_cannot_be(torch: Any) -> None:
-    with pytest.raises(ValueError, match=r"unsupported layer \(1\) Dropout; stepgrad understands Linear, ReLU"):
+    with pytest.raises(ValueError, match=r"\(1\) Dropout.* Linear, ReLU"):
         from_torch(torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.Dropout(), torch.nn.Linear(2, 1)))
     with pytest.raises(ValueError, match=r"layer \(0\) is a Linear without a bias"):
         from_torch(torch.nn.Sequential(torch.nn.Linear(2, 1, bias=False)))
