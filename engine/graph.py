@@ -19,10 +19,15 @@ nodes deep is fine at Python's default recursion limit.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import threading
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # only for type hints: graph.py needs nothing from value.py
     from engine.value import Value
+
+# backward() and zero_grad() hold this lock, so that calls from several
+# threads run one after the other (see Value.backward).
+_gradient_lock = threading.Lock()
 
 
 def topological_order(root: Value) -> list[Value]:
@@ -31,34 +36,54 @@ def topological_order(root: Value) -> list[Value]:
     The order is deterministic: children are visited in the order they were
     given to their operation, so the same program always gives the same list.
     Each node appears once, however many times it is used.
+    """
+    return _walk(root, leaves=True)
 
-    A node is pushed on the stack, and when it first comes off it goes back
-    on with its children above it; the next time it comes off, its children
-    are all listed, so it is listed too. A leaf has no children to wait for,
-    so it is listed the first time it comes off.
+
+def _walk(root: Value, leaves: bool) -> list[Value]:
+    """`topological_order(root)`, or only its computed nodes if not `leaves`.
+
+    Depth first, with a stack instead of recursion. A node coming off the
+    stack for the first time goes back on, under a marker (None), with its
+    children above the marker; when the marker comes off again, everything
+    above it is listed, so the node under it is listed next. A leaf has no
+    children to wait for, so it is listed the first time it comes off.
+
+    The nodes are read through their slots (`_a`, `_b`: see `Value`) rather
+    than `children`, which would build a tuple per node.
     """
     order: list[Value] = []
-    expanded: set[Value] = set()  # nodes whose children are on the stack
-    emitted: set[Value] = set()  # nodes already in `order`
-    stack: list[Value] = [root]
+    visited: set[Value] = set()
+    stack: list[Any] = [root]  # Values, and None as the marker
+    push, pop = stack.append, stack.pop
     while stack:
-        node = stack.pop()
-        if node in expanded:
-            # Second time on top: everything above it (its children) is done.
-            if node not in emitted:
-                emitted.add(node)
+        node = pop()
+        if node is None:  # the marker: the node under it is complete
+            order.append(pop())
+            continue
+        if node in visited:
+            continue
+        visited.add(node)
+        a, b = node._a, node._b
+        if a is None:  # a leaf: nothing to wait for
+            if leaves:
                 order.append(node)
             continue
-        expanded.add(node)
-        if not node.children:  # a leaf: nothing to wait for
-            emitted.add(node)
-            order.append(node)
-            continue
-        stack.append(node)  # comes back after its children
-        # Reversed, so that the first child is popped (and listed) first.
-        for child in reversed(node.children):
-            if child not in expanded:
-                stack.append(child)
+        push(node)
+        push(None)
+        # The last child pushed comes off (and is listed) first: so push the
+        # children in reverse, and the first child is listed first.
+        if b is not None:
+            if b not in visited:
+                push(b)
+            if a not in visited:
+                push(a)
+        elif type(a) is tuple:
+            for child in reversed(a):
+                if child not in visited:
+                    push(child)
+        elif a not in visited:
+            push(a)
     return order
 
 
@@ -76,24 +101,34 @@ def backward(root: Value) -> None:
     would add 0.0 to each child, so it is skipped (in a ReLU network, every
     neuron that is off).
     """
-    order = prepare_backward(root)
-    for node in reversed(order):
-        upstream = node.grad
-        if upstream == 0.0 or not node.children:
-            continue  # nothing to pass on (a ReLU that is off, or a leaf)
-        for child, local in zip(node.children, node.local_grads):
-            child.grad += upstream * local
+    with _gradient_lock:
+        # Only the computed nodes: a leaf has nothing to pass on.
+        order = prepare_backward(root, leaves=False)
+        for node in reversed(order):
+            upstream = node.grad
+            if upstream == 0.0:
+                continue  # nothing to pass on (a ReLU that is off)
+            a, b = node._a, node._b
+            if b is not None:  # two children, the most common case
+                a.grad += upstream * node._da
+                b.grad += upstream * node._db
+            elif type(a) is tuple:  # three or more
+                for child, local in zip(a, node._da):
+                    child.grad += upstream * local
+            else:  # one child
+                a.grad += upstream * node._da
 
 
-def prepare_backward(root: Value) -> list[Value]:
+def prepare_backward(root: Value, leaves: bool = True) -> list[Value]:
     """Reset the intermediate grads and seed d(root)/d(root) = 1.
 
-    Returns the topological order. Shared by `backward()` and the stepper, so
-    that stepping through backprop ends with exactly the same grads.
+    Returns the topological order (without the leaves if not `leaves`).
+    Shared by `backward()` and the stepper, so that stepping through
+    backprop ends with exactly the same grads.
     """
-    order = topological_order(root)
+    order = _walk(root, leaves)
     for node in order:
-        if node.children:
+        if node._a is not None:
             node.grad = 0.0
     root.grad += 1.0
     return order
@@ -101,5 +136,6 @@ def prepare_backward(root: Value) -> list[Value]:
 
 def zero_grad(root: Value) -> None:
     """Set `grad` to 0.0 on `root` and on every Value it was computed from."""
-    for node in topological_order(root):
-        node.grad = 0.0
+    with _gradient_lock:
+        for node in _walk(root, leaves=True):
+            node.grad = 0.0
