@@ -36,21 +36,14 @@ def topological_order(root: Value) -> list[Value]:
     The order is deterministic: children are visited in the order they were
     given to their operation, so the same program always gives the same list.
     Each node appears once, however many times it is used.
-    """
-    return _walk(root, leaves=True)
-
-
-def _walk(root: Value, leaves: bool) -> list[Value]:
-    """`topological_order(root)`, or only its computed nodes if not `leaves`.
 
     Depth first, with a stack instead of recursion. A node coming off the
     stack for the first time goes back on, under a marker (None), with its
     children above the marker; when the marker comes off again, everything
     above it is listed, so the node under it is listed next. A leaf has no
     children to wait for, so it is listed the first time it comes off.
-
-    The nodes are read through their slots (`_a`, `_b`: see `Value`) rather
-    than `children`, which would build a tuple per node.
+    (The nodes are read through their slots `_a` and `_b`, see `Value`,
+    rather than `children`, which would build a tuple per node.)
     """
     order: list[Value] = []
     visited: set[Value] = set()
@@ -66,8 +59,7 @@ def _walk(root: Value, leaves: bool) -> list[Value]:
         visited.add(node)
         a, b = node._a, node._b
         if a is None:  # a leaf: nothing to wait for
-            if leaves:
-                order.append(node)
+            order.append(node)
             continue
         push(node)
         push(None)
@@ -102,8 +94,10 @@ def backward(root: Value) -> None:
     neuron that is off).
     """
     with _gradient_lock:
-        # Only the computed nodes: a leaf has nothing to pass on.
-        order = prepare_backward(root, leaves=False)
+        order = _computed_nodes(root)  # a leaf has nothing to pass on
+        for node in order:
+            node.grad = 0.0
+        root.grad += 1.0
         for node in reversed(order):
             upstream = node.grad
             if upstream == 0.0:
@@ -119,14 +113,56 @@ def backward(root: Value) -> None:
                 a.grad += upstream * node._da
 
 
-def prepare_backward(root: Value, leaves: bool = True) -> list[Value]:
+def _computed_nodes(root: Value) -> list[Value]:
+    """`topological_order(root)` without the leaves, found faster, for backward().
+
+    The same walk as `_walk`, with one change: instead of a set of the nodes
+    seen, each node seen gets a mark in its own `grad`. backward() sets the
+    grad of every node listed here to 0.0 right afterwards anyway, and
+    looking at a node is quicker than looking it up in a set of 100,000.
+    The mark is a nan made for this walk alone, so that no grad holds this
+    very object by chance. Leaves are never pushed, so their grads, which
+    accumulate across calls, are never touched.
+    """
+    order: list[Value] = []
+    if root._a is None:
+        return order
+    seen = float("nan")  # a new float object: the mark of this walk
+    stack: list[Any] = [root]  # Values, and None as the marker
+    push, pop = stack.append, stack.pop
+    while stack:
+        node = pop()
+        if node is None:  # the marker: the node under it is complete
+            order.append(pop())
+            continue
+        if node.grad is seen:
+            continue
+        node.grad = seen
+        push(node)
+        push(None)
+        a, b = node._a, node._b
+        if b is not None:
+            if b._a is not None and b.grad is not seen:
+                push(b)
+            if a._a is not None and a.grad is not seen:
+                push(a)
+        elif type(a) is tuple:
+            for child in reversed(a):
+                if child._a is not None and child.grad is not seen:
+                    push(child)
+        elif a._a is not None and a.grad is not seen:
+            push(a)
+    return order
+
+
+def prepare_backward(root: Value) -> list[Value]:
     """Reset the intermediate grads and seed d(root)/d(root) = 1.
 
-    Returns the topological order (without the leaves if not `leaves`).
-    Shared by `backward()` and the stepper, so that stepping through
-    backprop ends with exactly the same grads.
+    Returns the topological order. The stepper uses it, so that stepping
+    through backprop starts as backward() does and ends with exactly the
+    same grads.
     """
-    order = _walk(root, leaves)
+    order = topological_order(root)
     for node in order:
         if node._a is not None:
             node.grad = 0.0
@@ -137,5 +173,5 @@ def prepare_backward(root: Value, leaves: bool = True) -> list[Value]:
 def zero_grad(root: Value) -> None:
     """Set `grad` to 0.0 on `root` and on every Value it was computed from."""
     with _gradient_lock:
-        for node in _walk(root, leaves=True):
+        for node in topological_order(root):
             node.grad = 0.0

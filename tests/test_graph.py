@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from engine import Value, backward, scope, topological_order, zero_grad
-from engine.graph import prepare_backward
+from engine.graph import _computed_nodes, prepare_backward
 from engine.value import from_op
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -149,10 +149,10 @@ def test_a_million_deep_chain_at_the_default_recursion_limit() -> None:
 
 
 def test_the_walk_for_backward_lists_the_same_nodes_in_the_same_order() -> None:
-    """backward() walks without the leaves; the stepper and views with them."""
+    """backward() walks its own way, without the leaves; the same order."""
     _, _, c = small_graph()
     everything = topological_order(c)
-    computed = prepare_backward(c, leaves=False)
+    computed = _computed_nodes(c)
     assert computed == [node for node in everything if node.children]
 
 
