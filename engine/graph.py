@@ -175,3 +175,82 @@ def zero_grad(root: Value) -> None:
     with _gradient_lock:
         for node in topological_order(root):
             node.grad = 0.0
+
+
+# ---------------------------------------------------------------------------
+# Copying and pickling a graph, without recursion
+# ---------------------------------------------------------------------------
+# Python's pickle and copy.deepcopy save an object by saving what it points to
+# first, recursing once per level: a graph deeper than about 1000 nodes would
+# raise RecursionError. So a Value hands them its whole graph, listed by the
+# walk above, instead.
+
+
+def flat_graph(root: Value) -> tuple[Any, ...]:
+    """What `pickle` saves for `root` (see `Value.__reduce__`).
+
+    The graph in topological order, each computed node as its fields and the
+    positions of its children in the list. The leaves are saved as the
+    Values themselves, so a model's parameters stay one object with the
+    graphs made from them; an intermediate node is rebuilt once for every
+    root you pickle that reaches it.
+    """
+    if root._a is None:
+        return (_rebuild_leaf, (root.data, root.grad, root.label, root.op, root.scope))
+    order = topological_order(root)
+    position = {node: index for index, node in enumerate(order)}
+    records: list[Any] = []
+    for node in order:
+        if node._a is None:
+            records.append(node)
+            continue
+        children = tuple(position[child] for child in node.children)
+        fields = (node.data, node.grad, node.label, node.op, node.scope)
+        records.append((*fields, children, node.local_grads))
+    return (_rebuild_graph, (records,))
+
+
+def _rebuild_leaf(
+    data: float, grad: float, label: str, op: str, scope: tuple[str, ...]
+) -> Value:
+    """A leaf, as `flat_graph` saved it."""
+    from engine.value import from_op
+
+    leaf = from_op(data, op, (), ())
+    leaf.grad, leaf.label, leaf.scope = grad, label, scope
+    return leaf
+
+
+def _rebuild_graph(records: list[Any]) -> Value:
+    """The graph that `flat_graph` listed; returns its last node, the root."""
+    from engine.value import Value, from_op
+
+    nodes: list[Value] = []
+    for record in records:
+        if isinstance(record, Value):  # a leaf, already rebuilt by pickle
+            nodes.append(record)
+            continue
+        data, grad, label, op, scope, children, local_grads = record
+        node = from_op(data, op, [nodes[index] for index in children], local_grads)
+        node.grad, node.label, node.scope = grad, label, scope
+        nodes.append(node)
+    return nodes[-1]
+
+
+def deep_copy(root: Value, memo: dict[int, Any]) -> Value:
+    """`copy.deepcopy(root)`: every node copied once, children first.
+
+    `memo` is deepcopy's record of what it copied already, so that nodes
+    shared between several Values copied together stay shared.
+    """
+    from engine.value import from_op
+
+    for node in topological_order(root):
+        if id(node) in memo:
+            continue
+        children = tuple(memo[id(child)] for child in node.children)
+        copy = from_op(node.data, node.op, children, node.local_grads)
+        copy.grad, copy.label, copy.scope = node.grad, node.label, node.scope
+        memo[id(node)] = copy
+    result: Value = memo[id(root)]
+    return result

@@ -65,32 +65,36 @@ def from_op(
     >>> square.backward()
     >>> x.grad
     6.0
-    >>> from_op(9.0, "square", (x,), ())
+    >>> from_op(9.0, "square", (x,), ())  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    ValueError: from_op('square'): 1 children but 0 local derivatives; give one d(result)/d(child) per child, in the same order
+    ValueError: from_op('square'): len(children) is 1 but len(local_grads) is 0; ...
     """
     if len(children) != len(local_grads):
         raise ValueError(
-            f"from_op({op!r}): {len(children)} children but {len(local_grads)} local "
-            "derivatives; give one d(result)/d(child) per child, in the same order"
+            f"from_op({op!r}): len(children) is {len(children)} but len(local_grads) "
+            f"is {len(local_grads)}; give one d(result)/d(child) per child, in order"
         )
-    if len(children) == 1:
-        return _node(data, op, children[0], local_grads[0])
+    if len(children) > 2:  # the only nodes that keep tuples
+        return _node(data, op, tuple(children), tuple(local_grads))
     if len(children) == 2:
         return _node(data, op, children[0], local_grads[0], children[1], local_grads[1])
-    node = _node(data, op, None, None)
-    if children:  # three or more: the only nodes that keep tuples
-        node._a, node._da = tuple(children), tuple(local_grads)
-    return node
+    if len(children) == 1:
+        return _node(data, op, children[0], local_grads[0])
+    return _node(data, op, None, None)  # a leaf
+
+
+_new_object = object.__new__
 
 
 def _node(
     data: float, op: str, a: Any, da: Any, b: Value | None = None, db: float | None = None
 ) -> Value:
-    """`from_op` without its checks, for the operators below (the hot path):
+    """`from_op` without its check, for the operators below (the hot path):
     child `a` with its local derivative `da`, and child `b` with `db` if the
-    operation has two inputs. A leaf has `a` = None.
+    operation has two inputs. A leaf has `a` = None; an operation with three
+    or more inputs has the tuple of them in `a` and of their derivatives in
+    `da` (see the layout in `Value`).
 
     It sets the slots directly instead of calling `Value.__init__`, whose
     checks are for numbers typed in by people.
@@ -106,9 +110,6 @@ def _node(
     out._da = da
     out._db = db
     return out
-
-
-_new_object = object.__new__
 
 
 def as_value(x: object) -> Value:
@@ -267,6 +268,10 @@ class Value:
         return (self._da,)
 
     # ------------------------------------------------------------ arithmetic
+    # Each operation ends with _node(result, op, a, d(result)/da, b, d(result)/db):
+    # the result, then each input with its local derivative. The binary ones
+    # are written once as a function of two Values; `_operator_pair` makes
+    # `a + 1` and `1 + a` from it.
 
     def _add(a: Value, b: Value) -> Value:
         """a + b"""
@@ -449,65 +454,12 @@ class Value:
     # ------------------------------------------------------------ copying
 
     def __reduce__(self) -> tuple[Any, ...]:
-        """How `pickle` saves a Value: its whole graph as one flat list.
-
-        Saving each node with its children inside would recurse once per
-        level and fail on a deep graph, so the graph is listed in
-        topological order instead, children by their position in the list.
-        The leaves in it are saved as the Values themselves, so a model's
-        parameters stay shared with the graphs made from them; an
-        intermediate node is rebuilt once per Value you pickle it under.
-        """
-        if self._a is None:
-            return (_rebuild_leaf, (self.data, self.grad, self.label, self.op, self.scope))
-        order = graph.topological_order(self)
-        position = {node: index for index, node in enumerate(order)}
-        records: list[Any] = []
-        for node in order:
-            if node._a is None:
-                records.append(node)
-            else:
-                indices = tuple(position[child] for child in node.children)
-                records.append(
-                    (node.data, node.grad, node.label, node.op, node.scope, indices,
-                     node.local_grads)
-                )
-        return (_rebuild_graph, (records,))
+        """How `pickle` saves a Value: its graph as one flat list (see `graph.py`)."""
+        return graph.flat_graph(self)
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Value:
-        """`copy.deepcopy`: every node of the graph copied once, without recursion."""
-        for node in graph.topological_order(self):
-            if id(node) in memo:
-                continue
-            children = tuple(memo[id(child)] for child in node.children)
-            copy = from_op(node.data, node.op, children, node.local_grads)
-            copy.grad, copy.label, copy.scope = node.grad, node.label, node.scope
-            memo[id(node)] = copy
-        result: Value = memo[id(self)]
-        return result
-
-
-def _rebuild_leaf(
-    data: float, grad: float, label: str, op: str, scope: tuple[str, ...]
-) -> Value:
-    """A leaf Value, as `Value.__reduce__` saved it."""
-    leaf = _node(data, op, None, None)
-    leaf.grad, leaf.label, leaf.scope = grad, label, scope
-    return leaf
-
-
-def _rebuild_graph(records: list[Any]) -> Value:
-    """The graph that `Value.__reduce__` listed; returns its last node (the root)."""
-    nodes: list[Value] = []
-    for record in records:
-        if isinstance(record, Value):
-            nodes.append(record)
-            continue
-        data, grad, label, op, scope, indices, local_grads = record
-        node = from_op(data, op, [nodes[index] for index in indices], local_grads)
-        node.grad, node.label, node.scope = grad, label, scope
-        nodes.append(node)
-    return nodes[-1]
+        """`copy.deepcopy`: every node of the graph copied once (see `graph.py`)."""
+        return graph.deep_copy(self, memo)
 
 
 class scope:
