@@ -397,8 +397,10 @@ class Value:
         **Threads.** Calls to `backward()` and `zero_grad()` run one at a
         time (a lock): calls from several threads, even on the same graph or
         on graphs that share parameters, leave the same grads as running them
-        one after the other. Changing `data` or `grad` yourself, or stepping
-        with `backward_steps()`, is not covered: do that in one thread.
+        one after the other. Read grads once the call has returned (while it
+        runs, intermediate grads are being rewritten). Changing `data` or
+        `grad` yourself, or stepping with `backward_steps()`, is not covered:
+        do that in one thread.
         """
         graph.backward(self)
 
