@@ -5,9 +5,11 @@ each one *after* all of its children, so reading the list backwards visits
 each node before any of the nodes it was made from. `backward()` runs the
 chain rule in that reversed order; the stepper, the drawing and the text tree
 all use the same walk, so they all show the same nodes in the same order.
+(backward() runs the same walk in a faster form of its own: `_computed_nodes`.)
 
 The walk uses an explicit stack instead of recursion, so a graph a million
-nodes deep is fine at Python's default recursion limit.
+nodes deep is fine at Python's default recursion limit; so do pickling and
+`copy.deepcopy` of a graph (at the end of this file).
 
 >>> from engine import Value
 >>> a = Value(2.0, label="a")
@@ -22,7 +24,7 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:  # only for type hints: graph.py needs nothing from value.py
+if TYPE_CHECKING:  # for type hints; the copying functions import value.py when called
     from engine.value import Value
 
 # backward() and zero_grad() hold this lock, so that calls from several
