@@ -87,9 +87,8 @@ def micrograd_step(points: list[list[float]], labels: list[int]) -> Callable[[],
     micro = MicroMLP(2, SIZES[1:])
     for ours, theirs in zip(model.parameters(), micro.parameters()):
         theirs.data = ours.data
-    inputs = [[MicroValue(x) for x in point] for point in points]
-
-    def step() -> float:
+    def step() -> float:  # as in micrograd's demo notebook
+        inputs = [[MicroValue(x) for x in point] for point in points]
         scores = [micro(x) for x in inputs]
         losses = [(1 + -y * s).relu() for y, s in zip(labels, scores)]
         data_loss = sum(losses) * (1.0 / len(losses))
