@@ -17,13 +17,18 @@ Value(data=-4.0, grad=0.0)
 >>> c.backward()
 >>> a.grad, b.grad
 (-2.0, 2.0)
+
+The file reads top to bottom: how a result node is made (`from_op`), how a
+plain number becomes a Value (`as_value`), the `Value` class with every
+operation, and last the checks that explain the mistakes a student meets.
 """
 
 from __future__ import annotations
 
 import math
 import numbers
-from typing import TYPE_CHECKING, Iterator, Union
+from contextvars import ContextVar
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence, Union
 
 from engine import graph
 
@@ -34,8 +39,128 @@ Number = Union[int, float]
 
 # The module scope that new Values are created in, as a tuple of names such as
 # ("layers.0", "neurons.3"). `nn` sets it while a module runs forward, so a
-# drawing can group the graph by neuron and layer. See `scope()` below.
-_current_scope: tuple[str, ...] = ()
+# drawing can group the graph by neuron and layer. A ContextVar, so that each
+# thread (and each asyncio task) has its own. See `scope()` below.
+_scope: ContextVar[tuple[str, ...]] = ContextVar("stepgrad_scope", default=())
+
+# ---------------------------------------------------------------------------
+# Making a result node
+# ---------------------------------------------------------------------------
+
+
+def from_op(
+    data: float,
+    op: str,
+    children: Sequence[Value],
+    local_grads: Sequence[float],
+) -> Value:
+    """Make the result of an operation: its `data`, the `op`, its inputs and
+    the local derivative d(result)/d(input) of each input, in the same order.
+
+    Every operator of `Value` makes its result this way, and you can use it
+    to add an operation of your own:
+
+    >>> x = Value(3.0)
+    >>> square = from_op(x.data ** 2, "square", (x,), (2 * x.data,))
+    >>> square.backward()
+    >>> x.grad
+    6.0
+    >>> from_op(9.0, "square", (x,), ())  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: from_op('square'): len(children) is 1 but len(local_grads) is 0; ...
+    """
+    if len(children) != len(local_grads):
+        raise ValueError(
+            f"from_op({op!r}): len(children) is {len(children)} but len(local_grads) "
+            f"is {len(local_grads)}; give one d(result)/d(child) per child, in order"
+        )
+    if len(children) > 2:  # the only nodes that keep tuples
+        return _node(data, op, tuple(children), tuple(local_grads))
+    if len(children) == 2:
+        return _node(data, op, children[0], local_grads[0], children[1], local_grads[1])
+    if len(children) == 1:
+        return _node(data, op, children[0], local_grads[0])
+    return _node(data, op, None, None)  # a leaf
+
+
+_new_object = object.__new__
+
+
+def _node(
+    data: float, op: str, a: Any, da: Any, b: Value | None = None, db: float | None = None
+) -> Value:
+    """`from_op` without its check, for the operators below (the hot path):
+    child `a` with its local derivative `da`, and child `b` with `db` if the
+    operation has two inputs. A leaf has `a` = None; an operation with three
+    or more inputs has the tuple of them in `a` and of their derivatives in
+    `da` (see the layout in `Value`).
+
+    It sets the slots directly instead of calling `Value.__init__`, whose
+    checks are for numbers typed in by people.
+    """
+    out = _new_object(Value)
+    out.data = data
+    out.grad = 0.0
+    out.label = ""
+    out.op = op
+    out.scope = _scope.get()
+    out._a = a
+    out._b = b
+    out._da = da
+    out._db = db
+    return out
+
+
+def as_value(x: object) -> Value:
+    """Return `x` as a Value: a Value as it is, a plain number wrapped.
+
+    The one coercion helper of the engine. For a type it does not know it
+    returns `NotImplemented`, so that Python can try the other operand.
+
+    >>> as_value(2)
+    Value(data=2.0, grad=0.0)
+    """
+    if isinstance(x, Value):
+        return x
+    if type(x) is float or type(x) is int:  # the fast, common case
+        number = float(x)
+        if math.isfinite(number):
+            return _node(number, "", None, None)
+        return Value(number)  # raises the error that explains nan and inf
+    if isinstance(x, numbers.Real) and not isinstance(x, bool):
+        return Value(float(x))  # such as a numpy float or a Fraction
+    return NotImplemented
+
+
+def _operator_pair(
+    forward: Callable[[Value, Value], Value],
+) -> tuple[Callable[[Value, object], Value], Callable[[Value, object], Value]]:
+    """Build `a op b` and its reflected twin `b op a` from one function of two
+    Values (as CPython's fractions.py does), so that plain numbers mix in on
+    either side: `x + 1` and `1 + x`. A type that is not a number gives
+    `NotImplemented`, and Python tries the other operand."""
+
+    def operator(self: Value, other: object) -> Value:
+        b = other if type(other) is Value else as_value(other)
+        if b is NotImplemented:
+            return NotImplemented
+        return forward(self, b)
+
+    def reflected(self: Value, other: object) -> Value:
+        a = as_value(other)
+        if a is NotImplemented:
+            return NotImplemented
+        return forward(a, self)
+
+    operator.__doc__ = forward.__doc__
+    reflected.__doc__ = f"{forward.__doc__}, where a is a plain number"
+    return operator, reflected
+
+
+# ---------------------------------------------------------------------------
+# The Value
+# ---------------------------------------------------------------------------
 
 
 class Value:
@@ -62,10 +187,11 @@ class Value:
 
     **nan and infinity.** `Value()` refuses them (ValueError), because a nan
     input silently turns every gradient downstream into nan. After that,
-    arithmetic follows Python floats (`Value(1e308) * 10` holds `inf`), except
-    that `exp` and `**` raise OverflowError with a clear message instead of
-    failing later, and `tanh` and `sigmoid` never overflow: at +-1000 they
-    give a finite value and a finite (zero) gradient.
+    arithmetic follows Python floats (`Value(1e308) * 10` holds `inf`, and
+    `inf - inf` a nan that stays nan), except that `exp` and `**` raise
+    OverflowError with a clear message instead of failing later, and `tanh`
+    and `sigmoid` never overflow: at +-1000 they give a finite value and a
+    finite (zero) gradient.
 
     >>> Value(float("nan"))  # doctest: +ELLIPSIS
     Traceback (most recent call last):
@@ -73,9 +199,31 @@ class Value:
     ValueError: Value(nan): stepgrad does not accept nan or infinity as inputs; ...
     >>> Value(-1000.0).sigmoid()
     Value(data=0.0, grad=0.0)
+
+    **Truth.** A Value is true when its number is not zero, as for floats,
+    numpy and PyTorch: `bool(Value(0.0))` is False. Values compare by
+    identity (see the end of the class).
     """
 
-    __slots__ = ("data", "grad", "label", "op", "children", "local_grads", "scope")
+    # How a node keeps its inputs. The cyclic garbage collector rescans every
+    # object that can point to others, so a node is ONE such object: its
+    # children and their local derivatives sit in its own slots, not in tuples.
+    #   a leaf:        _a is None
+    #   one input:     _a, with local derivative _da (_b is None)
+    #   two inputs:    _a and _b, with _da and _db
+    #   three or more: _a is a tuple of children and _da a tuple of derivatives
+    # `children` and `local_grads` give them as tuples, whatever the layout.
+    __slots__ = ("data", "grad", "label", "op", "scope", "_a", "_b", "_da", "_db")
+
+    data: float
+    grad: float
+    label: str
+    op: str
+    scope: tuple[str, ...]
+    _a: Any
+    _b: Any
+    _da: Any
+    _db: Any
 
     def __init__(self, data: Number, label: str = "") -> None:
         if type(data) is not float and type(data) is not int:  # the slower, rarer checks
@@ -92,165 +240,116 @@ class Value:
         self.grad = 0.0
         self.label = label
         self.op = ""
-        self.children: tuple[Value, ...] = ()
-        self.local_grads: tuple[float, ...] = ()
-        self.scope = _current_scope
+        self.scope = _scope.get()
+        self._a = self._b = self._da = self._db = None
 
-    # ------------------------------------------------------------------ arithmetic
+    @property
+    def children(self) -> tuple[Value, ...]:
+        """The inputs of the operation that made this Value, in order (() for a leaf)."""
+        a, b = self._a, self._b
+        if a is None:
+            return ()
+        if b is not None:
+            return (a, b)
+        if type(a) is tuple:
+            return a
+        return (a,)
 
-    def __add__(self, other: Value | Number) -> Value:
+    @property
+    def local_grads(self) -> tuple[float, ...]:
+        """d(this)/d(child) for each child, in the order of `children`."""
+        a, b = self._a, self._b
+        if a is None:
+            return ()
+        if b is not None:
+            return (self._da, self._db)
+        if type(a) is tuple:
+            return self._da
+        return (self._da,)
+
+    # ------------------------------------------------------------ arithmetic
+    # Each operation ends with _node(result, op, a, d(result)/da, b, d(result)/db):
+    # the result, then each input with its local derivative. The binary ones
+    # are written once as a function of two Values; `_operator_pair` makes
+    # `a + 1` and `1 + a` from it.
+
+    def _add(a: Value, b: Value) -> Value:
         """a + b"""
-        if not isinstance(other, Value):
-            other = as_value(other)
-            if other is NotImplemented:
-                return NotImplemented
         # d(a+b)/da = 1, d(a+b)/db = 1
-        return from_op(self.data + other.data, "+", (self, other), (1.0, 1.0))
+        return _node(a.data + b.data, "+", a, 1.0, b, 1.0)
 
-    def __radd__(self, other: Number) -> Value:
-        """b + a, where b is a plain number"""
-        other_value = as_value(other)
-        if other_value is NotImplemented:
-            return NotImplemented
-        return other_value + self
-
-    def __sub__(self, other: Value | Number) -> Value:
+    def _sub(a: Value, b: Value) -> Value:
         """a - b"""
-        if not isinstance(other, Value):
-            other = as_value(other)
-            if other is NotImplemented:
-                return NotImplemented
         # d(a-b)/da = 1, d(a-b)/db = -1
-        return from_op(self.data - other.data, "-", (self, other), (1.0, -1.0))
+        return _node(a.data - b.data, "-", a, 1.0, b, -1.0)
 
-    def __rsub__(self, other: Number) -> Value:
-        """b - a, where b is a plain number"""
-        other_value = as_value(other)
-        if other_value is NotImplemented:
-            return NotImplemented
-        return other_value - self
-
-    def __mul__(self, other: Value | Number) -> Value:
+    def _mul(a: Value, b: Value) -> Value:
         """a * b"""
-        if not isinstance(other, Value):
-            other = as_value(other)
-            if other is NotImplemented:
-                return NotImplemented
         # d(a*b)/da = b, d(a*b)/db = a
-        return from_op(
-            self.data * other.data, "*", (self, other), (other.data, self.data)
-        )
+        return _node(a.data * b.data, "*", a, b.data, b, a.data)
 
-    def __rmul__(self, other: Number) -> Value:
-        """b * a, where b is a plain number"""
-        other_value = as_value(other)
-        if other_value is NotImplemented:
-            return NotImplemented
-        return other_value * self
-
-    def __truediv__(self, other: Value | Number) -> Value:
+    def _truediv(a: Value, b: Value) -> Value:
         """a / b"""
-        if not isinstance(other, Value):
-            other = as_value(other)
-            if other is NotImplemented:
-                return NotImplemented
-        a, b = self.data, other.data
-        if b == 0.0:
-            raise ZeroDivisionError(f"division by zero in {a!r} / {b!r}: the divisor is 0")
-        # d(a/b)/da = 1/b, d(a/b)/db = -a/b**2
-        return from_op(a / b, "/", (self, other), (1.0 / b, -a / (b * b)))
+        _check_divisor(a.data, b.data)
+        out = a.data / b.data
+        # d(a/b)/da = 1/b, d(a/b)/db = -a/b**2, written -(a/b)/b: b**2 would
+        # overflow (or underflow to 0) long before the derivative does
+        return _node(out, "/", a, 1.0 / b.data, b, -out / b.data)
 
-    def __rtruediv__(self, other: Number) -> Value:
-        """b / a, where b is a plain number"""
-        other_value = as_value(other)
-        if other_value is NotImplemented:
-            return NotImplemented
-        return other_value / self
+    def _pow(a: Value, b: Value) -> Value:
+        """a ** b, where the exponent b is a Value too"""
+        out = _checked_power(a.data, b.data, f"Value({b.data!r})", b_is_value=True)
+        # d(a**b)/da = b * a**(b-1), d(a**b)/db = a**b * log(a)
+        slope_a = _power_slope(a.data, b.data)
+        return _node(out, "**", a, slope_a, b, out * math.log(a.data))
+
+    __add__, __radd__ = _operator_pair(_add)
+    __sub__, __rsub__ = _operator_pair(_sub)
+    __mul__, __rmul__ = _operator_pair(_mul)
+    __truediv__, __rtruediv__ = _operator_pair(_truediv)
+    __rpow__ = _operator_pair(_pow)[1]  # __pow__ also takes a plain exponent: below
+
+    def __pow__(self, exponent: Value | Number) -> Value:
+        """a ** n, for a plain number n (or a Value n, see `_pow`)"""
+        if isinstance(exponent, Value):
+            return self._pow(exponent)
+        if isinstance(exponent, bool) or not isinstance(exponent, numbers.Real):
+            return NotImplemented  # Python then tries exponent.__rpow__
+        a, n = self.data, float(exponent)
+        out = _checked_power(a, n, repr(exponent))  # a ** n, or an error naming it
+        # d(a**n)/da = n * a**(n-1)
+        return _node(out, f"**{n:g}", self, _power_slope(a, n))
 
     def __neg__(self) -> Value:
         """-a"""
         # d(-a)/da = -1
-        return from_op(-self.data, "neg", (self,), (-1.0,))
+        return _node(-self.data, "neg", self, -1.0)
 
     def __pos__(self) -> Value:
         """+a (the same Value)"""
         return self
 
-    def __pow__(self, exponent: Value | Number) -> Value:
-        """a ** n, for a plain number n or a Value n"""
-        if isinstance(exponent, Value):
-            return self._pow_value(exponent)
-        if isinstance(exponent, bool) or not isinstance(exponent, numbers.Real):
-            # Python then tries exponent.__rpow__, and if that does not exist
-            # raises "TypeError: unsupported operand type(s) for ** or pow()".
-            return NotImplemented
-        a, n = self.data, float(exponent)
-        if a == 0.0 and n < 0.0:
-            raise ZeroDivisionError(
-                f"{a!r} ** {exponent!r} divides by zero: 0 cannot be raised to a negative power"
-            )
-        if a == 0.0 and 0.0 < n < 1.0:
-            raise ValueError(
-                f"{a!r} ** {exponent!r}: the derivative {exponent}*x**({n - 1:g}) "
-                "is infinite at x = 0; shift the input away from 0"
-            )
-        if a < 0.0 and not n.is_integer():
-            raise ValueError(
-                f"({a!r}) ** {exponent!r} is not a real number: a negative base needs "
-                "a whole-number exponent"
-            )
-        result = _checked_pow(a, n)
-        # d(a**n)/da = n * a**(n-1)
-        local = 0.0 if n == 0.0 else n * _checked_pow(a, n - 1.0)
-        return from_op(result, f"**{n:g}", (self,), (local,))
-
-    def _pow_value(self, exponent: Value) -> Value:
-        """a ** b where the exponent b is a Value too (needs a > 0)."""
-        a, b = self.data, exponent.data
-        if a <= 0.0:
-            raise ValueError(
-                f"{a!r} ** Value({b!r}) is undefined for gradients: with a Value "
-                "exponent the base must be positive (d(a**b)/db = a**b * log(a))"
-            )
-        result = _checked_pow(a, b)
-        # d(a**b)/da = b * a**(b-1), d(a**b)/db = a**b * log(a)
-        local_a = b * _checked_pow(a, b - 1.0)
-        local_b = result * math.log(a)
-        return from_op(result, "**", (self, exponent), (local_a, local_b))
-
-    def __rpow__(self, base: Number) -> Value:
-        """b ** a, where the base b is a plain number"""
-        base_value = as_value(base)
-        if base_value is NotImplemented:
-            return NotImplemented
-        return base_value._pow_value(self)
-
-    # ------------------------------------------------------------------ functions
+    # ------------------------------------------------------------ functions
 
     def exp(self) -> Value:
         """e ** a"""
-        if self.data > _EXP_LIMIT:
-            raise OverflowError(
-                f"exp({self.data!r}) is too large for a float (the limit is about "
-                f"exp({_EXP_LIMIT:.2f})); scale your inputs down"
-            )
+        _check_exp_range(self.data)
         out = math.exp(self.data)
         # d(exp(a))/da = exp(a)
-        return from_op(out, "exp", (self,), (out,))
+        return _node(out, "exp", self, out)
 
     def log(self) -> Value:
         """the natural logarithm ln(a), for a > 0"""
         a = self.data
-        if a <= 0.0:
-            raise ValueError(f"log({a!r}) is undefined: log needs a positive input")
+        _check_log_domain(a)
         # d(log(a))/da = 1/a
-        return from_op(math.log(a), "log", (self,), (1.0 / a,))
+        return _node(math.log(a), "log", self, 1.0 / a)
 
     def tanh(self) -> Value:
         """tanh(a) = (e**2a - 1) / (e**2a + 1), between -1 and 1"""
         t = math.tanh(self.data)
         # d(tanh(a))/da = 1 - tanh(a)**2
-        return from_op(t, "tanh", (self,), (1.0 - t * t,))
+        return _node(t, "tanh", self, 1.0 - t * t)
 
     def sigmoid(self) -> Value:
         """sigmoid(a) = 1 / (1 + e**-a), between 0 and 1"""
@@ -262,17 +361,17 @@ class Value:
             e = math.exp(a)
             s = e / (1.0 + e)
         # d(sigmoid(a))/da = sigmoid(a) * (1 - sigmoid(a))
-        return from_op(s, "sigmoid", (self,), (s * (1.0 - s),))
+        return _node(s, "sigmoid", self, s * (1.0 - s))
 
     def relu(self) -> Value:
-        """relu(a) = max(0, a)"""
+        """relu(a) = max(0, a); a nan stays nan"""
         a = self.data
-        # d(relu(a))/da = 1 if a > 0 else 0
-        if a > 0.0:
-            return from_op(a, "relu", (self,), (1.0,))
-        return from_op(0.0, "relu", (self,), (0.0,))
+        # d(relu(a))/da = 0 if a <= 0 else 1
+        if a <= 0.0:
+            return _node(0.0, "relu", self, 0.0)
+        return _node(a, "relu", self, 1.0)  # also a nan, since nan <= 0 is False
 
-    # ------------------------------------------------------------------ gradients
+    # ------------------------------------------------------------ gradients
 
     def backward(self) -> None:
         """Fill in `grad` on every Value this one was computed from (the chain rule).
@@ -294,6 +393,14 @@ class Value:
         >>> c.zero_grad()
         >>> a.grad
         0.0
+
+        **Threads.** Calls to `backward()` and `zero_grad()` run one at a
+        time (a lock): calls from several threads, even on the same graph or
+        on graphs that share parameters, leave the same grads as running them
+        one after the other. Read grads once the call has returned (while it
+        runs, intermediate grads are being rewritten). Changing `data` or
+        `grad` yourself, or stepping with `backward_steps()`, is not covered:
+        do that in one thread.
         """
         graph.backward(self)
 
@@ -310,14 +417,13 @@ class Value:
 
         return backward_steps(self)
 
-    # ------------------------------------------------------------------ display
+    # ------------------------------------------------------------ display
 
     def tree(self) -> str:
-        """This Value's graph as indented text, for terminals (see `engine/drawing.py`)."""
+        """This Value's graph as indented text, for terminals (see `engine/tree.py`)."""
         from engine.tree import text_tree
 
         return text_tree(self)
-
 
     def __repr__(self) -> str:
         label = f"{self.label!r}, " if self.label else ""
@@ -325,6 +431,10 @@ class Value:
 
     def __float__(self) -> float:
         return self.data
+
+    def __bool__(self) -> bool:
+        """True unless the number is 0.0 (like a float)."""
+        return self.data != 0.0
 
     # Values hash and compare by identity (the default `==`), so that nodes can
     # live in sets and dicts: `Value(2.0) == 2.0` is False. To compare numbers,
@@ -343,74 +453,23 @@ class Value:
     def __ge__(self, other: object) -> bool:
         raise _ordering_error(self, ">=", other)
 
+    # ------------------------------------------------------------ copying
 
-def _check_real_number(data: object) -> None:
-    """Raise TypeError unless `data` is a real number that is not a bool."""
-    if isinstance(data, Value):
-        raise TypeError(
-            f"Value({data!r}): this is already a Value; use it directly, "
-            "or Value(v.data) for a new input with the same number"
-        )
-    if isinstance(data, bool) or not isinstance(data, numbers.Real):
-        raise TypeError(f"Value() needs an int or a float, not {type(data).__name__} {data!r}")
+    def __reduce__(self) -> tuple[Any, ...]:
+        """How `pickle` saves a Value: its graph as one flat list (see `graph.py`)."""
+        return graph.flat_graph(self)
 
-
-def from_op(
-    data: float,
-    op: str,
-    children: tuple[Value, ...],
-    local_grads: tuple[float, ...],
-) -> Value:
-    """Make the result of an operation: its `data`, the `op`, its inputs and
-    the local derivative d(result)/d(input) of each input.
-
-    Every operator of `Value` ends with this call, and you can use it to add
-    an operation of your own:
-
-    >>> x = Value(3.0)
-    >>> square = from_op(x.data ** 2, "square", (x,), (2 * x.data,))
-    >>> square.backward()
-    >>> x.grad
-    6.0
-    """
-    # Skips Value.__init__: the inputs were checked when they were made, and
-    # this is the hot path of every operation.
-    out = object.__new__(Value)
-    out.data = data
-    out.grad = 0.0
-    out.label = ""
-    out.op = op
-    out.children = children
-    out.local_grads = local_grads
-    out.scope = _current_scope
-    return out
-
-
-def as_value(x: object) -> Value:
-    """Return `x` as a Value: a Value as it is, a plain number wrapped.
-
-    The one coercion helper of the engine. For a type it does not know it
-    returns `NotImplemented`, so that Python can try the other operand.
-
-    >>> as_value(2)
-    Value(data=2.0, grad=0.0)
-    """
-    if isinstance(x, Value):
-        return x
-    if type(x) is float or type(x) is int:  # the fast, common case
-        number = float(x)
-        if math.isfinite(number):
-            return from_op(number, "", (), ())
-        return Value(number)  # raises the error that explains nan and inf
-    if isinstance(x, numbers.Real) and not isinstance(x, bool):
-        return Value(float(x))  # such as a numpy float or a Fraction
-    return NotImplemented
+    def __deepcopy__(self, memo: dict[int, Any]) -> Value:
+        """`copy.deepcopy`: every node of the graph copied once (see `graph.py`)."""
+        return graph.deep_copy(self, memo)
 
 
 class scope:
     """Create Values inside a named scope (nested scopes form a path).
 
     `nn` modules use this so that a drawing can group nodes by layer and neuron.
+    Each thread (and asyncio task) has its own scope: a model running in one
+    thread does not change where another thread's Values belong.
 
     >>> with scope("layers.0"):
     ...     with scope("neurons.1"):
@@ -424,25 +483,103 @@ class scope:
     every forward pass enters one, and this is about four times cheaper.)
     """
 
-    __slots__ = ("name", "outer")
+    __slots__ = ("name", "token")
 
     def __init__(self, name: str) -> None:
         self.name = name
-        self.outer: tuple[str, ...] = ()
 
     def __enter__(self) -> tuple[str, ...]:
-        global _current_scope
-        self.outer = _current_scope
-        _current_scope = self.outer + (self.name,)
-        return _current_scope
+        path = _scope.get() + (self.name,)
+        self.token = _scope.set(path)
+        return path
 
     def __exit__(self, *exception: object) -> None:
-        global _current_scope
-        _current_scope = self.outer
+        _scope.reset(self.token)
+
+
+# ---------------------------------------------------------------------------
+# The checks: each explains one mistake and names the numbers you wrote
+# ---------------------------------------------------------------------------
+
+
+def _check_real_number(data: object) -> None:
+    """Raise TypeError unless `data` is a real number that is not a bool."""
+    if isinstance(data, Value):
+        raise TypeError(
+            f"Value({data!r}): this is already a Value; use it directly, "
+            "or Value(v.data) for a new input with the same number"
+        )
+    if isinstance(data, bool) or not isinstance(data, numbers.Real):
+        raise TypeError(f"Value() needs an int or a float, not {type(data).__name__} {data!r}")
+
+
+def _check_divisor(a: float, b: float) -> None:
+    """a / b needs b != 0."""
+    if b == 0.0:
+        raise ZeroDivisionError(f"division by zero in {a!r} / {b!r}: the divisor is 0")
+
+
+def _check_log_domain(a: float) -> None:
+    """log(a) needs a > 0."""
+    if a <= 0.0:
+        raise ValueError(f"log({a!r}) is undefined: log needs a positive input")
 
 
 # The largest x for which math.exp(x) is still a finite float.
 _EXP_LIMIT = math.log(1.7976931348623157e308)
+
+
+def _check_exp_range(a: float) -> None:
+    """exp(a) must fit in a float."""
+    if a > _EXP_LIMIT:
+        raise OverflowError(
+            f"exp({a!r}) is too large for a float (the limit is about "
+            f"exp({_EXP_LIMIT:.2f})); scale your inputs down"
+        )
+
+
+def _checked_power(a: float, n: float, written: str, b_is_value: bool = False) -> float:
+    """a ** n, after checking that it is a real, finite float; the errors name
+    the power as you wrote it (`written` is the exponent: -1, or Value(0.5)).
+
+    With a Value exponent the base must be positive: d(a**b)/db needs log(a).
+    """
+    power = f"({a!r}) ** {written}" if a < 0.0 else f"{a!r} ** {written}"
+    if b_is_value and a <= 0.0:
+        raise ValueError(
+            f"{power} is undefined for gradients: with a Value exponent the base "
+            "must be positive (d(a**b)/db = a**b * log(a))"
+        )
+    if not math.isfinite(n):
+        raise ValueError(f"{power}: the exponent must be a finite number")
+    if a < 0.0 and not n.is_integer():
+        raise ValueError(
+            f"{power} is not a real number: a negative base needs a whole-number exponent"
+        )
+    if a == 0.0 and n < 0.0:
+        raise ZeroDivisionError(f"{power} divides by zero: 0 cannot be raised to a negative power")
+    if math.isnan(a):
+        return a  # IEEE says nan ** 0 is 1; stepgrad keeps the nan in sight
+    try:
+        return a**n
+    except OverflowError:
+        raise OverflowError(f"{power} is too large for a float; use smaller numbers") from None
+
+
+def _power_slope(a: float, n: float) -> float:
+    """n * a**(n-1), the local derivative of a**n.
+
+    Where it is too large for a float it is an infinity (as in IEEE floats and
+    PyTorch), not an error: a**n itself was fine. At a = 0 with 0 < n < 1
+    (such as a square root) the slope is vertical: +inf.
+    """
+    if n == 0.0:
+        return 0.0  # a**0 = 1 is flat, even at a = 0
+    try:
+        return n * a ** (n - 1.0)
+    except (OverflowError, ZeroDivisionError):
+        negative = a < 0.0 and (n - 1.0) % 2.0 == 1.0  # an odd power of a negative a
+        return n * (-math.inf if negative else math.inf)
 
 
 def _ordering_error(value: Value, operator: str, other: object) -> TypeError:
@@ -452,20 +589,3 @@ def _ordering_error(value: Value, operator: str, other: object) -> TypeError:
         f"cannot order Values ({value!r} {operator} {other!r}): compare their numbers "
         f"instead, e.g. value.data {operator} {right}"
     )
-
-
-def _checked_pow(a: float, n: float) -> float:
-    """a ** n as a float, with a clear message when it does not fit in one."""
-    try:
-        result = a**n
-    except OverflowError:
-        raise OverflowError(
-            f"{a!r} ** {n:g} is too large for a float; use smaller numbers"
-        ) from None
-    except ZeroDivisionError:
-        raise ZeroDivisionError(
-            f"{a!r} ** {n:g} divides by zero: 0 cannot be raised to a negative power"
-        ) from None
-    if math.isinf(result):
-        raise OverflowError(f"{a!r} ** {n:g} is too large for a float; use smaller numbers")
-    return result

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import copy
 import gc
 import os
+import pickle
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from engine import Value, backward, topological_order, zero_grad
-from engine.graph import prepare_backward
+from engine import Value, backward, scope, topological_order, zero_grad
+from engine.graph import _computed_nodes, prepare_backward
+from engine.value import from_op
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -145,39 +148,60 @@ def test_a_million_deep_chain_at_the_default_recursion_limit() -> None:
     assert v.grad == 1.0
 
 
+def test_the_walk_for_backward_lists_the_same_nodes_in_the_same_order() -> None:
+    """backward() walks its own way, without the leaves; the same order."""
+    _, _, c = small_graph()
+    everything = topological_order(c)
+    computed = _computed_nodes(c)
+    assert computed == [node for node in everything if node.children]
+
+
+def test_a_node_with_many_children_passes_a_grad_to_each() -> None:
+    xs = [Value(float(i)) for i in range(4)]
+    total = from_op(6.0, "sum", xs, (1.0, 2.0, 3.0, 4.0))
+    (total * 2).backward()
+    assert [x.grad for x in xs] == [2.0, 4.0, 6.0, 8.0]
+
+
 # ---------------------------------------------------------------- memory
 
+FREED_PROGRAM = """
+import gc
+from engine import Value, topological_order
 
-def count_values() -> int:
+def count_values():
     return sum(1 for obj in gc.get_objects() if type(obj) is Value)
+
+gc.collect()  # the garbage of starting up
+gc.disable()  # this process only: now nothing but reference counting frees memory
+before = count_values()
+inputs = [Value(float(i) / 10) for i in range(5)]
+out = inputs[0]
+for i in range(200):
+    out = (out * inputs[i % 5] + inputs[(i + 1) % 5]).tanh() - inputs[i % 3].exp()
+out.backward()
+topological_order(out)
+out.zero_grad()
+alive = count_values()
+del inputs, out, i
+print(alive - before, count_values() - before, gc.collect())
+"""
 
 
 def test_a_dropped_graph_is_freed_by_reference_counting_alone() -> None:
-    """With the cyclic collector off, only refcounting can free the graph.
-
-    Value has no __weakref__ slot, so instead of weak references we count the
-    Values the collector still tracks, and check that collecting afterwards
-    finds nothing (a cycle anywhere would be found and counted).
-    """
-    was_enabled = gc.isenabled()
-    gc.collect()
-    gc.disable()
-    try:
-        before = count_values()
-        inputs = [Value(float(i) / 10) for i in range(5)]
-        out = inputs[0]
-        for i in range(200):
-            out = (out * inputs[i % 5] + inputs[(i + 1) % 5]).tanh() - inputs[i % 3].exp()
-        out.backward()
-        topological_order(out)
-        out.zero_grad()
-        assert count_values() > before + 1000
-        del inputs, out, i
-        assert count_values() == before
-        assert gc.collect() == 0
-    finally:
-        if was_enabled:
-            gc.enable()
+    """In a fresh process with the cyclic collector off, only reference
+    counting can free the graph: every Value must be gone right after `del`,
+    and a collection afterwards must find nothing (a cycle would be found)."""
+    result = subprocess.run(
+        [sys.executable, "-c", FREED_PROGRAM],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    alive, left, collected = map(int, result.stdout.split())
+    assert alive > 1000
+    assert (left, collected) == (0, 0)
 
 
 @pytest.mark.parametrize("name", ["grad", "data", "children", "local_grads"])
@@ -186,3 +210,58 @@ def test_no_value_carries_a_dict_or_weakref(name: str) -> None:
     assert not hasattr(value, "__dict__")
     assert not hasattr(value, "__weakref__")
     assert hasattr(value, name)
+
+
+def test_the_engine_leaves_interpreter_settings_alone() -> None:
+    settings = (sys.getrecursionlimit(), gc.isenabled(), gc.get_threshold())
+    x = Value(0.5)
+    v = x
+    for _ in range(5000):
+        v = (v * 0.5).tanh()
+    v.backward()
+    pickle.loads(pickle.dumps(v))
+    copy.deepcopy(v)
+    assert (sys.getrecursionlimit(), gc.isenabled(), gc.get_threshold()) == settings
+
+
+# ---------------------------------------------------------------- copying deep graphs
+
+
+def deep_chain(depth: int) -> tuple[Value, Value]:
+    """x, and a chain `depth` operations deep made from it (deeper than the
+    recursion limit, so any recursive copy or pickle would fail)."""
+    x = Value(0.5, label="x")
+    v = x
+    for i in range(depth):
+        v = v.tanh() if i % 2 else v + x
+    return x, v
+
+
+def test_a_deep_graph_pickles_and_deep_copies() -> None:
+    depth = 20 * sys.getrecursionlimit()
+    x, v = deep_chain(depth)
+    v.backward()
+    for copied in (pickle.loads(pickle.dumps(v)), copy.deepcopy(v)):
+        order = topological_order(copied)
+        assert len(order) == depth + 1
+        assert [n.data for n in order[-3:]] == [n.data for n in topological_order(v)[-3:]]
+        assert order[0].label == "x" and order[0].grad == x.grad
+        copied.zero_grad()
+        copied.backward()
+        assert order[0].grad == x.grad
+        assert x.grad != 0.0 and order[0] is not x
+
+
+def test_copies_keep_what_is_shared_shared() -> None:
+    with scope("layers.0"):
+        w = Value(2.0, label="w")
+        hidden = (w * 3).tanh()
+    loss = hidden * hidden + w
+    loss.backward()
+    w2, hidden2, loss2 = pickle.loads(pickle.dumps((w, hidden, loss)))
+    assert w2 in loss2.children  # the leaf stays one object
+    assert (loss2.data, loss2.grad, w2.grad) == (loss.data, loss.grad, w.grad)
+    assert hidden2.scope == ("layers.0",) and hidden2.op == "tanh"
+    w3, hidden3, loss3 = copy.deepcopy((w, hidden, loss))
+    assert loss3.children[0].children == (hidden3, hidden3)  # every node stays one
+    assert w3 in loss3.children and w3.label == "w"

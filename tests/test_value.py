@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import math
 from fractions import Fraction
 
@@ -214,7 +215,7 @@ def test_division_by_zero_names_the_operands() -> None:
 
 
 def test_non_positive_base_with_a_value_exponent() -> None:
-    with pytest.raises(ValueError, match=r"-2\.0 \*\* Value\(0\.5\).*base must be positive"):
+    with pytest.raises(ValueError, match=r"\(-2\.0\) \*\* Value\(0\.5\).*base must be positive"):
         Value(-2.0) ** Value(0.5)
     with pytest.raises(ValueError, match="base must be positive"):
         0 ** Value(2.0)
@@ -225,8 +226,10 @@ def test_power_errors_name_the_numbers() -> None:
         Value(-8.0) ** 0.5
     with pytest.raises(ZeroDivisionError, match=r"0\.0 \*\* -1"):
         Value(0.0) ** -1
-    with pytest.raises(ValueError, match="infinite at x = 0"):
-        Value(0.0) ** 0.5
+    with pytest.raises(OverflowError, match=r"10\.0 \*\* 400 is too large"):
+        Value(10.0) ** 400
+    with pytest.raises(ValueError, match=r"2\.0 \*\* inf: the exponent must be a finite"):
+        Value(2.0) ** math.inf
     assert (Value(-2.0) ** 3).data == -8.0
 
 
@@ -280,3 +283,93 @@ def test_a_fraction_exponent_works_like_a_float() -> None:
 
     root = Value(4.0) ** Fraction(1, 2)
     assert root.data == 2.0 and root.op == "**0.5"
+
+
+# ---------------------------------------------------------------- numbers at the edges
+
+
+def test_division_derivative_does_not_square_the_divisor() -> None:
+    a, b = Value(1e300), Value(1e155)
+    (a / b).backward()
+    assert a.grad == pytest.approx(1e-155, rel=1e-12)
+    assert b.grad == pytest.approx(-1e-10, rel=1e-12)  # b*b would overflow
+
+
+def test_division_with_a_finite_result_never_raises() -> None:
+    a, b = Value(1.0), Value(1e-200)
+    out = a / b
+    assert out.data == pytest.approx(1e200, rel=1e-12)
+    out.backward()
+    assert a.grad == pytest.approx(1e200, rel=1e-12)
+    assert b.grad == -math.inf  # the true -1e400 is past the largest float
+
+
+def test_a_power_with_a_finite_result_never_raises() -> None:
+    x = Value(1e-200)
+    inverse = x**-1
+    assert inverse.data == pytest.approx(1e200, rel=1e-12)
+    assert inverse.local_grads == (-math.inf,)  # -1e400 is past the largest float
+    root = Value(0.0) ** 0.5
+    assert root.data == 0.0 and root.local_grads == (math.inf,)  # a vertical slope
+
+
+def test_a_power_slope_that_underflows_no_further_than_the_truth() -> None:
+    square = Value(1e-200) ** 2
+    assert square.data == 0.0  # 1e-400 is below the smallest float
+    assert square.local_grads == (pytest.approx(2e-200, rel=1e-12),)
+
+
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda: Value(0.0) ** -1, r"^0\.0 \*\* -1 divides by zero"),
+        (lambda: Value(-8.0) ** 0.5, r"^\(-8\.0\) \*\* 0\.5 is not a real number"),
+        (lambda: Value(1e200) ** 2, r"^1e\+200 \*\* 2 is too large"),
+        (lambda: Value(1e200) ** Value(2.0), r"^1e\+200 \*\* Value\(2\.0\) is too large"),
+    ],
+)
+def test_power_errors_name_the_power_as_written(make, message: str) -> None:
+    with pytest.raises((ArithmeticError, ValueError), match=message):
+        make()
+
+
+def test_nan_stays_nan() -> None:
+    huge = Value(1e308) * 10  # inf
+    nan = huge - huge
+    assert math.isnan(nan.data)
+    assert math.isnan(nan.relu().data)
+    assert math.isnan((nan**0).data)  # IEEE would say 1.0
+    for name in ("tanh", "sigmoid", "exp", "log"):
+        assert math.isnan(getattr(nan, name)().data), name
+
+
+def test_truth_is_the_number_being_nonzero() -> None:
+    assert not Value(0.0) and not Value(-0.0)
+    assert Value(1e-300) and Value(-2.0)
+    assert not (Value(3.0) - 3)
+
+
+def test_from_op_needs_one_local_derivative_per_child() -> None:
+    x, y = Value(1.0), Value(2.0)
+    with pytest.raises(ValueError, match=r"len\(children\) is 2 but len\(local_grads\) is 1"):
+        from_op(3.0, "plus", (x, y), (1.0,))
+
+
+def test_from_op_with_many_children_keeps_them_in_order() -> None:
+    xs = [Value(float(i)) for i in range(5)]
+    total = from_op(10.0, "sum5", xs, [1.0, 2.0, 3.0, 4.0, 5.0])
+    assert total.children == tuple(xs)
+    assert total.local_grads == (1.0, 2.0, 3.0, 4.0, 5.0)
+    total.backward()
+    assert [x.grad for x in xs] == [1.0, 2.0, 3.0, 4.0, 5.0]
+    leaf = from_op(1.0, "constant", (), ())
+    assert leaf.children == () and leaf.local_grads == ()
+
+
+def test_a_two_input_node_is_one_object_for_the_garbage_collector() -> None:
+    """Children and local derivatives sit in the node's slots, not in tuples."""
+    a, b = Value(2.0), Value(3.0)
+    for node in (a * b, a.tanh(), a + 1):
+        referents = gc.get_referents(node)
+        assert not any(type(r) is tuple and r for r in referents), referents
+        assert all(child in referents for child in node.children)
