@@ -389,6 +389,10 @@ def _check_node(text: _Text, node: ast.expr, column: int) -> None:
                 f"the name {node.id} is not allowed: input names start with a letter", column
             )
     elif isinstance(node, ast.BinOp):
+        if isinstance(node.op, ast.BitXor):
+            raise ExpressionError(
+                "'^' is not a power here: write ** (x**2)", text.column_of(node.right) - 1
+            )
         if type(node.op) not in _OPERATORS:
             raise ExpressionError(
                 f"the operator {_operator_symbol(node.op)} is not allowed; {_ALLOWED}",

@@ -164,8 +164,9 @@ def terminal_width() -> int:
 def fit_line(line: str, width: int) -> list[str]:
     """`line` broken into lines of at most `width` characters, for a terminal.
 
-    Breaks go before " = " or before a "   (" aside, so each piece of the
-    arithmetic stays whole; continuation lines are indented 4 more spaces.
+    A "   (" aside goes on a line of its own, and the arithmetic breaks
+    before " = ", so each piece stays whole; continuation lines are indented
+    4 more spaces.
 
     >>> fit_line("  a.grad += out.grad * 2 = 1 * 2 = 2   (a.grad: 0 -> 2)", 40)
     ['  a.grad += out.grad * 2 = 1 * 2 = 2', '      (a.grad: 0 -> 2)']
@@ -173,13 +174,16 @@ def fit_line(line: str, width: int) -> list[str]:
     if len(line) <= width:
         return [line]
     indent = " " * (len(line) - len(line.lstrip()) + 4)
-    pieces = re.split(r"(?= = |   \()", line)
+    arithmetic, aside, rest = line.partition("   (")
+    pieces = re.split(r"(?= = )", arithmetic)
     lines = [pieces[0]]
     for piece in pieces[1:]:
         if len(lines[-1]) + len(piece) <= width:
             lines[-1] += piece
         else:
             lines.append(indent + piece.lstrip())
+    if aside:  # the "(a.grad: 0 -> 2)" aside on a line of its own
+        lines.append(indent + "(" + rest)
     fitted: list[str] = []
     for part in lines:  # a piece that is still too long: break it at spaces
         fitted.extend(

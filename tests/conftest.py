@@ -12,3 +12,34 @@ settings.load_profile("stepgrad")
 
 # Benchmarks are run by hand (python tests/benchmarks/...), never collected.
 collect_ignore = ["benchmarks"]
+
+
+# ---------------------------------------------------------------------- shared runs
+
+import io  # noqa: E402
+from contextlib import redirect_stderr, redirect_stdout  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import NamedTuple  # noqa: E402
+
+import pytest  # noqa: E402
+
+
+class DemoRun(NamedTuple):
+    status: int
+    stdout: str
+    folder: Path
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
+    """`stepgrad demo --out pictures`, the full 100 steps, run once per session.
+
+    Tests read its output and copy its folder (as an earlier run); none may change it.
+    """
+    from nn import cli
+
+    folder = tmp_path_factory.mktemp("demo") / "pictures"
+    printed = io.StringIO()
+    with redirect_stdout(printed), redirect_stderr(io.StringIO()):
+        status = cli.main(["demo", "--out", str(folder), "--no-progress"])
+    return DemoRun(status, printed.getvalue(), folder)

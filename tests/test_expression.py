@@ -14,6 +14,7 @@ from engine.expression import (
     ExpressionError,
     build_expression,
     parse_expression,
+    show_column,
 )
 
 # ---------------------------------------------------------------------- what it builds
@@ -111,13 +112,18 @@ def test_input_names_in_order_of_appearance() -> None:
         ("1e999", "the number 1e999 is too large", 1),
         ("(x := 1)", "assignments", 2),
         ("f'{x}'", "f-strings", 1),
-        ("x +* 2", "syntax error", 4),
-        ("x = 1", "syntax error", 3),
-        ("tanh(x", "syntax error: '(' was never closed", 5),
-        ("1 +", "syntax error: invalid syntax (at the end)", 4),
+        ("x +* 2", "'*' right after '+'", 4),
+        ("x = 1", "give the input values after it, as x=1", 3),
+        ("tanh(x", "this '(' is never closed", 5),
+        ("1 +", "the formula ends after '+': something is missing", 4),
+        ("2x", "a number followed by a name: write 2*x", 1),
+        ("x**", "the formula ends after '**'", 4),
+        ("x^2", "write ** (x**2)", 2),
+        ("2(x + 1)", "write 2*(...)", 1),
         ("x ** 10000", "the exponent 10000 is too large", 6),
         ("x ** -1e6", "the exponent -1e6 is too large", 6),
         ("x\n+ 1", "write the formula on one line", 2),
+        ("x\u00a0+ 1", "a special space: type a plain space", 2),
         ("", "the expression is empty", None),
     ],
 )
@@ -130,6 +136,55 @@ def test_refusals_name_the_problem_and_the_column(
     assert caught.value.column == column
     if column is not None:
         assert str(caught.value).startswith(f"column {column}: ")
+
+
+# Formulas Python's parser refuses, each with the words that explain it.
+SYNTAX_MISTAKES = [
+    ("2x", "write 2*x"),
+    ("1e5x", "write 1e5*x"),
+    ("x**", "ends after '**'"),
+    ("x +* 2", "'*' right after '+'"),
+    ("*x", "starts with '*'"),
+    ("x)", "this ')' closes no '('"),
+    ("x]", "this ']' closes no '['"),
+    ("[x", "use ( ) for grouping"),
+    ("tanh(x", "never closed"),
+    ("x y", "write x*y"),
+    ("tanh x", "tanh(x)"),
+    ("'abc", "no quotes"),
+    ("$x", "the character '$'"),
+    ("x;y", "the character ';'"),
+    ("1.2.3", "two decimal points"),
+    ("if x", "'if' is a Python keyword"),
+    ("07", "write 7, not 07"),
+    ("x.", "no attributes"),
+    ("x\uff0b1", "write '+'"),  # full-width plus
+    ("\uff12*x", "write '2'"),  # full-width digit
+    ("x ** * 2", "'*' right after '**'"),
+]
+
+
+@pytest.mark.parametrize(("source", "words"), SYNTAX_MISTAKES)
+def test_syntax_mistakes_in_plain_words(source: str, words: str) -> None:
+    with pytest.raises(ExpressionError) as caught:
+        parse_expression(source)
+    message = str(caught.value)
+    assert words in message
+    assert caught.value.column is not None
+    for jargon in ("invalid", "literal", "syntax", "token", "EOF", "unexpected"):
+        assert jargon not in message
+
+
+def test_show_column_puts_a_caret_under_the_mistake() -> None:
+    assert show_column("x +* 2", 4) == "  x +* 2\n     ^"
+    assert show_column("x", None) == ""
+    # A full-width letter takes two columns on a terminal.
+    assert show_column("\uff58 $", 3) == "  \uff58 $\n     ^"
+    # A long formula is cut around the column, to fit the width.
+    long = "a + " * 100 + "2b"
+    shown, caret = show_column(long, len(long) - 1, width=60).splitlines()
+    assert len(shown) <= 60 and shown.startswith("  ...") and shown.endswith("2b")
+    assert shown[caret.index("^")] == "2"
 
 
 def test_hostile_input_runs_no_code(tmp_path) -> None:
