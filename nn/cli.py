@@ -100,8 +100,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(devnull, sys.stdout.fileno())
         return RUN_ERROR
     except KeyboardInterrupt:
-        sys.stdout.flush()
-        print(f"\nstepgrad {arguments.command}: interrupted (Ctrl-C)", file=sys.stderr)
+        # On a terminal, end the line where ^C (or the progress bar) was shown.
+        start = "\n" if sys.stderr.isatty() else ""
+        print(f"{start}stepgrad {arguments.command}: interrupted (Ctrl-C)", file=sys.stderr)
         return INTERRUPTED
     except CommandLineError as error:
         print(f"stepgrad {arguments.command}: error: {error}", file=sys.stderr)
