@@ -29,21 +29,25 @@ class DemoRun(NamedTuple):
     status: int
     stdout: str
     folder: Path
+    steps: int
 
 
 @pytest.fixture(scope="session")
 def demo_run(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
-    """`stepgrad demo --out pictures`, the full 100 steps, run once per session.
+    """`stepgrad demo --steps 5 --out pictures`, run once per session.
 
-    Tests read its output and copy its folder (as an earlier run); none may change it.
+    Tests read its output and copy its folder (as an earlier run); none may
+    change it. (Five steps check what the command does; that its recipe
+    reaches 100% in the default 100 steps is tested on `fit` in test_train.py.)
     """
     from nn import cli
 
+    steps = 5
     folder = tmp_path_factory.mktemp("demo") / "pictures"
     printed = io.StringIO()
     with redirect_stdout(printed), redirect_stderr(io.StringIO()):
-        status = cli.main(["demo", "--out", str(folder), "--no-progress"])
-    return DemoRun(status, printed.getvalue(), folder)
+        status = cli.main(["demo", "--steps", str(steps), "--out", str(folder), "--no-progress"])
+    return DemoRun(status, printed.getvalue(), folder, steps)
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
