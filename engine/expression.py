@@ -24,6 +24,15 @@ Traceback (most recent call last):
 ...
 engine.expression.ExpressionError: column 2: attribute access (.__class__) is not allowed; use + - * / ** and exp, log, relu, sigmoid, tanh
 
+A formula that Python's parser cannot read is explained in plain words too,
+at the place where it goes wrong, and `show_column` draws that place for a
+terminal:
+
+>>> parse_expression("2x + 1")
+Traceback (most recent call last):
+...
+engine.expression.ExpressionError: column 1: a number followed by a name: write 2*x to multiply
+
 Each input becomes a leaf Value labelled with its name (an input used twice
 is one Value used twice), and each intermediate node is labelled with the
 source text it came from, so drawings and backprop steps read like the formula.
@@ -272,7 +281,7 @@ def _explain_syntax_error(
                 if not (kind == "operator" and text in "+-"):  # a sign: x * -2
                     missing = "a number or name is missing"
                     return f"{text!r} right after {previous_text!r}: {missing}", column
-        elif kind == "operator" and text not in "+-" or kind == "close":
+        elif (kind == "operator" and text not in "+-") or kind == "close":
             return f"the formula starts with {text!r}: something is missing before it", column
         if kind == "open":
             open_columns.append(column)
@@ -287,7 +296,7 @@ def _explain_syntax_error(
         return "this '(' is never closed: add a ')'", open_columns[-1]
     # Nothing above explains it: say where Python stopped, without its jargon.
     if "too many nested" in python_message:
-        return f"syntax error: {python_message}", (offset or 1) + shift
+        return "too many nested parentheses", (offset or 1) + shift
     column = (offset + shift) if offset else len(source) + 1
     return "this formula cannot be read from here; check the spelling", column
 
