@@ -157,6 +157,9 @@ def version_text() -> str:
     return "stepgrad (version unknown: not installed)"
 
 
+# ---------------------------------------------------------------------- text that fits the terminal
+
+
 def terminal_width() -> int:
     """The width of the terminal (80 when it is not a terminal, at least 40)."""
     return max(40, shutil.get_terminal_size((80, 24)).columns)
@@ -201,8 +204,26 @@ def print_fitted(text: str) -> None:
         print("\n".join(fit_line(line, width)))
 
 
-# ---------------------------------------------------------------------- stepgrad step
+class ParagraphsFormatter(argparse.HelpFormatter):
+    """Help whose description and epilog keep their paragraphs (blank lines)
+    and indented example lines, and wrap every other line to the terminal
+    (never at a hyphen, so stepgrad-out stays whole)."""
 
+    def _split_lines(self, text: str, width: int) -> list[str]:
+        return textwrap.wrap(" ".join(text.split()), width, break_on_hyphens=False)
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        paragraphs = []
+        for paragraph in text.split("\n\n"):
+            if any(line.startswith("  ") for line in paragraph.splitlines()):  # an example
+                paragraphs.append(textwrap.indent(paragraph, indent))
+            else:
+                paragraphs.append(textwrap.fill(paragraph, width, initial_indent=indent,
+                                                subsequent_indent=indent))
+        return "\n\n".join(paragraphs)
+
+
+# ---------------------------------------------------------------------- stepgrad step
 
 STEP_EXAMPLE = (
     'stepgrad step "tanh(x1*w1 + x2*w2 + b)" \\\n      x1=2 w1=-3 x2=0 w2=1 b=6.8813735870195432'
@@ -349,54 +370,9 @@ def run_step(arguments: argparse.Namespace) -> int:
     return 0
 
 
-# ---------------------------------------------------------------------- stepgrad demo
+# ---------------------------------------------------------------------- shared by demo and train
 
 DEFAULT_OUTPUT_FOLDER = Path("stepgrad-out")
-
-
-def add_demo_command(commands: argparse._SubParsersAction) -> None:
-    """`stepgrad demo [--out DIR]`"""
-    parser = commands.add_parser(
-        "demo",
-        help="train the classic moons MLP and save its pictures",
-        description=(
-            "Train the classic demo: a 2-16-16-1 MLP on 100 'moons' points, hinge loss "
-            "with a little L2, plain SGD with a linearly decaying learning rate. Then "
-            "write into the output folder the decision boundary, the loss curve, the "
-            "drawing of one neuron's graph with its grads, and the trained model."
-        ),
-        formatter_class=ParagraphsFormatter,
-    )
-    parser.add_argument(
-        "--out",
-        metavar="DIR",
-        type=Path,
-        default=DEFAULT_OUTPUT_FOLDER,
-        help=f"the folder for the pictures and the model (default: {DEFAULT_OUTPUT_FOLDER})",
-    )
-    most = MAX_WORK // (parameter_count(2, DEMO_SIZES) * DEMO_POINTS)
-    parser.add_argument(
-        "--steps",
-        type=step_count,
-        default=100,
-        help=f"training steps (default: 100, at most {most:,})",
-    )
-    parser.add_argument(
-        "--seed", type=int, default=1, help="the seed of the initial weights (default: 1)"
-    )
-    add_force_and_progress_options(parser)
-    parser.set_defaults(run=run_demo)
-
-
-DEMO_SIZES = [16, 16, 1]
-DEMO_POINTS = 100
-DEMO_FILES = (
-    "moons_boundary.png",
-    "moons_loss.png",
-    "neuron_graph.svg",
-    "model_graph.svg",
-    "moons_model.json",
-)
 
 
 def add_force_and_progress_options(parser: argparse.ArgumentParser) -> None:
@@ -443,7 +419,123 @@ def check_output_folder(folder: Path, names: Sequence[str], force: bool) -> None
         )
 
 
-# ---------------------------------------------------------------------- a run's files, as a set
+def save_figure(figure: Figure, path: Path) -> Path:
+    """Save a matplotlib figure as PNG, atomically (the plots return figures)."""
+    from io import BytesIO
+
+    from engine.files import write_atomic
+
+    buffer = BytesIO()
+    figure.savefig(buffer, format="png", dpi=100)
+    write_atomic(path, buffer.getvalue())
+    return path
+
+
+def step_count(text: str) -> int:
+    """argparse type: a number of training steps, 1 to MAX_STEPS."""
+    steps = positive_int(text)
+    if steps > MAX_STEPS:
+        raise argparse.ArgumentTypeError(f"{text!r} is more than the limit of {MAX_STEPS:,} steps")
+    return steps
+
+
+def positive_int(text: str) -> int:
+    """argparse type: a whole number >= 1."""
+    try:
+        number = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
+    return number
+
+
+def positive_float(text: str) -> float:
+    """argparse type: a finite number > 0."""
+    try:
+        number = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not (math.isfinite(number) and number > 0):
+        raise argparse.ArgumentTypeError(f"{text!r} must be a number above 0")
+    return number
+
+
+def layer_sizes(text: str) -> list[int]:
+    """argparse type: hidden layer sizes as "16,16" (empty for none)."""
+    if not text.strip():
+        return []
+    sizes = []
+    for part in text.split(","):
+        try:
+            size = int(part)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"{text!r}: {part.strip()!r} is not a whole number; write sizes like 16,16"
+            ) from None
+        if size < 1:
+            raise argparse.ArgumentTypeError(f"{text!r}: a layer needs at least 1 neuron")
+        if size > MAX_PARAMETERS:  # no network with such a layer is within the limit
+            raise argparse.ArgumentTypeError(
+                f"{text!r}: a layer of {size:,} neurons is too large; the limit is "
+                f"{MAX_PARAMETERS:,} parameters in all"
+            )
+        sizes.append(size)
+    return sizes
+
+
+# The engine makes one Python object per number, so a run's cost grows with
+# parameters x rows per step x steps. These limits refuse, before any work,
+# runs that would take hours (or memory the machine does not have).
+MAX_PARAMETERS = 20_000
+MAX_STEPS = 100_000
+MAX_ROWS = 10_000
+MAX_WORK = 250_000_000  # parameters x rows per step x steps: minutes on a laptop
+
+SIZE_LIMITS = (
+    f"limits: at most {MAX_PARAMETERS:,} parameters, {MAX_STEPS:,} steps and "
+    f"{MAX_ROWS:,} rows of data, and parameters x rows per step x steps at most "
+    f"{MAX_WORK // 1_000_000:,} million (a few minutes): each number is a Python "
+    "object here, so larger runs would take hours."
+)
+
+
+def parameter_count(features: int, sizes: Sequence[int]) -> int:
+    """The number of weights and biases of an MLP, without building it.
+
+    >>> parameter_count(2, [16, 16, 1])  # (2+1)*16 + (16+1)*16 + (16+1)*1
+    337
+    """
+    count = 0
+    for size in sizes:
+        count += (features + 1) * size
+        features = size
+    return count
+
+
+def check_run_size(
+    features: int,
+    sizes: Sequence[int],
+    rows_per_step: int,
+    steps: int,
+    fix: str = "use fewer --steps, a --batch-size, or smaller --hidden layers",
+) -> None:
+    """Refuse a model or a run too large for a scalar engine, before building it."""
+    parameters = parameter_count(features, sizes)
+    shape = "-".join(str(size) for size in [features, *sizes])
+    if parameters > MAX_PARAMETERS:
+        raise CommandLineError(
+            f"a {shape} network has {parameters:,} parameters; the limit is "
+            f"{MAX_PARAMETERS:,}: use smaller --hidden layers"
+        )
+    work = parameters * rows_per_step * steps
+    if work > MAX_WORK:
+        raise CommandLineError(
+            f"{parameters:,} parameters x {rows_per_step:,} rows x {steps:,} steps is "
+            f"{work / 1e6:,.0f} million, above the limit of {MAX_WORK // 1_000_000:,} "
+            f"million (hours of work for this engine): {fix}"
+        )
+
 
 STAGING_PREFIX = ".stepgrad-partial-"
 
@@ -542,59 +634,52 @@ def _ctrl_c_deferred() -> Iterator[None]:
         raise KeyboardInterrupt
 
 
-# ---------------------------------------------------------------------- sizes
+# ---------------------------------------------------------------------- stepgrad demo
 
-# The engine makes one Python object per number, so a run's cost grows with
-# parameters x rows per step x steps. These limits refuse, before any work,
-# runs that would take hours (or memory the machine does not have).
-MAX_PARAMETERS = 20_000
-MAX_STEPS = 100_000
-MAX_ROWS = 10_000
-MAX_WORK = 250_000_000  # parameters x rows per step x steps: minutes on a laptop
 
-SIZE_LIMITS = (
-    f"limits: at most {MAX_PARAMETERS:,} parameters, {MAX_STEPS:,} steps and "
-    f"{MAX_ROWS:,} rows of data, and parameters x rows per step x steps at most "
-    f"{MAX_WORK // 1_000_000:,} million (a few minutes): each number is a Python "
-    "object here, so larger runs would take hours."
+def add_demo_command(commands: argparse._SubParsersAction) -> None:
+    """`stepgrad demo [--out DIR]`"""
+    parser = commands.add_parser(
+        "demo",
+        help="train the classic moons MLP and save its pictures",
+        description=(
+            "Train the classic demo: a 2-16-16-1 MLP on 100 'moons' points, hinge loss "
+            "with a little L2, plain SGD with a linearly decaying learning rate. Then "
+            "write into the output folder the decision boundary, the loss curve, the "
+            "drawing of one neuron's graph with its grads, and the trained model."
+        ),
+        formatter_class=ParagraphsFormatter,
+    )
+    parser.add_argument(
+        "--out",
+        metavar="DIR",
+        type=Path,
+        default=DEFAULT_OUTPUT_FOLDER,
+        help=f"the folder for the pictures and the model (default: {DEFAULT_OUTPUT_FOLDER})",
+    )
+    most = MAX_WORK // (parameter_count(2, DEMO_SIZES) * DEMO_POINTS)
+    parser.add_argument(
+        "--steps",
+        type=step_count,
+        default=100,
+        help=f"training steps (default: 100, at most {most:,})",
+    )
+    parser.add_argument(
+        "--seed", type=int, default=1, help="the seed of the initial weights (default: 1)"
+    )
+    add_force_and_progress_options(parser)
+    parser.set_defaults(run=run_demo)
+
+
+DEMO_SIZES = [16, 16, 1]
+DEMO_POINTS = 100
+DEMO_FILES = (
+    "moons_boundary.png",
+    "moons_loss.png",
+    "neuron_graph.svg",
+    "model_graph.svg",
+    "moons_model.json",
 )
-
-
-def parameter_count(features: int, sizes: Sequence[int]) -> int:
-    """The number of weights and biases of an MLP, without building it.
-
-    >>> parameter_count(2, [16, 16, 1])  # (2+1)*16 + (16+1)*16 + (16+1)*1
-    337
-    """
-    count = 0
-    for size in sizes:
-        count += (features + 1) * size
-        features = size
-    return count
-
-
-def check_run_size(
-    features: int,
-    sizes: Sequence[int],
-    rows_per_step: int,
-    steps: int,
-    fix: str = "use fewer --steps, a --batch-size, or smaller --hidden layers",
-) -> None:
-    """Refuse a model or a run too large for a scalar engine, before building it."""
-    parameters = parameter_count(features, sizes)
-    shape = "-".join(str(size) for size in [features, *sizes])
-    if parameters > MAX_PARAMETERS:
-        raise CommandLineError(
-            f"a {shape} network has {parameters:,} parameters; the limit is "
-            f"{MAX_PARAMETERS:,}: use smaller --hidden layers"
-        )
-    work = parameters * rows_per_step * steps
-    if work > MAX_WORK:
-        raise CommandLineError(
-            f"{parameters:,} parameters x {rows_per_step:,} rows x {steps:,} steps is "
-            f"{work / 1e6:,.0f} million, above the limit of {MAX_WORK // 1_000_000:,} "
-            f"million (hours of work for this engine): {fix}"
-        )
 
 
 def run_demo(arguments: argparse.Namespace) -> int:
@@ -663,91 +748,7 @@ def train_demo(arguments: argparse.Namespace, output: OutputFolder) -> list[str]
     return list(DEMO_FILES)
 
 
-def save_figure(figure: Figure, path: Path) -> Path:
-    """Save a matplotlib figure as PNG, atomically (the plots return figures)."""
-    from io import BytesIO
-
-    from engine.files import write_atomic
-
-    buffer = BytesIO()
-    figure.savefig(buffer, format="png", dpi=100)
-    write_atomic(path, buffer.getvalue())
-    return path
-
-
-def step_count(text: str) -> int:
-    """argparse type: a number of training steps, 1 to MAX_STEPS."""
-    steps = positive_int(text)
-    if steps > MAX_STEPS:
-        raise argparse.ArgumentTypeError(f"{text!r} is more than the limit of {MAX_STEPS:,} steps")
-    return steps
-
-
-def positive_int(text: str) -> int:
-    """argparse type: a whole number >= 1."""
-    try:
-        number = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
-    return number
-
-
-def positive_float(text: str) -> float:
-    """argparse type: a finite number > 0."""
-    try:
-        number = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not (math.isfinite(number) and number > 0):
-        raise argparse.ArgumentTypeError(f"{text!r} must be a number above 0")
-    return number
-
-
-def layer_sizes(text: str) -> list[int]:
-    """argparse type: hidden layer sizes as "16,16" (empty for none)."""
-    if not text.strip():
-        return []
-    sizes = []
-    for part in text.split(","):
-        try:
-            size = int(part)
-        except ValueError:
-            raise argparse.ArgumentTypeError(
-                f"{text!r}: {part.strip()!r} is not a whole number; write sizes like 16,16"
-            ) from None
-        if size < 1:
-            raise argparse.ArgumentTypeError(f"{text!r}: a layer needs at least 1 neuron")
-        if size > MAX_PARAMETERS:  # no network with such a layer is within the limit
-            raise argparse.ArgumentTypeError(
-                f"{text!r}: a layer of {size:,} neurons is too large; the limit is "
-                f"{MAX_PARAMETERS:,} parameters in all"
-            )
-        sizes.append(size)
-    return sizes
-
-
 # ---------------------------------------------------------------------- stepgrad train
-
-
-class ParagraphsFormatter(argparse.HelpFormatter):
-    """Help whose description and epilog keep their paragraphs (blank lines)
-    and indented example lines, and wrap every other line to the terminal
-    (never at a hyphen, so stepgrad-out stays whole)."""
-
-    def _split_lines(self, text: str, width: int) -> list[str]:
-        return textwrap.wrap(" ".join(text.split()), width, break_on_hyphens=False)
-
-    def _fill_text(self, text: str, width: int, indent: str) -> str:
-        paragraphs = []
-        for paragraph in text.split("\n\n"):
-            if any(line.startswith("  ") for line in paragraph.splitlines()):  # an example
-                paragraphs.append(textwrap.indent(paragraph, indent))
-            else:
-                paragraphs.append(textwrap.fill(paragraph, width, initial_indent=indent,
-                                                subsequent_indent=indent))
-        return "\n\n".join(paragraphs)
 
 TOY_DATA = ("moons", "circles", "spiral", "xor", "blobs")
 
