@@ -67,29 +67,6 @@ MAX_EXPONENT = 1000.0  # |n| in a ** n; a float overflows long before this matte
 _OPERATORS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
 _ALLOWED = "use + - * / ** and " + ", ".join(sorted(FUNCTIONS))
 
-# What to call the kinds of syntax a formula may not contain.
-_REFUSED_SYNTAX = {
-    ast.Subscript: "subscripts ([...])",
-    ast.Lambda: "lambda functions",
-    ast.ListComp: "comprehensions",
-    ast.SetComp: "comprehensions",
-    ast.DictComp: "comprehensions",
-    ast.GeneratorExp: "comprehensions",
-    ast.Compare: "comparisons",
-    ast.BoolOp: "and/or",
-    ast.IfExp: "if-else expressions",
-    ast.List: "lists",
-    ast.Tuple: "tuples",
-    ast.Dict: "dicts",
-    ast.Set: "sets",
-    ast.JoinedStr: "f-strings",
-    ast.NamedExpr: "assignments (:=)",
-    ast.Starred: "starred arguments (*)",
-    ast.Await: "await",
-    ast.Yield: "yield",
-    ast.YieldFrom: "yield",
-}
-
 
 class ExpressionError(ValueError):
     """A formula that is refused, or inputs that do not fit it.
@@ -458,8 +435,10 @@ def _check_node(text: _Text, node: ast.expr, column: int) -> None:
             text.column(node.value.end_col_offset or node.col_offset),
         )
     else:
-        what = _REFUSED_SYNTAX.get(type(node), type(node).__name__)
-        raise ExpressionError(f"{what} are not allowed; {_ALLOWED}", column)
+        # Anything else: show the text itself (the caret shows where it is).
+        raise ExpressionError(
+            f"{_shorten(text.segment(node))} is not allowed in a formula; {_ALLOWED}", column
+        )
 
 
 def _shorten(text: str, limit: int = 30) -> str:
