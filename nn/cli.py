@@ -100,8 +100,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(devnull, sys.stdout.fileno())
         return RUN_ERROR
     except KeyboardInterrupt:
-        # On a terminal, end the line where ^C (or the progress bar) was shown.
-        start = "\n" if sys.stderr.isatty() else ""
+        # On a terminal, write over the ^C that the terminal echoed.
+        start = "\r" if sys.stderr.isatty() else ""
         print(f"{start}stepgrad {arguments.command}: interrupted (Ctrl-C)", file=sys.stderr)
         return INTERRUPTED
     except CommandLineError as error:

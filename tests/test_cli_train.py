@@ -1,8 +1,9 @@
 """`stepgrad demo` and `stepgrad train`: what they write, and their argparse-style refusals.
 
 Most tests call `nn.cli.main` in this process (the same code as the command,
-without starting Python and importing matplotlib again for each); a few run
-the real command where the process itself matters (Ctrl-C, the exit status).
+without starting Python and importing matplotlib again for each); Ctrl-C is
+also tried on the real command in a terminal. (tests/test_cli_step.py runs
+`python -m nn` as a real command too.)
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ import json
 import os
 import shutil
 import signal
-import subprocess
 import sys
 from pathlib import Path
 from typing import Callable, NamedTuple
@@ -22,19 +22,6 @@ from nn import cli
 from nn.io import load, load_recipe
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def run_cli(*arguments: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    """`python -m nn ...` (the same as the `stepgrad` command), headless, not on a TTY."""
-    environment = dict(os.environ, MPLBACKEND="Agg", PYTHONPATH=str(ROOT))
-    return subprocess.run(
-        [sys.executable, "-m", "nn", *arguments],
-        cwd=cwd,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
 
 
 class Finished(NamedTuple):
@@ -322,22 +309,24 @@ def test_a_staging_folder_left_by_a_killed_run_is_removed(stepgrad, tmp_path: Pa
     assert listing(tmp_path / "run") == ["boundary.png", "loss.png", "model.json"]
 
 
-def test_ctrl_c_in_a_real_run_is_one_line_and_exit_130(tmp_path: Path) -> None:
+def test_ctrl_c_in_a_real_terminal_is_one_line_and_exit_130(tmp_path: Path) -> None:
+    pexpect = pytest.importorskip("pexpect")
     (tmp_path / "run").mkdir()
     (tmp_path / "run" / "model.json").write_text("the earlier run")
-    environment = dict(os.environ, MPLBACKEND="Agg", PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "nn", "train", "--steps", "5000", "--out", "run", "--force"],
-        cwd=tmp_path, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    environment = dict(os.environ, MPLBACKEND="Agg", PYTHONPATH=str(ROOT))
+    child = pexpect.spawn(
+        sys.executable, ["-m", "nn", "train", "--steps", "5000", "--out", "run", "--force"],
+        cwd=str(tmp_path), env=environment, encoding="utf-8", dimensions=(24, 80), timeout=60,
     )
-    assert process.stdout is not None
-    for line in process.stdout:  # wait until it trains
-        if line.startswith("training on"):
-            break
-    process.send_signal(signal.SIGINT)
-    stdout, stderr = process.communicate(timeout=60)
-    assert process.returncode == 130
-    assert stderr == "stepgrad train: interrupted (Ctrl-C)\n"
+    child.expect_exact("training on")  # it trains (with a progress bar: this is a terminal)
+    child.sendintr()
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 130
+    after = child.before.replace("\r\n", "\n").split("\n", 1)[1]
+    assert "Traceback" not in after and "Error" not in after
+    assert after.rstrip().endswith("\rstepgrad train: interrupted (Ctrl-C)")
+    assert after.count("stepgrad") == 1
     assert listing(tmp_path / "run") == ["model.json"]
     assert (tmp_path / "run" / "model.json").read_text() == "the earlier run"
     assert listing(tmp_path) == ["run"]
