@@ -389,9 +389,10 @@ def check_output_folder(folder: Path, names: Sequence[str], force: bool) -> None
     """Refuse, before any training, an output folder that cannot be written or
     that holds files of an earlier run (the `names` this command writes).
 
-    A file of an earlier run is replaced only with --force (each file is
-    replaced atomically once the new one is ready, so a failed run keeps the
-    old files).
+    A file of an earlier run is replaced only with --force, and only when
+    the whole run is ready (see `OutputFolder`). A file that is a symbolic
+    link is written through the link, to its target, which must be a regular
+    file on the same disk (a file is put in place by renaming it).
     """
     where = f"--out {str(folder)!r}"
     # The folder, or the nearest folder above it that exists (where it will be made).
@@ -407,10 +408,22 @@ def check_output_folder(folder: Path, names: Sequence[str], force: bool) -> None
         )
     earlier = [name for name in names if (folder / name).exists()]
     for name in earlier:
-        if (folder / name).is_dir():
+        target = folder / name
+        if target.is_dir():
             raise CommandLineError(
-                f"{where}: {str(folder / name)!r} is a folder, where this command writes a file; "
+                f"{where}: {str(target)!r} is a folder, where this command writes a file; "
                 "move it, or choose another folder with --out"
+            )
+        if not target.is_file():
+            raise CommandLineError(
+                f"{where}: {str(target)!r} is not a regular file (a pipe or a device?); "
+                "move it, or choose another folder with --out"
+            )
+        if target.resolve().parent.stat().st_dev != folder.stat().st_dev:
+            raise CommandLineError(
+                f"{where}: {str(target)!r} links to {str(target.resolve())!r} on another "
+                "disk, where a finished file cannot be moved in one step; remove the link "
+                "or choose another folder with --out"
             )
     if earlier and not force:
         raise CommandLineError(
@@ -589,8 +602,8 @@ class OutputFolder:
                 os.rename(self.staging, self.folder)
             else:
                 for name in self.names:
-                    if self.path(name).exists():
-                        os.replace(self.path(name), self.folder / name)
+                    if self.path(name).exists():  # through a symbolic link, to its target
+                        os.replace(self.path(name), (self.folder / name).resolve())
                     else:  # an earlier run's file that this run does not make
                         (self.folder / name).unlink(missing_ok=True)
                 self.staging.rmdir()

@@ -13,6 +13,7 @@ import os
 import shutil
 import signal
 import sys
+import tempfile
 from pathlib import Path
 from typing import Callable, NamedTuple
 
@@ -227,6 +228,42 @@ def test_a_folder_where_a_file_goes_is_found_before_training(stepgrad, tmp_path:
     finished = stepgrad("train", "--steps", "2", "--out", "run", "--force")
     assert finished.returncode == 2 and "training" not in finished.stdout
     assert "'run/model.json' is a folder" in finished.stderr
+
+
+def test_a_file_of_the_run_that_is_a_link_is_written_through(stepgrad, tmp_path: Path) -> None:
+    (tmp_path / "run").mkdir()
+    (tmp_path / "kept").mkdir()
+    (tmp_path / "kept" / "real.json").write_text("the earlier model")
+    (tmp_path / "run" / "model.json").symlink_to(tmp_path / "kept" / "real.json")
+    finished = stepgrad("train", "--steps", "2", "--out", "run", "--force")
+    assert finished.returncode == 0, finished.stderr
+    assert (tmp_path / "run" / "model.json").is_symlink()  # still the link
+    assert load_recipe(tmp_path / "kept" / "real.json")["data"] == "moons"  # its target is new
+
+
+def test_a_link_to_another_disk_is_refused_before_training(stepgrad, tmp_path: Path) -> None:
+    other_disk = Path("/dev/shm")
+    if not other_disk.is_dir() or other_disk.stat().st_dev == tmp_path.stat().st_dev:
+        pytest.skip("needs /dev/shm on another file system than the temporary folder")
+    target = Path(tempfile.mkdtemp(dir=other_disk)) / "model.json"
+    try:
+        target.write_text("the earlier model")
+        (tmp_path / "run").mkdir()
+        (tmp_path / "run" / "model.json").symlink_to(target)
+        finished = stepgrad("train", "--steps", "2", "--out", "run", "--force")
+        assert finished.returncode == 2 and "training" not in finished.stdout
+        assert "on another disk" in finished.stderr and "remove the link" in finished.stderr
+        assert target.read_text() == "the earlier model"
+    finally:
+        shutil.rmtree(target.parent)
+
+
+def test_a_pipe_where_a_file_goes_is_refused(stepgrad, tmp_path: Path) -> None:
+    (tmp_path / "run").mkdir()
+    os.mkfifo(tmp_path / "run" / "loss.png")
+    finished = stepgrad("train", "--steps", "2", "--out", "run", "--force")
+    assert finished.returncode == 2 and "training" not in finished.stdout
+    assert "'run/loss.png' is not a regular file" in finished.stderr
 
 
 def test_out_in_a_folder_that_cannot_be_written(
