@@ -546,7 +546,7 @@ def check_run_size(
         raise CommandLineError(
             f"{parameters:,} parameters x {rows_per_step:,} rows x {steps:,} steps is "
             f"{work / 1e6:,.0f} million, above the limit of {MAX_WORK // 1_000_000:,} "
-            f"million (hours of work for this engine): {fix}"
+            f"million (too long for this engine): {fix}"
         )
 
 
