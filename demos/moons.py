@@ -1,6 +1,6 @@
 """The classic demo: a 2-16-16-1 MLP learns to separate two moons.
 
-    python3 demos/moons.py [OUTPUT_FOLDER]
+    python3 demos/moons.py [OUTPUT_FOLDER] [STEPS]
 
 Written as the plain training loop a teacher types live: forward, loss,
 zero_grad, backward, update. Saves, in OUTPUT_FOLDER (by default
@@ -28,7 +28,7 @@ print(model)
 print("parameters:", len(model.parameters()))
 
 history = History()
-steps = 100
+steps = int(sys.argv[2]) if len(sys.argv) > 2 else 100
 for step in range(steps):
     scores = [model(x) for x in X]  # 1. forward
     loss = hinge_loss(scores, y) + l2_penalty(model.parameters(), 1e-4)  # 2. loss

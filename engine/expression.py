@@ -24,6 +24,15 @@ Traceback (most recent call last):
 ...
 engine.expression.ExpressionError: column 2: attribute access (.__class__) is not allowed; use + - * / ** and exp, log, relu, sigmoid, tanh
 
+A formula that Python's parser cannot read is explained in plain words too,
+at the place where it goes wrong, and `show_column` draws that place for a
+terminal:
+
+>>> parse_expression("2x + 1")
+Traceback (most recent call last):
+...
+engine.expression.ExpressionError: column 1: a number followed by a name: write 2*x to multiply
+
 Each input becomes a leaf Value labelled with its name (an input used twice
 is one Value used twice), and each intermediate node is labelled with the
 source text it came from, so drawings and backprop steps read like the formula.
@@ -32,7 +41,10 @@ source text it came from, so drawings and backprop steps read like the formula.
 from __future__ import annotations
 
 import ast
+import keyword
 import math
+import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Callable, Mapping
 
@@ -54,29 +66,6 @@ MAX_EXPONENT = 1000.0  # |n| in a ** n; a float overflows long before this matte
 
 _OPERATORS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
 _ALLOWED = "use + - * / ** and " + ", ".join(sorted(FUNCTIONS))
-
-# What to call the kinds of syntax a formula may not contain.
-_REFUSED_SYNTAX = {
-    ast.Subscript: "subscripts ([...])",
-    ast.Lambda: "lambda functions",
-    ast.ListComp: "comprehensions",
-    ast.SetComp: "comprehensions",
-    ast.DictComp: "comprehensions",
-    ast.GeneratorExp: "comprehensions",
-    ast.Compare: "comparisons",
-    ast.BoolOp: "and/or",
-    ast.IfExp: "if-else expressions",
-    ast.List: "lists",
-    ast.Tuple: "tuples",
-    ast.Dict: "dicts",
-    ast.Set: "sets",
-    ast.JoinedStr: "f-strings",
-    ast.NamedExpr: "assignments (:=)",
-    ast.Starred: "starred arguments (*)",
-    ast.Await: "await",
-    ast.Yield: "yield",
-    ast.YieldFrom: "yield",
-}
 
 
 class ExpressionError(ValueError):
@@ -139,6 +128,11 @@ def parse_expression(source: str) -> Expression:
     if not source.strip():
         raise ExpressionError("the expression is empty; write a formula such as 'x * w + b'")
     for index, character in enumerate(source):
+        if character.isspace() and character not in " \n\r\t":
+            raise ExpressionError(
+                f"the character {character!r} is a special space: type a plain space",
+                index + 1,
+            )
         if not character.isprintable():
             raise ExpressionError(
                 f"the character {character!r} is not allowed; write the formula on one line",
@@ -149,9 +143,8 @@ def parse_expression(source: str) -> Expression:
     try:
         tree = ast.parse(text.text, mode="eval").body
     except SyntaxError as error:
-        if error.offset:
-            raise ExpressionError(f"syntax error: {error.msg}", error.offset + text.shift) from None
-        raise ExpressionError(f"syntax error: {error.msg} (at the end)", len(source) + 1) from None
+        message, column = _explain_syntax_error(source, error.msg, error.offset, text.shift)
+        raise ExpressionError(message, column) from None
     except (RecursionError, MemoryError):
         raise ExpressionError(
             f"the expression is nested too deeply; the limit is {MAX_DEPTH} levels"
@@ -169,6 +162,140 @@ def build_expression(source: str, values: Mapping[str, float]) -> Value:
     [('x', -3.0), ('w', 2.0)]
     """
     return parse_expression(source).build(values)
+
+
+def show_column(source: str, column: int | None, width: int = 80) -> str:
+    """The formula on one line and a caret under `column`, for a terminal.
+
+    A formula wider than `width` is cut around the column, with ... for the
+    parts cut; wide characters (full-width letters) count two columns.
+
+    >>> print(show_column("2x + 1", 2))
+      2x + 1
+       ^
+    """
+    if column is None:
+        return ""
+    characters = list(source)
+    start, end = 0, len(characters)
+    room = max(width - 8, 10)  # 2 spaces of indent, and ... on either side
+    if _screen_width(source) > room:
+        start = max(0, column - 1 - room // 2)
+        end = start
+        while end < len(characters) and _screen_width(source[start : end + 1]) <= room:
+            end += 1
+    shown = ("..." if start > 0 else "") + source[start:end] + ("..." if end < len(source) else "")
+    before = ("..." if start > 0 else "") + source[start : column - 1]
+    return f"  {shown}\n  {' ' * _screen_width(before)}^"
+
+
+def _screen_width(text: str) -> int:
+    """How many terminal columns `text` takes (East Asian wide characters take two)."""
+    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
+
+
+# ---------------------------------------------------------------------- syntax errors in words
+
+# The pieces a formula is made of, for explaining a formula Python cannot read.
+_TOKEN = re.compile(
+    r"(?P<number>(\d[\d_]*\.?\d*|\.\d+)([eE][+-]?\d+)?)"
+    r"|(?P<name>[^\W\d]\w*)"
+    r"|(?P<operator>\*\*|[-+*/])"
+    r"|(?P<open>\()|(?P<close>\))"
+    r"|(?P<space>\s+)"
+    r"|(?P<other>.)"
+)
+_OPENERS = {")": "(", "]": "[", "}": "{"}
+
+
+def _explain_syntax_error(
+    source: str, python_message: str, offset: int | None, shift: int
+) -> tuple[str, int]:
+    """Plain words for a formula that Python's parser refuses, and the column to point at.
+
+    Reads the formula left to right and names the first thing that cannot
+    be read: a number followed by a name (`2x`), two operators in a row, a
+    formula ending in an operator, a bracket never closed or never opened, a
+    character a formula never holds.
+    """
+    tokens = [
+        (match.lastgroup or "other", match.group(), match.start() + 1)
+        for match in _TOKEN.finditer(source)
+        if match.lastgroup != "space"
+    ]
+    value_kinds = ("number", "name", "close")
+    open_columns: list[int] = []
+    previous: tuple[str, str, int] | None = None
+    for kind, text, column in tokens:
+        if kind == "other":
+            return _explain_character(text, previous), column
+        if kind == "number" and not text.isascii():  # e.g. a full-width digit
+            index = next(i for i, char in enumerate(text) if not char.isascii())
+            return _explain_character(text[index], previous), column + index
+        if kind == "name" and keyword.iskeyword(text):
+            return f"{text!r} is a Python keyword; a formula cannot use it", column
+        if kind == "number" and re.fullmatch(r"0+\d+", text):
+            return f"write {int(text)}, not {text}: a whole number cannot start with 0", column
+        if previous is not None:
+            previous_kind, previous_text, previous_column = previous
+            joined = previous_column + len(previous_text) == column
+            if previous_kind == "number" and kind == "name" and joined:
+                return (
+                    f"a number followed by a name: write {previous_text}*{text} to multiply",
+                    previous_column,
+                )
+            if previous_kind == "number" and kind == "number" and joined:
+                return f"the number {previous_text}{text} has two decimal points", column
+            if previous_text in FUNCTIONS and kind in ("number", "name"):
+                return f"call {previous_text} with parentheses: {previous_text}({text})", column
+            if previous_kind in value_kinds and kind in ("number", "name"):
+                return (
+                    f"{text!r} follows {previous_text!r} with no operator between them: "
+                    f"write {previous_text}*{text}, {previous_text} + {text}, ...",
+                    column,
+                )
+            if previous_kind in ("operator", "open") and kind in ("operator", "close"):
+                if not (kind == "operator" and text in "+-"):  # a sign: x * -2
+                    missing = "a number or name is missing"
+                    return f"{text!r} right after {previous_text!r}: {missing}", column
+        elif (kind == "operator" and text not in "+-") or kind == "close":
+            return f"the formula starts with {text!r}: something is missing before it", column
+        if kind == "open":
+            open_columns.append(column)
+        elif kind == "close":
+            if not open_columns:
+                return "this ')' closes no '('", column
+            open_columns.pop()
+        previous = (kind, text, column)
+    if previous is not None and previous[0] in ("operator", "open"):
+        return f"the formula ends after {previous[1]!r}: something is missing", len(source) + 1
+    if open_columns:
+        return "this '(' is never closed: add a ')'", open_columns[-1]
+    # Nothing above explains it: say where Python stopped, without its jargon.
+    if "too many nested" in python_message:
+        return "too many nested parentheses", (offset or 1) + shift
+    column = (offset + shift) if offset else len(source) + 1
+    return "this formula cannot be read from here; check the spelling", column
+
+
+def _explain_character(character: str, previous: tuple[str, str, int] | None) -> str:
+    """Why a formula cannot hold `character`, and what to write instead."""
+    normal = unicodedata.normalize("NFKC", character)
+    if normal != character and _TOKEN.fullmatch(normal) and normal.isascii():
+        return f"the character {character!r} is not allowed: write {normal!r}"
+    if character == "=":
+        return "a formula holds no '=': give the input values after it, as x=1"
+    if character in "'\"":
+        return "a formula holds no quotes: only numbers, names, + - * / ** and ( )"
+    if character in _OPENERS.values():
+        return f"use ( ) for grouping, not {character}"
+    if character in _OPENERS:
+        return f"this {character!r} closes no {_OPENERS[character]!r}"
+    if character == "." and previous is not None and previous[0] != "number":
+        return "'.' is not allowed here: a formula has no attributes"
+    if character == "^":
+        return "'^' is not a power here: write ** (x**2)"
+    return f"the character {character!r} is not allowed in a formula; {_ALLOWED}"
 
 
 # ---------------------------------------------------------------------- checking
@@ -248,6 +375,10 @@ def _check_node(text: _Text, node: ast.expr, column: int) -> None:
                 f"the name {node.id} is not allowed: input names start with a letter", column
             )
     elif isinstance(node, ast.BinOp):
+        if isinstance(node.op, ast.BitXor):
+            raise ExpressionError(
+                "'^' is not a power here: write ** (x**2)", text.column_of(node.right) - 1
+            )
         if type(node.op) not in _OPERATORS:
             raise ExpressionError(
                 f"the operator {_operator_symbol(node.op)} is not allowed; {_ALLOWED}",
@@ -267,6 +398,11 @@ def _check_node(text: _Text, node: ast.expr, column: int) -> None:
                 f"the operator {_operator_symbol(node.op)} is not allowed; {_ALLOWED}", column
             )
     elif isinstance(node, ast.Call):
+        if isinstance(node.func, ast.Constant):
+            raise ExpressionError(
+                f"a number followed by '(': write {text.segment(node.func)}*(...) to multiply",
+                column,
+            )
         if not isinstance(node.func, ast.Name):
             # Only a plain name can be called; say what the callee is.
             _check_node(text, node.func, text.column_of(node.func))
@@ -299,8 +435,10 @@ def _check_node(text: _Text, node: ast.expr, column: int) -> None:
             text.column(node.value.end_col_offset or node.col_offset),
         )
     else:
-        what = _REFUSED_SYNTAX.get(type(node), type(node).__name__)
-        raise ExpressionError(f"{what} are not allowed; {_ALLOWED}", column)
+        # Anything else: show the text itself (the caret shows where it is).
+        raise ExpressionError(
+            f"{_shorten(text.segment(node))} is not allowed in a formula; {_ALLOWED}", column
+        )
 
 
 def _shorten(text: str, limit: int = 30) -> str:

@@ -8,20 +8,31 @@ has its own `add_..._command()` that sets up its arguments and a `run_...()`
 that does the work; `main()` only dispatches. `stepgrad --help` lists them,
 and `python -m nn` is the same command.
 
-Mistakes print one line on stderr and exit with status 2 (a bad formula, a
-bad `name=value`, a missing input) or 1 (arithmetic that fails for these
-numbers, such as log(-1), or a file that cannot be written).
+Mistakes print one line on stderr (a bad formula adds two: the formula and a
+caret under the place) and exit with status 2 (a bad formula, a bad
+`name=value`, a missing input, a run too large) or 1 (arithmetic that fails
+for these numbers, such as log(-1), or a file that cannot be written).
+Ctrl-C prints one line and exits with status 130; the files of a run are put
+in place only when the run is complete, so an interrupted or failed run
+leaves the output folder as it was.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
 import os
 import re
+import shutil
+import signal
 import sys
+import tempfile
+import textwrap
+import threading
+import unicodedata
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn, Sequence
+from typing import TYPE_CHECKING, Iterator, NoReturn, Sequence
 
 from engine.graph import topological_order
 from engine.stepper import backward_steps, format_number, node_name
@@ -32,17 +43,28 @@ if TYPE_CHECKING:
 
 USAGE_ERROR = 2  # the command line is wrong: fix the arguments
 RUN_ERROR = 1  # the arguments are fine but the work failed
+INTERRUPTED = 130  # Ctrl-C, as a shell reports it (128 + SIGINT)
 
 
 class CommandLineError(Exception):
-    """A mistake on the command line; `main()` prints it as one line and exits 2."""
+    """A mistake on the command line; `main()` prints it and exits 2.
+
+    `details` are extra lines printed under the message (e.g. a formula
+    with a caret under the mistake).
+    """
+
+    def __init__(self, message: str, details: str = "") -> None:
+        super().__init__(message)
+        self.details = details
 
 
 class _Parser(argparse.ArgumentParser):
     """argparse, but a usage mistake is one line on stderr, not a usage block."""
 
+    commands: argparse._SubParsersAction | None = None  # set by build_parser
+
     def error(self, message: str) -> NoReturn:
-        if re.search(r"unrecognized arguments: -[^-]", message):
+        if self.prog == "stepgrad step" and re.search(r"unrecognized arguments: -[^-]", message):
             message += (
                 '; if that is a formula starting with a minus, put -- before it: '
                 'stepgrad step -- "-x" x=1'
@@ -50,16 +72,17 @@ class _Parser(argparse.ArgumentParser):
         self.exit(USAGE_ERROR, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser() -> _Parser:
     """The `stepgrad` parser with one subparser per command."""
     parser = _Parser(
         prog="stepgrad",
         description="stepgrad: watch backpropagation one chain-rule step at a time.",
     )
+    parser.add_argument("--version", action="version", version=version_text())
     commands = parser.add_subparsers(
         title="commands", dest="command", metavar="COMMAND", parser_class=_Parser
     )
-    commands.required = True
+    parser.commands = commands
     add_step_command(commands)
     add_demo_command(commands)
     add_train_command(commands)
@@ -70,7 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run `stepgrad` with `argv` (default: the real command line); return the exit status."""
     parser = build_parser()
-    arguments = parser.parse_args(argv)
+    arguments = parse_arguments(parser, sys.argv[1:] if argv is None else list(argv))
     try:
         return int(arguments.run(arguments))
     except BrokenPipeError:
@@ -78,18 +101,135 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return RUN_ERROR
+    except KeyboardInterrupt:
+        # On a terminal, write over the ^C that the terminal echoed.
+        start = "\r" if sys.stderr.isatty() else ""
+        print(f"{start}stepgrad {arguments.command}: interrupted (Ctrl-C)", file=sys.stderr)
+        return INTERRUPTED
     except CommandLineError as error:
         print(f"stepgrad {arguments.command}: error: {error}", file=sys.stderr)
+        if error.details:
+            print(error.details, file=sys.stderr)
         return USAGE_ERROR
     except (ArithmeticError, ValueError, OSError) as error:
         print(f"stepgrad {arguments.command}: error: {error}", file=sys.stderr)
         return RUN_ERROR
 
 
+def parse_arguments(parser: _Parser, argv: list[str]) -> argparse.Namespace:
+    """`parser.parse_args(argv)`, with each mistake reported by the parser it belongs to.
+
+    argparse alone reports an unknown option of `stepgrad train` as a mistake
+    of `stepgrad` (pointing to the wrong --help), and `stepgrad --bogus` as a
+    missing command.
+    """
+    arguments, unknown = parser.parse_known_args(argv)
+    command = arguments.command
+    if unknown:
+        # An unknown option after the command's name belongs to that command.
+        after_command = (
+            command is not None
+            and unknown[0] in argv
+            and argv.index(unknown[0]) > argv.index(command)
+        )
+        owner = parser
+        if after_command and parser.commands is not None:
+            owner = parser.commands.choices[command]
+        owner.error(f"unrecognized arguments: {' '.join(unknown)}")
+    if command is None:
+        parser.error("the following arguments are required: COMMAND")
+    return arguments
+
+
+def version_text() -> str:
+    """`stepgrad 0.1.0`: the installed version, else the one in pyproject.toml beside the code."""
+    from importlib import metadata
+
+    try:
+        return f"stepgrad {metadata.version('stepgrad')}"
+    except metadata.PackageNotFoundError:
+        pass
+    pyproject = Path(__file__).resolve().parent.parent / "pyproject.toml"
+    try:
+        found = re.search(r'^version = "([^"]+)"', pyproject.read_text(), re.MULTILINE)
+    except OSError:
+        found = None
+    if found:  # running from a source folder, not installed
+        return f"stepgrad {found.group(1)}"
+    return "stepgrad (version unknown: not installed)"
+
+
+# ---------------------------------------------------------------------- text that fits the terminal
+
+
+def terminal_width() -> int:
+    """The width of the terminal (80 when it is not a terminal, at least 40)."""
+    return max(40, shutil.get_terminal_size((80, 24)).columns)
+
+
+def fit_line(line: str, width: int) -> list[str]:
+    """`line` broken into lines of at most `width` characters, for a terminal.
+
+    A "   (" aside goes on a line of its own, and the arithmetic breaks
+    before " = ", so each piece stays whole; continuation lines are indented
+    4 more spaces.
+
+    >>> fit_line("  a.grad += out.grad * 2 = 1 * 2 = 2   (a.grad: 0 -> 2)", 40)
+    ['  a.grad += out.grad * 2 = 1 * 2 = 2', '      (a.grad: 0 -> 2)']
+    """
+    if len(line) <= width:
+        return [line]
+    indent = " " * (len(line) - len(line.lstrip()) + 4)
+    arithmetic, aside, rest = line.partition("   (")
+    pieces = re.split(r"(?= = )", arithmetic)
+    lines = [pieces[0]]
+    for piece in pieces[1:]:
+        if len(lines[-1]) + len(piece) <= width:
+            lines[-1] += piece
+        else:
+            lines.append(indent + piece.lstrip())
+    if aside:  # the "(a.grad: 0 -> 2)" aside on a line of its own
+        lines.append(indent + "(" + rest)
+    fitted: list[str] = []
+    for part in lines:  # a piece that is still too long: break it at spaces
+        fitted.extend(
+            textwrap.wrap(part, width, subsequent_indent=indent, break_long_words=False,
+                          break_on_hyphens=False) if len(part) > width else [part]
+        )
+    return fitted
+
+
+def print_fitted(text: str) -> None:
+    """Print `text` with each line fitted to the terminal's width."""
+    width = terminal_width()
+    for line in text.splitlines():
+        print("\n".join(fit_line(line, width)))
+
+
+class ParagraphsFormatter(argparse.HelpFormatter):
+    """Help whose description and epilog keep their paragraphs (blank lines)
+    and indented example lines, and wrap every other line to the terminal
+    (never at a hyphen, so stepgrad-out stays whole)."""
+
+    def _split_lines(self, text: str, width: int) -> list[str]:
+        return textwrap.wrap(" ".join(text.split()), width, break_on_hyphens=False)
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        paragraphs = []
+        for paragraph in text.split("\n\n"):
+            if any(line.startswith("  ") for line in paragraph.splitlines()):  # an example
+                paragraphs.append(textwrap.indent(paragraph, indent))
+            else:
+                paragraphs.append(textwrap.fill(paragraph, width, initial_indent=indent,
+                                                subsequent_indent=indent))
+        return "\n\n".join(paragraphs)
+
+
 # ---------------------------------------------------------------------- stepgrad step
 
-
-STEP_EXAMPLE = 'stepgrad step "tanh(x1*w1 + x2*w2 + b)" x1=2 w1=-3 x2=0 w2=1 b=6.8813735870195432'
+STEP_EXAMPLE = (
+    'stepgrad step "tanh(x1*w1 + x2*w2 + b)" \\\n      x1=2 w1=-3 x2=0 w2=1 b=6.8813735870195432'
+)
 
 
 def add_step_command(commands: argparse._SubParsersAction) -> None:
@@ -103,12 +243,14 @@ def add_step_command(commands: argparse._SubParsersAction) -> None:
             "arithmetic, and the gradient of each input."
         ),
         epilog=(
-            "The formula may use numbers, input names, + - * / **, parentheses and\n"
-            "exp, log, tanh, sigmoid, relu. It is parsed, never run as Python code.\n"
-            "Put -- before a formula that starts with a minus: stepgrad step -- \"-x\" x=1\n"
-            f"\nexample:\n  {STEP_EXAMPLE}"
+            "The formula may use numbers, input names, + - * / **, parentheses and "
+            "exp, log, tanh, sigmoid, relu. It is parsed, never run as Python code. "
+            "Long lines of the output are broken to fit the terminal.\n\n"
+            "Put -- before a formula that starts with a minus:\n"
+            '  stepgrad step -- "-x" x=1\n\n'
+            f"example:\n  {STEP_EXAMPLE}"
         ),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=ParagraphsFormatter,
     )
     parser.add_argument("expression", metavar="EXPRESSION", help='a formula, e.g. "tanh(x*w + b)"')
     parser.add_argument(
@@ -121,7 +263,7 @@ def add_step_command(commands: argparse._SubParsersAction) -> None:
         "--graph",
         metavar="PATH",
         type=Path,
-        help="also draw the graph with its grads to PATH (.svg or .png)",
+        help="also draw the graph with its grads to PATH (.svg or .png) in a folder that exists",
     )
     parser.set_defaults(run=run_step)
 
@@ -139,7 +281,8 @@ def parse_assignments(texts: Sequence[str]) -> dict[str, float]:
     values: dict[str, float] = {}
     for text in texts:
         name, equals, number = text.partition("=")
-        name, number = name.strip(), number.strip()
+        # Python reads names in a formula in NFKC form (a full-width x is x): so do we.
+        name, number = unicodedata.normalize("NFKC", name.strip()), number.strip()
         if not equals or not name:
             raise CommandLineError(f"bad input {text!r}: write NAME=VALUE, e.g. x=2.0")
         if not name.isidentifier():
@@ -156,13 +299,40 @@ def parse_assignments(texts: Sequence[str]) -> dict[str, float]:
     return values
 
 
+def check_graph_path(path: Path) -> None:
+    """Refuse, before any work, a --graph path that cannot be written.
+
+    The folder must exist already: a typo in it should not create a new tree of folders.
+    """
+    where = f"--graph {str(path)!r}"
+    if path.suffix.lower() not in (".svg", ".png"):
+        raise CommandLineError(f"{where}: the file must end in .svg or .png")
+    folder = path.parent
+    if not folder.is_dir():
+        if folder.exists():
+            raise CommandLineError(f"{where}: {str(folder)!r} is a file, not a folder")
+        raise CommandLineError(
+            f"{where}: there is no folder {str(folder)!r}; create it first "
+            f"(mkdir -p {folder}) or choose another path"
+        )
+    if path.is_dir():
+        raise CommandLineError(f"{where} is a folder; give a file name such as graph.svg")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise CommandLineError(f"{where}: cannot write into {str(folder)!r}")
+
+
 def run_step(arguments: argparse.Namespace) -> int:
     """Print the forward pass, every backward step and the input grads."""
-    from engine.expression import EvaluationError, ExpressionError, parse_expression
+    from engine.expression import (
+        EvaluationError,
+        ExpressionError,
+        parse_expression,
+        show_column,
+    )
 
     graph_path: Path | None = arguments.graph
-    if graph_path is not None and graph_path.suffix.lower() not in (".svg", ".png"):
-        raise CommandLineError(f"--graph {str(graph_path)!r}: the file must end in .svg or .png")
+    if graph_path is not None:
+        check_graph_path(graph_path)
     values = parse_assignments(arguments.values)
     try:
         expression = parse_expression(arguments.expression)
@@ -170,7 +340,8 @@ def run_step(arguments: argparse.Namespace) -> int:
     except EvaluationError as error:
         raise ArithmeticError(str(error)) from None
     except ExpressionError as error:
-        raise CommandLineError(str(error)) from None
+        where = show_column(arguments.expression, error.column, terminal_width())
+        raise CommandLineError(str(error), details=where) from None
 
     order = topological_order(root)
     print(f"forward pass ({len(order)} {'node' if len(order) == 1 else 'nodes'}, inputs first):")
@@ -178,12 +349,12 @@ def run_step(arguments: argparse.Namespace) -> int:
         name = node_name(node, index)
         # An operation shows the formula it computes; a constant just its number.
         source = f" = {node.label}" if node.children and node.label != name else ""
-        print(f"  {name}{source} = {format_number(node.data)}")
+        print_fitted(f"  {name}{source} = {format_number(node.data)}")
 
     print()
     print("backward pass:")
     for step in backward_steps(root):
-        print(step)
+        print_fitted(str(step))
 
     print()
     print("gradients of the inputs:")
@@ -201,47 +372,9 @@ def run_step(arguments: argparse.Namespace) -> int:
     return 0
 
 
-# ---------------------------------------------------------------------- stepgrad demo
+# ---------------------------------------------------------------------- shared by demo and train
 
 DEFAULT_OUTPUT_FOLDER = Path("stepgrad-out")
-
-
-def add_demo_command(commands: argparse._SubParsersAction) -> None:
-    """`stepgrad demo [--out DIR]`"""
-    parser = commands.add_parser(
-        "demo",
-        help="train the classic moons MLP and save its pictures",
-        description=(
-            "Train the classic demo: a 2-16-16-1 MLP on 100 'moons' points, hinge loss "
-            "with a little L2, plain SGD with a linearly decaying learning rate. Then "
-            "write into the output folder the decision boundary, the loss curve, the "
-            "drawing of one neuron's graph with its grads, and the trained model."
-        ),
-    )
-    parser.add_argument(
-        "--out",
-        metavar="DIR",
-        type=Path,
-        default=DEFAULT_OUTPUT_FOLDER,
-        help=f"the folder for the pictures and the model (default: {DEFAULT_OUTPUT_FOLDER})",
-    )
-    parser.add_argument(
-        "--steps", type=positive_int, default=100, help="training steps (default: 100)"
-    )
-    parser.add_argument(
-        "--seed", type=int, default=1, help="the seed of the initial weights (default: 1)"
-    )
-    add_force_and_progress_options(parser)
-    parser.set_defaults(run=run_demo)
-
-
-DEMO_FILES = (
-    "moons_boundary.png",
-    "moons_loss.png",
-    "neuron_graph.svg",
-    "model_graph.svg",
-    "moons_model.json",
-)
 
 
 def add_force_and_progress_options(parser: argparse.ArgumentParser) -> None:
@@ -258,9 +391,10 @@ def check_output_folder(folder: Path, names: Sequence[str], force: bool) -> None
     """Refuse, before any training, an output folder that cannot be written or
     that holds files of an earlier run (the `names` this command writes).
 
-    A file of an earlier run is replaced only with --force (each file is
-    replaced atomically once the new one is ready, so a failed run keeps the
-    old files).
+    A file of an earlier run is replaced only with --force, and only when
+    the whole run is ready (see `OutputFolder`). A file that is a symbolic
+    link is written through the link, to its target, which must be a regular
+    file on the same disk (a file is put in place by renaming it).
     """
     where = f"--out {str(folder)!r}"
     # The folder, or the nearest folder above it that exists (where it will be made).
@@ -275,71 +409,29 @@ def check_output_folder(folder: Path, names: Sequence[str], force: bool) -> None
             f"{where}: cannot write into {str(existing)!r}; choose another folder with --out"
         )
     earlier = [name for name in names if (folder / name).exists()]
+    for name in earlier:
+        target = folder / name
+        if target.is_dir():
+            raise CommandLineError(
+                f"{where}: {str(target)!r} is a folder, where this command writes a file; "
+                "move it, or choose another folder with --out"
+            )
+        if not target.is_file():
+            raise CommandLineError(
+                f"{where}: {str(target)!r} is not a regular file (a pipe or a device?); "
+                "move it, or choose another folder with --out"
+            )
+        if target.resolve().parent.stat().st_dev != folder.stat().st_dev:
+            raise CommandLineError(
+                f"{where}: {str(target)!r} links to {str(target.resolve())!r} on another "
+                "disk, where a finished file cannot be moved in one step; remove the link "
+                "or choose another folder with --out"
+            )
     if earlier and not force:
         raise CommandLineError(
             f"{where} already holds {', '.join(earlier)} from an earlier run; "
             "choose another folder with --out, or add --force to replace them"
         )
-
-
-def run_demo(arguments: argparse.Namespace) -> int:
-    """Train the classic moons MLP; save its boundary, loss curve, a neuron's graph, the model."""
-    from engine.drawing import draw
-    from engine.render import save_drawing
-    from nn import MLP, SGD, LinearDecay
-    from nn.data import moons, signed_labels
-    from nn.io import save as save_model
-    from nn.plots import decision_boundary, training_curves
-    from nn.train import accuracy, fit
-
-    folder: Path = arguments.out
-    check_output_folder(folder, DEMO_FILES, arguments.force)
-    X, labels = moons(n=100, noise=0.1, seed=0)
-    y = signed_labels(labels)  # the hinge loss wants -1 / +1
-    # fused=True: one node per neuron's w.x+b, the same numbers as the fine graph, faster.
-    model = MLP(2, [16, 16, 1], seed=arguments.seed, fused=True)
-    print(model)
-    print(f"training on {len(X)} moons points for {arguments.steps} steps")
-    optimizer = SGD(model.parameters(), lr=1.0)
-    schedule = LinearDecay(optimizer, start=1.0, end=0.1, steps=arguments.steps)
-    history = fit(
-        model,
-        X,
-        y,
-        loss="hinge",
-        l2=1e-4,
-        optimizer=optimizer,
-        schedule=schedule,
-        steps=arguments.steps,
-        progress=False if arguments.no_progress else None,
-    )
-    trained_accuracy = accuracy(model, X, y, loss="hinge")
-    print(f"final loss {history.loss[-1]:.4f}, training accuracy {trained_accuracy:.0%}")
-
-    written = []
-    written.append(save_figure(decision_boundary(model, X, y), folder / "moons_boundary.png"))
-    written.append(save_figure(training_curves(history), folder / "moons_loss.png"))
-    # One neuron of the first layer with every multiply and add drawn: a
-    # fine-grained twin of the trained model, on the first point, picking a
-    # neuron whose ReLU is on there (a neuron that is off passes no gradient).
-    twin = MLP(2, [16, 16, 1], fused=False)
-    twin.load_state_dict(model.state_dict())
-    outputs = twin.layers[0](X[0])
-    neuron_output = next((out for out in outputs if out.data > 0.0), outputs[0])
-    neuron_output.backward()
-    written.append(save_drawing(draw(neuron_output, edge_labels=True), folder / "neuron_graph.svg"))
-    # The whole network on that point, one box per neuron.
-    score = model(X[0])
-    score.backward()
-    written.append(save_drawing(draw(score, collapse=True), folder / "model_graph.svg"))
-    folder.mkdir(parents=True, exist_ok=True)
-    recipe = {"data": "moons", "n": 100, "noise": 0.1, "data_seed": 0, "seed": arguments.seed}
-    save_model(model, folder / "moons_model.json", recipe=recipe)
-    written.append(folder / "moons_model.json")
-    print(f"wrote {len(written)} files to {folder}/:")
-    for path in written:
-        print(f"  {path}")
-    return 0
 
 
 def save_figure(figure: Figure, path: Path) -> Path:
@@ -350,9 +442,16 @@ def save_figure(figure: Figure, path: Path) -> Path:
 
     buffer = BytesIO()
     figure.savefig(buffer, format="png", dpi=100)
-    path.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(path, buffer.getvalue())
     return path
+
+
+def step_count(text: str) -> int:
+    """argparse type: a number of training steps, 1 to MAX_STEPS."""
+    steps = positive_int(text)
+    if steps > MAX_STEPS:
+        raise argparse.ArgumentTypeError(f"{text!r} is more than the limit of {MAX_STEPS:,} steps")
+    return steps
 
 
 def positive_int(text: str) -> int:
@@ -391,8 +490,277 @@ def layer_sizes(text: str) -> list[int]:
             ) from None
         if size < 1:
             raise argparse.ArgumentTypeError(f"{text!r}: a layer needs at least 1 neuron")
+        if size > MAX_PARAMETERS:  # no network with such a layer is within the limit
+            raise argparse.ArgumentTypeError(
+                f"{text!r}: a layer of {size:,} neurons is too large; the limit is "
+                f"{MAX_PARAMETERS:,} parameters in all"
+            )
         sizes.append(size)
     return sizes
+
+
+# The engine makes one Python object per number, so a run's cost grows with
+# parameters x rows per step x steps. These limits refuse, before any work,
+# runs that would take hours (or memory the machine does not have).
+MAX_PARAMETERS = 20_000
+MAX_STEPS = 100_000
+MAX_ROWS = 10_000
+MAX_WORK = 250_000_000  # parameters x rows per step x steps: minutes on a laptop
+
+SIZE_LIMITS = (
+    f"limits: at most {MAX_PARAMETERS:,} parameters, {MAX_STEPS:,} steps and "
+    f"{MAX_ROWS:,} rows of data, and parameters x rows per step x steps at most "
+    f"{MAX_WORK // 1_000_000:,} million (a few minutes): each number is a Python "
+    "object here, so larger runs would take hours."
+)
+
+
+def parameter_count(features: int, sizes: Sequence[int]) -> int:
+    """The number of weights and biases of an MLP, without building it.
+
+    >>> parameter_count(2, [16, 16, 1])  # (2+1)*16 + (16+1)*16 + (16+1)*1
+    337
+    """
+    count = 0
+    for size in sizes:
+        count += (features + 1) * size
+        features = size
+    return count
+
+
+def check_run_size(
+    features: int,
+    sizes: Sequence[int],
+    rows_per_step: int,
+    steps: int,
+    fix: str = "use fewer --steps, a --batch-size, or smaller --hidden layers",
+) -> None:
+    """Refuse a model or a run too large for a scalar engine, before building it."""
+    parameters = parameter_count(features, sizes)
+    shape = "-".join(str(size) for size in [features, *sizes])
+    if parameters > MAX_PARAMETERS:
+        raise CommandLineError(
+            f"a {shape} network has {parameters:,} parameters; the limit is "
+            f"{MAX_PARAMETERS:,}: use smaller --hidden layers"
+        )
+    work = parameters * rows_per_step * steps
+    if work > MAX_WORK:
+        raise CommandLineError(
+            f"{parameters:,} parameters x {rows_per_step:,} rows x {steps:,} steps is "
+            f"{work / 1e6:,.0f} million, above the limit of {MAX_WORK // 1_000_000:,} "
+            f"million (too long for this engine): {fix}"
+        )
+
+
+STAGING_PREFIX = ".stepgrad-partial-"
+
+
+class OutputFolder:
+    """The files of one run, written to a hidden folder and put in place together.
+
+        with OutputFolder(Path("run"), ["model.json", "loss.png"]) as output:
+            save(model, output.path("model.json"))
+            ...
+            output.commit()
+
+    The files are written into a hidden staging folder beside their final
+    place (in the output folder if it exists, else in the nearest folder
+    above it that does). `commit()` moves them into place: a new output
+    folder appears whole, with one rename; in an existing folder, the
+    earlier run's files among `names` are replaced, and those this run did
+    not write are removed, while Ctrl-C waits for the few renames to end.
+    A run that fails or is interrupted before `commit()` removes its staging
+    folder and leaves the output folder as it was. (A staging folder left by
+    a killed run is removed by the next run that writes there.)
+    """
+
+    def __init__(self, folder: Path, names: Sequence[str]) -> None:
+        self.folder = folder
+        self.names = tuple(names)
+        home = folder
+        while not home.exists() and home != home.parent:
+            home = home.parent
+        _remove_stale_staging(home)
+        try:
+            self.staging = Path(
+                tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{os.getpid()}-", dir=home)
+            )
+        except OSError as error:
+            raise CommandLineError(
+                f"--out {str(folder)!r}: cannot write into {str(home)!r} "
+                f"({error.strerror}); choose another folder with --out"
+            ) from None
+        self.committed = False
+
+    def path(self, name: str) -> Path:
+        """Where to write the file `name` during the run."""
+        return self.staging / name
+
+    def commit(self) -> None:
+        """Put every file of this run in place, as a set."""
+        with _ctrl_c_deferred():
+            if not self.folder.exists():
+                self.folder.parent.mkdir(parents=True, exist_ok=True)
+                os.rename(self.staging, self.folder)
+            else:
+                for name in self.names:
+                    if self.path(name).exists():  # through a symbolic link, to its target
+                        os.replace(self.path(name), (self.folder / name).resolve())
+                    else:  # an earlier run's file that this run does not make
+                        (self.folder / name).unlink(missing_ok=True)
+                self.staging.rmdir()
+            self.committed = True
+
+    def __enter__(self) -> OutputFolder:
+        return self
+
+    def __exit__(self, *exception: object) -> None:
+        if not self.committed:
+            shutil.rmtree(self.staging, ignore_errors=True)
+
+
+def _remove_stale_staging(folder: Path) -> None:
+    """Remove staging folders in `folder` whose run no longer exists (killed runs)."""
+    for entry in folder.glob(f"{STAGING_PREFIX}*"):
+        pid_text = entry.name[len(STAGING_PREFIX) :].partition("-")[0]
+        if not pid_text.isdigit() or int(pid_text) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid_text), 0)  # signal 0 only asks whether the process exists
+        except ProcessLookupError:
+            shutil.rmtree(entry, ignore_errors=True)
+        except OSError:
+            pass  # it exists (e.g. another user's): leave its folder alone
+
+
+@contextlib.contextmanager
+def _ctrl_c_deferred() -> Iterator[None]:
+    """Run the block to its end even if Ctrl-C comes; raise KeyboardInterrupt after it."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread receives signals
+        return
+    received: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda number, frame: received.append(number))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if received:
+        raise KeyboardInterrupt
+
+
+# ---------------------------------------------------------------------- stepgrad demo
+
+
+def add_demo_command(commands: argparse._SubParsersAction) -> None:
+    """`stepgrad demo [--out DIR]`"""
+    parser = commands.add_parser(
+        "demo",
+        help="train the classic moons MLP and save its pictures",
+        description=(
+            "Train the classic demo: a 2-16-16-1 MLP on 100 'moons' points, hinge loss "
+            "with a little L2, plain SGD with a linearly decaying learning rate. Then "
+            "write into the output folder the decision boundary, the loss curve, the "
+            "drawing of one neuron's graph with its grads, and the trained model."
+        ),
+        formatter_class=ParagraphsFormatter,
+    )
+    parser.add_argument(
+        "--out",
+        metavar="DIR",
+        type=Path,
+        default=DEFAULT_OUTPUT_FOLDER,
+        help=f"the folder for the pictures and the model (default: {DEFAULT_OUTPUT_FOLDER})",
+    )
+    most = MAX_WORK // (parameter_count(2, DEMO_SIZES) * DEMO_POINTS)
+    parser.add_argument(
+        "--steps",
+        type=step_count,
+        default=100,
+        help=f"training steps (default: 100, at most {most:,})",
+    )
+    parser.add_argument(
+        "--seed", type=int, default=1, help="the seed of the initial weights (default: 1)"
+    )
+    add_force_and_progress_options(parser)
+    parser.set_defaults(run=run_demo)
+
+
+DEMO_SIZES = [16, 16, 1]
+DEMO_POINTS = 100
+DEMO_FILES = (
+    "moons_boundary.png",
+    "moons_loss.png",
+    "neuron_graph.svg",
+    "model_graph.svg",
+    "moons_model.json",
+)
+
+
+def run_demo(arguments: argparse.Namespace) -> int:
+    """Train the classic moons MLP; save its boundary, loss curve, a neuron's graph, the model."""
+    folder: Path = arguments.out
+    check_run_size(2, DEMO_SIZES, DEMO_POINTS, arguments.steps, fix="use fewer --steps")
+    check_output_folder(folder, DEMO_FILES, arguments.force)
+    with OutputFolder(folder, DEMO_FILES) as output:
+        written = train_demo(arguments, output)
+        output.commit()
+    print(f"wrote {len(written)} files to {folder}/:")
+    for name in written:
+        print(f"  {folder / name}")
+    return 0
+
+
+def train_demo(arguments: argparse.Namespace, output: OutputFolder) -> list[str]:
+    """Train the demo's model and write its files into `output`; return their names."""
+    from engine.drawing import draw
+    from engine.render import save_drawing
+    from nn import MLP, SGD, LinearDecay
+    from nn.data import moons, signed_labels
+    from nn.io import save as save_model
+    from nn.plots import decision_boundary, training_curves
+    from nn.train import accuracy, fit
+
+    X, labels = moons(n=DEMO_POINTS, noise=0.1, seed=0)
+    y = signed_labels(labels)  # the hinge loss wants -1 / +1
+    # fused=True: one node per neuron's w.x+b, the same numbers as the fine graph, faster.
+    model = MLP(2, DEMO_SIZES, seed=arguments.seed, fused=True)
+    print(model)
+    print(f"training on {len(X)} moons points for {arguments.steps} steps")
+    optimizer = SGD(model.parameters(), lr=1.0)
+    schedule = LinearDecay(optimizer, start=1.0, end=0.1, steps=arguments.steps)
+    history = fit(
+        model,
+        X,
+        y,
+        loss="hinge",
+        l2=1e-4,
+        optimizer=optimizer,
+        schedule=schedule,
+        steps=arguments.steps,
+        progress=False if arguments.no_progress else None,
+    )
+    trained_accuracy = accuracy(model, X, y, loss="hinge")
+    print(f"final loss {history.loss[-1]:.4f}, training accuracy {trained_accuracy:.0%}")
+
+    save_figure(decision_boundary(model, X, y), output.path("moons_boundary.png"))
+    save_figure(training_curves(history), output.path("moons_loss.png"))
+    # One neuron of the first layer with every multiply and add drawn: a
+    # fine-grained twin of the trained model, on the first point, picking a
+    # neuron whose ReLU is on there (a neuron that is off passes no gradient).
+    twin = MLP(2, DEMO_SIZES, fused=False)
+    twin.load_state_dict(model.state_dict())
+    outputs = twin.layers[0](X[0])
+    neuron_output = next((out for out in outputs if out.data > 0.0), outputs[0])
+    neuron_output.backward()
+    save_drawing(draw(neuron_output, edge_labels=True), output.path("neuron_graph.svg"))
+    # The whole network on that point, one box per neuron.
+    score = model(X[0])
+    score.backward()
+    save_drawing(draw(score, collapse=True), output.path("model_graph.svg"))
+    recipe = {"data": "moons", "n": 100, "noise": 0.1, "data_seed": 0, "seed": arguments.seed}
+    save_model(model, output.path("moons_model.json"), recipe=recipe)
+    return list(DEMO_FILES)
 
 
 # ---------------------------------------------------------------------- stepgrad train
@@ -413,10 +781,12 @@ def add_train_command(commands: argparse._SubParsersAction) -> None:
             "Two classes train one output with the hinge loss (as the classic demo); "
             "more classes train one output per class with softmax cross-entropy. "
             "Features of iris and CSV files are standardised (the means and scales "
-            "are saved in the model file's recipe).\n\n"
+            "are saved in the model file's recipe). The files of a run appear in the "
+            "output folder only when it is complete.\n\n"
+            f"{SIZE_LIMITS}\n\n"
             "example:\n  stepgrad train --data iris --hidden 8 --steps 100 --out iris-run"
         ),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=ParagraphsFormatter,
     )
     parser.add_argument(
         "--data",
@@ -435,10 +805,14 @@ def add_train_command(commands: argparse._SubParsersAction) -> None:
         metavar="SIZES",
         type=layer_sizes,
         default=[16, 16],
-        help="hidden layer sizes, e.g. 16,16 (default) or 8",
+        help=f"hidden layer sizes, e.g. 16,16 (default) or 8 (at most {MAX_PARAMETERS:,} "
+        "parameters in all)",
     )
     parser.add_argument(
-        "--steps", type=positive_int, default=100, help="training steps (default: 100)"
+        "--steps",
+        type=step_count,
+        default=100,
+        help=f"training steps (default: 100, at most {MAX_STEPS:,})",
     )
     parser.add_argument(
         "--lr", type=positive_float, default=0.5, help="learning rate of SGD (default: 0.5)"
@@ -490,17 +864,18 @@ def load_training_data(
 
 def run_train(arguments: argparse.Namespace) -> int:
     """Train an MLP on --data; print accuracies; save the model and plots."""
-    from nn import MLP, SGD
-    from nn.data import signed_labels, standardize, train_test_split
-    from nn.io import save as save_model
-    from nn.plots import decision_boundary, training_curves
-    from nn.train import accuracy, fit
+    from nn.data import train_test_split
 
     folder: Path = arguments.out
     X, y, recipe = load_training_data(arguments.data, arguments.label_column, arguments.seed)
     classes = sorted(set(y))
     if len(classes) < 2:
         raise CommandLineError(f"--data {arguments.data!r}: needs at least two classes")
+    if len(X) > MAX_ROWS:
+        raise CommandLineError(
+            f"--data {arguments.data!r} has {len(X):,} rows; the limit is {MAX_ROWS:,}: "
+            "train on a sample of them"
+        )
     X_train, X_test, y_train, y_test = train_test_split(
         X, y, test_fraction=0.25, seed=arguments.seed
     )
@@ -509,7 +884,36 @@ def run_train(arguments: argparse.Namespace) -> int:
             f"--batch-size {arguments.batch_size} is larger than the {len(X_train)} training "
             f"rows; use at most {len(X_train)}, or leave it out to train on all rows"
         )
+    outputs = 1 if len(classes) == 2 else len(classes)
+    rows_per_step = arguments.batch_size or len(X_train)
+    check_run_size(len(X[0]), [*arguments.hidden, outputs], rows_per_step, arguments.steps)
     check_output_folder(folder, TRAIN_FILES, arguments.force)
+    with OutputFolder(folder, TRAIN_FILES) as output:
+        written = train_model(arguments, X_train, X_test, y_train, y_test, recipe, output)
+        output.commit()
+    print(f"wrote {len(written)} files to {folder}/:")
+    for name in written:
+        print(f"  {folder / name}")
+    return 0
+
+
+def train_model(
+    arguments: argparse.Namespace,
+    X_train: list[list[float]],
+    X_test: list[list[float]],
+    y_train: list[int],
+    y_test: list[int],
+    recipe: dict[str, object],
+    output: OutputFolder,
+) -> list[str]:
+    """Train the MLP of `stepgrad train`, print its accuracies, write its files; return their names."""
+    from nn import MLP, SGD
+    from nn.data import signed_labels, standardize
+    from nn.io import save as save_model
+    from nn.plots import decision_boundary, training_curves
+    from nn.train import accuracy, fit
+
+    classes = sorted(set(y_train) | set(y_test))
     if recipe["data"] not in TOY_DATA:
         X_train, scaling = standardize(X_train)
         X_test = scaling.apply(X_test)
@@ -545,16 +949,9 @@ def run_train(arguments: argparse.Namespace) -> int:
     recipe.update(
         hidden=arguments.hidden, steps=arguments.steps, lr=arguments.lr, seed=arguments.seed
     )
-    folder.mkdir(parents=True, exist_ok=True)
-    save_model(model, folder / "model.json", recipe=recipe)
-    written = [folder / "model.json"]
-    written.append(save_figure(training_curves(history), folder / "loss.png"))
-    if features == 2:
-        boundary = decision_boundary(model, X_train, y_train)
-        written.append(save_figure(boundary, folder / "boundary.png"))
-    elif (folder / "boundary.png").exists():  # an earlier run's (--force): not this model's
-        (folder / "boundary.png").unlink()
-    print(f"wrote {len(written)} files to {folder}/:")
-    for path in written:
-        print(f"  {path}")
-    return 0
+    save_model(model, output.path("model.json"), recipe=recipe)
+    save_figure(training_curves(history), output.path("loss.png"))
+    if features != 2:  # no boundary to draw (an earlier run's boundary.png goes)
+        return ["model.json", "loss.png"]
+    save_figure(decision_boundary(model, X_train, y_train), output.path("boundary.png"))
+    return ["model.json", "loss.png", "boundary.png"]

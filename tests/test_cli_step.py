@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -15,7 +16,8 @@ ROOT = Path(__file__).resolve().parent.parent
 NEURON = ["tanh(x1*w1 + x2*w2 + b)", "x1=2", "w1=-3", "x2=0", "w2=1", "b=6.8813735870195432"]
 
 # The README shows this output too (section "The `stepgrad step` command");
-# tests/test_readme.py runs every command example of the README.
+# tests/test_readme.py runs every command example of the README. Lines longer
+# than the terminal (80 columns when it is not one) are broken before "   (".
 NEURON_OUTPUT = """\
 forward pass (10 nodes, inputs first):
   x1 = 2
@@ -31,18 +33,23 @@ forward pass (10 nodes, inputs first):
 
 backward pass:
 step 1 of 5: #9(tanh) = tanh(#8(+)), #9(tanh).grad = 1
-  #8(+).grad += #9(tanh).grad * d(#9(tanh))/d(#8(+)) = 1 * 0.5 = 0.5   (#8(+).grad: 0 -> 0.5)
+  #8(+).grad += #9(tanh).grad * d(#9(tanh))/d(#8(+)) = 1 * 0.5 = 0.5
+      (#8(+).grad: 0 -> 0.5)
 step 2 of 5: #8(+) = #6(+) + b, #8(+).grad = 0.5
-  #6(+).grad += #8(+).grad * d(#8(+))/d(#6(+)) = 0.5 * 1 = 0.5   (#6(+).grad: 0 -> 0.5)
+  #6(+).grad += #8(+).grad * d(#8(+))/d(#6(+)) = 0.5 * 1 = 0.5
+      (#6(+).grad: 0 -> 0.5)
   b.grad += #8(+).grad * d(#8(+))/d(b) = 0.5 * 1 = 0.5   (b.grad: 0 -> 0.5)
 step 3 of 5: #6(+) = #2(*) + #5(*), #6(+).grad = 0.5
-  #2(*).grad += #6(+).grad * d(#6(+))/d(#2(*)) = 0.5 * 1 = 0.5   (#2(*).grad: 0 -> 0.5)
-  #5(*).grad += #6(+).grad * d(#6(+))/d(#5(*)) = 0.5 * 1 = 0.5   (#5(*).grad: 0 -> 0.5)
+  #2(*).grad += #6(+).grad * d(#6(+))/d(#2(*)) = 0.5 * 1 = 0.5
+      (#2(*).grad: 0 -> 0.5)
+  #5(*).grad += #6(+).grad * d(#6(+))/d(#5(*)) = 0.5 * 1 = 0.5
+      (#5(*).grad: 0 -> 0.5)
 step 4 of 5: #5(*) = x2 * w2, #5(*).grad = 0.5
   x2.grad += #5(*).grad * d(#5(*))/d(x2) = 0.5 * 1 = 0.5   (x2.grad: 0 -> 0.5)
   w2.grad += #5(*).grad * d(#5(*))/d(w2) = 0.5 * 0 = 0   (w2.grad: 0 -> 0)
 step 5 of 5: #2(*) = x1 * w1, #2(*).grad = 0.5
-  x1.grad += #2(*).grad * d(#2(*))/d(x1) = 0.5 * -3 = -1.5   (x1.grad: 0 -> -1.5)
+  x1.grad += #2(*).grad * d(#2(*))/d(x1) = 0.5 * -3 = -1.5
+      (x1.grad: 0 -> -1.5)
   w1.grad += #2(*).grad * d(#2(*))/d(w1) = 0.5 * 2 = 1   (w1.grad: 0 -> 1)
 
 gradients of the inputs:
@@ -55,9 +62,11 @@ gradients of the inputs:
 
 
 def run_cli(*arguments: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    environment = {k: v for k, v in os.environ.items() if k != "COLUMNS"}
     return subprocess.run(
         [sys.executable, "-m", "nn", *arguments],
         cwd=cwd,
+        env=dict(environment, PYTHONPATH=str(ROOT)),
         capture_output=True,
         text=True,
         timeout=120,
@@ -85,12 +94,14 @@ def test_help_of_every_command(command: list[str]) -> None:
         assert "step" in result.stdout
 
 
-def test_refusal_is_one_line_with_status_2_and_no_traceback() -> None:
+def test_refusal_shows_where_with_status_2_and_no_traceback() -> None:
     result = run_cli("step", "__import__('os').system('echo hacked')")
     assert result.returncode == 2
     assert result.stdout == ""
-    assert result.stderr.count("\n") == 1
-    assert result.stderr.startswith("stepgrad step: error: column 17: attribute access")
+    message, formula, caret = result.stderr.splitlines()
+    assert message.startswith("stepgrad step: error: column 17: attribute access")
+    assert formula == "  __import__('os').system('echo hacked')"
+    assert caret == "  " + " " * 16 + "^"  # under the dot, column 17
 
 
 def test_hostile_formula_creates_no_file(tmp_path: Path) -> None:
@@ -121,20 +132,45 @@ def test_graph_is_drawn_to_a_file(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("arguments", "message"),
+    ("arguments", "message", "help_command"),
     [
-        ([], "the following arguments are required: COMMAND"),
-        (["nonsense"], "invalid choice: 'nonsense'"),
-        (["step"], "the following arguments are required: EXPRESSION"),
-        (["step", "x", "--colour"], "unrecognized arguments: --colour"),
+        ([], "the following arguments are required: COMMAND", "stepgrad"),
+        (["nonsense"], "invalid choice: 'nonsense'", "stepgrad"),
+        (["step"], "the following arguments are required: EXPRESSION", "stepgrad step"),
+        (["step", "x", "--colour"], "unrecognized arguments: --colour", "stepgrad step"),
+        (["--bogus"], "unrecognized arguments: --bogus", "stepgrad"),
+        (["--bogus", "step", "x"], "unrecognized arguments: --bogus", "stepgrad"),
+        (["train", "--bogus"], "unrecognized arguments: --bogus", "stepgrad train"),
+        (["demo", "--steps", "2", "--bogus"], "unrecognized arguments: --bogus", "stepgrad demo"),
     ],
 )
-def test_usage_mistakes(arguments: list[str], message: str, capsys) -> None:
+def test_usage_mistakes(
+    arguments: list[str], message: str, help_command: str, capsys
+) -> None:
     with pytest.raises(SystemExit) as exit_:
         main(arguments)
     assert exit_.value.code == 2
     error = capsys.readouterr().err
     assert message in error and error.count("\n") == 1
+    # The error names the command at fault and points to its help.
+    assert error.startswith(f"{help_command}: error:")
+    assert error.endswith(f"(see {help_command} --help)\n")
+
+
+def test_version(capsys) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["--version"])
+    assert exit_.value.code == 0
+    assert capsys.readouterr().out == "stepgrad 0.1.0\n"
+
+
+def test_version_comes_from_the_installed_package(monkeypatch, capsys) -> None:
+    from importlib import metadata
+
+    monkeypatch.setattr(metadata, "version", lambda name: "9.8.7")
+    with pytest.raises(SystemExit):
+        main(["--version"])
+    assert capsys.readouterr().out == "stepgrad 9.8.7\n"
 
 
 @pytest.mark.parametrize(
@@ -148,13 +184,15 @@ def test_usage_mistakes(arguments: list[str], message: str, capsys) -> None:
         (["x", "x=nan"], "bad input 'x=nan': the value must be a finite number"),
         (["x", "x=1", "x=2"], "bad input 'x=2': x is given twice"),
         (["x", "1x=2"], "'1x' is not a name"),
+        (["x", "x=1", "--graph", "no/such/folder/g.svg"], "there is no folder 'no/such/folder'"),
+        (["x", "x=1", "--graph", "no/such/folder/g.svg"], "mkdir -p no/such/folder"),
         (["x.y", "x=1"], "column 2: attribute access (.y)"),
-        (["x[0]", "x=1"], "column 1: subscripts"),
+        (["x[0]", "x=1"], "column 1: x[0] is not allowed"),
         (["(lambda: 1)()"], "lambda"),
-        (["[x for x in y]"], "comprehensions"),
+        (["[x for x in y]"], "[x for x in y] is not allowed"),
         (["foo(x)", "x=1"], "unknown function foo"),
         (["exp(x=1)"], "keyword arguments"),
-        (["x +* 2", "x=1"], "column 4: syntax error"),
+        (["x +* 2", "x=1"], "column 4: '*' right after '+'"),
         (["x ** 9 ** 9 ** 9", "x=2"], "the exponent 9 ** 9 = 3.8742e+08 is too large"),
         (["x" + " + x" * 400, "x=1"], "characters long; the limit is 1000"),
         (["(" + "-" * 500 + "x)", "x=1"], "nested too deeply"),
@@ -166,7 +204,92 @@ def test_step_refusals_exit_2_with_one_line(arguments: list[str], message: str, 
     captured = capsys.readouterr()
     assert captured.out == ""
     assert captured.err.startswith("stepgrad step: error: ")
-    assert message in captured.err and captured.err.count("\n") == 1
+    first, *where = captured.err.splitlines()
+    assert message in first
+    # A mistake at a column shows the formula and a caret under that column.
+    assert len(where) == (2 if "column" in first else 0)
+
+
+@pytest.mark.parametrize(
+    ("formula", "message", "caret_column"),
+    [
+        ("2x", "a number followed by a name: write 2*x", 1),
+        ("x**", "the formula ends after '**': something is missing", 4),
+        ("x + 1 +", "the formula ends after '+'", 8),
+        ("tanh(x", "this '(' is never closed", 5),
+        ("x y", "write x*y", 3),
+        ("x = 1", "give the input values after it, as x=1", 3),
+        ("tanh x", "call tanh with parentheses: tanh(x)", 6),
+        ("x^2", "write ** (x**2)", 2),
+        ("x\uff0b1", "write '+'", 2),  # a full-width plus
+    ],
+)
+def test_formula_errors_in_plain_words_with_a_caret(
+    formula: str, message: str, caret_column: int, capsys
+) -> None:
+    assert main(["step", formula, "x=1", "y=2"]) == 2
+    first, shown, caret = capsys.readouterr().err.splitlines()
+    assert message in first and f"column {caret_column}:" in first
+    assert shown == "  " + formula
+    assert caret == " " * (1 + caret_column) + "^"
+    for jargon in ("invalid", "literal", "syntax", "token"):
+        assert jargon not in first
+
+
+def test_a_full_width_name_is_the_same_name_in_formula_and_argument(capsys) -> None:
+    # Python reads the formula's full-width x as x (NFKC); the argument too.
+    assert main(["step", "\uff58 * 2", "\uff58=3"]) == 0
+    assert "x.grad = 2" in capsys.readouterr().out
+    assert main(["step", "x * 2", "\uff58=3"]) == 0
+
+
+def test_graph_into_a_missing_folder_creates_nothing(tmp_path: Path, capsys) -> None:
+    target = tmp_path / "typo" / "deeper" / "graph.svg"
+    assert main(["step", "x*2", "x=1", "--graph", str(target)]) == 2
+    assert "create it first" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
+LONG_FORMULA = "tanh(first_input*first_weight + second_input*second_weight + bias_of_neuron)"
+
+
+@pytest.mark.parametrize("command", [[], ["step"], ["demo"], ["train"]])
+def test_help_fits_80_columns(command: list[str]) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "nn", *command, "--help"],
+        env=dict(os.environ, PYTHONPATH=str(ROOT), COLUMNS="80"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0
+    assert max(len(line) for line in result.stdout.splitlines()) <= 80
+
+
+def test_step_output_fits_an_80_column_terminal() -> None:
+    pexpect = pytest.importorskip("pexpect")
+    values = ["first_input=2", "first_weight=-3", "second_input=0", "second_weight=1",
+              "bias_of_neuron=6.88"]
+    environment = {k: v for k, v in os.environ.items() if k != "COLUMNS"}
+    output = pexpect.run(
+        f"{sys.executable} -m nn step '{LONG_FORMULA}' {' '.join(values)}",
+        env=dict(environment, PYTHONPATH=str(ROOT)),
+        dimensions=(24, 80),
+        encoding="utf-8",
+        timeout=60,
+    )
+    lines = output.replace("\r\n", "\n").splitlines()
+    assert "gradients of the inputs:" in lines
+    assert max(len(line) for line in lines) <= 80
+    # The arithmetic is broken only between its pieces, never inside a number or name.
+    assert "      (first_weight.grad: 0 -> 1.002)" in lines
+    assert "      (bias_of_neuron.grad: 0 -> 0.501)" in lines
+
+
+def test_a_wide_terminal_gets_whole_lines(capsys, monkeypatch) -> None:
+    monkeypatch.setenv("COLUMNS", "200")
+    assert main(["step", *NEURON]) == 0
+    assert "= 0.5   (#8(+).grad: 0 -> 0.5)" in capsys.readouterr().out
 
 
 def test_arithmetic_failure_exits_1(capsys) -> None:

@@ -1,43 +1,70 @@
-"""`stepgrad demo` and `stepgrad train`: what they write, and their argparse-style refusals."""
+"""`stepgrad demo` and `stepgrad train`: what they write, and their argparse-style refusals.
+
+Most tests call `nn.cli.main` in this process (the same code as the command,
+without starting Python and importing matplotlib again for each); Ctrl-C is
+also tried on the real command in a terminal. (tests/test_cli_step.py runs
+`python -m nn` as a real command too.)
+"""
 
 from __future__ import annotations
 
 import json
 import os
-import subprocess
+import shutil
+import signal
 import sys
+import tempfile
 from pathlib import Path
+from typing import Callable, NamedTuple
 
 import pytest
 
+from nn import cli
 from nn.io import load, load_recipe
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def run_cli(*arguments: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    """`python -m nn ...` (the same as the `stepgrad` command), headless, not on a TTY."""
-    environment = dict(os.environ, MPLBACKEND="Agg", PYTHONPATH=str(ROOT))
-    return subprocess.run(
-        [sys.executable, "-m", "nn", *arguments],
-        cwd=cwd,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+class Finished(NamedTuple):
+    returncode: int
+    stdout: str
+    stderr: str
 
 
-def test_demo_trains_the_moons_and_writes_its_pictures(tmp_path: Path) -> None:
-    finished = run_cli("demo", "--out", "pictures", cwd=tmp_path)
-    assert finished.returncode == 0, finished.stderr
-    assert "training accuracy 100%" in finished.stdout
-    folder = tmp_path / "pictures"
+@pytest.fixture
+def stepgrad(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> Callable[..., Finished]:
+    """`stepgrad(*arguments)` runs the command in this process, in `tmp_path`."""
+    monkeypatch.chdir(tmp_path)
+
+    def run(*arguments: str) -> Finished:
+        try:
+            status = cli.main(list(arguments))  # stderr is not a terminal: no progress bar
+        except SystemExit as exit_:  # argparse's refusals
+            status = int(exit_.code or 0)
+        except KeyboardInterrupt:  # escaped main(): not the one line and status 130 wanted
+            status = -1
+        captured = capsys.readouterr()
+        return Finished(status, captured.out, captured.err)
+
+    return run
+
+
+def listing(folder: Path) -> list[str]:
+    return sorted(os.listdir(folder))
+
+
+def test_demo_trains_the_moons_and_writes_its_pictures(demo_run) -> None:
+    assert demo_run.status == 0
+    assert "training accuracy" in demo_run.stdout
+    folder = demo_run.folder
     names = ["moons_boundary.png", "moons_loss.png", "neuron_graph.svg", "model_graph.svg",
              "moons_model.json"]
-    assert sorted(os.listdir(folder)) == sorted(names)  # and no stray temporary files
+    assert listing(folder) == sorted(names)  # and no stray temporary files
+    assert listing(folder.parent) == ["pictures"]  # nor a staging folder beside it
     for name in names:
-        assert f"pictures/{name}" in finished.stdout
+        assert f"pictures/{name}" in demo_run.stdout
     assert (folder / "moons_boundary.png").read_bytes()[:4] == b"\x89PNG"
     neuron_svg = (folder / "neuron_graph.svg").read_text()
     assert "layers.0.neurons" in neuron_svg and "relu" in neuron_svg
@@ -46,45 +73,64 @@ def test_demo_trains_the_moons_and_writes_its_pictures(tmp_path: Path) -> None:
     assert load_recipe(folder / "moons_model.json")["data"] == "moons"
 
 
-def test_demo_default_folder_is_stepgrad_out(tmp_path: Path) -> None:
-    finished = run_cli("demo", "--steps", "2", cwd=tmp_path)
+def test_demo_trains_with_the_classic_recipe(demo_run) -> None:
+    """The demo's loss is `fit`'s with micrograd's recipe, which reaches 100% in
+    100 steps (tests/test_train.py::test_classic_moons_demo_reaches_full_training_accuracy)."""
+    from nn import MLP, SGD, LinearDecay
+    from nn.data import moons, signed_labels
+    from nn.train import fit
+
+    X, labels = moons(n=100, noise=0.1, seed=0)
+    model = MLP(2, [16, 16, 1], seed=1, fused=True)
+    optimizer = SGD(model.parameters(), lr=1.0)
+    history = fit(
+        model, X, signed_labels(labels), loss="hinge", l2=1e-4, optimizer=optimizer,
+        schedule=LinearDecay(optimizer, start=1.0, end=0.1, steps=demo_run.steps),
+        steps=demo_run.steps, progress=False,
+    )
+    assert f"final loss {history.loss[-1]:.4f}," in demo_run.stdout
+    assert f"for {demo_run.steps} steps" in demo_run.stdout
+
+
+def test_demo_default_folder_is_stepgrad_out(stepgrad, tmp_path: Path) -> None:
+    finished = stepgrad("demo", "--steps", "2")
     assert finished.returncode == 0, finished.stderr
     assert (tmp_path / "stepgrad-out" / "moons_loss.png").exists()
+    assert listing(tmp_path) == ["stepgrad-out"]
 
 
-def test_train_on_iris_reports_test_accuracy_and_saves(tmp_path: Path) -> None:
-    finished = run_cli("train", "--data", "iris", "--hidden", "8", "--steps", "100",
-                       "--out", "run", cwd=tmp_path)
+def test_train_on_iris_reports_test_accuracy_and_saves(stepgrad, tmp_path: Path) -> None:
+    finished = stepgrad("train", "--data", "iris", "--hidden", "8", "--steps", "100",
+                        "--out", "run")
     assert finished.returncode == 0, finished.stderr
     test_accuracy = float(finished.stdout.split("% on 38 held-out")[0].rsplit(" ", 1)[1])
     assert test_accuracy >= 95.0
-    assert sorted(os.listdir(tmp_path / "run")) == ["loss.png", "model.json"]
+    assert listing(tmp_path / "run") == ["loss.png", "model.json"]
     recipe = load_recipe(tmp_path / "run" / "model.json")
     assert recipe["classes"] == ["setosa", "versicolor", "virginica"]
     assert len(recipe["standardize"]["means"]) == 4
 
 
 @pytest.mark.parametrize("data", ["moons", "circles", "spiral", "xor", "blobs"])
-def test_train_on_each_toy_data_set(tmp_path: Path, data: str) -> None:
-    finished = run_cli("train", "--data", data, "--hidden", "8", "--steps", "3", "--out", "run",
-                       cwd=tmp_path)
+def test_train_on_each_toy_data_set(stepgrad, tmp_path: Path, data: str) -> None:
+    finished = stepgrad("train", "--data", data, "--hidden", "8", "--steps", "3", "--out", "run")
     assert finished.returncode == 0, finished.stderr
     assert (tmp_path / "run" / "boundary.png").exists()
     assert json.loads((tmp_path / "run" / "model.json").read_text())["recipe"]["data"] == data
 
 
-def test_train_on_a_csv_file_with_a_named_label_column(tmp_path: Path) -> None:
+def test_train_on_a_csv_file_with_a_named_label_column(stepgrad, tmp_path: Path) -> None:
     rows = ["kind,a,b"] + [f"{'big' if i % 2 else 'small'},{i},{i % 2 * 3.5}" for i in range(20)]
     (tmp_path / "mine.csv").write_text("\n".join(rows) + "\n")
-    finished = run_cli("train", "--data", "mine.csv", "--label-column", "kind", "--hidden", "4",
-                       "--steps", "30", "--out", "run", cwd=tmp_path)
+    finished = stepgrad("train", "--data", "mine.csv", "--label-column", "kind", "--hidden", "4",
+                        "--steps", "30", "--out", "run")
     assert finished.returncode == 0, finished.stderr
     assert "accuracy 100.0% on training rows" in finished.stdout
 
 
-def test_a_broken_csv_file_is_named_with_line_and_column(tmp_path: Path) -> None:
+def test_a_broken_csv_file_is_named_with_line_and_column(stepgrad, tmp_path: Path) -> None:
     (tmp_path / "bad.csv").write_text("a,b,label\n1,2,x\n3,oops,y\n")
-    finished = run_cli("train", "--data", "bad.csv", "--out", "run", cwd=tmp_path)
+    finished = stepgrad("train", "--data", "bad.csv", "--out", "run")
     assert finished.returncode != 0
     assert finished.stderr.count("\n") == 1 and "Traceback" not in finished.stderr
     assert "bad.csv" in finished.stderr and "line 3" in finished.stderr and "oops" in finished.stderr
@@ -100,63 +146,129 @@ def test_a_broken_csv_file_is_named_with_line_and_column(tmp_path: Path) -> None
         (["--lr", "-1"], "'-1' must be a number above 0"),
         (["--batch-size", "many"], "'many' is not a whole number"),
         (["--batch-size", "500"], "--batch-size 500 is larger than the 75 training rows"),
-        (["--frobnicate"], "unrecognized arguments: --frobnicate"),
+        (["--frobnicate"], "unrecognized arguments: --frobnicate (see stepgrad train --help)"),
+        # Sizes: refused at once, before any data is made or any model built.
+        (["--hidden", "1000000"], "a layer of 1,000,000 neurons is too large"),
+        (["--hidden", "200,200"], "2-200-200-1 network has 41,001 parameters; the limit is 20,000"),
+        (["--steps", "100001"], "more than the limit of 100,000 steps"),
+        (["--hidden", "64,64", "--steps", "50000"], "fewer --steps, a --batch-size"),
     ],
 )
 def test_bad_train_arguments_get_one_line_errors(
-    tmp_path: Path, arguments: list[str], message: str
+    stepgrad, tmp_path: Path, arguments: list[str], message: str
 ) -> None:
-    finished = run_cli("train", *arguments, cwd=tmp_path)
+    finished = stepgrad("train", *arguments)
     assert finished.returncode == 2
     assert message in finished.stderr
     assert finished.stderr.count("\n") == 1 and "Traceback" not in finished.stderr
-    assert not (tmp_path / "stepgrad-out").exists()
+    assert "training" not in finished.stdout
+    assert listing(tmp_path) == [name for name in ["bad.csv"] if (tmp_path / name).exists()]
+
+
+def test_a_csv_file_with_too_many_rows_is_refused(
+    stepgrad, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cli, "MAX_ROWS", 10)
+    rows = ["a,b,label"] + [f"{i},{i % 3},{i % 2}" for i in range(11)]
+    (tmp_path / "big.csv").write_text("\n".join(rows) + "\n")
+    finished = stepgrad("train", "--data", "big.csv")
+    assert finished.returncode == 2
+    assert "'big.csv' has 11 rows; the limit is 10" in finished.stderr
+
+
+def test_demo_steps_are_bounded(stepgrad, tmp_path: Path) -> None:
+    finished = stepgrad("demo", "--steps", "20000")
+    assert finished.returncode == 2 and "use fewer --steps" in finished.stderr
+    assert "training" not in finished.stdout and listing(tmp_path) == []
 
 
 @pytest.mark.parametrize("command", ["demo", "train"])
-def test_help(tmp_path: Path, command: str) -> None:
-    finished = run_cli(command, "--help", cwd=tmp_path)
+def test_help(stepgrad, command: str) -> None:
+    finished = stepgrad(command, "--help")
     assert finished.returncode == 0
     assert f"usage: stepgrad {command}" in finished.stdout
     assert "--out DIR" in finished.stdout
+    if command == "train":  # the limits are documented
+        assert "at most 20,000 parameters, 100,000 steps" in " ".join(finished.stdout.split())
 
 
-def test_an_earlier_run_is_kept_unless_forced(tmp_path: Path) -> None:
-    first = run_cli("train", "--data", "moons", "--steps", "2", "--out", "run", cwd=tmp_path)
+def test_an_earlier_run_is_kept_unless_forced(stepgrad, tmp_path: Path) -> None:
+    first = stepgrad("train", "--data", "moons", "--steps", "2", "--out", "run")
     assert first.returncode == 0, first.stderr
     assert (tmp_path / "run" / "boundary.png").exists()
     saved = (tmp_path / "run" / "model.json").read_bytes()
 
-    again = run_cli("train", "--data", "iris", "--steps", "2", "--out", "run", cwd=tmp_path)
+    again = stepgrad("train", "--data", "iris", "--steps", "2", "--out", "run")
     assert again.returncode == 2
     assert "already holds model.json, loss.png, boundary.png from an earlier run" in again.stderr
     assert "--force" in again.stderr and "training" not in again.stdout  # refused before training
     assert (tmp_path / "run" / "model.json").read_bytes() == saved
 
-    forced = run_cli("train", "--data", "iris", "--steps", "2", "--out", "run", "--force",
-                     cwd=tmp_path)
+    (tmp_path / "run" / "notes.txt").write_text("mine")
+    forced = stepgrad("train", "--data", "iris", "--steps", "2", "--out", "run", "--force")
     assert forced.returncode == 0, forced.stderr
-    # The moons boundary is gone: the folder holds only the iris run's files.
-    assert sorted(os.listdir(tmp_path / "run")) == ["loss.png", "model.json"]
+    # The moons boundary is gone: the folder holds only the iris run's files (and the notes).
+    assert listing(tmp_path / "run") == ["loss.png", "model.json", "notes.txt"]
 
 
-def test_out_must_be_a_folder(tmp_path: Path) -> None:
+def test_out_must_be_a_folder(stepgrad, tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("mine")
-    finished = run_cli("demo", "--steps", "2", "--out", "notes.txt", cwd=tmp_path)
+    finished = stepgrad("demo", "--steps", "2", "--out", "notes.txt")
     assert finished.returncode == 2
     assert "--out 'notes.txt' is a file; give a folder name" in finished.stderr
     assert "training" not in finished.stdout  # refused before training
-    inside = run_cli("train", "--steps", "2", "--out", "notes.txt/run", cwd=tmp_path)
+    inside = stepgrad("train", "--steps", "2", "--out", "notes.txt/run")
     assert inside.returncode == 2 and "training" not in inside.stdout
     assert "--out 'notes.txt/run' is inside 'notes.txt', a file; give a folder name" in inside.stderr
     assert (tmp_path / "notes.txt").read_text() == "mine"
 
 
-def test_out_in_a_folder_that_cannot_be_written(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    from nn import cli
+def test_a_folder_where_a_file_goes_is_found_before_training(stepgrad, tmp_path: Path) -> None:
+    (tmp_path / "run" / "model.json").mkdir(parents=True)
+    finished = stepgrad("train", "--steps", "2", "--out", "run", "--force")
+    assert finished.returncode == 2 and "training" not in finished.stdout
+    assert "'run/model.json' is a folder" in finished.stderr
 
+
+def test_a_file_of_the_run_that_is_a_link_is_written_through(stepgrad, tmp_path: Path) -> None:
+    (tmp_path / "run").mkdir()
+    (tmp_path / "kept").mkdir()
+    (tmp_path / "kept" / "real.json").write_text("the earlier model")
+    (tmp_path / "run" / "model.json").symlink_to(tmp_path / "kept" / "real.json")
+    finished = stepgrad("train", "--steps", "2", "--out", "run", "--force")
+    assert finished.returncode == 0, finished.stderr
+    assert (tmp_path / "run" / "model.json").is_symlink()  # still the link
+    assert load_recipe(tmp_path / "kept" / "real.json")["data"] == "moons"  # its target is new
+
+
+def test_a_link_to_another_disk_is_refused_before_training(stepgrad, tmp_path: Path) -> None:
+    other_disk = Path("/dev/shm")
+    if not other_disk.is_dir() or other_disk.stat().st_dev == tmp_path.stat().st_dev:
+        pytest.skip("needs /dev/shm on another file system than the temporary folder")
+    target = Path(tempfile.mkdtemp(dir=other_disk)) / "model.json"
+    try:
+        target.write_text("the earlier model")
+        (tmp_path / "run").mkdir()
+        (tmp_path / "run" / "model.json").symlink_to(target)
+        finished = stepgrad("train", "--steps", "2", "--out", "run", "--force")
+        assert finished.returncode == 2 and "training" not in finished.stdout
+        assert "on another disk" in finished.stderr and "remove the link" in finished.stderr
+        assert target.read_text() == "the earlier model"
+    finally:
+        shutil.rmtree(target.parent)
+
+
+def test_a_pipe_where_a_file_goes_is_refused(stepgrad, tmp_path: Path) -> None:
+    (tmp_path / "run").mkdir()
+    os.mkfifo(tmp_path / "run" / "loss.png")
+    finished = stepgrad("train", "--steps", "2", "--out", "run", "--force")
+    assert finished.returncode == 2 and "training" not in finished.stdout
+    assert "'run/loss.png' is not a regular file" in finished.stderr
+
+
+def test_out_in_a_folder_that_cannot_be_written(
+    stepgrad, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     locked = tmp_path / "locked"
     locked.mkdir()
     # Pretend `locked` is read-only (chmod alone would not stop root, who runs CI here).
@@ -164,8 +276,94 @@ def test_out_in_a_folder_that_cannot_be_written(
     monkeypatch.setattr(
         cli.os, "access", lambda path, mode: Path(path) != locked and real_access(path, mode)
     )
-    status = cli.main(["demo", "--steps", "2", "--out", str(locked / "new" / "run")])
-    captured = capsys.readouterr()
-    assert status == 2 and "training" not in captured.out
-    assert f"cannot write into {str(locked)!r}; choose another folder with --out" in captured.err
+    finished = stepgrad("demo", "--steps", "2", "--out", str(locked / "new" / "run"))
+    assert finished.returncode == 2 and "training" not in finished.stdout
+    assert f"cannot write into {str(locked)!r}; choose another folder with --out" in finished.stderr
     assert os.listdir(locked) == []
+
+
+# ---------------------------------------------------------------------- a run's files, as a set
+
+
+def earlier_run(demo_run, folder: Path) -> dict[str, bytes]:
+    """Copy the session's demo run to `folder`; return its files' contents."""
+    shutil.copytree(demo_run.folder, folder)
+    return {name: (folder / name).read_bytes() for name in listing(folder)}
+
+
+def test_ctrl_c_while_writing_keeps_the_earlier_run_whole(
+    stepgrad, demo_run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = earlier_run(demo_run, tmp_path / "pictures")
+    real_save_figure = cli.save_figure
+    saved = []
+
+    def save_then_interrupt(figure, path):
+        saved.append(real_save_figure(figure, path))
+        if len(saved) == 2:  # the boundary and the loss curve are written: Ctrl-C
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "save_figure", save_then_interrupt)
+    finished = stepgrad("demo", "--steps", "2", "--seed", "5", "--out", "pictures", "--force")
+    assert finished.returncode == 130
+    assert finished.stderr == "stepgrad demo: interrupted (Ctrl-C)\n"
+    after = {name: (tmp_path / "pictures" / name).read_bytes() for name in before}
+    assert after == before and listing(tmp_path / "pictures") == sorted(before)
+    assert listing(tmp_path) == ["pictures"]  # no staging folder left
+
+
+def test_ctrl_c_during_the_swap_waits_for_the_whole_set(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "run"
+    folder.mkdir()
+    for name in ("model.json", "loss.png", "boundary.png"):
+        (folder / name).write_text("old")
+    output = cli.OutputFolder(folder, ["model.json", "loss.png", "boundary.png"])
+    for name in ("model.json", "loss.png"):
+        output.path(name).write_text("new")
+    real_replace = os.replace
+
+    def replace_then_ctrl_c(source, target):
+        real_replace(source, target)
+        os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C after the first file
+
+    monkeypatch.setattr(cli.os, "replace", replace_then_ctrl_c)
+    with pytest.raises(KeyboardInterrupt):  # raised once the set is in place
+        output.commit()
+    assert {name: (folder / name).read_text() for name in listing(folder)} == {
+        "loss.png": "new", "model.json": "new"
+    }
+    assert listing(tmp_path) == ["run"]
+
+
+def test_a_staging_folder_left_by_a_killed_run_is_removed(stepgrad, tmp_path: Path) -> None:
+    stale = tmp_path / "run" / f"{cli.STAGING_PREFIX}999999999-x"  # no such process
+    stale.mkdir(parents=True)
+    (stale / "model.json").write_text("half")
+    finished = stepgrad("train", "--steps", "2", "--out", "run")
+    assert finished.returncode == 0, finished.stderr
+    assert listing(tmp_path / "run") == ["boundary.png", "loss.png", "model.json"]
+
+
+def test_ctrl_c_in_a_real_terminal_is_one_line_and_exit_130(tmp_path: Path) -> None:
+    pexpect = pytest.importorskip("pexpect")
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "model.json").write_text("the earlier run")
+    environment = dict(os.environ, MPLBACKEND="Agg", PYTHONPATH=str(ROOT))
+    child = pexpect.spawn(
+        sys.executable, ["-m", "nn", "train", "--steps", "5000", "--out", "run", "--force"],
+        cwd=str(tmp_path), env=environment, encoding="utf-8", dimensions=(24, 80), timeout=60,
+    )
+    child.expect_exact("training on")  # it trains (with a progress bar: this is a terminal)
+    child.sendintr()
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 130
+    after = child.before.replace("\r\n", "\n").split("\n", 1)[1]
+    assert "Traceback" not in after and "Error" not in after
+    assert after.rstrip().endswith("\rstepgrad train: interrupted (Ctrl-C)")
+    assert after.count("stepgrad") == 1
+    assert listing(tmp_path / "run") == ["model.json"]
+    assert (tmp_path / "run" / "model.json").read_text() == "the earlier run"
+    assert listing(tmp_path) == ["run"]

@@ -56,8 +56,28 @@ def test_activations_demo_plots_derivatives_from_backward(tmp_path: Path) -> Non
     assert (tmp_path / "out" / "activations.png").stat().st_size > 10_000
 
 
-def test_moons_demo_learns_the_moons(tmp_path: Path) -> None:
-    output = run_demo("moons.py", tmp_path, "out")
-    assert "after training: accuracy 100%" in output
+def test_moons_demo_is_the_loop_that_fit_runs(tmp_path: Path) -> None:
+    """The plain loop of demos/moons.py, a few steps: the same losses as `fit` with
+    the same recipe. (That recipe reaches 100% in 100 steps: see the classic demo
+    tests in tests/test_train.py and tests/test_cli_train.py.)"""
+    from nn import MLP, SGD, LinearDecay
+    from nn.data import moons, signed_labels
+    from nn.train import fit
+
+    steps = 4
+    output = run_demo("moons.py", tmp_path, "out", str(steps))
+    printed = [line.split() for line in output.splitlines() if line.startswith("step")]
+    assert [int(words[1]) for words in printed] == [0, steps - 1]
+    X, labels = moons(n=100, noise=0.1, seed=0)
+    model = MLP(2, [16, 16, 1], seed=1, fused=True)
+    optimizer = SGD(model.parameters(), lr=1.0)
+    history = fit(
+        model, X, signed_labels(labels), loss="hinge", l2=1e-4, optimizer=optimizer,
+        schedule=LinearDecay(optimizer, start=1.0, end=0.1, steps=steps), steps=steps,
+        progress=False,
+    )
+    assert [words[3] for words in printed] == [f"{history.loss[0]:.4f}", f"{history.loss[-1]:.4f}"]
+    assert history.loss[-1] < history.loss[0]
+    assert "after training: accuracy" in output
     for name in ("moons_boundary.png", "moons_loss.png"):
         assert (tmp_path / "out" / name).stat().st_size > 10_000

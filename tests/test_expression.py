@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from engine import Value
 from engine.expression import (
@@ -14,6 +16,7 @@ from engine.expression import (
     ExpressionError,
     build_expression,
     parse_expression,
+    show_column,
 )
 
 # ---------------------------------------------------------------------- what it builds
@@ -89,9 +92,9 @@ def test_input_names_in_order_of_appearance() -> None:
         ("__import__('os').system('ls')", "attribute access (.system)", 17),
         ("__import__('os')", "unknown function __import__", 1),
         ("x.real", "attribute access (.real)", 2),
-        ("x[0]", "subscripts", 1),
+        ("x[0]", "x[0] is not allowed in a formula", 1),
         ("(lambda: 1)()", "lambda", 2),
-        ("[x for x in y]", "comprehensions", 1),
+        ("[x for x in y]", "[x for x in y] is not allowed", 1),
         ("sum(x for x in y)", "unknown function sum", 1),
         ("foo(x)", "unknown function foo", 1),
         ("exp(x=1)", "keyword arguments", 1),
@@ -103,21 +106,26 @@ def test_input_names_in_order_of_appearance() -> None:
         ("x % 2", "the operator %", 4),
         ("x // 2", "the operator //", 5),
         ("~x", "the operator ~", 1),
-        ("x < 1", "comparisons", 1),
-        ("x if x else 1", "if-else", 1),
+        ("x < 1", "x < 1 is not allowed", 1),
+        ("x if x else 1", "x if x else 1 is not allowed", 1),
         ("'text'", "'text' is not a number", 1),
         ("True", "True is not a number", 1),
         ("1j", "1j is not a number", 1),
         ("1e999", "the number 1e999 is too large", 1),
-        ("(x := 1)", "assignments", 2),
-        ("f'{x}'", "f-strings", 1),
-        ("x +* 2", "syntax error", 4),
-        ("x = 1", "syntax error", 3),
-        ("tanh(x", "syntax error: '(' was never closed", 5),
-        ("1 +", "syntax error: invalid syntax (at the end)", 4),
+        ("(x := 1)", "x := 1 is not allowed", 2),
+        ("f'{x}'", "f'{x}' is not allowed", 1),
+        ("x +* 2", "'*' right after '+'", 4),
+        ("x = 1", "give the input values after it, as x=1", 3),
+        ("tanh(x", "this '(' is never closed", 5),
+        ("1 +", "the formula ends after '+': something is missing", 4),
+        ("2x", "a number followed by a name: write 2*x", 1),
+        ("x**", "the formula ends after '**'", 4),
+        ("x^2", "write ** (x**2)", 2),
+        ("2(x + 1)", "write 2*(...)", 1),
         ("x ** 10000", "the exponent 10000 is too large", 6),
         ("x ** -1e6", "the exponent -1e6 is too large", 6),
         ("x\n+ 1", "write the formula on one line", 2),
+        ("x\u00a0+ 1", "a special space: type a plain space", 2),
         ("", "the expression is empty", None),
     ],
 )
@@ -130,6 +138,65 @@ def test_refusals_name_the_problem_and_the_column(
     assert caught.value.column == column
     if column is not None:
         assert str(caught.value).startswith(f"column {column}: ")
+
+
+# Formulas Python's parser refuses, each with the words that explain it.
+SYNTAX_MISTAKES = [
+    ("2x", "write 2*x"),
+    ("1e5x", "write 1e5*x"),
+    ("x**", "ends after '**'"),
+    ("x +* 2", "'*' right after '+'"),
+    ("*x", "starts with '*'"),
+    ("x)", "this ')' closes no '('"),
+    ("x]", "this ']' closes no '['"),
+    ("[x", "use ( ) for grouping"),
+    ("tanh(x", "never closed"),
+    ("x y", "write x*y"),
+    ("tanh x", "tanh(x)"),
+    ("'abc", "no quotes"),
+    ("$x", "the character '$'"),
+    ("x;y", "the character ';'"),
+    ("1.2.3", "two decimal points"),
+    ("if x", "'if' is a Python keyword"),
+    ("07", "write 7, not 07"),
+    ("x.", "no attributes"),
+    ("x\uff0b1", "write '+'"),  # full-width plus
+    ("\uff12*x", "write '2'"),  # full-width digit
+    ("x ** * 2", "'*' right after '**'"),
+]
+
+
+@pytest.mark.parametrize(("source", "words"), SYNTAX_MISTAKES)
+def test_syntax_mistakes_in_plain_words(source: str, words: str) -> None:
+    with pytest.raises(ExpressionError) as caught:
+        parse_expression(source)
+    message = str(caught.value)
+    assert words in message
+    assert caught.value.column is not None
+    for jargon in ("invalid", "literal", "syntax", "token", "EOF", "unexpected"):
+        assert jargon not in message
+
+
+@given(st.text(alphabet="x2 .+-*/()^e=,'[]$\uff58\uff0b", max_size=12))
+def test_every_refusal_is_plain_and_points_inside_the_formula(source: str) -> None:
+    try:
+        parse_expression(source)
+    except ExpressionError as error:
+        assert error.column is None or 1 <= error.column <= len(source) + 1
+        for jargon in ("invalid", "literal", "syntax", "token", "EOF", "unexpected"):
+            assert jargon not in str(error)
+
+
+def test_show_column_puts_a_caret_under_the_mistake() -> None:
+    assert show_column("x +* 2", 4) == "  x +* 2\n     ^"
+    assert show_column("x", None) == ""
+    # A full-width letter takes two columns on a terminal.
+    assert show_column("\uff58 $", 3) == "  \uff58 $\n     ^"
+    # A long formula is cut around the column, to fit the width.
+    long = "a + " * 100 + "2b"
+    shown, caret = show_column(long, len(long) - 1, width=60).splitlines()
+    assert len(shown) <= 60 and shown.startswith("  ...") and shown.endswith("2b")
+    assert shown[caret.index("^")] == "2"
 
 
 def test_hostile_input_runs_no_code(tmp_path) -> None:
@@ -164,7 +231,7 @@ def test_absurd_sizes_fail_fast() -> None:
     neuron = " + ".join(f"x{i}*w{i}" for i in range(40))
     assert len(parse_expression(neuron).input_names) == 80
     parse_expression("tanh(" * 60 + "x" + ")" * 60)
-    with pytest.raises(ExpressionError, match="syntax error: too many nested parentheses"):
+    with pytest.raises(ExpressionError, match="too many nested parentheses"):
         parse_expression("(" * 300 + "x" + ")" * 300)
     with pytest.raises(ExpressionError, match=r"the number 9{30}\.\.\. \(400 characters\)"):
         parse_expression("9" * 400)

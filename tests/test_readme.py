@@ -59,6 +59,7 @@ def shell_examples(markdown: str) -> list[tuple[str, str]]:
 
 
 README_COMMANDS = shell_examples((ROOT / "README.md").read_text())
+NO_COLUMNS_ENVIRONMENT = {name: value for name, value in os.environ.items() if name != "COLUMNS"}
 
 
 def test_readme_shows_command_examples() -> None:
@@ -73,7 +74,8 @@ def test_readme_command_output_is_real(command: str, expected: str, tmp_path: Pa
     finished = subprocess.run(
         [sys.executable, "-m", "nn", *arguments],
         cwd=tmp_path,
-        env=dict(os.environ, PYTHONPATH=str(ROOT), MPLBACKEND="Agg"),
+        # Not a terminal and no COLUMNS: the output is fitted to 80 columns, as shown.
+        env=dict(NO_COLUMNS_ENVIRONMENT, PYTHONPATH=str(ROOT), MPLBACKEND="Agg"),
         capture_output=True,
         text=True,
         timeout=120,
