@@ -693,6 +693,7 @@ DEMO_FILES = (
     "moons_loss.png",
     "neuron_graph.svg",
     "model_graph.svg",
+    "model_graph.png",
     "moons_model.json",
 )
 
@@ -743,8 +744,9 @@ def train_demo(arguments: argparse.Namespace, output: OutputFolder) -> list[str]
     trained_accuracy = accuracy(model, X, y, loss="hinge")
     print(f"final loss {history.loss[-1]:.4f}, training accuracy {trained_accuracy:.0%}")
 
-    save_figure(decision_boundary(model, X, y), output.path("moons_boundary.png"))
-    save_figure(training_curves(history), output.path("moons_loss.png"))
+    boundary = decision_boundary(model, X, y, title="decision boundary, training points")
+    save_figure(boundary, output.path("moons_boundary.png"))
+    save_figure(training_curves(history, loss="hinge + L2"), output.path("moons_loss.png"))
     # One neuron of the first layer with every multiply and add drawn: a
     # fine-grained twin of the trained model, on the first point, picking a
     # neuron whose ReLU is on there (a neuron that is off passes no gradient).
@@ -757,7 +759,9 @@ def train_demo(arguments: argparse.Namespace, output: OutputFolder) -> list[str]
     # The whole network on that point, one box per neuron.
     score = model(X[0])
     score.backward()
-    save_drawing(draw(score, collapse=True), output.path("model_graph.svg"))
+    network = draw(score, collapse=True)
+    save_drawing(network, output.path("model_graph.svg"))
+    save_drawing(network, output.path("model_graph.png"))  # for slides
     recipe = {"data": "moons", "n": 100, "noise": 0.1, "data_seed": 0, "seed": arguments.seed}
     save_model(model, output.path("moons_model.json"), recipe=recipe)
     return list(DEMO_FILES)
@@ -945,6 +949,11 @@ def train_model(
         f"final loss {history.loss[-1]:.4f}; accuracy {train_accuracy:.1%} on training rows, "
         f"{test_accuracy:.1%} on {len(X_test)} held-out test rows"
     )
+    if history.loss_rose:
+        print(
+            f"warning: the loss rose from {history.loss[0]:.4g} to {history.loss[-1]:.4g}; "
+            f"the training went the wrong way: try a smaller --lr (e.g. {arguments.lr / 10:g})"
+        )
 
     recipe.update(
         hidden=arguments.hidden, steps=arguments.steps, lr=arguments.lr, seed=arguments.seed

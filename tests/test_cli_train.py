@@ -60,14 +60,15 @@ def test_demo_trains_the_moons_and_writes_its_pictures(demo_run) -> None:
     assert "training accuracy" in demo_run.stdout
     folder = demo_run.folder
     names = ["moons_boundary.png", "moons_loss.png", "neuron_graph.svg", "model_graph.svg",
-             "moons_model.json"]
+             "model_graph.png", "moons_model.json"]
     assert listing(folder) == sorted(names)  # and no stray temporary files
     assert listing(folder.parent) == ["pictures"]  # nor a staging folder beside it
     for name in names:
         assert f"pictures/{name}" in demo_run.stdout
     assert (folder / "moons_boundary.png").read_bytes()[:4] == b"\x89PNG"
     neuron_svg = (folder / "neuron_graph.svg").read_text()
-    assert "layers.0.neurons" in neuron_svg and "relu" in neuron_svg
+    # Inside the neuron's cluster its parameters have short names (w.0, not layers.0...).
+    assert "neurons." in neuron_svg and ">w.0<" in neuron_svg and "relu" in neuron_svg
     model = load(folder / "moons_model.json")
     assert len(model.parameters()) == 337
     assert load_recipe(folder / "moons_model.json")["data"] == "moons"
@@ -367,3 +368,26 @@ def test_ctrl_c_in_a_real_terminal_is_one_line_and_exit_130(tmp_path: Path) -> N
     assert listing(tmp_path / "run") == ["model.json"]
     assert (tmp_path / "run" / "model.json").read_text() == "the earlier run"
     assert listing(tmp_path) == ["run"]
+
+
+def test_a_run_whose_loss_rose_says_so(
+    stepgrad, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import nn.train
+
+    real_fit = nn.train.fit
+
+    def fit_that_went_the_wrong_way(*arguments: object, **options: object) -> nn.train.History:
+        history = real_fit(*arguments, **options)  # type: ignore[arg-type]
+        history.loss[-1] = history.loss[0] * 1e4  # as a too-large learning rate leaves it
+        return history
+
+    monkeypatch.setattr(nn.train, "fit", fit_that_went_the_wrong_way)
+    finished = stepgrad("train", "--data", "xor", "--hidden", "4", "--steps", "3",
+                        "--lr", "2", "--out", "run")
+    assert finished.returncode == 0, finished.stderr
+    assert "loss rose" in finished.stdout and "--lr (e.g. 0.2)" in finished.stdout
+    monkeypatch.setattr(nn.train, "fit", real_fit)
+    plain = stepgrad("train", "--data", "xor", "--hidden", "4", "--steps", "3",
+                     "--out", "run2")
+    assert "loss rose" not in plain.stdout
