@@ -90,7 +90,9 @@ def stepper_html(stepper: Stepper) -> str:
         parts.append(f"<p>(no drawing: {html.escape(str(error))})</p>")
     else:
         svg = svg[svg.find("<svg"):]  # drop the XML prologue: this is HTML
-        parts.append(f'<div class="stepgrad-drawing" style="overflow-x: auto">{svg}</div>')
+        # As wide as the output at most, so the whole graph is on the screen at once.
+        svg = svg.replace("<svg", '<svg style="max-width: 100%; height: auto"', 1)
+        parts.append(f'<div class="stepgrad-drawing">{svg}</div>')
         parts.append(f'<div style="font-size: 13px; color: #4b5563">{LEGEND}</div>')
     parts.append("</div>")
     return "\n".join(parts)
