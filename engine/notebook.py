@@ -150,6 +150,9 @@ def display_stepper(stepper: Stepper) -> None:
     """
     from IPython.display import display
 
+    if not running_in_kernel():  # a terminal IPython: the text, as in the REPL
+        display({"text/plain": stepper.text()}, raw=True)
+        return
     shown = _shown.get(stepper)
     if shown is None:
         shown = _shown[stepper] = _Shown()
@@ -157,7 +160,7 @@ def display_stepper(stepper: Stepper) -> None:
     elif shown.moved_by is not None and shown.moved_by == _request_id():
         display({"text/plain": f"{stepper._header()}: the picture above shows it"}, raw=True)
         return
-    if prefer_widgets and running_in_kernel() and ipywidgets_installed():
+    if prefer_widgets and ipywidgets_installed():
         display(stepper_widget(stepper))
         return
     if shown.display_id is None:

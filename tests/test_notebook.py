@@ -158,3 +158,54 @@ def test_without_widgets_next_updates_the_one_html_output() -> None:
     assert "image/svg+xml" not in shown.data  # one HTML output, not a bare picture
     (moved,) = notebook.cells[2].outputs
     assert list(moved.data) == ["text/plain"]
+
+
+# ---------------------------------------------------------------------- the widget, no kernel
+
+
+def neuron_stepper() -> tuple[Any, Any]:
+    from engine import Stepper, Value
+
+    x1, w1 = Value(2.0, label="x1"), Value(-3.0, label="w1")
+    x2, w2 = Value(0.0, label="x2"), Value(1.0, label="w2")
+    n = x1 * w1 + x2 * w2 + Value(6.8813735870195432, label="b")
+    n.label = "n"
+    o = n.tanh()
+    o.label = "o"
+    return Stepper(o), w1
+
+
+@pytest.mark.skipif(not widgets_installed(), reason="the Stepper's widget needs ipywidgets")
+def test_the_widget_buttons_and_slider_move_the_stepper() -> None:
+    import ipywidgets
+
+    stepper, w1 = neuron_stepper()
+    box = stepper.widget()
+    controls, picture = box.children
+    buttons = {c.description: c for c in controls.children if isinstance(c, ipywidgets.Button)}
+    (slider,) = [c for c in controls.children if isinstance(c, ipywidgets.IntSlider)]
+    assert sorted(buttons) == ["Back", "Next", "Reset", "Run to end"]
+    assert buttons["Back"].disabled and not buttons["Next"].disabled
+    assert "Press Next" in picture.value
+
+    buttons["Next"].click()
+    assert stepper.position == 1 and slider.value == 1
+    assert "step 1 of 5: o = tanh(n)" in picture.value and "<svg" in picture.value
+    slider.value = 4
+    assert stepper.position == 4 and "step 4 of 5" in picture.value
+    buttons["Run to end"].click()
+    assert stepper.finished and buttons["Next"].disabled and slider.value == 5
+    assert w1.grad == pytest.approx(1.0)
+    stepper.back()  # from code: the widget follows
+    assert slider.value == 4 and "step 4 of 5" in picture.value
+    buttons["Reset"].click()
+    assert stepper.position == 0 and w1.grad == 0.0 and buttons["Back"].disabled
+
+
+def test_the_widget_without_ipywidgets_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "ipywidgets", None)  # as if not installed
+    stepper, _ = neuron_stepper()
+    with pytest.raises(ImportError, match=r"stepgrad\[notebook\]"):
+        stepper.widget()
