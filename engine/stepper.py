@@ -580,14 +580,19 @@ class Stepper:
         display_stepper(self)
 
 
-def _step_drawing(root: Value, taken: list[BackwardStep], caption: str = "") -> GraphDrawing:
-    """The drawing after the steps `taken`: the last one red, its children in blue."""
+def _step_drawing(
+    root: Value, taken: list[BackwardStep], caption: str = "", seeded: bool = False
+) -> GraphDrawing:
+    """The drawing after the steps `taken`: the last one red, its children in blue.
+
+    With no step taken, `seeded=True` draws the root red: backprop starts there.
+    """
     from engine.drawing import draw
 
     drawing = draw(
         root,
         highlight=[step.node for step in taken[:-1]],
-        current=taken[-1].node if taken else None,
+        current=taken[-1].node if taken else (root if seeded else None),
         grads_computed=bool(taken) or root.grad != 0.0,
     )
     if taken:
@@ -654,20 +659,30 @@ def backward_drawings(root: Value, width: int = 72) -> list[GraphDrawing]:
     """
     order = topological_order(root)
     saved = [node.grad for node in order]
+
+    def start_from_zero() -> None:
+        for node in order:
+            node.grad = 0.0
+
     try:
-        for node in order:
-            node.grad = 0.0
-        total = sum(1 for node in order if node.children)
-        prepare_backward(root)  # what the first step starts with: root.grad = 1
+        # First the captions, so that each can be padded to the longest: every
+        # frame is then as tall as the others and the graph does not jump.
+        start_from_zero()
         name = node_name(root, len(order) - 1)
-        start = f"step 0 of {total}: backprop starts at {name}: {name}.grad = 1"
-        drawings = [_step_drawing(root, [], caption=start)]
-        for node in order:
-            node.grad = 0.0
+        total = sum(1 for node in order if node.children)
+        captions = [f"step 0 of {total}: backprop starts at {name}: {name}.grad = 1"]
+        captions += [step.text(width) for step in backward_steps(root)]
+        lines = max(caption.count("\n") for caption in captions)
+        captions = [caption + "\n " * (lines - caption.count("\n")) for caption in captions]
+
+        start_from_zero()
+        prepare_backward(root)  # what the first step starts with: root.grad = 1
+        drawings = [_step_drawing(root, [], caption=captions[0], seeded=True)]
+        start_from_zero()
         taken: list[BackwardStep] = []
-        for step in backward_steps(root):
+        for step, caption in zip(backward_steps(root), captions[1:]):
             taken.append(step)
-            drawings.append(_step_drawing(root, taken, caption=step.text(width)))
+            drawings.append(_step_drawing(root, taken, caption=caption))
     finally:
         for node, grad in zip(order, saved):
             node.grad = grad
