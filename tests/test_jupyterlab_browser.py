@@ -69,6 +69,7 @@ class JupyterLab:
             os.environ,
             PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
             JUPYTER_CONFIG_DIR=str(home / "config"),
+            JUPYTER_DATA_DIR=str(home / "data"),  # the lab extensions stay found in sys.prefix
             JUPYTER_RUNTIME_DIR=str(home / "runtime"),
             IPYTHONDIR=str(home / "ipython"),
         )
