@@ -183,6 +183,7 @@ def _moved(stepper: Stepper) -> None:
 # ---------------------------------------------------------------------- the widget
 
 
+
 def stepper_widget(stepper: Stepper) -> Any:
     """An ipywidgets box: Reset, Back, Next, Run to end, a slider, and the picture.
 
@@ -215,7 +216,14 @@ def stepper_widget(stepper: Stepper) -> Any:
         continuous_update=False,
     )
     picture = widgets.HTML(value=stepper_html(stepper))
-    box = widgets.VBox([widgets.HBox([reset, back, step, finish, slider]), picture])
+
+    class StepperBox(widgets.VBox):
+        """Where widgets cannot show (a saved notebook on a web page), the text stands in."""
+
+        def __repr__(self) -> str:
+            return stepper.text()
+
+    box = StepperBox([widgets.HBox([reset, back, step, finish, slider]), picture])
     box.add_class("stepgrad-stepper")
 
     def refresh() -> None:

@@ -96,6 +96,7 @@ def test_the_stepper_shows_the_drawing_and_the_arithmetic(tour: Any) -> None:
     assert len(shown) == 1
     if widgets_installed():
         assert WIDGET in shown[0].data
+        assert shown[0].data["text/plain"].startswith("Stepper(o): 0 of 5 steps taken")
         # The widget's HTML holds the arithmetic and the drawing; stepper.next() in a
         # later cell moved it to step 1 (nbclient saves the widgets' last state).
         states = tour.metadata["widgets"][WIDGET_STATE]["state"].values()
@@ -187,6 +188,7 @@ def test_the_widget_buttons_and_slider_move_the_stepper() -> None:
     assert sorted(buttons) == ["Back", "Next", "Reset", "Run to end"]
     assert buttons["Back"].disabled and not buttons["Next"].disabled
     assert "Press Next" in picture.value
+    assert repr(box) == stepper.text()  # its text form, where widgets cannot show
 
     buttons["Next"].click()
     assert stepper.position == 1 and slider.value == 1
