@@ -211,7 +211,7 @@ class BackwardStep:
 
     `number` counts from 1 to `total`; `str(step)` is the arithmetic, one line
     per child, with numbers rounded to 4 significant digits (the fields hold
-    the exact floats).
+    the exact floats), wrapped to the terminal's width (see `text()`).
     """
 
     number: int
