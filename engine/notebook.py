@@ -10,10 +10,11 @@ stepped before in orange, and above it the step's chain-rule arithmetic.
   over the steps. `stepper.widget()` returns the widget; a Stepper displayed
   in a kernel shows it.
 - Without ipywidgets (or with `engine.notebook.prefer_widgets = False`,
-  say to keep the pictures in a saved notebook) it is one HTML output, and `stepper.next()`, `back()`,
-  `run()`, `reset()` and `go_to(n)`, run in any later cell, update that same
-  output (an IPython display id) instead of adding a new picture; the cell
-  that moved the Stepper prints one line saying where it is.
+  say to keep the pictures in a saved notebook) it is one HTML output, and
+  `stepper.next()`, `back()`, `run()`, `reset()` and `go_to(n)`, run in any
+  later cell, update that same output (an IPython display id) instead of
+  adding a new picture; the cell that moved the Stepper prints one line
+  saying where it is.
 
 Both read the same `stepper_html()`, which also works outside Jupyter:
 

@@ -173,7 +173,9 @@ def test_a_teacher_runs_the_notebook_and_steps_in_jupyterlab(
             except playwright_api.TimeoutError:
                 pass  # no question asked: the kernel started by itself
             # (Not awaited: the command's promise settles only when every cell has run.)
-            page.evaluate("() => { window.jupyterapp.commands.execute('notebook:run-all-cells'); }")
+            page.evaluate(
+                "() => { window.jupyterapp.commands.execute('notebook:run-all-cells'); }"
+            )
 
             # The last cell's playground appears once every cell before it has run.
             page.wait_for_selector(".stepgrad-live-training", timeout=45_000)

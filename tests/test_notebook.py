@@ -77,7 +77,8 @@ def test_the_committed_notebook_has_no_outputs() -> None:
 
 
 def _sources(notebook: Any) -> list[str]:
-    return [line for c in notebook.cells if c.cell_type == "code" for line in c.source.splitlines()]
+    code = [c.source for c in notebook.cells if c.cell_type == "code"]
+    return [line for source in code for line in source.splitlines()]
 
 
 def test_no_cell_fails(tour: Any) -> None:
@@ -115,7 +116,8 @@ def test_moving_the_stepper_adds_no_picture(tour: Any) -> None:
 
 
 def test_gradcheck_reports_every_input(tour: Any) -> None:
-    printed = "".join(o.text for o in cell(tour, "gradcheck(").outputs if o.output_type == "stream")
+    outputs = cell(tour, "gradcheck(").outputs
+    printed = "".join(o.text for o in outputs if o.output_type == "stream")
     assert printed.count("yes") == 5
 
 
