@@ -194,8 +194,9 @@ class LiveTraining:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
-        self.boundary = widgets.Image(format="png")
-        self.curves = widgets.Image(format="png")
+        fit_width = widgets.Layout(max_width="100%", height="auto")  # shrink, never cut
+        self.boundary = widgets.Image(format="png", layout=fit_width)
+        self.curves = widgets.Image(format="png", layout=fit_width)
         self.status = widgets.Label(value=f"ready: press Start to train for {steps} steps")
         self.start_button = widgets.Button(description="Start", button_style="success")
         self.stop_button = widgets.Button(description="Stop", button_style="danger")
@@ -205,7 +206,10 @@ class LiveTraining:
         self.widget = widgets.VBox(
             [
                 widgets.HBox([self.start_button, self.stop_button, self.status]),
-                widgets.HBox([self.boundary, self.curves]),
+                # Side by side where there is room, else the curves go below.
+                widgets.HBox(
+                    [self.boundary, self.curves], layout=widgets.Layout(flex_flow="row wrap")
+                ),
             ]
         )
         self.widget.add_class("stepgrad-live-training")

@@ -4,7 +4,8 @@ The test starts JupyterLab on 127.0.0.1 (a free port, a random token, a
 temporary folder holding a copy of the notebook), opens the notebook in
 headless Chromium (Debian's `chromium`, driven by Playwright), runs all
 cells, clicks Next on the Stepper and checks that the red node of the
-drawing and the arithmetic both move on. Screenshots go to pytest's
+drawing and the arithmetic both move on, then starts and stops the
+training playground. Screenshots go to pytest's
 tmp_path. The server, its kernels and the browser are stopped at the end.
 """
 
@@ -200,9 +201,28 @@ def test_a_teacher_runs_the_notebook_and_steps_in_jupyterlab(
             assert stepper.locator(".stepgrad-drawing svg").count() == 1
             stepper.screenshot(path=str(tmp_path / "stepper-step-2.png"), **STILL)
             page.screenshot(path=str(tmp_path / "notebook-step-2.png"), **STILL)
+
+            # The playground trains in the background, so its Stop button is heard.
+            playground = page.locator(".stepgrad-live-training")
+            playground.locator("button", has_text="Start").click()
+            page.wait_for_function(
+                "() => document.querySelector('.stepgrad-live-training')"
+                ".textContent.includes('step ')",
+                timeout=20_000,
+            )
+            playground.locator("button", has_text="Stop").click()
+            page.wait_for_function(
+                "() => document.querySelector('.stepgrad-live-training')"
+                ".textContent.includes('stopped_early=True')",
+                timeout=20_000,
+            )
+            assert "done (stopped)" in playground.inner_text()
+            playground.screenshot(path=str(tmp_path / "playground-stopped.png"), **STILL)
         finally:
             browser.close()
-    for name in ("stepper-step-1.png", "stepper-step-2.png", "notebook-step-2.png"):
+    shots = ("stepper-step-1.png", "stepper-step-2.png", "notebook-step-2.png",
+             "playground-stopped.png")
+    for name in shots:
         assert (tmp_path / name).read_bytes()[:4] == b"\x89PNG"
     keep = os.environ.get("STEPGRAD_KEEP_SCREENSHOTS")
     if keep:  # for a person to look at: STEPGRAD_KEEP_SCREENSHOTS=/some/folder
