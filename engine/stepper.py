@@ -29,8 +29,23 @@ order and their operation, as in `#3(+)`: node 3 of the walk, made by `+`.
 The drawing (`engine/drawing.py`) numbers unlabelled nodes the same way (`#3`).
 
 The interactive `Stepper` wraps the same generator for a REPL or a notebook:
-`next()`, `back()`, `run()` and `show()`. `backward_frames()` and
-`save_backward_gif()` turn the steps into pictures for slides.
+`next()`, `back()`, `run()`, `reset()` and `show()`. In Jupyter it displays
+itself as the drawing and the arithmetic together, updated in place (with
+buttons and a slider when ipywidgets is installed: see `engine/notebook.py`).
+`backward_frames()` and `save_backward_gif()` turn the steps into pictures
+for slides, each with a caption: step n of N and its arithmetic.
+
+Old grads. Leaf grads accumulate (`+=`), exactly as in `backward()`. So a
+graph whose leaves still hold grads from an earlier `backward()` ends with
+the old grads plus the new ones. The `Stepper` steps such a graph as
+`backward()` would (it must stay equal to it) but says so before the first
+step, names the leaves, and gives the fix: `zero_grad()` first. The pictures
+(`backward_frames`, `save_backward_gif`) show one backprop on its own: they
+start every grad from zero, as after `zero_grad()`, and put the old grads
+back when they are done, so a frame never shows a doubled grad.
+
+Step text wraps to the terminal's width (80 columns when it is unknown),
+between the parts of the arithmetic, never inside a name or a number.
 """
 
 from __future__ import annotations
@@ -38,9 +53,11 @@ from __future__ import annotations
 import math
 import os
 import re
+import shutil
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from engine.files import write_gif
 from engine.graph import prepare_backward, topological_order
@@ -120,6 +137,59 @@ def formula(node: Value, names: dict[Value, str]) -> str:
     return f"{node.op}({', '.join(children)})"
 
 
+# ---------------------------------------------------------------------- line width
+
+
+def terminal_width() -> int:
+    """The terminal's width in columns: $COLUMNS, the terminal itself, else 80."""
+    return shutil.get_terminal_size((80, 24)).columns
+
+
+def pack_line(parts: list[tuple[str, str]], width: int, indent: str, hanging: str) -> list[str]:
+    """Lay `parts` out in lines of at most `width` columns, breaking only between parts.
+
+    Each part is (separator, text): the separator goes before the text when
+    both share a line. The first line starts with `indent`, the others with
+    `hanging`. A part too long for any line is split at its spaces.
+
+    >>> parts = [("", "x.grad += 0.5 * -3"), (" ", "= -1.5"), ("   ", "(x.grad: 0 -> -1.5)")]
+    >>> pack_line(parts, 80, "  ", "      ")
+    ['  x.grad += 0.5 * -3 = -1.5   (x.grad: 0 -> -1.5)']
+    >>> pack_line(parts, 30, "  ", "      ")
+    ['  x.grad += 0.5 * -3 = -1.5', '      (x.grad: 0 -> -1.5)']
+    """
+    lines: list[str] = []
+    line = indent
+    for separator, text in parts:
+        if line.strip() and len(line) + len(separator) + len(text) <= width:
+            line += separator + text
+            continue
+        if line.strip():
+            lines.append(line)
+            line = hanging
+        if len(line) + len(text) <= width:
+            line += text
+            continue
+        pieces = textwrap.wrap(
+            text, width=max(width - len(line), 20), break_long_words=False,
+            break_on_hyphens=False,
+        )
+        lines.append(line + pieces[0])
+        lines.extend(hanging + piece for piece in pieces[1:-1])
+        line = hanging + pieces[-1] if len(pieces) > 1 else hanging
+    if line.strip():
+        lines.append(line)
+    return lines
+
+
+def wrap_text(text: str, width: int, indent: str = "") -> str:
+    """Wrap prose at spaces to `width` columns, continuing lines with `indent`."""
+    return "\n".join(
+        textwrap.wrap(text, width=width, subsequent_indent=indent, break_long_words=False,
+                      break_on_hyphens=False)
+    )
+
+
 # ---------------------------------------------------------------------- steps
 
 
@@ -141,7 +211,7 @@ class BackwardStep:
 
     `number` counts from 1 to `total`; `str(step)` is the arithmetic, one line
     per child, with numbers rounded to 4 significant digits (the fields hold
-    the exact floats).
+    the exact floats), wrapped to the terminal's width (see `text()`).
     """
 
     number: int
@@ -153,20 +223,46 @@ class BackwardStep:
     upstream: float  # node.grad: d(root)/d(node), complete when its step comes
     updates: tuple[ChildUpdate, ...]
 
-    def __str__(self) -> str:
-        lines = [
-            f"step {self.number} of {self.total}: {self.name} = {self.formula}, "
-            f"{self.name}.grad = {format_number(self.upstream)}"
+    def text(self, width: int | None = None) -> str:
+        """The step's arithmetic in lines of at most `width` columns.
+
+        `width` defaults to the terminal's width (80 when unknown); a line
+        too long breaks between its parts, and goes on indented:
+
+        >>> from engine import Value
+        >>> weight = Value(-3.0, label="layers.0.neurons.3.w.1")
+        >>> (step,) = backward_steps(weight * 2.0)
+        >>> print(step.text(width=60))
+        step 1 of 1: #2(*) = layers.0.neurons.3.w.1 * #1,
+            #2(*).grad = 1
+          layers.0.neurons.3.w.1.grad += #2(*).grad
+              * d(#2(*))/d(layers.0.neurons.3.w.1) = 1 * 2 = 2
+              (layers.0.neurons.3.w.1.grad: 0 -> 2)
+          #1.grad += #2(*).grad * d(#2(*))/d(#1) = 1 * -3 = -3
+              (#1.grad: 0 -> -3)
+        """
+        width = terminal_width() if width is None else width
+        upstream = format_number(self.upstream)
+        header = [
+            ("", f"step {self.number} of {self.total}:"),
+            (" ", f"{self.name} = {self.formula},"),
+            (" ", f"{self.name}.grad = {upstream}"),
         ]
+        lines = pack_line(header, width, "", "    ")
         for update in self.updates:
-            lines.append(
-                f"  {update.name}.grad += {self.name}.grad * d({self.name})/d({update.name})"
-                f" = {format_number(self.upstream)} * {format_number(update.local_grad)}"
-                f" = {format_number(update.contribution)}"
-                f"   ({update.name}.grad: {format_number(update.grad_before)}"
-                f" -> {format_number(update.grad_after)})"
-            )
+            parts = [
+                ("", f"{update.name}.grad += {self.name}.grad"),
+                (" ", f"* d({self.name})/d({update.name})"),
+                (" ", f"= {upstream} * {format_number(update.local_grad)}"),
+                (" ", f"= {format_number(update.contribution)}"),
+                ("   ", f"({update.name}.grad: {format_number(update.grad_before)}"
+                        f" -> {format_number(update.grad_after)})"),
+            ]
+            lines.extend(pack_line(parts, width, "  ", "      "))
         return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.text()
 
     def __repr__(self) -> str:
         return f"<BackwardStep {self.number} of {self.total}: {self.name} = {self.formula}>"
@@ -234,18 +330,26 @@ def backward_steps(root: Value) -> Iterator[BackwardStep]:
 
 # ---------------------------------------------------------------------- the interactive stepper
 
+# Colours the Stepper adds to the drawing (engine/drawing.py colours the node of
+# the step red and the nodes stepped before it orange).
+UPDATED_COLOUR = "#1d4ed8"  # blue: the children whose grads this step adds to
+
 
 class Stepper:
-    """Step through backprop by hand: `next()`, `back()`, `run()`, `show()`.
+    """Step through backprop by hand: `next()`, `back()`, `run()`, `reset()`, `show()`.
 
-    `next()`, `back()` and `run()` return the Stepper itself, so in a REPL
-    each call shows where you are: the step just taken and the graph as a
-    text tree with the grads so far. In Jupyter it shows the drawing instead,
-    with the node of the last step highlighted. `show()` returns that drawing.
+    `next()`, `back()`, `run()` and `reset()` return the Stepper itself, so in
+    a REPL each call shows where you are: the step just taken and the graph
+    as a text tree with the grads so far. In Jupyter the Stepper shows the
+    drawing and the step's arithmetic together, and every move updates that
+    same picture in place (see `engine/notebook.py`; `widget()` gives buttons
+    and a slider). `show()` returns the drawing alone.
 
     Creating a Stepper changes no grad; the first `next()` does what
-    `backward()` does first (reset the intermediate grads, set root.grad = 1),
-    and `back()` undoes steps but not that. A root that is a leaf has no steps.
+    `backward()` does first (reset the intermediate grads, set root.grad = 1).
+    `back()` undoes one step, and undoing the first step (or `reset()`) puts
+    every grad back as it was before the Stepper started. A root that is a
+    leaf has no steps.
 
     >>> from engine import Value
     >>> x = Value(2.0, label="x")
@@ -260,8 +364,18 @@ class Stepper:
       x.grad += y.grad * d(y)/d(x) = 1 * 2 = 2   (x.grad: 2 -> 4)
     >>> x.grad
     4.0
-    >>> stepper.back().position, x.grad
-    (0, 0.0)
+    >>> stepper.back().position, x.grad, y.grad
+    (0, 0.0, 0.0)
+
+    Leaves that already hold grads (say, `backward()` ran before and nothing
+    called `zero_grad()`) are named before the first step, with the fix:
+
+    >>> y.backward()
+    >>> print(Stepper(y).text(width=70))
+    Stepper(y): 0 of 1 steps taken; next() starts backprop at y
+    note: x already holds a grad (from an earlier backward()?); backprop
+      adds to it (+=). To see this backprop's grads alone, call
+      y.zero_grad() (or model.zero_grad()) and make a new Stepper.
     """
 
     def __init__(self, root: Value) -> None:
@@ -273,10 +387,20 @@ class Stepper:
                 f"{type(root).__name__} {root!r}"
             )
         self.root = root
-        self.total = sum(1 for node in topological_order(root) if node.children)
+        order = topological_order(root)
+        self.total = sum(1 for node in order if node.children)
+        self._names = {node: node_name(node, index) for index, node in enumerate(order)}
+        # Every grad as it was before the first step: back() to the start restores them.
+        self._start = [(node, node.grad) for node in order]
+        # Leaves whose old grads the steps will add to (see "Old grads" above).
+        self.stale_leaves = [
+            node for node in order if not node.children and node.grad != 0.0
+        ]
         self._steps = backward_steps(root)
         self._taken: list[BackwardStep] = []  # every step made so far, in order
         self.position = 0  # how many of them are applied now (back() lowers it)
+        # Called after every move: the notebook views redraw themselves here.
+        self.on_change: list[Callable[[], None]] = []
 
     @property
     def finished(self) -> bool:
@@ -288,6 +412,8 @@ class Stepper:
         """The step taken most recently (None before the first)."""
         return self._taken[self.position - 1] if self.position else None
 
+    # ------------------------------------------------------------------ moving
+
     def next(self) -> Stepper:
         """Take one step of backprop (the next node passes its grad to its children)."""
         if self.total == 0:
@@ -297,67 +423,143 @@ class Stepper:
                 f"backprop is finished: all {self.total} steps are taken; "
                 "use back() to undo one, or read the grads"
             )
+        self._forward()
+        return self._changed()
+
+    def back(self) -> Stepper:
+        """Undo the last step: each child's grad goes back to what it was before.
+
+        Undoing the first step also undoes what it started with (the seed
+        root.grad = 1 and the reset of the intermediate grads).
+        """
+        if self.position == 0:
+            raise ValueError("there is no step to undo: no step has been taken yet")
+        self._backward()
+        return self._changed()
+
+    def run(self) -> Stepper:
+        """Take all the remaining steps."""
+        while not self.finished:
+            self._forward()
+        return self._changed()
+
+    def reset(self) -> Stepper:
+        """Undo every step taken: all grads are back as before the Stepper started."""
+        while self.position:
+            self._backward()
+        return self._changed()
+
+    def go_to(self, position: int) -> Stepper:
+        """Step forward or back until `position` steps are taken (0 to `total`)."""
+        if isinstance(position, bool) or not isinstance(position, int):
+            raise TypeError(f"go_to() needs a whole number of steps, not {position!r}")
+        if not 0 <= position <= self.total:
+            raise ValueError(f"go_to({position}): choose a position from 0 to {self.total}")
+        while self.position < position:
+            self._forward()
+        while self.position > position:
+            self._backward()
+        return self._changed()
+
+    def _forward(self) -> None:
         if self.position < len(self._taken):
             # Redo a step that back() undid: put back the grads it made.
+            if self.position == 0:
+                prepare_backward(self.root)  # what the first step starts with
             for update in self._taken[self.position].updates:
                 update.child.grad = update.grad_after
         else:
             self._taken.append(next(self._steps))
         self.position += 1
-        return self
 
-    def back(self) -> Stepper:
-        """Undo the last step: each child's grad goes back to what it was before."""
-        if self.position == 0:
-            raise ValueError("there is no step to undo: no step has been taken yet")
+    def _backward(self) -> None:
         self.position -= 1
         for update in reversed(self._taken[self.position].updates):
             update.child.grad = update.grad_before
+        if self.position == 0:
+            for node, grad in self._start:
+                node.grad = grad
+
+    def _changed(self) -> Stepper:
+        for redraw in self.on_change:
+            redraw()
         return self
 
-    def run(self) -> Stepper:
-        """Take all the remaining steps."""
-        while not self.finished:
-            self.next()
-        return self
+    # ------------------------------------------------------------------ showing
 
-    def text(self) -> str:
-        """Where you are, as text: the last step and the graph with its grads."""
+    def text(self, width: int | None = None) -> str:
+        """Where you are, as text: the last step and the graph with its grads.
+
+        Lines fit `width` columns (default: the terminal's width, else 80).
+        """
         from engine.tree import text_tree
 
+        width = terminal_width() if width is None else width
         if self.total == 0:
             return f"{self._header()}: {self._root_name()} is an input, with nothing to step"
+        note = self.stale_note(width)
         if self.last_step is None:
-            return f"{self._header()}; next() starts backprop at {self._root_name()}"
+            first = f"{self._header()}; next() starts backprop at {self._root_name()}"
+            return f"{first}\n{note}" if note else first
         try:
             tree = text_tree(self.root)
         except ValueError:  # too big to print every step: the step line says it all
             tree = "(the graph is too big to print at every step: see show())"
-        return f"{self._header()}\n{self.last_step}\n{tree}"
+        lines = [self._header(), self.last_step.text(width)]
+        if note:
+            lines.append(note)
+        lines.append(tree)
+        return "\n".join(lines)
+
+    def stale_note(self, width: int | None = None) -> str:
+        """The warning about leaves that held grads before the first step ("" if none)."""
+        if not self.stale_leaves:
+            return ""
+        width = terminal_width() if width is None else width
+        names = [self._names[leaf] for leaf in self.stale_leaves[:3]]
+        if len(self.stale_leaves) > 3:
+            names.append(f"{len(self.stale_leaves) - 3} more")
+        listed = ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0]
+        holds = "already holds a grad" if len(self.stale_leaves) == 1 else "already hold grads"
+        it = "it" if len(self.stale_leaves) == 1 else "them"
+        root = self._root_name()
+        call = f"{root}.zero_grad()" if PLAIN_NAME.fullmatch(root) else "zero_grad() on the root"
+        return wrap_text(
+            f"note: {listed} {holds} (from an earlier backward()?); backprop adds to "
+            f"{it} (+=). To see this backprop's grads alone, call {call} "
+            "(or model.zero_grad()) and make a new Stepper.",
+            width,
+            indent="  ",
+        )
 
     def show(self) -> GraphDrawing:
         """The drawing of the graph with the grads so far.
 
         The node of the last step is red (`current`), the nodes stepped
-        before it orange (`highlight`): their grads are passed on.
+        before it orange (`highlight`), and the children whose grads the last
+        step added to are outlined in blue, with blue arrows from them.
         """
-        from engine.drawing import draw
+        return _step_drawing(self.root, self._taken[: self.position])
 
-        taken = self._taken[: self.position]
-        return draw(
-            self.root,
-            highlight=[step.node for step in taken[:-1]],
-            current=taken[-1].node if taken else None,
-            grads_computed=bool(taken),
-        )
+    def widget(self) -> Any:
+        """Buttons (Reset, Back, Next, Run to end), a slider and the live picture.
+
+        Needs ipywidgets: `pip install "stepgrad[notebook]"`. See `engine/notebook.py`.
+        """
+        from engine.notebook import stepper_widget
+
+        return stepper_widget(self)
 
     def _root_name(self) -> str:
-        return node_name(self.root, len(topological_order(self.root)) - 1)
+        return self._names[self.root]
 
     def _header(self) -> str:
         header = f"Stepper({self._root_name()}): {self.position} of {self.total} steps taken"
         if self.finished and self.total:
-            header += " (done: every grad is now what backward() gives)"
+            if self.stale_leaves:
+                header += " (done: the grads are backward()'s plus the old ones)"
+            else:
+                header += " (done: every grad is now what backward() gives)"
         return header
 
     def __repr__(self) -> str:
@@ -366,45 +568,134 @@ class Stepper:
     def _repr_mimebundle_(
         self, include: Any = None, exclude: Any = None, **kwargs: Any
     ) -> dict[str, str]:
-        """Jupyter's display: the highlighted drawing as SVG, and the text for terminals.
+        """The drawing and the arithmetic as one HTML output, and the text for terminals."""
+        from engine.notebook import stepper_bundle
 
-        A graph too big to draw (see `engine.drawing.draw`, `max_nodes`) shows as text.
-        """
-        try:
-            svg = self.show().pipe(format="svg", encoding="utf-8")
-        except (ValueError, RuntimeError):  # too big to draw, or no renderer
-            return {"text/plain": self.text()}
-        return {"image/svg+xml": svg, "text/plain": self.text()}
+        return stepper_bundle(self)
+
+    def _ipython_display_(self) -> None:
+        """Jupyter: show the Stepper once, then update that output in place."""
+        from engine.notebook import display_stepper
+
+        display_stepper(self)
+
+
+def _step_drawing(
+    root: Value, taken: list[BackwardStep], caption: str = "", seeded: bool = False
+) -> GraphDrawing:
+    """The drawing after the steps `taken`: the last one red, its children in blue.
+
+    With no step taken, `seeded=True` draws the root red: backprop starts there.
+    """
+    from engine.drawing import draw
+
+    drawing = draw(
+        root,
+        highlight=[step.node for step in taken[:-1]],
+        current=taken[-1].node if taken else (root if seeded else None),
+        grads_computed=bool(taken) or root.grad != 0.0,
+    )
+    if taken:
+        _mark_updates(drawing, taken[-1], root)
+    if caption:
+        # A graph label: Graphviz sets it in the picture itself, left-justified (\l).
+        lines = "".join(line.replace("\\", "/") + "\\l" for line in caption.splitlines())
+        drawing.attr(label=lines, labelloc="t", labeljust="l", fontsize="18",
+                     fontname="Helvetica")
+    return drawing
+
+
+def _mark_updates(drawing: GraphDrawing, step: BackwardStep, root: Value) -> None:
+    """Outline the children of `step` in blue and colour the arrows from them.
+
+    The drawing names a drawn Value `v<position>` and its operation
+    `v<position>_op` (see engine/drawing.py). A child that is not drawn on
+    its own (inside a collapsed box) is left as it is.
+    """
+    index = {node: position for position, node in enumerate(topological_order(root))}
+    source = drawing.source
+    node_id = f"v{index[step.node]}"
+    for child in dict.fromkeys(update.child for update in step.updates):
+        child_id = f"v{index[child]}"
+        if f"\t{child_id} [" not in source:
+            continue
+        drawing.node(child_id, color=UPDATED_COLOUR, penwidth="3")
+        arrow = f"\t{child_id} -> {node_id}_op"
+        blue = f'color="{UPDATED_COLOUR}" penwidth=2.5'
+        for number, line in enumerate(drawing.body):
+            text = line.rstrip("\n")
+            if text == arrow:
+                drawing.body[number] = f"{text} [{blue}]\n"
+            elif text.startswith(arrow + " [") and text.endswith("]"):
+                drawing.body[number] = f"{text[:-1]} {blue}]\n"
 
 
 # ---------------------------------------------------------------------- pictures for slides
 
 
-def backward_frames(root: Value) -> list[bytes]:
-    """PNG pictures of backprop: the seeded graph, then one after each step.
+def backward_drawings(root: Value, width: int = 72) -> list[GraphDrawing]:
+    """The drawings of backprop from `root`: the seeded graph, then one after each step.
 
-    Each picture is the drawing (`engine.drawing.draw`) as the `Stepper` shows
-    it: the node of that step in red, the nodes stepped before it in orange.
-    The grads are put back as they were when it is done.
+    Each is the drawing as the `Stepper` shows it (the node of that step in
+    red, its children in blue, the nodes stepped before it in orange), with
+    a caption on top: "step n of N" and the step's arithmetic, in lines of
+    at most `width` characters.
+
+    They show one backprop on its own: every grad starts from zero (as after
+    `zero_grad()`), even if the leaves held grads from an earlier
+    `backward()`. The grads are put back as they were when it is done.
+
+    >>> from engine import Value
+    >>> x = Value(2.0, label="x")
+    >>> y = x * 3.0
+    >>> y.backward()                      # x.grad is 3 now ...
+    >>> first, second = backward_drawings(y)
+    >>> "step 1 of 1" in second.source     # the caption ...
+    True
+    >>> "(x.grad: 0 -> 3)" in second.source  # ... and the step starts x from 0
+    True
+    >>> x.grad
+    3.0
     """
-    from engine.drawing import draw
-
     order = topological_order(root)
     saved = [node.grad for node in order]
+
+    def start_from_zero() -> None:
+        for node in order:
+            node.grad = 0.0
+
     try:
+        # First the captions, so that each can be padded to the longest: every
+        # frame is then as tall as the others and the graph does not jump.
+        start_from_zero()
+        name = node_name(root, len(order) - 1)
+        total = sum(1 for node in order if node.children)
+        captions = [f"step 0 of {total}: backprop starts at {name}: {name}.grad = 1"]
+        captions += [step.text(width) for step in backward_steps(root)]
+        lines = max(caption.count("\n") for caption in captions)
+        captions = [caption + "\n " * (lines - caption.count("\n")) for caption in captions]
+
+        start_from_zero()
         prepare_backward(root)  # what the first step starts with: root.grad = 1
-        frames = [draw(root, current=root, grads_computed=True).pipe(format="png")]
-        for node, grad in zip(order, saved):
-            node.grad = grad
-        done: list[Value] = []
-        for step in backward_steps(root):
-            picture = draw(root, highlight=done, current=step.node, grads_computed=True)
-            frames.append(picture.pipe(format="png"))
-            done.append(step.node)
+        drawings = [_step_drawing(root, [], caption=captions[0], seeded=True)]
+        start_from_zero()
+        taken: list[BackwardStep] = []
+        for step, caption in zip(backward_steps(root), captions[1:]):
+            taken.append(step)
+            drawings.append(_step_drawing(root, taken, caption=caption))
     finally:
         for node, grad in zip(order, saved):
             node.grad = grad
-    return frames
+    return drawings
+
+
+def backward_frames(root: Value, width: int = 72) -> list[bytes]:
+    """PNG pictures of backprop: `backward_drawings(root, width)` rendered.
+
+    Captioned ("step n of N" and the arithmetic) and starting from zero
+    grads; the grads are left as they were.
+    """
+    return [drawing.pipe(format="png") for drawing in backward_drawings(root, width)]
 
 
 def save_backward_gif(
@@ -412,8 +703,9 @@ def save_backward_gif(
 ) -> Path:
     """Write an animated GIF of backprop from `root` (one frame per step) to `path`.
 
-    The file appears whole or not at all (it is written next to `path` and
-    then renamed). The grads are left as they were. Returns the path.
+    The frames are `backward_frames(root)`: captioned, and starting from zero
+    grads. The file appears whole or not at all (it is written next to `path`
+    and then renamed). The grads are left as they were. Returns the path.
     """
     if not (seconds_per_frame > 0 and math.isfinite(seconds_per_frame)):
         raise ValueError(

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import io
 import math
+import os
+import sys
+from pathlib import Path
 
 import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from engine import Value, topological_order
-from engine.stepper import BackwardStep, Stepper, backward_steps, node_name
+from engine.drawing import CURRENT_COLOUR
+from engine.stepper import UPDATED_COLOUR, BackwardStep, Stepper, backward_steps, node_name
 
 # ---------------------------------------------------------------------- random graphs
 
@@ -79,8 +84,9 @@ def test_stepper_back_undoes_exactly_and_run_matches_backward(recipe: tuple) -> 
         stepper.next()
     final = [node.grad for node in order]
     assert final == [node.grad for node in topological_order(reference)]
-    # Undo every step back to the first; each undo restores what was there before it.
-    while stepper.position > 1:
+    # Undo every step, the first too; each undo restores what was there before it,
+    # and undoing the first restores the grads from before the Stepper started.
+    while stepper.position > 0:
         stepper.back()
         assert [node.grad for node in order] == history[stepper.position]
     stepper.run()
@@ -132,11 +138,11 @@ def neuron() -> tuple[Value, dict[str, Value]]:
 def test_step_text_is_checkable_chain_rule_arithmetic() -> None:
     out, _ = neuron()
     steps = list(backward_steps(out))
-    assert str(steps[0]) == (
+    assert steps[0].text(width=100) == (
         "step 1 of 5: out = tanh(n), out.grad = 1\n"
         "  n.grad += out.grad * d(out)/d(n) = 1 * 0.5 = 0.5   (n.grad: 0 -> 0.5)"
     )
-    assert str(steps[-1]) == (
+    assert steps[-1].text(width=100) == (
         "step 5 of 5: #2(*) = x1 * w1, #2(*).grad = 0.5\n"
         "  x1.grad += #2(*).grad * d(#2(*))/d(x1) = 0.5 * -3 = -1.5   (x1.grad: 0 -> -1.5)\n"
         "  w1.grad += #2(*).grad * d(#2(*))/d(w1) = 0.5 * 2 = 1   (w1.grad: 0 -> 1)"
@@ -214,21 +220,156 @@ def test_stepper_repr_shows_the_step_and_the_tree() -> None:
     assert "out" in lines[3] and "x1" in text  # then the text tree of the whole graph
 
 
-def test_stepper_displays_the_highlighted_drawing_in_jupyter() -> None:
+def test_stepper_shows_drawing_and_narration_as_one_html_output() -> None:
     out, _ = neuron()
-    stepper = Stepper(out).next()
+    stepper = Stepper(out).next().next()
     bundle = stepper._repr_mimebundle_()
-    assert bundle["image/svg+xml"].lstrip().startswith("<")
-    assert "<svg" in bundle["image/svg+xml"]
+    assert sorted(bundle) == ["text/html", "text/plain"]  # no separate SVG to drop the text
+    page = bundle["text/html"]
+    assert "step 2 of 5: n = " in page and "<svg" in page and "<?xml" not in page
+    assert CURRENT_COLOUR in page  # the node of the step, in red
+    assert UPDATED_COLOUR in page  # the children whose grads it adds to, in blue
     assert bundle["text/plain"] == repr(stepper)
 
 
-def test_stepper_too_big_to_draw_displays_as_text() -> None:
+def test_stepper_too_big_to_draw_shows_its_narration_alone() -> None:
     chain = Value(0.1, label="x")
     for _ in range(600):
         chain = chain.tanh()
-    bundle = Stepper(chain).next()._repr_mimebundle_()
-    assert list(bundle) == ["text/plain"]
+    page = Stepper(chain).next()._repr_mimebundle_()["text/html"]
+    assert "step 1 of 600" in page and "<svg" not in page
+    assert "max_nodes" in page  # why there is no drawing
+
+
+def test_the_drawing_marks_the_step_its_children_and_their_arrows() -> None:
+    out, inputs = neuron()
+    stepper = Stepper(out)
+    for _ in range(5):
+        stepper.next()  # the last step: #2(*) = x1 * w1
+    source = stepper.show().source
+    blue = f'color="{UPDATED_COLOUR}"'
+    assert f"v0 -> v2_op [{blue} penwidth=2.5]" in source  # x1 is v0, w1 is v1
+    assert f"v1 -> v2_op [{blue} penwidth=2.5]" in source
+    assert f"v0 [{blue} penwidth=3]" in source and f"v3 [{blue}" not in source
+    assert source.count(CURRENT_COLOUR) == 1
+
+
+def test_back_to_the_start_undoes_the_seed_and_reset_goes_there() -> None:
+    out, inputs = neuron()
+    n = out.children[0]
+    n.grad, out.grad = 7.0, 0.0  # left over from something else
+    stepper = Stepper(out)
+    stepper.next().next()
+    assert out.grad == 1.0 and n.grad != 7.0
+    stepper.back().back()
+    assert (out.grad, n.grad) == (0.0, 7.0)
+    stepper.go_to(5)
+    assert stepper.finished and inputs["w1"].grad == pytest.approx(1.0)
+    stepper.reset()
+    assert stepper.position == 0 and (out.grad, n.grad, inputs["w1"].grad) == (0.0, 7.0, 0.0)
+    stepper.run()  # and forward again, redoing the seed
+    assert out.grad == 1.0 and inputs["w1"].grad == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="from 0 to 5"):
+        stepper.go_to(6)
+
+
+def test_every_move_tells_the_views() -> None:
+    out, _ = neuron()
+    stepper = Stepper(out)
+    seen = []
+    stepper.on_change.append(lambda: seen.append(stepper.position))
+    stepper.next().run().back().go_to(2).reset()
+    assert seen == [1, 5, 4, 2, 0]
+
+
+# ---------------------------------------------------------------------- old grads
+
+
+def test_leaves_holding_old_grads_are_named_before_the_first_step_with_the_fix() -> None:
+    out, inputs = neuron()
+    assert "note" not in Stepper(out).text()  # a fresh graph: nothing to say
+    out.backward()
+    stepper = Stepper(out)
+    before = stepper.text(width=80)
+    # w2.grad is x2 = 0, so four leaves hold a grad: the first three are named.
+    assert "x1, w1, x2 and 1 more already hold grads" in before
+    assert "out.zero_grad()" in before and "model.zero_grad()" in before
+    stepper.run()
+    assert "plus the old ones" in stepper.text().splitlines()[0]
+    assert inputs["w1"].grad == pytest.approx(2.0)  # accumulated, as backward() would
+
+
+def test_old_grads_never_reach_the_pictures() -> None:
+    from engine.stepper import backward_drawings
+
+    fresh, _ = neuron()
+    stale, inputs = neuron()
+    stale.backward()
+    stale.backward()
+    held = [node.grad for node in topological_order(stale)]
+    assert [d.source for d in backward_drawings(stale)] == [
+        d.source for d in backward_drawings(fresh)
+    ]
+    assert [node.grad for node in topological_order(stale)] == held  # put back
+
+
+def test_every_frame_has_a_caption_saying_which_step() -> None:
+    from engine.stepper import backward_drawings
+
+    out, _ = neuron()
+    drawings = backward_drawings(out)
+    assert len(drawings) == 6
+    for number, drawing in enumerate(drawings):
+        assert f'label="step {number} of 5: ' in drawing.source
+        assert "fontsize=18" in drawing.source  # readable: node text is smaller
+    assert "n.grad += out.grad * d(out)/d(n) = 1 * 0.5" in drawings[1].source
+
+
+# ---------------------------------------------------------------------- step text width
+
+
+LONG = "layers.0.neurons.12.w.1"
+
+
+def long_named_graph() -> Value:
+    a = Value(0.0706512, label=LONG)
+    b = Value(-2.9277, label="layers.1.neurons.3.b")
+    return (a * b + a).tanh() * Value(1.5, label="layers.2.neurons.0.w.11")
+
+
+@pytest.mark.parametrize("width", [60, 80])
+def test_step_text_fits_the_width_and_breaks_only_between_words(width: int) -> None:
+    for step in backward_steps(long_named_graph()):
+        wrapped = step.text(width)
+        assert all(len(line) <= width for line in wrapped.splitlines()), wrapped
+        assert wrapped.split() == step.text(1000).split()  # no word cut in two
+        assert all(line.startswith("  ") for line in wrapped.splitlines()[1:])
+
+
+def test_stepper_lines_fit_80_columns_in_a_real_terminal() -> None:
+    pexpect = pytest.importorskip("pexpect")
+    root = Path(__file__).resolve().parent.parent
+    environment = dict(os.environ, TERM="dumb", PYTHONSTARTUP="", NO_COLOR="1")
+    environment.pop("COLUMNS", None)
+    child = pexpect.spawn(
+        sys.executable, ["-q"], cwd=str(root), env=environment, encoding="utf-8",
+        timeout=20, dimensions=(40, 80),
+    )
+    child.expect_exact(">>> ")
+
+    def run(line: str) -> list[str]:
+        child.sendline(line)
+        child.expect_exact(">>> ")
+        return child.before.replace("\r\n", "\n").splitlines()[1:]  # after the echo
+
+    run("from tests.test_stepper import long_named_graph; from engine import Stepper")
+    run("s = Stepper(long_named_graph())")
+    printed = run("print(*[s.next().last_step for k in range(4)], sep=chr(10))")
+    child.sendline("exit()")
+    child.expect(pexpect.EOF)
+    assert sum(line.startswith("step ") for line in printed) == 4
+    assert any("layers.0.neurons.12.w.1.grad" in line for line in printed)
+    assert max(len(line) for line in printed) <= 80, "\n".join(printed)
 
 
 # ---------------------------------------------------------------------- frames and GIF
@@ -243,6 +384,8 @@ def test_gif_has_one_frame_per_step_plus_the_start(tmp_path) -> None:
     out = (x * w).tanh()
     frames = backward_frames(out)
     assert len(frames) == 3 and all(frame.startswith(b"\x89PNG") for frame in frames)
+    with Image.open(io.BytesIO(frames[1])) as frame:
+        assert frame.height > 150  # the caption's lines sit above the drawing
     assert x.grad == 0.0 and out.grad == 0.0  # the grads are left as they were
     path = save_backward_gif(out, tmp_path / "backprop.gif", seconds_per_frame=0.5)
     assert path == tmp_path / "backprop.gif"

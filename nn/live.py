@@ -1,0 +1,273 @@
+"""Watch a network learn, live in Jupyter: the decision boundary and the curves.
+
+Two ways, both drawing `nn.plots.decision_boundary` and
+`nn.plots.training_curves` again every few steps, in place:
+
+- `fit(model, X, y, live=True)` trains as usual and, in a notebook, keeps
+  one picture of the boundary and one of the curves up to date (about 20
+  redraws per run; `live=5` redraws every 5 steps). It returns the History
+  when training ends. While the cell runs, the kernel is busy training, so
+  it cannot hear a button: stop it with the notebook's interrupt button.
+- `LiveTraining(model, X, y, ...)` (needs ipywidgets, `stepgrad[notebook]`)
+  is the playground: displayed in a notebook, it shows the same pictures
+  with Start and Stop buttons. Training runs in a background thread, so the
+  cell finishes at once and the kernel is free to hear Stop. Read
+  `live.history` when it is done (`live.wait()` waits for the end).
+
+Outside a notebook there is nothing to redraw: `fit(..., live=True)` raises
+an error saying so before training starts (plot afterwards with
+`training_curves(history)` and `decision_boundary(model, X, y)`).
+
+>>> from nn.data import moons, signed_labels
+>>> from nn.layers import MLP
+>>> X, y = moons(n=20, seed=0)
+>>> model = MLP(2, [4, 1], seed=0)
+>>> fit(model, X, signed_labels(y), steps=5, live=True)  # doctest: +ELLIPSIS
+Traceback (most recent call last):
+...
+RuntimeError: fit(live=True) redraws its pictures in a Jupyter notebook, ...
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+from typing import Any, Sequence
+
+from matplotlib.figure import Figure
+
+from nn.module import Module
+from nn.plots import decision_boundary, training_curves
+from nn.train import Callback, History, fit
+
+# Redraws per training run when live=True: enough to watch, few enough to stay quick.
+REDRAWS = 20
+# Grid points per axis of the live boundary (one forward pass each): coarser than
+# decision_boundary's default, so that a redraw takes a fraction of a second.
+LIVE_RESOLUTION = 25
+
+
+def redraw_every(live: bool | int, steps: int) -> int:
+    """How many steps between redraws: `live=True` means about 20 redraws per run.
+
+    >>> redraw_every(True, 100), redraw_every(True, 7), redraw_every(5, 100)
+    (5, 1, 5)
+    """
+    if live is True:
+        return max(1, steps // REDRAWS)
+    if isinstance(live, bool) or not isinstance(live, int) or live < 1:
+        raise ValueError(
+            f"live={live!r}: use live=True (about {REDRAWS} redraws) "
+            "or a whole number n >= 1 (a redraw every n steps)"
+        )
+    return live
+
+
+def _png(figure: Figure) -> bytes:
+    picture = io.BytesIO()
+    figure.savefig(picture, format="png", dpi=100)
+    return picture.getvalue()
+
+
+class _Pictures:
+    """The two live pictures, as PNG bytes: the boundary, and the curves so far."""
+
+    def __init__(
+        self,
+        model: Module,
+        X: Sequence[Sequence[float]],
+        y: Sequence[Any],
+        total: int,
+        resolution: int,
+    ) -> None:
+        self.model, self.X, self.y = model, X, y
+        self.total = total
+        self.resolution = resolution
+
+    def draw(self, history: History) -> tuple[bytes, bytes | None]:
+        title = f"after {history.steps} of {self.total} steps"
+        boundary = decision_boundary(
+            self.model, self.X, self.y, resolution=self.resolution, title=title
+        )
+        curves = training_curves(history) if history.steps else None
+        return _png(boundary), (_png(curves) if curves is not None else None)
+
+
+class LiveView:
+    """A `fit()` callback that redraws the pictures in place every `every` steps.
+
+    `fit(..., live=True)` makes one; `then` is the callback given to fit,
+    called first (if it returns True, training stops after a last redraw).
+    """
+
+    def __init__(
+        self,
+        model: Module,
+        X: Sequence[Sequence[float]],
+        y: Sequence[Any],
+        *,
+        steps: int,
+        every: bool | int = True,
+        then: Callback | None = None,
+        resolution: int = LIVE_RESOLUTION,
+    ) -> None:
+        from engine.notebook import running_in_kernel
+
+        self.every = redraw_every(every, steps)
+        if not running_in_kernel():
+            raise RuntimeError(
+                "fit(live=True) redraws its pictures in a Jupyter notebook, and this is "
+                "not one: leave live out here, and draw afterwards with "
+                "nn.plots.training_curves(history) and decision_boundary(model, X, y)"
+            )
+        self.then = then
+        self.pictures = _Pictures(model, X, y, steps, resolution)
+        self.total = steps
+        self._boundary_id: str | None = None
+        self._curves_id: str | None = None
+
+    def __call__(self, step: int, history: History) -> bool | None:
+        answer = self.then(step, history) if self.then is not None else None
+        done = step + 1 == self.total or answer is True
+        if (step + 1) % self.every == 0 or done:
+            self.redraw(history)
+        return answer
+
+    def redraw(self, history: History) -> None:
+        """Show the pictures (the first time) or update them in place."""
+        from IPython.display import display, update_display
+
+        boundary, curves = self.pictures.draw(history)
+        outputs = [(boundary, "_boundary_id", "decision boundary")]
+        if curves is not None:
+            outputs.append((curves, "_curves_id", "training curves"))
+        for png, slot, name in outputs:
+            bundle = {"image/png": png, "text/plain": f"<{name}, {history!r}>"}
+            shown = getattr(self, slot)
+            if shown is None:
+                handle = display(bundle, raw=True, display_id=True)
+                setattr(self, slot, getattr(handle, "display_id", None))
+            else:
+                update_display(bundle, raw=True, display_id=shown)
+
+
+class LiveTraining:
+    """The playground: training in a background thread, with Start and Stop buttons.
+
+    `LiveTraining(model, X, y, steps=300, loss="hinge", ...)` takes the
+    arguments of `fit()` (not `callback`, `live` or `progress`). Displayed in
+    a notebook it shows the boundary, the curves, a status line, and Start
+    and Stop buttons. `start()` and `stop()` do what the buttons do, `wait()`
+    waits for the end and returns the History; `history` is None until then
+    and `error` holds the exception if training failed (e.g. diverged).
+    Needs ipywidgets (`pip install "stepgrad[notebook]"`).
+    """
+
+    def __init__(
+        self,
+        model: Module,
+        X: Sequence[Sequence[float]],
+        y: Sequence[Any],
+        *,
+        steps: int = 100,
+        every: bool | int = True,
+        resolution: int = LIVE_RESOLUTION,
+        **fit_options: Any,
+    ) -> None:
+        try:
+            import ipywidgets as widgets
+        except ImportError:
+            raise ImportError(
+                "LiveTraining's buttons need ipywidgets: pip install 'stepgrad[notebook]'; "
+                "without it, use fit(..., live=True)"
+            ) from None
+        for refused in ("callback", "live", "progress"):
+            if refused in fit_options:
+                raise TypeError(f"LiveTraining runs fit() itself: leave out {refused}=")
+        self.model, self.X, self.y = model, X, y
+        self.steps = steps
+        self.every = redraw_every(every, steps)
+        self.fit_options = fit_options
+        self.pictures = _Pictures(model, X, y, steps, resolution)
+        self.history: History | None = None
+        self.error: BaseException | None = None
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+        fit_width = widgets.Layout(max_width="100%", height="auto")  # shrink, never cut
+        self.boundary = widgets.Image(format="png", layout=fit_width)
+        self.curves = widgets.Image(format="png", layout=fit_width)
+        self.status = widgets.Label(value=f"ready: press Start to train for {steps} steps")
+        self.start_button = widgets.Button(description="Start", button_style="success")
+        self.stop_button = widgets.Button(description="Stop", button_style="danger")
+        self.stop_button.disabled = True
+        self.start_button.on_click(lambda _: self.start())
+        self.stop_button.on_click(lambda _: self.stop())
+        self.widget = widgets.VBox(
+            [
+                widgets.HBox([self.start_button, self.stop_button, self.status]),
+                # Side by side where there is room, else the curves go below.
+                widgets.HBox(
+                    [self.boundary, self.curves], layout=widgets.Layout(flex_flow="row wrap")
+                ),
+            ]
+        )
+        self.widget.add_class("stepgrad-live-training")
+        self._show(History())
+
+    def start(self) -> LiveTraining:
+        """Start training in a background thread (the cell, and the kernel, stay free)."""
+        if self._thread is not None:
+            raise RuntimeError("this LiveTraining has run already: make a new one to train again")
+        self._thread = threading.Thread(target=self._train, daemon=True)
+        self.start_button.disabled = True
+        self.stop_button.disabled = False
+        self.status.value = "training..."
+        self._thread.start()
+        return self
+
+    def stop(self) -> LiveTraining:
+        """Ask the training to stop after the step it is in."""
+        self._stop.set()
+        return self
+
+    def wait(self, timeout: float | None = None) -> History | None:
+        """Wait until training ends (at most `timeout` seconds); return the History."""
+        if self._thread is not None:
+            self._thread.join(timeout)
+        return self.history
+
+    def _train(self) -> None:
+        def watch(step: int, history: History) -> bool | None:
+            if (step + 1) % self.every == 0 or step + 1 == self.steps:
+                self._show(history)
+            return True if self._stop.is_set() else None
+
+        try:
+            self.history = fit(
+                self.model, self.X, self.y, steps=self.steps, callback=watch,
+                progress=False, **self.fit_options,
+            )
+            self._show(self.history)
+            stopped = " (stopped)" if self.history.stopped_early else ""
+            self.status.value = f"done{stopped}: {self.history!r}"
+        except Exception as error:  # shown in the widget; the thread has no caller
+            self.error = error
+            self.status.value = f"training failed: {error}"
+        finally:
+            self.start_button.disabled = True
+            self.stop_button.disabled = True
+
+    def _show(self, history: History) -> None:
+        boundary, curves = self.pictures.draw(history)
+        self.boundary.value = boundary
+        if curves is not None:
+            self.curves.value = curves
+            self.status.value = f"step {history.steps} of {self.steps}: {history!r}"
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        return self.widget._repr_mimebundle_(**kwargs)
+
+    def __repr__(self) -> str:
+        state = "not started" if self._thread is None else repr(self.history or "running")
+        return f"LiveTraining(steps={self.steps}, {state})"

@@ -1,0 +1,230 @@
+"""A teacher's run of demos/classroom.ipynb in a real JupyterLab, in a real browser.
+
+The test starts JupyterLab on 127.0.0.1 (a free port, a random token, a
+temporary folder holding a copy of the notebook), opens the notebook in
+headless Chromium (Debian's `chromium`, driven by Playwright), runs all
+cells, clicks Next on the Stepper and checks that the red node of the
+drawing and the arithmetic both move on, then starts and stops the
+training playground. Screenshots go to pytest's
+tmp_path. The server, its kernels and the browser are stopped at the end.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOK = ROOT / "demos" / "classroom.ipynb"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+# Screenshots of JupyterLab wait forever for its endless CSS animations to settle
+# unless they are stopped for the picture.
+STILL: dict = {"animations": "disabled", "caret": "initial", "timeout": 15_000}
+CURRENT_COLOUR = "#fca5a5"  # the red of the Stepper's current node (engine/drawing.py)
+
+if CHROMIUM is None:
+    pytest.skip(
+        "no chromium on PATH: install Debian's chromium (apt-get install chromium), "
+        "as .ci/run does",
+        allow_module_level=True,
+    )
+playwright_api = pytest.importorskip("playwright.sync_api")
+pytest.importorskip("jupyterlab")
+pytest.importorskip("ipywidgets")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class JupyterLab:
+    """A JupyterLab server in its own process group, serving `folder`."""
+
+    def __init__(self, folder: Path) -> None:
+        self.port = free_port()
+        self.token = secrets.token_hex(16)
+        self.base = f"http://127.0.0.1:{self.port}"
+        home = folder.parent / "jupyter-home"
+        environment = dict(
+            os.environ,
+            PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+            JUPYTER_CONFIG_DIR=str(home / "config"),
+            JUPYTER_DATA_DIR=str(home / "data"),  # the lab extensions stay found in sys.prefix
+            JUPYTER_RUNTIME_DIR=str(home / "runtime"),
+            IPYTHONDIR=str(home / "ipython"),
+        )
+        # No "get notified about Jupyter news?" question over the screenshots.
+        settings = home / "config" / "lab" / "user-settings" / "@jupyterlab" / "apputils-extension"
+        settings.mkdir(parents=True)
+        (settings / "notification.jupyterlab-settings").write_text('{"fetchNews": "false"}')
+        self.log = (folder.parent / "jupyterlab.log").open("w")
+        self.process = subprocess.Popen(
+            [
+                sys.executable, "-m", "jupyterlab",
+                "--no-browser",
+                "--ServerApp.open_browser=False",
+                "--ServerApp.ip=127.0.0.1",
+                f"--ServerApp.port={self.port}",
+                "--ServerApp.port_retries=0",
+                f"--IdentityProvider.token={self.token}",
+                "--allow-root",  # CI runs as root
+                "--ServerApp.terminals_enabled=False",
+                f"--ServerApp.root_dir={folder}",
+                f"--LabApp.workspaces_dir={home / 'workspaces'}",
+                "--LabApp.expose_app_in_browser=True",
+                "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+                "--LabApp.news_url=",
+                "--LabApp.extension_manager=readonly",  # no look-ups on PyPI
+            ],
+            env=environment,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its kernels too: stop() ends the whole group
+        )
+
+    def wait_until_up(self, seconds: float = 30.0) -> None:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"JupyterLab exited with {self.process.returncode}")
+            try:
+                with urllib.request.urlopen(f"{self.base}/api/status?token={self.token}") as reply:
+                    if reply.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.3)
+        raise TimeoutError(f"JupyterLab did not answer on {self.base} in {seconds} s")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)  # the server shuts its kernels down
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=10)
+        self.log.close()
+
+
+@pytest.fixture
+def lab(tmp_path: Path) -> Iterator[JupyterLab]:
+    folder = tmp_path / "class"
+    folder.mkdir()
+    shutil.copy(NOTEBOOK, folder / "classroom.ipynb")
+    server = JupyterLab(folder)
+    try:
+        server.wait_until_up()
+        yield server
+    finally:
+        server.stop()
+
+
+RED_NODE = """() => {
+    const view = document.querySelector('.stepgrad-stepper .stepgrad-drawing');
+    for (const node of view.querySelectorAll('g.node')) {
+        const shape = node.querySelector('polygon, path, ellipse');
+        if (shape && shape.getAttribute('fill') === '%s') {
+            return node.querySelector('text').textContent;
+        }
+    }
+    return null;
+}""" % CURRENT_COLOUR
+
+
+def test_a_teacher_runs_the_notebook_and_steps_in_jupyterlab(
+    lab: JupyterLab, tmp_path: Path
+) -> None:
+    with playwright_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        try:
+            page = browser.new_page(viewport={"width": 1600, "height": 1000})
+            page.set_default_timeout(20_000)
+            page.goto(f"{lab.base}/lab/tree/classroom.ipynb?token={lab.token}")
+            page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=30_000)
+            page.wait_for_function(
+                "() => window.jupyterapp && window.jupyterapp.commands"
+                ".isEnabled('notebook:run-all-cells')",
+                timeout=30_000,
+            )
+            # A fresh JupyterLab may ask which kernel to start: the notebook's own, python3.
+            dialog = page.locator(".jp-Dialog .jp-mod-accept")
+            try:
+                dialog.click(timeout=5_000)
+            except playwright_api.TimeoutError:
+                pass  # no question asked: the kernel started by itself
+            # (Not awaited: the command's promise settles only when every cell has run.)
+            page.evaluate(
+                "() => { window.jupyterapp.commands.execute('notebook:run-all-cells'); }"
+            )
+
+            # The last cell's playground appears once every cell before it has run.
+            page.wait_for_selector(".stepgrad-live-training", timeout=45_000)
+            stepper = page.locator(".stepgrad-stepper")
+            narration = stepper.locator(".stepgrad-narration")
+            assert "step 1 of 5: o = tanh(n)" in narration.inner_text()  # stepper.next() ran
+            before = page.evaluate(RED_NODE)
+            assert before == "o"  # the step of o: the output is red
+            stepper.scroll_into_view_if_needed()
+            page.screenshot(path=str(tmp_path / "stepper-step-1.png"), **STILL)
+
+            stepper.locator("button.stepgrad-next").click()
+            page.wait_for_function(
+                "() => document.querySelector('.stepgrad-stepper .stepgrad-narration')"
+                ".textContent.includes('step 2 of 5')",
+                timeout=15_000,
+            )
+            after = page.evaluate(RED_NODE)
+            assert after == "n" and after != before  # the red node moved down to n
+            text = narration.inner_text()
+            assert "step 2 of 5: n = " in text and "b.grad += n.grad" in text
+            assert stepper.locator(".stepgrad-drawing svg").count() == 1
+            stepper.screenshot(path=str(tmp_path / "stepper-step-2.png"), **STILL)
+            page.screenshot(path=str(tmp_path / "notebook-step-2.png"), **STILL)
+
+            # The playground trains in the background, so its Stop button is heard.
+            playground = page.locator(".stepgrad-live-training")
+            playground.locator("button", has_text="Start").click()
+            page.wait_for_function(
+                "() => document.querySelector('.stepgrad-live-training')"
+                ".textContent.includes('step ')",
+                timeout=20_000,
+            )
+            playground.locator("button", has_text="Stop").click()
+            page.wait_for_function(
+                "() => document.querySelector('.stepgrad-live-training')"
+                ".textContent.includes('stopped_early=True')",
+                timeout=20_000,
+            )
+            assert "done (stopped)" in playground.inner_text()
+            playground.screenshot(path=str(tmp_path / "playground-stopped.png"), **STILL)
+        finally:
+            browser.close()
+    shots = ("stepper-step-1.png", "stepper-step-2.png", "notebook-step-2.png",
+             "playground-stopped.png")
+    for name in shots:
+        assert (tmp_path / name).read_bytes()[:4] == b"\x89PNG"
+    keep = os.environ.get("STEPGRAD_KEEP_SCREENSHOTS")
+    if keep:  # for a person to look at: STEPGRAD_KEEP_SCREENSHOTS=/some/folder
+        for picture in tmp_path.glob("*.png"):
+            shutil.copy(picture, Path(keep) / picture.name)

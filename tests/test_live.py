@@ -1,0 +1,101 @@
+"""Live training: fit(live=True) redraws in place in Jupyter; LiveTraining has Start and Stop."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from nn.data import moons, signed_labels
+from nn.layers import MLP
+from nn.train import fit
+
+X, Y = moons(n=20, seed=0)
+Y = signed_labels(Y)
+
+
+def test_live_outside_a_notebook_says_what_it_needs_before_training() -> None:
+    model = MLP(2, [4, 1], seed=0)
+    before = model.state_dict()
+    with pytest.raises(RuntimeError, match="Jupyter notebook.*training_curves"):
+        fit(model, X, Y, steps=5, live=True, progress=False)
+    assert model.state_dict() == before  # refused before the first step
+
+
+@pytest.mark.parametrize("live", [0, -2, 1.5, "yes"])
+def test_live_must_be_true_or_a_number_of_steps(live: Any) -> None:
+    with pytest.raises(ValueError, match=f"live={live!r}"):
+        fit(MLP(2, [1], seed=0), X, Y, steps=5, live=live, progress=False)
+
+
+class FakeNotebook:
+    """Stands in for IPython's display(): records what would be shown and updated."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        import IPython.display
+
+        import engine.notebook
+
+        self.events: list[tuple[str, str]] = []
+        monkeypatch.setattr(engine.notebook, "running_in_kernel", lambda: True)
+        monkeypatch.setattr(IPython.display, "display", self.display)
+        monkeypatch.setattr(IPython.display, "update_display", self.update)
+
+    def display(self, bundle: dict, raw: bool, display_id: bool) -> Any:
+        assert raw and display_id is True and bundle["image/png"][:4] == b"\x89PNG"
+        self.events.append(("show", bundle["text/plain"]))
+        return type("Handle", (), {"display_id": f"id{len(self.events)}"})()
+
+    def update(self, bundle: dict, raw: bool, display_id: str) -> None:
+        assert bundle["image/png"][:4] == b"\x89PNG"
+        self.events.append((f"update {display_id}", bundle["text/plain"]))
+
+
+def test_live_shows_two_pictures_once_then_updates_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("IPython")
+    notebook = FakeNotebook(monkeypatch)
+    history = fit(MLP(2, [4, 1], seed=0), X, Y, steps=10, live=5, progress=False)
+    assert history.steps == 10
+    assert [event for event, _ in notebook.events] == [
+        "show", "show", "update id1", "update id2"  # after step 5, then after step 10
+    ]
+    assert "History(steps=10" in notebook.events[-1][1]
+
+
+def test_live_keeps_the_callback_and_draws_where_it_stops(monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("IPython")
+    notebook = FakeNotebook(monkeypatch)
+    history = fit(
+        MLP(2, [4, 1], seed=0), X, Y, steps=50, live=True, progress=False,
+        callback=lambda step, history: step == 2 or None,
+    )
+    assert history.steps == 3 and history.stopped_early
+    assert "History(steps=3" in notebook.events[-1][1]  # the last picture is the last step
+
+
+def test_the_playground_trains_in_the_background_and_stops() -> None:
+    pytest.importorskip("ipywidgets")
+    from nn.live import LiveTraining
+
+    finished = LiveTraining(MLP(2, [4, 1], seed=0), X, Y, steps=6, every=3)
+    assert finished.wait() is None  # not started
+    history = finished.start().wait(timeout=60)
+    assert history is not None and history.steps == 6 and not history.stopped_early
+    assert finished.boundary.value[:4] == b"\x89PNG" and finished.curves.value[:4] == b"\x89PNG"
+    assert finished.status.value.startswith("done: History(steps=6")
+    with pytest.raises(RuntimeError, match="make a new one"):
+        finished.start()
+
+    stopped = LiveTraining(MLP(2, [4, 1], seed=0), X, Y, steps=100_000, every=1000)
+    stopped.start().stop()
+    history = stopped.wait(timeout=60)
+    assert history is not None and history.stopped_early and history.steps < 100_000
+    assert "(stopped)" in stopped.status.value
+
+
+def test_the_playground_runs_fit_itself() -> None:
+    pytest.importorskip("ipywidgets")
+    from nn.live import LiveTraining
+
+    with pytest.raises(TypeError, match="leave out callback="):
+        LiveTraining(MLP(2, [1], seed=0), X, Y, callback=print)

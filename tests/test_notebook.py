@@ -1,0 +1,215 @@
+"""demos/classroom.ipynb runs top to bottom in a real Jupyter kernel, and shows what it should.
+
+The kernel is a separate process started by nbclient; it inherits this
+process's environment, so PYTHONPATH (set here to the repository too) lets it
+import the code under test even when stepgrad is not installed.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+nbformat = pytest.importorskip("nbformat")
+nbclient = pytest.importorskip("nbclient")
+pytest.importorskip("ipykernel")
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOK = ROOT / "demos" / "classroom.ipynb"
+WIDGET = "application/vnd.jupyter.widget-view+json"
+WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
+
+
+def widgets_installed() -> bool:
+    try:
+        import ipywidgets  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def execute(notebook: Any) -> Any:
+    """Run every cell in a fresh kernel (in demos/, as JupyterLab would); return the notebook."""
+    path = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+    previous = os.environ.get("PYTHONPATH")
+    os.environ["PYTHONPATH"] = path  # the kernel subprocess inherits os.environ
+    try:
+        client = nbclient.NotebookClient(
+            notebook,
+            timeout=120,
+            kernel_name="python3",
+            resources={"metadata": {"path": str(NOTEBOOK.parent)}},
+        )
+        client.execute()
+    finally:
+        if previous is None:
+            del os.environ["PYTHONPATH"]
+        else:
+            os.environ["PYTHONPATH"] = previous
+    return notebook
+
+
+@pytest.fixture(scope="module")
+def tour() -> Any:
+    return execute(nbformat.read(NOTEBOOK, as_version=4))
+
+
+def cell(notebook: Any, source: str) -> Any:
+    """The one code cell whose source contains `source`."""
+    (found,) = [c for c in notebook.cells if c.cell_type == "code" and source in c.source]
+    return found
+
+
+def kinds(found: Any) -> list[tuple[str, list[str]]]:
+    return [(output.output_type, sorted(output.get("data", {}))) for output in found.outputs]
+
+
+def test_the_committed_notebook_has_no_outputs() -> None:
+    notebook = nbformat.read(NOTEBOOK, as_version=4)
+    nbformat.validate(notebook)
+    for found in notebook.cells:
+        if found.cell_type == "code":
+            assert found.outputs == [] and found.execution_count is None, found.source
+    assert not any(source.lstrip().startswith("%") for source in _sources(notebook))
+
+
+def _sources(notebook: Any) -> list[str]:
+    code = [c.source for c in notebook.cells if c.cell_type == "code"]
+    return [line for source in code for line in source.splitlines()]
+
+
+def test_no_cell_fails(tour: Any) -> None:
+    for found in tour.cells:
+        if found.cell_type == "code":
+            assert not [o for o in found.outputs if o.output_type == "error"], found.source
+
+
+def test_the_neuron_is_drawn(tour: Any) -> None:
+    (output,) = cell(tour, "draw(o)").outputs
+    assert "<svg" in output.data["image/svg+xml"]
+
+
+def test_the_stepper_shows_the_drawing_and_the_arithmetic(tour: Any) -> None:
+    shown = cell(tour, "stepper = Stepper(o)").outputs
+    assert len(shown) == 1
+    if widgets_installed():
+        assert WIDGET in shown[0].data
+        assert shown[0].data["text/plain"].startswith("Stepper(o): 0 of 5 steps taken")
+        # The widget's HTML holds the arithmetic and the drawing; stepper.next() in a
+        # later cell moved it to step 1 (nbclient saves the widgets' last state).
+        states = tour.metadata["widgets"][WIDGET_STATE]["state"].values()
+        pages = [s["state"].get("value", "") for s in states if s["model_name"] == "HTMLModel"]
+        (page,) = [p for p in pages if "stepgrad-narration" in p]
+        assert "step 1 of 5: o = tanh(n)" in page and "<svg" in page
+    else:
+        html = shown[0].data["text/html"]
+        assert "step 1 of 5: o = tanh(n)" in html and "<svg" in html
+
+
+def test_moving_the_stepper_adds_no_picture(tour: Any) -> None:
+    (output,) = cell(tour, "stepper.next()").outputs
+    assert list(output.data) == ["text/plain"]
+    assert "the picture above shows it" in output.data["text/plain"]
+
+
+def test_gradcheck_reports_every_input(tour: Any) -> None:
+    outputs = cell(tour, "gradcheck(").outputs
+    printed = "".join(o.text for o in outputs if o.output_type == "stream")
+    assert printed.count("yes") == 5
+
+
+def test_live_training_draws_two_pictures_in_place(tour: Any) -> None:
+    outputs = cell(tour, "live=True").outputs
+    assert kinds(cell(tour, "live=True")) == [
+        ("display_data", ["image/png", "text/plain"]),  # the boundary, redrawn in place
+        ("display_data", ["image/png", "text/plain"]),  # the curves, redrawn in place
+        ("execute_result", ["text/plain"]),  # the History
+    ]
+    assert "decision boundary, History(steps=80" in outputs[0].data["text/plain"]
+    assert "training curves, History(steps=80" in outputs[1].data["text/plain"]
+    assert "History(steps=80" in outputs[2].data["text/plain"]
+
+
+@pytest.mark.parametrize("call", ["training_curves(history)", "decision_boundary(model, X, y)"])
+def test_figures_show_as_images_with_no_magic(tour: Any, call: str) -> None:
+    (output,) = cell(tour, call).outputs
+    assert output.data["image/png"]  # a picture, not "<Figure size 500x450 with 1 Axes>"
+
+
+@pytest.mark.skipif(not widgets_installed(), reason="the playground needs ipywidgets")
+def test_the_playground_is_a_widget(tour: Any) -> None:
+    (output,) = cell(tour, "LiveTraining(").outputs
+    assert WIDGET in output.data
+
+
+def test_without_widgets_next_updates_the_one_html_output() -> None:
+    steps = [
+        "import engine.notebook\nengine.notebook.prefer_widgets = False",
+        "from engine import Stepper, Value\n"
+        "x = Value(2.0, label='x'); y = x * x; y.label = 'y'\n"
+        "stepper = Stepper(y)\nstepper",
+        "stepper.next()",
+    ]
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in steps])
+    execute(notebook)
+    (shown,) = notebook.cells[1].outputs  # one output, updated by the next cell
+    html = shown.data["text/html"]
+    assert "step 1 of 1: y = x * x" in html and "<svg" in html
+    assert "image/svg+xml" not in shown.data  # one HTML output, not a bare picture
+    (moved,) = notebook.cells[2].outputs
+    assert list(moved.data) == ["text/plain"]
+
+
+# ---------------------------------------------------------------------- the widget, no kernel
+
+
+def neuron_stepper() -> tuple[Any, Any]:
+    from engine import Stepper, Value
+
+    x1, w1 = Value(2.0, label="x1"), Value(-3.0, label="w1")
+    x2, w2 = Value(0.0, label="x2"), Value(1.0, label="w2")
+    n = x1 * w1 + x2 * w2 + Value(6.8813735870195432, label="b")
+    n.label = "n"
+    o = n.tanh()
+    o.label = "o"
+    return Stepper(o), w1
+
+
+@pytest.mark.skipif(not widgets_installed(), reason="the Stepper's widget needs ipywidgets")
+def test_the_widget_buttons_and_slider_move_the_stepper() -> None:
+    import ipywidgets
+
+    stepper, w1 = neuron_stepper()
+    box = stepper.widget()
+    controls, picture = box.children
+    buttons = {c.description: c for c in controls.children if isinstance(c, ipywidgets.Button)}
+    (slider,) = [c for c in controls.children if isinstance(c, ipywidgets.IntSlider)]
+    assert sorted(buttons) == ["Back", "Next", "Reset", "Run to end"]
+    assert buttons["Back"].disabled and not buttons["Next"].disabled
+    assert "Press Next" in picture.value
+    assert repr(box) == stepper.text()  # its text form, where widgets cannot show
+
+    buttons["Next"].click()
+    assert stepper.position == 1 and slider.value == 1
+    assert "step 1 of 5: o = tanh(n)" in picture.value and "<svg" in picture.value
+    slider.value = 4
+    assert stepper.position == 4 and "step 4 of 5" in picture.value
+    buttons["Run to end"].click()
+    assert stepper.finished and buttons["Next"].disabled and slider.value == 5
+    assert w1.grad == pytest.approx(1.0)
+    stepper.back()  # from code: the widget follows
+    assert slider.value == 4 and "step 4 of 5" in picture.value
+    buttons["Reset"].click()
+    assert stepper.position == 0 and w1.grad == 0.0 and buttons["Back"].disabled
+
+
+def test_the_widget_without_ipywidgets_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "ipywidgets", None)  # as if not installed
+    stepper, _ = neuron_stepper()
+    with pytest.raises(ImportError, match=r"stepgrad\[notebook\]"):
+        stepper.widget()
