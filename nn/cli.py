@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterator, NoReturn, Sequence
 
 from engine.graph import topological_order
-from engine.stepper import backward_steps, format_number, node_name
+from engine.stepper import backward_steps, format_number, node_name, pack_line, terminal_width
 from nn.classroom.command import add_serve_command
 
 if TYPE_CHECKING:
@@ -160,50 +160,6 @@ def version_text() -> str:
 
 
 # ---------------------------------------------------------------------- text that fits the terminal
-
-
-def terminal_width() -> int:
-    """The width of the terminal (80 when it is not a terminal, at least 40)."""
-    return max(40, shutil.get_terminal_size((80, 24)).columns)
-
-
-def fit_line(line: str, width: int) -> list[str]:
-    """`line` broken into lines of at most `width` characters, for a terminal.
-
-    A "   (" aside goes on a line of its own, and the arithmetic breaks
-    before " = ", so each piece stays whole; continuation lines are indented
-    4 more spaces.
-
-    >>> fit_line("  a.grad += out.grad * 2 = 1 * 2 = 2   (a.grad: 0 -> 2)", 40)
-    ['  a.grad += out.grad * 2 = 1 * 2 = 2', '      (a.grad: 0 -> 2)']
-    """
-    if len(line) <= width:
-        return [line]
-    indent = " " * (len(line) - len(line.lstrip()) + 4)
-    arithmetic, aside, rest = line.partition("   (")
-    pieces = re.split(r"(?= = )", arithmetic)
-    lines = [pieces[0]]
-    for piece in pieces[1:]:
-        if len(lines[-1]) + len(piece) <= width:
-            lines[-1] += piece
-        else:
-            lines.append(indent + piece.lstrip())
-    if aside:  # the "(a.grad: 0 -> 2)" aside on a line of its own
-        lines.append(indent + "(" + rest)
-    fitted: list[str] = []
-    for part in lines:  # a piece that is still too long: break it at spaces
-        fitted.extend(
-            textwrap.wrap(part, width, subsequent_indent=indent, break_long_words=False,
-                          break_on_hyphens=False) if len(part) > width else [part]
-        )
-    return fitted
-
-
-def print_fitted(text: str) -> None:
-    """Print `text` with each line fitted to the terminal's width."""
-    width = terminal_width()
-    for line in text.splitlines():
-        print("\n".join(fit_line(line, width)))
 
 
 class ParagraphsFormatter(argparse.HelpFormatter):
@@ -344,17 +300,19 @@ def run_step(arguments: argparse.Namespace) -> int:
         raise CommandLineError(str(error), details=where) from None
 
     order = topological_order(root)
+    width = terminal_width()
     print(f"forward pass ({len(order)} {'node' if len(order) == 1 else 'nodes'}, inputs first):")
     for index, node in enumerate(order):
         name = node_name(node, index)
         # An operation shows the formula it computes; a constant just its number.
         source = f" = {node.label}" if node.children and node.label != name else ""
-        print_fitted(f"  {name}{source} = {format_number(node.data)}")
+        parts = [("", f"{name}{source}"), (" ", f"= {format_number(node.data)}")]
+        print("\n".join(pack_line(parts, width, "  ", "      ")))
 
     print()
     print("backward pass:")
     for step in backward_steps(root):
-        print_fitted(str(step))
+        print(step.text(width))  # fitted to the terminal, broken between its parts
 
     print()
     print("gradients of the inputs:")

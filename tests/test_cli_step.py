@@ -283,7 +283,7 @@ def test_step_output_fits_an_80_column_terminal() -> None:
     assert max(len(line) for line in lines) <= 80
     # The arithmetic is broken only between its pieces, never inside a number or name.
     assert "      (first_weight.grad: 0 -> 1.002)" in lines
-    assert "      (bias_of_neuron.grad: 0 -> 0.501)" in lines
+    assert "      = 0.501   (bias_of_neuron.grad: 0 -> 0.501)" in lines
 
 
 def test_a_wide_terminal_gets_whole_lines(capsys, monkeypatch) -> None:

@@ -182,10 +182,18 @@ def test_a_teacher_runs_the_notebook_and_steps_in_jupyterlab(
             page.wait_for_selector(".stepgrad-live-training", timeout=45_000)
             stepper = page.locator(".stepgrad-stepper")
             narration = stepper.locator(".stepgrad-narration")
-            assert "step 1 of 5: o = tanh(n)" in narration.inner_text()  # stepper.next() ran
+            # JupyterLab skips painting cells outside the window (content-visibility),
+            # so their text reads as empty: look at the Stepper as a teacher would.
+            stepper.scroll_into_view_if_needed()
+            # Widgets render their views a moment after the cell's output arrives.
+            page.wait_for_function(
+                "() => { const n = document.querySelector('.stepgrad-stepper .stepgrad-narration');"
+                " return n && n.textContent.includes('step 1 of'); }",
+                timeout=15_000,
+            )
+            assert "step 1 of 5: o = tanh(n)" in (narration.text_content() or "")  # stepper.next() ran
             before = page.evaluate(RED_NODE)
             assert before == "o"  # the step of o: the output is red
-            stepper.scroll_into_view_if_needed()
             page.screenshot(path=str(tmp_path / "stepper-step-1.png"), **STILL)
 
             stepper.locator("button.stepgrad-next").click()
@@ -196,7 +204,7 @@ def test_a_teacher_runs_the_notebook_and_steps_in_jupyterlab(
             )
             after = page.evaluate(RED_NODE)
             assert after == "n" and after != before  # the red node moved down to n
-            text = narration.inner_text()
+            text = narration.text_content() or ""
             assert "step 2 of 5: n = " in text and "b.grad += n.grad" in text
             assert stepper.locator(".stepgrad-drawing svg").count() == 1
             stepper.screenshot(path=str(tmp_path / "stepper-step-2.png"), **STILL)
