@@ -8,28 +8,19 @@ has its own browser context, so each student has their own random id.
 
 from __future__ import annotations
 
-import shutil
 from typing import Any, Iterator
 
 import pytest
+from chromium import CHROMIUM, CHROMIUM_ARGS
 
 from nn.classroom import Classroom
 
 sync_api = pytest.importorskip("playwright.sync_api")
 expect = sync_api.expect
 expect.set_options(timeout=10_000)  # a loaded machine may take seconds to show an update
-CHROMIUM = shutil.which("chromium")
 pytestmark = pytest.mark.skipif(
     CHROMIUM is None, reason="the browser tests need Debian's chromium: apt-get install chromium"
 )
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 WAIT_MS = 10_000  # how long a page may take to show a pushed update (a loaded machine)
 PROJECTOR = {"width": 1280, "height": 720}
 PHONE = {"width": 390, "height": 844}

@@ -24,18 +24,10 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
+from chromium import CHROMIUM, CHROMIUM_ARGS
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK = ROOT / "demos" / "classroom.ipynb"
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 # Screenshots of JupyterLab wait forever for its endless CSS animations to settle
 # unless they are stopped for the picture.
 STILL: dict = {"animations": "disabled", "caret": "initial", "timeout": 15_000}
@@ -156,7 +148,7 @@ def test_a_teacher_runs_the_notebook_and_steps_in_jupyterlab(
     lab: JupyterLab, tmp_path: Path
 ) -> None:
     with playwright_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": 1600, "height": 1000})
             page.set_default_timeout(20_000)
