@@ -251,7 +251,8 @@ class Layer(Module):
             Neuron(nin, activation, init, rng, fused, fan_out=nout) for _ in range(nout)
         ]
         self.label_parameters()
-        # The scope of each neuron's nodes, "neurons.<i>", named once here.
+        # The scope of each neuron's nodes, "neurons.<i>", named once here (a
+        # layer's neurons are fixed when it is made, as `nout` is).
         self.scope_names = [f"neurons.{index}" for index in range(nout)]
 
     def forward(self, x: Sequence[Input]) -> Value | list[Value]:
