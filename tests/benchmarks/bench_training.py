@@ -28,10 +28,10 @@ Where the time goes (CPU time on the 2-core shared VM). The loss is nn's own
 one penalty node, where micrograd's demo builds about 1,000 nodes for the
 same numbers; in the fine graph that is 1.5% of its 64,000 nodes.
 
-- A fine step (about 50-55 ms) records 64,000 nodes: Python work in the
+- A fine step (about 50-60 ms) records 64,000 nodes: Python work in the
   operators and nn's loops, the cyclic garbage collector scanning the growing
   graph (one tracked object per node), and backward() (walk and chain rule).
-- A fused step (about 13-14 ms) records 6,600 nodes with 68,000 edges:
+- A fused step (about 14-16 ms) records 6,600 nodes with 68,000 edges:
   - forward, about 8.5 ms without the collector, about 85 us per point:
     per neuron a fixed 1.5 us (`with scope()` 0.45, relu 0.3, the calls and
     the node) plus 0.06 us per input (read the weight, multiply-add, two
