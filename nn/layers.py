@@ -173,12 +173,15 @@ class Neuron(Module):
 
     def forward(self, x: Sequence[Input]) -> Value:
         """activation(w · x + b) for the `nin` inputs `x`."""
-        return self.output(as_inputs(x, self.nin, "Neuron"))
+        inputs = as_inputs(x, self.nin, "Neuron")
+        return self.output(inputs, [value.data for value in inputs])
 
-    def output(self, inputs: list[Value]) -> Value:
-        """`forward` for inputs that are checked already (a Layer checks them once)."""
+    def output(self, inputs: list[Value], numbers: list[float]) -> Value:
+        """`forward` for inputs that are checked already, with their `numbers`
+        (`[x.data for x in inputs]`: a Layer checks and reads them once for all
+        its neurons)."""
         if self.fused:
-            total = self.fused_weighted_sum(inputs)
+            total = self.fused_weighted_sum(inputs, numbers)
         else:
             # b + w_0*x_0 + w_1*x_1 + ...: one "*" and one "+" node per input.
             total = self.b
@@ -186,15 +189,17 @@ class Neuron(Module):
                 total = total + weight * value
         return activate(total, self.activation)
 
-    def fused_weighted_sum(self, inputs: list[Value]) -> Value:
-        """w · x + b as a single node whose children are w_0.., x_0.., b."""
+    def fused_weighted_sum(self, inputs: list[Value], numbers: list[float]) -> Value:
+        """w · x + b as a single node whose children are w_0.., x_0.., b.
+
+        `numbers` are the inputs' numbers, `[x.data for x in inputs]`.
+        """
         weights = [weight.data for weight in self.w]
-        values = [value.data for value in inputs]
         total = self.b.data
-        for w, x in zip(weights, values):
+        for w, x in zip(weights, numbers):
             total += w * x  # the same order of additions as the fine graph
         # d(w·x+b)/dw_i = x_i, d(w·x+b)/dx_i = w_i, d(w·x+b)/db = 1
-        local_grads = (*values, *weights, 1.0)
+        local_grads = (*numbers, *weights, 1.0)
         children = (*self.w, *inputs, self.b)
         return from_op(total, "w·x+b", children, local_grads)
 
@@ -246,14 +251,18 @@ class Layer(Module):
             Neuron(nin, activation, init, rng, fused, fan_out=nout) for _ in range(nout)
         ]
         self.label_parameters()
+        # The scope of each neuron's nodes, "neurons.<i>", named once here (a
+        # layer's neurons are fixed when it is made, as `nout` is).
+        self.scope_names = [f"neurons.{index}" for index in range(nout)]
 
     def forward(self, x: Sequence[Input]) -> Value | list[Value]:
         """Every neuron's output for the inputs `x` (a single Value if nout == 1)."""
         inputs = as_inputs(x, self.nin, "Layer")  # made Values once, shared by all neurons
+        numbers = [value.data for value in inputs]  # read once, too
         outputs = []
-        for index, neuron in enumerate(self.neurons):
-            with scope(f"neurons.{index}"):
-                outputs.append(neuron.output(inputs))
+        for name, neuron in zip(self.scope_names, self.neurons):
+            with scope(name):
+                outputs.append(neuron.output(inputs, numbers))
         return outputs[0] if self.nout == 1 else outputs
 
     def config(self) -> dict[str, object]:
