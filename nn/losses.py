@@ -81,16 +81,6 @@ def _check_batch(name: str, outputs: Sequence[object], labels: Sequence[object])
         raise ValueError(f"{name}() got an empty batch; the mean of nothing is undefined")
 
 
-def _mean(losses: list[Value]) -> Value:
-    """The mean of the examples' losses as one node, (l_1 + ... + l_n) / n,
-    with d(mean)/dl_i = 1/n for each example i."""
-    total = 0.0
-    for loss in losses:
-        total += loss.data
-    n = len(losses)
-    return from_op(total / n, "mean", losses, [1.0 / n] * n)
-
-
 def mean_squared_error(predictions: Sequence[Output], targets: Sequence[Number]) -> Value:
     """mean over the batch of (prediction - target)**2.
 
@@ -120,7 +110,7 @@ def mean_squared_error(predictions: Sequence[Output], targets: Sequence[Number])
             # d((p - t)**2)/dp = 2 * (p - t)
             value = _as_value(output, f"prediction {index}")
             errors.append((value - _as_value(wanted, f"target {index}")) ** 2)
-    return _mean(errors)
+    return sum(errors, Value(0.0)) / len(errors)
 
 
 def binary_cross_entropy(logits: Sequence[Output], labels: Sequence[Number]) -> Value:
@@ -150,7 +140,7 @@ def binary_cross_entropy(logits: Sequence[Output], labels: Sequence[Number]) -> 
         probability = 1.0 / (1.0 + math.exp(-a)) if a >= 0.0 else math.exp(a) / (1.0 + math.exp(a))
         # d(loss)/dz = sigmoid(z) - y
         losses.append(from_op(loss, "bce", (z,), (probability - y,)))
-    return _mean(losses)
+    return sum(losses, Value(0.0)) / len(losses)
 
 
 def hinge_loss(scores: Sequence[Output], labels: Sequence[Number]) -> Value:
@@ -167,14 +157,9 @@ def hinge_loss(scores: Sequence[Output], labels: Sequence[Number]) -> Value:
     losses: list[Value] = []
     for index, (score, label) in enumerate(zip(scores, labels)):
         s = _as_value(score, f"score {index}")
-        # One "hinge" node per example: relu(1 - y*s), whose
-        # d/ds = -y where 1 - y*s > 0, else 0 (and a nan stays nan, as in relu)
-        margin = 1.0 - label * s.data
-        if margin <= 0.0:
-            losses.append(from_op(0.0, "hinge", (s,), (0.0,)))
-        else:
-            losses.append(from_op(margin, "hinge", (s,), (-float(label),)))
-    return _mean(losses)
+        # d(relu(1 - y*s))/ds = -y where 1 - y*s > 0, else 0
+        losses.append((1 - label * s).relu())
+    return sum(losses, Value(0.0)) / len(losses)
 
 
 def softmax_cross_entropy(
@@ -213,22 +198,16 @@ def softmax_cross_entropy(
         largest = max(v.data for v in z)  # a constant: shifting does not change the loss
         total = sum(((v - largest).exp() for v in z), Value(0.0))
         losses.append(total.log() + largest - z[label])
-    return _mean(losses)
+    return sum(losses, Value(0.0)) / len(losses)
 
 
 def l2_penalty(parameters: Iterable[Value], alpha: float) -> Value:
     """alpha * sum(p**2): weight decay, which pulls every parameter towards 0.
 
-    Add it to a loss to prefer small weights. The penalty is one node whose
-    children are the parameters, with d(penalty)/dp = 2 * alpha * p.
+    Add it to a loss to prefer small weights. d(penalty)/dp = 2 * alpha * p.
 
     >>> l2_penalty([Value(1.0), Value(-2.0)], alpha=0.1)
     Value(data=0.5, grad=0.0)
     """
     alpha = check_number("alpha", alpha, at_least=0.0)
-    parameters = list(parameters)
-    total = 0.0
-    for parameter in parameters:
-        total += parameter.data * parameter.data
-    slopes = [2.0 * alpha * parameter.data for parameter in parameters]
-    return from_op(alpha * total, "α·Σp²", parameters, slopes)
+    return alpha * sum((parameter * parameter for parameter in parameters), Value(0.0))
