@@ -24,9 +24,9 @@ The garbage collector stays at Python's defaults; nothing global is changed.
 Targets (issue 9): fine >= 15x faster than micrograd, fused >= 75x.
 
 Where the time goes (CPU time on the 2-core shared VM). The loss is nn's own
-`hinge_loss` + `l2_penalty`: one "hinge" node per point, one "mean" node and
-one penalty node, where micrograd's demo builds about 1,000 nodes for the
-same numbers; in the fine graph that is 1.5% of its 64,000 nodes.
+`hinge_loss` + `l2_penalty`, built of the same kind of nodes as micrograd's
+(relu(1 - y*s) per point, a sum and a product for the mean, p*p per
+parameter), so the fine graph is the same graph micrograd builds.
 
 - A fine step (about 50-60 ms) records 64,000 nodes: Python work in the
   operators and nn's loops, the cyclic garbage collector scanning the growing
