@@ -55,6 +55,7 @@ from typing import Any, Callable, Iterable
 
 import graphviz
 
+from engine.checks import check_choice
 from engine.graph import topological_order
 from engine.render import render_dot, save_drawing
 from engine.tree import (
@@ -219,15 +220,14 @@ def draw(
     >>> draw(square, direction="up")
     Traceback (most recent call last):
     ...
-    ValueError: direction='up' is not a choice: use one of 'LR', 'RL', 'TB', 'BT'
+    ValueError: unknown direction 'up'; choose one of 'LR', 'RL', 'TB', 'BT'
     """
     if not isinstance(root, Value):
         raise TypeError(f"draw() needs a Value, not {type(root).__name__} {root!r}")
-    _check_choice("direction", direction, DIRECTIONS)
+    check_choice("direction", direction, DIRECTIONS)
     fields = _check_fields(show)
     check_number_format(number_format)
-    if collapse not in (True, False, None):
-        raise ValueError(f"collapse={collapse!r} is not a choice: use True, False or None")
+    check_choice("collapse", collapse, (True, False, None))
     check_max_nodes(max_nodes)
     if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not 0.25 <= scale <= 4:
         raise ValueError(f"scale={scale!r}: use a number from 0.25 to 4 (1.0 is 14 pt text)")
@@ -309,18 +309,12 @@ def _points(size: float, scale: float) -> str:
 # ---------------------------------------------------------------- option checks
 
 
-def _check_choice(option: str, value: object, choices: tuple[str, ...]) -> None:
-    if value not in choices:
-        listed = ", ".join(repr(choice) for choice in choices)
-        raise ValueError(f"{option}={value!r} is not a choice: use one of {listed}")
-
-
 def _check_fields(show: Iterable[str]) -> tuple[str, ...]:
     if isinstance(show, str):
         show = (show,)
     chosen = tuple(show)
     for field in chosen:
-        _check_choice("show", field, FIELDS)
+        check_choice("show field", field, FIELDS)
     if not chosen:
         raise ValueError(f"show=() shows nothing: name at least one of {', '.join(FIELDS)}")
     # Boxes always list fields in the same order, whatever order they were asked in.
