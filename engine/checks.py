@@ -60,8 +60,12 @@ def _described(value: object) -> str:
     return f"{type(value).__name__} {shown(value)}"
 
 
-def check_count(name: str, value: object, minimum: int = 1, maximum: int | None = None) -> int:
+def check_count(
+    name: str, value: object, minimum: int = 1, maximum: int | None = None, hint: str = ""
+) -> int:
     """Return `value` if it is a whole number from `minimum` to `maximum`, else raise naming it.
+
+    A `hint` is added to the message after a semicolon.
 
     >>> check_count("hidden", 10**6, maximum=1000)
     Traceback (most recent call last):
@@ -69,10 +73,11 @@ def check_count(name: str, value: object, minimum: int = 1, maximum: int | None 
     ValueError: hidden must be a whole number from 1 to 1000, not 1000000
     """
     rule = f">= {minimum}" if maximum is None else f"from {minimum} to {maximum}"
+    ending = f"; {hint}" if hint else ""
     if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{name} must be a whole number {rule}, not {_described(value)}")
+        raise TypeError(f"{name} must be a whole number {rule}, not {_described(value)}{ending}")
     if value < minimum or (maximum is not None and value > maximum):
-        raise ValueError(f"{name} must be a whole number {rule}, not {shown(value)}")
+        raise ValueError(f"{name} must be a whole number {rule}, not {shown(value)}{ending}")
     return value
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 import shutil
 
+from engine.checks import check_count
 from engine.graph import topological_order
 from engine.value import Value
 
@@ -275,10 +276,9 @@ def backward_has_run(root: Value) -> bool:
 
 
 def check_max_nodes(max_nodes: int | None) -> None:
-    if max_nodes is not None and (
-        isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1
-    ):
-        raise ValueError(f"max_nodes={max_nodes!r}: use a positive int, or None for no limit")
+    """`max_nodes` is a whole number >= 1, or None for no limit."""
+    if max_nodes is not None:
+        check_count("max_nodes", max_nodes, hint="or None for no limit")
 
 
 def check_number_format(number_format: str) -> None:

@@ -199,7 +199,7 @@ def test_labels_with_dot_special_characters_are_escaped() -> None:
         ({"number_format": "xyz"}, "'.4f'"),
         ({"number_format": 4}, "'.4f'"),
         ({"collapse": "yes"}, "'yes'; choose one of True, False, None"),
-        ({"max_nodes": 0}, "positive int, or None"),
+        ({"max_nodes": 0}, "max_nodes must be a whole number >= 1, not 0; or None"),
         ({"highlight": [Value(1.0)]}, "not in the graph"),
         ({"current": Value(1.0)}, "not in the graph"),
     ],
