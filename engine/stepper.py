@@ -53,7 +53,6 @@ from __future__ import annotations
 import math
 import os
 import re
-import shutil
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,6 +60,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from engine.files import write_gif
 from engine.graph import prepare_backward, topological_order
+from engine.tree import terminal_width, text_tree
 
 if TYPE_CHECKING:
     from engine.drawing import GraphDrawing
@@ -138,11 +138,6 @@ def formula(node: Value, names: dict[Value, str]) -> str:
 
 
 # ---------------------------------------------------------------------- line width
-
-
-def terminal_width() -> int:
-    """The terminal's width in columns: $COLUMNS, the terminal itself, else 80."""
-    return shutil.get_terminal_size((80, 24)).columns
 
 
 def pack_line(parts: list[tuple[str, str]], width: int, indent: str, hanging: str) -> list[str]:
@@ -492,8 +487,6 @@ class Stepper:
 
         Lines fit `width` columns (default: the terminal's width, else 80).
         """
-        from engine.tree import text_tree
-
         width = terminal_width() if width is None else width
         if self.total == 0:
             return f"{self._header()}: {self._root_name()} is an input, with nothing to step"

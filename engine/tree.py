@@ -93,11 +93,16 @@ def text_tree(
             "it with draw(root, collapse=True), or pass max_nodes=None to print it anyway"
         )
     if width is None:
-        width = shutil.get_terminal_size((80, 24)).columns
+        width = terminal_width()
     lines = _tree_lines(root, order, number_format, narrow=False)
     if max(len(line) for line in lines) > width:
         lines = _tree_lines(root, order, number_format, narrow=True)
     return TextTree("\n".join(lines))
+
+
+def terminal_width() -> int:
+    """The terminal's width in columns: $COLUMNS, the terminal itself, else 80."""
+    return shutil.get_terminal_size((80, 24)).columns
 
 
 def _tree_lines(
