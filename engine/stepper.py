@@ -61,10 +61,10 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator
 from engine.files import write_gif
 from engine.graph import prepare_backward, topological_order
 from engine.tree import terminal_width, text_tree
+from engine.value import Value
 
 if TYPE_CHECKING:
     from engine.drawing import GraphDrawing
-    from engine.value import Value
 
 
 # ---------------------------------------------------------------------- names
@@ -100,9 +100,9 @@ def node_name(node: Value, index: int) -> str:
     return f"#{index}"
 
 
-def node_names(root: Value) -> dict[Value, str]:
-    """A name for every node of `root`'s graph (see `node_name`)."""
-    return {node: node_name(node, index) for index, node in enumerate(topological_order(root))}
+def node_names(order: list[Value]) -> dict[Value, str]:
+    """A name for every node of a graph, given in topological order (see `node_name`)."""
+    return {node: node_name(node, index) for index, node in enumerate(order)}
 
 
 def format_number(x: float) -> str:
@@ -124,7 +124,8 @@ def formula(node: Value, names: dict[Value, str]) -> str:
     >>> from engine import Value
     >>> a, b = Value(1.0, label="a"), Value(2.0, label="b")
     >>> n = a * b
-    >>> formula(n, node_names(n)), formula(a.tanh(), {a: "a"}), formula(a ** 2, {a: "a"})
+    >>> names = node_names(topological_order(n))
+    >>> formula(n, names), formula(a.tanh(), {a: "a"}), formula(a ** 2, {a: "a"})
     ('a * b', 'tanh(a)', 'a ** 2')
     """
     children = [names[child] for child in node.children]
@@ -289,7 +290,7 @@ def backward_steps(root: Value) -> Iterator[BackwardStep]:
     6.0
     """
     order = prepare_backward(root)
-    names = {node: node_name(node, index) for index, node in enumerate(order)}
+    names = node_names(order)
     total = sum(1 for node in order if node.children)
     number = 0
     for node in reversed(order):
@@ -374,8 +375,6 @@ class Stepper:
     """
 
     def __init__(self, root: Value) -> None:
-        from engine.value import Value  # engine.value imports this module lazily
-
         if not isinstance(root, Value):
             raise TypeError(
                 f"Stepper() needs the Value to run backprop from, not "
@@ -384,7 +383,7 @@ class Stepper:
         self.root = root
         order = topological_order(root)
         self.total = sum(1 for node in order if node.children)
-        self._names = {node: node_name(node, index) for index, node in enumerate(order)}
+        self._names = node_names(order)
         # Every grad as it was before the first step: back() to the start restores them.
         self._start = [(node, node.grad) for node in order]
         # Leaves whose old grads the steps will add to (see "Old grads" above).
@@ -586,7 +585,6 @@ def _step_drawing(
         root,
         highlight=[step.node for step in taken[:-1]],
         current=taken[-1].node if taken else (root if seeded else None),
-        grads_computed=bool(taken) or root.grad != 0.0,
     )
     if taken:
         _mark_updates(drawing, taken[-1], root)
