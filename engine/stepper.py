@@ -50,7 +50,6 @@ between the parts of the arithmetic, never inside a name or a number.
 
 from __future__ import annotations
 
-import math
 import os
 import re
 import textwrap
@@ -58,7 +57,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator
 
-from engine.files import write_gif
+from engine.checks import check_count
+from engine.files import check_animation, write_gif
 from engine.graph import prepare_backward, topological_order
 from engine.tree import terminal_width, text_tree
 from engine.value import Value
@@ -445,10 +445,7 @@ class Stepper:
 
     def go_to(self, position: int) -> Stepper:
         """Step forward or back until `position` steps are taken (0 to `total`)."""
-        if isinstance(position, bool) or not isinstance(position, int):
-            raise TypeError(f"go_to() needs a whole number of steps, not {position!r}")
-        if not 0 <= position <= self.total:
-            raise ValueError(f"go_to({position}): choose a position from 0 to {self.total}")
+        check_count("position", position, minimum=0, maximum=self.total)
         while self.position < position:
             self._forward()
         while self.position > position:
@@ -698,10 +695,5 @@ def save_backward_gif(
     grads. The file appears whole or not at all (it is written next to `path`
     and then renamed). The grads are left as they were. Returns the path.
     """
-    if not (seconds_per_frame > 0 and math.isfinite(seconds_per_frame)):
-        raise ValueError(
-            f"seconds_per_frame must be a positive number, not {seconds_per_frame!r}"
-        )
-    if Path(path).suffix.lower() != ".gif":
-        raise ValueError(f"save_backward_gif writes a .gif file; got {str(path)!r}")
+    check_animation(path, seconds_per_frame)  # before the frames take their time
     return write_gif(path, backward_frames(root), seconds_per_frame)
