@@ -30,21 +30,22 @@ digraph computation_graph {
 <BLANKLINE>
 
 "grad ?" says that no gradient has been computed yet: `draw()` decides
-this by looking for a non-zero `grad` anywhere in the graph (`backward()`
-always leaves d(root)/d(root) = 1 on the root). Pass `grads_computed=True`
-or `False` to say it yourself.
+this by looking at the root's `grad` (`backward()` always leaves
+d(root)/d(root) = 1 on the root). Pass `grads_computed=True` or `False` to
+say it yourself.
 
 The node names (`v0`, `v1`, ...) and the `#2` of an unlabelled Value are
 positions in `engine.topological_order(root)`, so the same program draws
 byte-for-byte the same DOT source every time. The boxes are listed last
 first because Graphviz stacks the boxes of one column from the bottom up:
 so `x` (v0) is drawn above `w` (v1), and neuron 0 above neuron 1. Text is
-14 pt (`scale=` makes it bigger or smaller), readable on a projector. The drawing is a
-`graphviz.Digraph` that renders with no system Graphviz installed (see
-`engine/render.py`), displays itself in Jupyter, and saves with
-`drawing.save("graph.svg")` (or "graph.png").
+14 pt (`scale=` makes it bigger or smaller), readable on a projector. The
+drawing is a `graphviz.Digraph` that renders with no system Graphviz
+installed (see `engine/render.py`), displays itself in Jupyter, and saves
+with `drawing.save("graph.svg")` (or "graph.png").
 
-`engine.tree.text_tree(root)` (also `root.tree()`) prints the same graph as indented text.
+`engine.tree.text_tree(root)` (also `root.tree()`) prints the same graph as
+indented text.
 """
 
 from __future__ import annotations
@@ -90,8 +91,6 @@ CLUSTER_COLOUR = "#9ca3af"
 # A connection's weight in the collapsed view: blue positive, red negative.
 POSITIVE_COLOUR = "#2563eb"
 NEGATIVE_COLOUR = "#dc2626"
-
-
 
 
 class GraphDrawing(graphviz.Digraph):
