@@ -61,11 +61,11 @@ from engine.graph import topological_order
 from engine.render import render_dot, save_drawing
 from engine.tree import (
     DEFAULT_MAX_NODES,
-    PARAMETER_LABEL,
     backward_has_run,
     check_max_nodes,
     check_number_format,
     input_names,
+    is_parameter_label,
     module_passes,
     number_text,
 )
@@ -359,15 +359,6 @@ def _record_text(text: str) -> str:
 def _plain_text(text: str) -> str:
     """Escape a label of a plain (oval) node."""
     return text.replace("\\", "\\\\").replace('"', '\\"')
-
-
-def is_parameter_label(label: str) -> bool:
-    """Whether a label looks like a parameter's name (w, w1, b, bias, layers.0.w.3, ...).
-
-    >>> [is_parameter_label(name) for name in ("w1", "b", "layers.1.neurons.0.w.2", "x1")]
-    [True, True, True, False]
-    """
-    return PARAMETER_LABEL.fullmatch(label) is not None
 
 
 def _display_names(

@@ -188,7 +188,7 @@ def module_passes(order: list[Value]) -> dict[Value, int]:
         link[node] = node
     for node in scoped:
         for child in node.children:
-            is_input = not child.children and not PARAMETER_LABEL.fullmatch(child.label)
+            is_input = not child.children and not is_parameter_label(child.label)
             if child in link or is_input:
                 link.setdefault(child, child)
                 link[leader(child)] = leader(node)
@@ -246,6 +246,16 @@ def input_names(order: list[Value]) -> dict[Value, str]:
 # A parameter's name: its last part is w, b, weight or bias, maybe numbered: "w",
 # "w1", "b", "w.0", "layers.0.neurons.3.w.1", "layers.1.b".
 PARAMETER_LABEL = re.compile(r"(?:.*\.)?(?:w|b|weight|bias)\d*(?:\.\d+)?")
+
+
+def is_parameter_label(label: str) -> bool:
+    """Whether a label looks like a parameter's name (w, w1, b, bias, layers.0.w.3, ...).
+
+    >>> [is_parameter_label(name) for name in ("w1", "b", "layers.1.neurons.0.w.2", "x1")]
+    [True, True, True, False]
+    """
+    return PARAMETER_LABEL.fullmatch(label) is not None
+
 
 # A weight's name: "w.0", "w3", "layers.0.neurons.2.w.1" (the number is kept for its input).
 WEIGHT_LABEL = re.compile(r"(?:.*\.)?w(\.?\d+)")
