@@ -51,6 +51,7 @@ indented text.
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
@@ -273,7 +274,6 @@ def draw(
         # braces turn them back into one row when the graph runs left to right.
         brace=direction in ("LR", "RL"),
         names=_display_names(order, places, clusters),
-        scale=scale,
     )
     font = {"fontname": "Helvetica"}
     drawing = GraphDrawing(
@@ -312,12 +312,12 @@ def _check_fields(show: Iterable[str]) -> tuple[str, ...]:
     if isinstance(show, str):
         show = (show,)
     chosen = tuple(show)
-    for field in chosen:
-        check_choice("show field", field, FIELDS)
+    for name in chosen:
+        check_choice("show field", name, FIELDS)
     if not chosen:
         raise ValueError(f"show=() shows nothing: name at least one of {', '.join(FIELDS)}")
     # Boxes always list fields in the same order, whatever order they were asked in.
-    return tuple(field for field in FIELDS if field in chosen)
+    return tuple(name for name in FIELDS if name in chosen)
 
 
 def _values(option: str, values: Iterable[Value]) -> set[Value]:
@@ -397,39 +397,23 @@ def weight_width(weight: float, largest: float) -> str:
     return f"{0.5 + 4.5 * share:.2f}"
 
 
+@dataclass
 class _Painter:
     """Turns Values (and collapsed groups) into DOT node and edge statements."""
 
-    def __init__(
-        self,
-        *,
-        index: dict[Value, int],
-        root: Value,
-        fields: tuple[str, ...],
-        number_format: str,
-        grads_computed: bool,
-        colour_by_role: bool,
-        parameters: set[Value],
-        highlighted: set[Value],
-        current: Value | None,
-        brace: bool,
-        names: dict[Value, str],
-        scale: float,
-    ) -> None:
-        self.index = index
-        self.root = root
-        self.fields = fields
-        self.number_format = number_format
-        self.grads_computed = grads_computed
-        self.colour_by_role = colour_by_role
-        self.parameters = parameters
-        self.highlighted = highlighted
-        self.current = current
-        self.brace = brace
-        self.names = names
-        self.scale = scale
-        # (tail, head, attributes) of every arrow, added to the drawing after all nodes.
-        self.edges: list[tuple[str, str, dict[str, str]]] = []
+    index: dict[Value, int]  # each Value's position in the graph order
+    root: Value
+    fields: tuple[str, ...]
+    number_format: str
+    grads_computed: bool
+    colour_by_role: bool
+    parameters: set[Value]
+    highlighted: set[Value]
+    current: Value | None
+    brace: bool  # records in { } (one row across a left-to-right graph)
+    names: dict[Value, str]
+    # (tail, head, attributes) of every arrow, added to the drawing after all nodes.
+    edges: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
 
     def role(self, node: Value) -> str:
         if node is self.root:
