@@ -57,7 +57,7 @@ from typing import Any, Callable, Iterable
 
 import graphviz
 
-from engine.checks import check_choice
+from engine.checks import check_choice, described
 from engine.graph import topological_order
 from engine.render import render_dot, save_drawing
 from engine.tree import (
@@ -223,7 +223,7 @@ def draw(
     ValueError: unknown direction 'up'; choose one of 'LR', 'RL', 'TB', 'BT'
     """
     if not isinstance(root, Value):
-        raise TypeError(f"draw() needs a Value, not {type(root).__name__} {root!r}")
+        raise TypeError(f"draw() needs a Value, not {described(root)}")
     check_choice("direction", direction, DIRECTIONS)
     fields = _check_fields(show)
     check_number_format(number_format)
@@ -325,7 +325,7 @@ def _values(option: str, values: Iterable[Value]) -> set[Value]:
     for value in values:
         if not isinstance(value, Value):
             raise TypeError(
-                f"{option} must hold Values, not {type(value).__name__} {value!r}"
+                f"{option} must hold Values, not {described(value)}"
             )
         chosen.add(value)
     return chosen

@@ -48,6 +48,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Callable, Mapping
 
+from engine.checks import described
 from engine.value import Value
 
 # The functions a formula may call, each a Value operation of one argument.
@@ -120,7 +121,7 @@ def parse_expression(source: str) -> Expression:
     engine.expression.ExpressionError: column 1: unknown function open; the functions are exp, log, relu, sigmoid, tanh
     """
     if not isinstance(source, str):
-        raise TypeError(f"the expression must be a str, not {type(source).__name__} {source!r}")
+        raise TypeError(f"the expression must be a str, not {described(source)}")
     if len(source) > MAX_LENGTH:
         raise ExpressionError(
             f"the expression is {len(source)} characters long; the limit is {MAX_LENGTH}"

@@ -34,7 +34,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
-from engine.checks import check_number
+from engine.checks import check_number, described
 from engine.graph import topological_order
 from engine.value import Value
 
@@ -160,7 +160,7 @@ def _checked_inputs(inputs: Sequence[Value]) -> list[Value]:
     for index, value in enumerate(checked):
         if not isinstance(value, Value):
             raise TypeError(
-                f"inputs[{index}] must be a Value, not {type(value).__name__} {value!r}"
+                f"inputs[{index}] must be a Value, not {described(value)}"
             )
         if value.children:
             raise ValueError(
@@ -176,7 +176,7 @@ def _call(f: Callable[[], Value]) -> Value:
     if not isinstance(output, Value):
         raise TypeError(
             f"f() must return a Value (the scalar to differentiate), "
-            f"not {type(output).__name__} {output!r}"
+            f"not {described(output)}"
         )
     return output
 

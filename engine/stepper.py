@@ -57,7 +57,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator
 
-from engine.checks import check_count
+from engine.checks import check_count, described
 from engine.files import check_animation, write_gif
 from engine.graph import prepare_backward, topological_order
 from engine.tree import terminal_width, text_tree
@@ -377,8 +377,7 @@ class Stepper:
     def __init__(self, root: Value) -> None:
         if not isinstance(root, Value):
             raise TypeError(
-                f"Stepper() needs the Value to run backprop from, not "
-                f"{type(root).__name__} {root!r}"
+                f"Stepper() needs the Value to run backprop from, not {described(root)}"
             )
         self.root = root
         order = topological_order(root)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 import shutil
 
-from engine.checks import check_count
+from engine.checks import check_count, described
 from engine.graph import topological_order
 from engine.value import Value
 
@@ -82,7 +82,7 @@ def text_tree(
         └── #2 c [*] (see #2 above)
     """
     if not isinstance(root, Value):
-        raise TypeError(f"text_tree() needs a Value, not {type(root).__name__} {root!r}")
+        raise TypeError(f"text_tree() needs a Value, not {described(root)}")
     check_number_format(number_format)
     check_max_nodes(max_nodes)
     order = topological_order(root)
