@@ -177,13 +177,12 @@ def show_column(source: str, column: int | None, width: int = 80) -> str:
     """
     if column is None:
         return ""
-    characters = list(source)
-    start, end = 0, len(characters)
+    start, end = 0, len(source)
     room = max(width - 8, 10)  # 2 spaces of indent, and ... on either side
     if _screen_width(source) > room:
         start = max(0, column - 1 - room // 2)
         end = start
-        while end < len(characters) and _screen_width(source[start : end + 1]) <= room:
+        while end < len(source) and _screen_width(source[start : end + 1]) <= room:
             end += 1
     shown = ("..." if start > 0 else "") + source[start:end] + ("..." if end < len(source) else "")
     before = ("..." if start > 0 else "") + source[start : column - 1]
