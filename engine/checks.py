@@ -55,13 +55,21 @@ def shown(value: object) -> str:
     return f"{text[:half]} ... {text[-half:]}"
 
 
-def _described(value: object) -> str:
-    """The bad value with its type, for a TypeError: "str '10'"."""
+def described(value: object) -> str:
+    """The bad value with its type, for a TypeError: "str '10'".
+
+    >>> described([1.0] * 100)
+    'list [1.0, 1.0, 1.0, 1.0, 1.0, 1. ... .0, 1.0, 1.0, 1.0, 1.0, 1.0]'
+    """
     return f"{type(value).__name__} {shown(value)}"
 
 
-def check_count(name: str, value: object, minimum: int = 1, maximum: int | None = None) -> int:
+def check_count(
+    name: str, value: object, minimum: int = 1, maximum: int | None = None, hint: str = ""
+) -> int:
     """Return `value` if it is a whole number from `minimum` to `maximum`, else raise naming it.
+
+    A `hint` is added to the message after a semicolon.
 
     >>> check_count("hidden", 10**6, maximum=1000)
     Traceback (most recent call last):
@@ -69,10 +77,11 @@ def check_count(name: str, value: object, minimum: int = 1, maximum: int | None 
     ValueError: hidden must be a whole number from 1 to 1000, not 1000000
     """
     rule = f">= {minimum}" if maximum is None else f"from {minimum} to {maximum}"
+    ending = f"; {hint}" if hint else ""
     if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{name} must be a whole number {rule}, not {_described(value)}")
+        raise TypeError(f"{name} must be a whole number {rule}, not {described(value)}{ending}")
     if value < minimum or (maximum is not None and value > maximum):
-        raise ValueError(f"{name} must be a whole number {rule}, not {shown(value)}")
+        raise ValueError(f"{name} must be a whole number {rule}, not {shown(value)}{ending}")
     return value
 
 
@@ -109,7 +118,7 @@ def check_number(
     rule = "a finite number" + (" " + " and ".join(rules) if rules else "")
     ending = f"; {hint}" if hint else ""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be {rule}, not {_described(value)}{ending}")
+        raise TypeError(f"{name} must be {rule}, not {described(value)}{ending}")
     try:
         number = float(value)
     except OverflowError:  # an int too large for a float
@@ -148,5 +157,5 @@ def check_flag(name: str, value: object) -> bool:
     TypeError: fused must be True or False, not str 'no'
     """
     if not isinstance(value, bool):
-        raise TypeError(f"{name} must be True or False, not {_described(value)}")
+        raise TypeError(f"{name} must be True or False, not {described(value)}")
     return value

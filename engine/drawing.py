@@ -30,40 +30,43 @@ digraph computation_graph {
 <BLANKLINE>
 
 "grad ?" says that no gradient has been computed yet: `draw()` decides
-this by looking for a non-zero `grad` anywhere in the graph (`backward()`
-always leaves d(root)/d(root) = 1 on the root). Pass `grads_computed=True`
-or `False` to say it yourself.
+this by looking at the root's `grad` (`backward()` always leaves
+d(root)/d(root) = 1 on the root). Pass `grads_computed=True` or `False` to
+say it yourself.
 
 The node names (`v0`, `v1`, ...) and the `#2` of an unlabelled Value are
 positions in `engine.topological_order(root)`, so the same program draws
 byte-for-byte the same DOT source every time. The boxes are listed last
 first because Graphviz stacks the boxes of one column from the bottom up:
 so `x` (v0) is drawn above `w` (v1), and neuron 0 above neuron 1. Text is
-14 pt (`scale=` makes it bigger or smaller), readable on a projector. The drawing is a
-`graphviz.Digraph` that renders with no system Graphviz installed (see
-`engine/render.py`), displays itself in Jupyter, and saves with
-`drawing.save("graph.svg")` (or "graph.png").
+14 pt (`scale=` makes it bigger or smaller), readable on a projector. The
+drawing is a `graphviz.Digraph` that renders with no system Graphviz
+installed (see `engine/render.py`), displays itself in Jupyter, and saves
+with `drawing.save("graph.svg")` (or "graph.png").
 
-`engine.tree.text_tree(root)` (also `root.tree()`) prints the same graph as indented text.
+`engine.tree.text_tree(root)` (also `root.tree()`) prints the same graph as
+indented text.
 """
 
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
 import graphviz
 
+from engine.checks import check_choice, described
 from engine.graph import topological_order
 from engine.render import render_dot, save_drawing
 from engine.tree import (
     DEFAULT_MAX_NODES,
-    PARAMETER_LABEL,
     backward_has_run,
     check_max_nodes,
     check_number_format,
     input_names,
+    is_parameter_label,
     module_passes,
     number_text,
 )
@@ -89,8 +92,6 @@ CLUSTER_COLOUR = "#9ca3af"
 # A connection's weight in the collapsed view: blue positive, red negative.
 POSITIVE_COLOUR = "#2563eb"
 NEGATIVE_COLOUR = "#dc2626"
-
-
 
 
 class GraphDrawing(graphviz.Digraph):
@@ -219,15 +220,14 @@ def draw(
     >>> draw(square, direction="up")
     Traceback (most recent call last):
     ...
-    ValueError: direction='up' is not a choice: use one of 'LR', 'RL', 'TB', 'BT'
+    ValueError: unknown direction 'up'; choose one of 'LR', 'RL', 'TB', 'BT'
     """
     if not isinstance(root, Value):
-        raise TypeError(f"draw() needs a Value, not {type(root).__name__} {root!r}")
-    _check_choice("direction", direction, DIRECTIONS)
+        raise TypeError(f"draw() needs a Value, not {described(root)}")
+    check_choice("direction", direction, DIRECTIONS)
     fields = _check_fields(show)
     check_number_format(number_format)
-    if collapse not in (True, False, None):
-        raise ValueError(f"collapse={collapse!r} is not a choice: use True, False or None")
+    check_choice("collapse", collapse, (True, False, None))
     check_max_nodes(max_nodes)
     if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not 0.25 <= scale <= 4:
         raise ValueError(f"scale={scale!r}: use a number from 0.25 to 4 (1.0 is 14 pt text)")
@@ -274,7 +274,6 @@ def draw(
         # braces turn them back into one row when the graph runs left to right.
         brace=direction in ("LR", "RL"),
         names=_display_names(order, places, clusters),
-        scale=scale,
     )
     font = {"fontname": "Helvetica"}
     drawing = GraphDrawing(
@@ -309,22 +308,16 @@ def _points(size: float, scale: float) -> str:
 # ---------------------------------------------------------------- option checks
 
 
-def _check_choice(option: str, value: object, choices: tuple[str, ...]) -> None:
-    if value not in choices:
-        listed = ", ".join(repr(choice) for choice in choices)
-        raise ValueError(f"{option}={value!r} is not a choice: use one of {listed}")
-
-
 def _check_fields(show: Iterable[str]) -> tuple[str, ...]:
     if isinstance(show, str):
         show = (show,)
     chosen = tuple(show)
-    for field in chosen:
-        _check_choice("show", field, FIELDS)
+    for name in chosen:
+        check_choice("show field", name, FIELDS)
     if not chosen:
         raise ValueError(f"show=() shows nothing: name at least one of {', '.join(FIELDS)}")
     # Boxes always list fields in the same order, whatever order they were asked in.
-    return tuple(field for field in FIELDS if field in chosen)
+    return tuple(name for name in FIELDS if name in chosen)
 
 
 def _values(option: str, values: Iterable[Value]) -> set[Value]:
@@ -332,7 +325,7 @@ def _values(option: str, values: Iterable[Value]) -> set[Value]:
     for value in values:
         if not isinstance(value, Value):
             raise TypeError(
-                f"{option} must hold Values, not {type(value).__name__} {value!r}"
+                f"{option} must hold Values, not {described(value)}"
             )
         chosen.add(value)
     return chosen
@@ -366,15 +359,6 @@ def _record_text(text: str) -> str:
 def _plain_text(text: str) -> str:
     """Escape a label of a plain (oval) node."""
     return text.replace("\\", "\\\\").replace('"', '\\"')
-
-
-def is_parameter_label(label: str) -> bool:
-    """Whether a label looks like a parameter's name (w, w1, b, bias, layers.0.w.3, ...).
-
-    >>> [is_parameter_label(name) for name in ("w1", "b", "layers.1.neurons.0.w.2", "x1")]
-    [True, True, True, False]
-    """
-    return PARAMETER_LABEL.fullmatch(label) is not None
 
 
 def _display_names(
@@ -413,39 +397,23 @@ def weight_width(weight: float, largest: float) -> str:
     return f"{0.5 + 4.5 * share:.2f}"
 
 
+@dataclass
 class _Painter:
     """Turns Values (and collapsed groups) into DOT node and edge statements."""
 
-    def __init__(
-        self,
-        *,
-        index: dict[Value, int],
-        root: Value,
-        fields: tuple[str, ...],
-        number_format: str,
-        grads_computed: bool,
-        colour_by_role: bool,
-        parameters: set[Value],
-        highlighted: set[Value],
-        current: Value | None,
-        brace: bool,
-        names: dict[Value, str],
-        scale: float,
-    ) -> None:
-        self.index = index
-        self.root = root
-        self.fields = fields
-        self.number_format = number_format
-        self.grads_computed = grads_computed
-        self.colour_by_role = colour_by_role
-        self.parameters = parameters
-        self.highlighted = highlighted
-        self.current = current
-        self.brace = brace
-        self.names = names
-        self.scale = scale
-        # (tail, head, attributes) of every arrow, added to the drawing after all nodes.
-        self.edges: list[tuple[str, str, dict[str, str]]] = []
+    index: dict[Value, int]  # each Value's position in the graph order
+    root: Value
+    fields: tuple[str, ...]
+    number_format: str
+    grads_computed: bool
+    colour_by_role: bool
+    parameters: set[Value]
+    highlighted: set[Value]
+    current: Value | None
+    brace: bool  # records in { } (one row across a left-to-right graph)
+    names: dict[Value, str]
+    # (tail, head, attributes) of every arrow, added to the drawing after all nodes.
+    edges: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
 
     def role(self, node: Value) -> str:
         if node is self.root:

@@ -48,6 +48,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Callable, Mapping
 
+from engine.checks import described
 from engine.value import Value
 
 # The functions a formula may call, each a Value operation of one argument.
@@ -120,7 +121,7 @@ def parse_expression(source: str) -> Expression:
     engine.expression.ExpressionError: column 1: unknown function open; the functions are exp, log, relu, sigmoid, tanh
     """
     if not isinstance(source, str):
-        raise TypeError(f"the expression must be a str, not {type(source).__name__} {source!r}")
+        raise TypeError(f"the expression must be a str, not {described(source)}")
     if len(source) > MAX_LENGTH:
         raise ExpressionError(
             f"the expression is {len(source)} characters long; the limit is {MAX_LENGTH}"
@@ -176,13 +177,12 @@ def show_column(source: str, column: int | None, width: int = 80) -> str:
     """
     if column is None:
         return ""
-    characters = list(source)
-    start, end = 0, len(characters)
+    start, end = 0, len(source)
     room = max(width - 8, 10)  # 2 spaces of indent, and ... on either side
     if _screen_width(source) > room:
         start = max(0, column - 1 - room // 2)
         end = start
-        while end < len(characters) and _screen_width(source[start : end + 1]) <= room:
+        while end < len(source) and _screen_width(source[start : end + 1]) <= room:
             end += 1
     shown = ("..." if start > 0 else "") + source[start:end] + ("..." if end < len(source) else "")
     before = ("..." if start > 0 else "") + source[start : column - 1]

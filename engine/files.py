@@ -252,12 +252,9 @@ def write_gif(
     """
     from PIL import Image  # Pillow comes with matplotlib
 
-    target = Path(path)
-    if target.suffix.lower() != ".gif":
-        raise ValueError(f"an animation is written as a .gif file, not {str(path)!r}")
+    check_animation(path, seconds_per_frame)
     if not frames:
         raise ValueError("an animation needs at least one frame")
-    check_number("seconds_per_frame", seconds_per_frame, above=0.0)
     pictures = [Image.open(io.BytesIO(png)).convert("RGB") for png in frames]
     width = max(picture.width for picture in pictures)
     height = max(picture.height for picture in pictures)
@@ -278,4 +275,17 @@ def write_gif(
         duration=round(seconds_per_frame * 1000),
         loop=0,
     )
-    return write_atomic(target, buffer.getvalue())
+    return write_atomic(path, buffer.getvalue())
+
+
+def check_animation(path: PathLike, seconds_per_frame: float) -> None:
+    """Raise what `write_gif` raises for its path and speed, before any frame is made.
+
+    >>> check_animation("steps.png", 1.0)
+    Traceback (most recent call last):
+    ...
+    ValueError: an animation is written as a .gif file, not 'steps.png'
+    """
+    if Path(path).suffix.lower() != ".gif":
+        raise ValueError(f"an animation is written as a .gif file, not {str(path)!r}")
+    check_number("seconds_per_frame", seconds_per_frame, above=0.0)

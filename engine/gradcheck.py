@@ -34,6 +34,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
+from engine.checks import check_number, described
 from engine.graph import topological_order
 from engine.value import Value
 
@@ -137,10 +138,8 @@ def gradcheck(
     inputs = _checked_inputs(inputs)
     if not inputs:
         raise ValueError("inputs is empty: name the Values to check, e.g. gradcheck(f, [x, w])")
-    if not eps > 0.0:
-        raise ValueError(f"eps must be a small positive number, not {eps!r}")
-    if not tolerance >= 0.0:
-        raise ValueError(f"tolerance must be zero or positive, not {tolerance!r}")
+    check_number("eps", eps, above=0.0, hint="a small step such as 1e-6")
+    check_number("tolerance", tolerance, at_least=0.0)
 
     analytic = _analytic_gradients(f, inputs)
     rows = []
@@ -161,7 +160,7 @@ def _checked_inputs(inputs: Sequence[Value]) -> list[Value]:
     for index, value in enumerate(checked):
         if not isinstance(value, Value):
             raise TypeError(
-                f"inputs[{index}] must be a Value, not {type(value).__name__} {value!r}"
+                f"inputs[{index}] must be a Value, not {described(value)}"
             )
         if value.children:
             raise ValueError(
@@ -177,7 +176,7 @@ def _call(f: Callable[[], Value]) -> Value:
     if not isinstance(output, Value):
         raise TypeError(
             f"f() must return a Value (the scalar to differentiate), "
-            f"not {type(output).__name__} {output!r}"
+            f"not {described(output)}"
         )
     return output
 

@@ -118,7 +118,7 @@ def backward(root: Value) -> None:
 def _computed_nodes(root: Value) -> list[Value]:
     """`topological_order(root)` without the leaves, found faster, for backward().
 
-    The same walk as `_walk`, with one change: instead of a set of the nodes
+    The same walk as `topological_order`, with one change: instead of a set of the nodes
     seen, each node seen gets a mark in its own `grad`. backward() sets the
     grad of every node listed here to 0.0 right afterwards anyway, and
     looking at a node is quicker than looking it up in a set of 100,000.

@@ -184,7 +184,6 @@ def _moved(stepper: Stepper) -> None:
 # ---------------------------------------------------------------------- the widget
 
 
-
 def stepper_widget(stepper: Stepper) -> Any:
     """An ipywidgets box: Reset, Back, Next, Run to end, a slider, and the picture.
 

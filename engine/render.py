@@ -27,6 +27,7 @@ import sysconfig
 from pathlib import Path
 from typing import Protocol, Union
 
+from engine.checks import check_choice
 from engine.files import write_atomic
 
 # Formats both renderers can produce.
@@ -100,10 +101,7 @@ def render_dot(source: str, format: str = "svg", *, engine: str | None = None) -
     `engine` picks a Graphviz layout engine ("dot", the default, draws
     graphs in ranks; "neato" and friends place nodes by physics).
     """
-    if format not in RENDER_FORMATS:
-        raise ValueError(
-            f"cannot render format {format!r}: choose one of {', '.join(RENDER_FORMATS)}"
-        )
+    check_choice("format", format, RENDER_FORMATS)
     command = [find_renderer(), f"-T{format}"]
     if format != "svg":
         command.append(f"-Gsize={RASTER_MAX_INCHES},{RASTER_MAX_INCHES}")

@@ -50,21 +50,21 @@ between the parts of the arithmetic, never inside a name or a number.
 
 from __future__ import annotations
 
-import math
 import os
 import re
-import shutil
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator
 
-from engine.files import write_gif
+from engine.checks import check_count, described
+from engine.files import check_animation, write_gif
 from engine.graph import prepare_backward, topological_order
+from engine.tree import terminal_width, text_tree
+from engine.value import Value
 
 if TYPE_CHECKING:
     from engine.drawing import GraphDrawing
-    from engine.value import Value
 
 
 # ---------------------------------------------------------------------- names
@@ -100,9 +100,9 @@ def node_name(node: Value, index: int) -> str:
     return f"#{index}"
 
 
-def node_names(root: Value) -> dict[Value, str]:
-    """A name for every node of `root`'s graph (see `node_name`)."""
-    return {node: node_name(node, index) for index, node in enumerate(topological_order(root))}
+def node_names(order: list[Value]) -> dict[Value, str]:
+    """A name for every node of a graph, given in topological order (see `node_name`)."""
+    return {node: node_name(node, index) for index, node in enumerate(order)}
 
 
 def format_number(x: float) -> str:
@@ -124,7 +124,8 @@ def formula(node: Value, names: dict[Value, str]) -> str:
     >>> from engine import Value
     >>> a, b = Value(1.0, label="a"), Value(2.0, label="b")
     >>> n = a * b
-    >>> formula(n, node_names(n)), formula(a.tanh(), {a: "a"}), formula(a ** 2, {a: "a"})
+    >>> names = node_names(topological_order(n))
+    >>> formula(n, names), formula(a.tanh(), {a: "a"}), formula(a ** 2, {a: "a"})
     ('a * b', 'tanh(a)', 'a ** 2')
     """
     children = [names[child] for child in node.children]
@@ -138,11 +139,6 @@ def formula(node: Value, names: dict[Value, str]) -> str:
 
 
 # ---------------------------------------------------------------------- line width
-
-
-def terminal_width() -> int:
-    """The terminal's width in columns: $COLUMNS, the terminal itself, else 80."""
-    return shutil.get_terminal_size((80, 24)).columns
 
 
 def pack_line(parts: list[tuple[str, str]], width: int, indent: str, hanging: str) -> list[str]:
@@ -294,7 +290,7 @@ def backward_steps(root: Value) -> Iterator[BackwardStep]:
     6.0
     """
     order = prepare_backward(root)
-    names = {node: node_name(node, index) for index, node in enumerate(order)}
+    names = node_names(order)
     total = sum(1 for node in order if node.children)
     number = 0
     for node in reversed(order):
@@ -379,17 +375,14 @@ class Stepper:
     """
 
     def __init__(self, root: Value) -> None:
-        from engine.value import Value  # engine.value imports this module lazily
-
         if not isinstance(root, Value):
             raise TypeError(
-                f"Stepper() needs the Value to run backprop from, not "
-                f"{type(root).__name__} {root!r}"
+                f"Stepper() needs the Value to run backprop from, not {described(root)}"
             )
         self.root = root
         order = topological_order(root)
         self.total = sum(1 for node in order if node.children)
-        self._names = {node: node_name(node, index) for index, node in enumerate(order)}
+        self._names = node_names(order)
         # Every grad as it was before the first step: back() to the start restores them.
         self._start = [(node, node.grad) for node in order]
         # Leaves whose old grads the steps will add to (see "Old grads" above).
@@ -451,10 +444,7 @@ class Stepper:
 
     def go_to(self, position: int) -> Stepper:
         """Step forward or back until `position` steps are taken (0 to `total`)."""
-        if isinstance(position, bool) or not isinstance(position, int):
-            raise TypeError(f"go_to() needs a whole number of steps, not {position!r}")
-        if not 0 <= position <= self.total:
-            raise ValueError(f"go_to({position}): choose a position from 0 to {self.total}")
+        check_count("position", position, minimum=0, maximum=self.total)
         while self.position < position:
             self._forward()
         while self.position > position:
@@ -492,8 +482,6 @@ class Stepper:
 
         Lines fit `width` columns (default: the terminal's width, else 80).
         """
-        from engine.tree import text_tree
-
         width = terminal_width() if width is None else width
         if self.total == 0:
             return f"{self._header()}: {self._root_name()} is an input, with nothing to step"
@@ -593,7 +581,6 @@ def _step_drawing(
         root,
         highlight=[step.node for step in taken[:-1]],
         current=taken[-1].node if taken else (root if seeded else None),
-        grads_computed=bool(taken) or root.grad != 0.0,
     )
     if taken:
         _mark_updates(drawing, taken[-1], root)
@@ -707,10 +694,5 @@ def save_backward_gif(
     grads. The file appears whole or not at all (it is written next to `path`
     and then renamed). The grads are left as they were. Returns the path.
     """
-    if not (seconds_per_frame > 0 and math.isfinite(seconds_per_frame)):
-        raise ValueError(
-            f"seconds_per_frame must be a positive number, not {seconds_per_frame!r}"
-        )
-    if Path(path).suffix.lower() != ".gif":
-        raise ValueError(f"save_backward_gif writes a .gif file; got {str(path)!r}")
+    check_animation(path, seconds_per_frame)  # before the frames take their time
     return write_gif(path, backward_frames(root), seconds_per_frame)

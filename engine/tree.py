@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 import shutil
 
+from engine.checks import check_count, described
 from engine.graph import topological_order
 from engine.value import Value
 
@@ -81,7 +82,7 @@ def text_tree(
         └── #2 c [*] (see #2 above)
     """
     if not isinstance(root, Value):
-        raise TypeError(f"text_tree() needs a Value, not {type(root).__name__} {root!r}")
+        raise TypeError(f"text_tree() needs a Value, not {described(root)}")
     check_number_format(number_format)
     check_max_nodes(max_nodes)
     order = topological_order(root)
@@ -92,11 +93,16 @@ def text_tree(
             "it with draw(root, collapse=True), or pass max_nodes=None to print it anyway"
         )
     if width is None:
-        width = shutil.get_terminal_size((80, 24)).columns
+        width = terminal_width()
     lines = _tree_lines(root, order, number_format, narrow=False)
     if max(len(line) for line in lines) > width:
         lines = _tree_lines(root, order, number_format, narrow=True)
     return TextTree("\n".join(lines))
+
+
+def terminal_width() -> int:
+    """The terminal's width in columns: $COLUMNS, the terminal itself, else 80."""
+    return shutil.get_terminal_size((80, 24)).columns
 
 
 def _tree_lines(
@@ -182,7 +188,7 @@ def module_passes(order: list[Value]) -> dict[Value, int]:
         link[node] = node
     for node in scoped:
         for child in node.children:
-            is_input = not child.children and not PARAMETER_LABEL.fullmatch(child.label)
+            is_input = not child.children and not is_parameter_label(child.label)
             if child in link or is_input:
                 link.setdefault(child, child)
                 link[leader(child)] = leader(node)
@@ -241,6 +247,16 @@ def input_names(order: list[Value]) -> dict[Value, str]:
 # "w1", "b", "w.0", "layers.0.neurons.3.w.1", "layers.1.b".
 PARAMETER_LABEL = re.compile(r"(?:.*\.)?(?:w|b|weight|bias)\d*(?:\.\d+)?")
 
+
+def is_parameter_label(label: str) -> bool:
+    """Whether a label looks like a parameter's name (w, w1, b, bias, layers.0.w.3, ...).
+
+    >>> [is_parameter_label(name) for name in ("w1", "b", "layers.1.neurons.0.w.2", "x1")]
+    [True, True, True, False]
+    """
+    return PARAMETER_LABEL.fullmatch(label) is not None
+
+
 # A weight's name: "w.0", "w3", "layers.0.neurons.2.w.1" (the number is kept for its input).
 WEIGHT_LABEL = re.compile(r"(?:.*\.)?w(\.?\d+)")
 
@@ -275,10 +291,9 @@ def backward_has_run(root: Value) -> bool:
 
 
 def check_max_nodes(max_nodes: int | None) -> None:
-    if max_nodes is not None and (
-        isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1
-    ):
-        raise ValueError(f"max_nodes={max_nodes!r}: use a positive int, or None for no limit")
+    """`max_nodes` is a whole number >= 1, or None for no limit."""
+    if max_nodes is not None:
+        check_count("max_nodes", max_nodes, hint="or None for no limit")
 
 
 def check_number_format(number_format: str) -> None:

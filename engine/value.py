@@ -31,6 +31,7 @@ from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence, Union
 
 from engine import graph
+from engine.checks import described
 
 if TYPE_CHECKING:
     from engine.stepper import BackwardStep
@@ -235,7 +236,7 @@ class Value:
                 "they would hide a bug in every gradient downstream"
             )
         if type(label) is not str:
-            raise TypeError(f"label must be a str, not {type(label).__name__} {label!r}")
+            raise TypeError(f"label must be a str, not {described(label)}")
         self.data = data
         self.grad = 0.0
         self.label = label
@@ -510,7 +511,7 @@ def _check_real_number(data: object) -> None:
             "or Value(v.data) for a new input with the same number"
         )
     if isinstance(data, bool) or not isinstance(data, numbers.Real):
-        raise TypeError(f"Value() needs an int or a float, not {type(data).__name__} {data!r}")
+        raise TypeError(f"Value() needs an int or a float, not {described(data)}")
 
 
 def _check_divisor(a: float, b: float) -> None:

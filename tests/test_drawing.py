@@ -193,13 +193,13 @@ def test_labels_with_dot_special_characters_are_escaped() -> None:
 @pytest.mark.parametrize(
     "options, message",
     [
-        ({"direction": "up"}, "use one of 'LR', 'RL', 'TB', 'BT'"),
-        ({"show": ("label", "value")}, "use one of 'label', 'data', 'grad'"),
+        ({"direction": "up"}, "'up'; choose one of 'LR', 'RL', 'TB', 'BT'"),
+        ({"show": ("label", "value")}, "'value'; choose one of 'label', 'data', 'grad'"),
         ({"show": ()}, "name at least one of label, data, grad"),
         ({"number_format": "xyz"}, "'.4f'"),
         ({"number_format": 4}, "'.4f'"),
-        ({"collapse": "yes"}, "True, False or None"),
-        ({"max_nodes": 0}, "positive int, or None"),
+        ({"collapse": "yes"}, "'yes'; choose one of True, False, None"),
+        ({"max_nodes": 0}, "max_nodes must be a whole number >= 1, not 0; or None"),
         ({"highlight": [Value(1.0)]}, "not in the graph"),
         ({"current": Value(1.0)}, "not in the graph"),
     ],

@@ -90,7 +90,7 @@ def test_no_renderer_at_all_is_a_clear_error(
 def test_a_renderer_failure_and_a_bad_format_are_clear_errors(no_system_dot: None) -> None:
     with pytest.raises(RenderError, match="could not render the drawing as svg"):
         render_dot("digraph { a -> }", "svg")
-    with pytest.raises(ValueError, match="choose one of svg, png, jpeg, jpg"):
+    with pytest.raises(ValueError, match="'pdf'.*'svg', 'png', 'jpeg', 'jpg'"):
         render_dot(SMALL_DOT, "pdf")
 
 
