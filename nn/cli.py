@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, NoReturn, Sequence
 from engine.graph import topological_order
 from engine.stepper import backward_steps, format_number, node_name, pack_line, terminal_width
 from nn.classroom.command import add_serve_command
+from nn.io import parameter_count
 from nn.runfolder import OutputFolder, check_output_folder
 
 if TYPE_CHECKING:
@@ -422,19 +423,6 @@ SIZE_LIMITS = (
 )
 
 
-def parameter_count(features: int, sizes: Sequence[int]) -> int:
-    """The number of weights and biases of an MLP, without building it.
-
-    >>> parameter_count(2, [16, 16, 1])  # (2+1)*16 + (16+1)*16 + (16+1)*1
-    337
-    """
-    count = 0
-    for size in sizes:
-        count += (features + 1) * size
-        features = size
-    return count
-
-
 def check_run_size(
     features: int,
     sizes: Sequence[int],
@@ -443,7 +431,7 @@ def check_run_size(
     fix: str = "use fewer --steps, a --batch-size, or smaller --hidden layers",
 ) -> None:
     """Refuse a model or a run too large for a scalar engine, before building it."""
-    parameters = parameter_count(features, sizes)
+    parameters = parameter_count("MLP", {"nin": features, "nouts": sizes})
     shape = "-".join(str(size) for size in [features, *sizes])
     if parameters > MAX_PARAMETERS:
         raise CommandLineError(
@@ -482,7 +470,8 @@ def add_demo_command(commands: argparse._SubParsersAction) -> None:
         default=DEFAULT_OUTPUT_FOLDER,
         help=f"the folder for the pictures and the model (default: {DEFAULT_OUTPUT_FOLDER})",
     )
-    most = MAX_WORK // (parameter_count(2, DEMO_SIZES) * DEMO_POINTS)
+    demo_parameters = parameter_count("MLP", {"nin": 2, "nouts": DEMO_SIZES})
+    most = MAX_WORK // (demo_parameters * DEMO_POINTS)
     parser.add_argument(
         "--steps",
         type=step_count,
