@@ -36,7 +36,7 @@ from nn.io import parameter_count
 from nn.runfolder import OutputFolder, check_output_folder
 
 if TYPE_CHECKING:
-    from matplotlib.figure import Figure
+    from nn.plots import PlotFigure
 
 USAGE_ERROR = 2  # the command line is wrong: fix the arguments
 RUN_ERROR = 1  # the arguments are fine but the work failed
@@ -342,15 +342,11 @@ def add_force_and_progress_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
 
 
-def save_figure(figure: Figure, path: Path) -> Path:
-    """Save a matplotlib figure as PNG, atomically (the plots return figures)."""
-    from io import BytesIO
-
+def save_figure(figure: PlotFigure, path: Path) -> Path:
+    """Save a figure of `nn.plots` as PNG, atomically."""
     from engine.files import write_atomic
 
-    buffer = BytesIO()
-    figure.savefig(buffer, format="png", dpi=100)
-    write_atomic(path, buffer.getvalue())
+    write_atomic(path, figure.png())
     return path
 
 

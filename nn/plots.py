@@ -4,7 +4,7 @@ Every function builds a `matplotlib.figure.Figure` directly (never pyplot),
 so nothing needs a screen or a GUI backend: save a figure with
 `figure.savefig("boundary.png")`. In Jupyter a figure left last in a cell
 shows itself as a picture, with no `%matplotlib inline` first (it is a
-`PlotFigure`, whose `_repr_png_` gives Jupyter the PNG).
+`PlotFigure`, whose `_repr_png_` gives Jupyter the PNG of `figure.png()`).
 
 The pictures are made for a projector: 100 dpi, text of 12 to 14 pt,
 labelled axes, and titles that say what is plotted and on which data.
@@ -64,10 +64,14 @@ class PlotFigure(Figure):
     still one picture, never two.
     """
 
-    def _repr_png_(self) -> bytes:
+    def png(self, dpi: float | None = None) -> bytes:
+        """The picture as the bytes of a PNG file, at `dpi` (default: the figure's, 100)."""
         picture = io.BytesIO()
-        self.savefig(picture, format="png", dpi=self.dpi)
+        self.savefig(picture, format="png", dpi=self.dpi if dpi is None else dpi)
         return picture.getvalue()
+
+    def _repr_png_(self) -> bytes:
+        return self.png()
 
 
 def decision_boundary(
@@ -178,7 +182,7 @@ def boundary_animation(
         )
     grid = _grid(X, resolution, padding)
     original = model.state_dict()
-    figure = Figure(figsize=(5.0, 4.5), dpi=DPI, layout="constrained")
+    figure = PlotFigure(figsize=(5.0, 4.5), dpi=DPI, layout="constrained")
     axes = figure.add_subplot()
     frames = []
     try:
@@ -187,9 +191,7 @@ def boundary_animation(
             axes.clear()
             _draw_boundary(axes, model, X, y, grid, scale)
             axes.set_title(f"decision boundary {title}", fontsize=TITLE_SIZE * scale)
-            picture = io.BytesIO()
-            figure.savefig(picture, format="png", dpi=DPI)
-            frames.append(picture.getvalue())
+            frames.append(figure.png())
     finally:
         model.load_state_dict(original)
     write_gif(target, frames, seconds_per_frame=1.0 / frames_per_second)
