@@ -342,6 +342,13 @@ def add_force_and_progress_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
 
 
+def print_written(folder: Path, names: Sequence[str]) -> None:
+    """The last lines of `demo` and `train`: the files the run put in place."""
+    print(f"wrote {len(names)} files to {folder}/:")
+    for name in names:
+        print(f"  {folder / name}")
+
+
 def save_figure(figure: PlotFigure, path: Path) -> Path:
     """Save a figure of `nn.plots` as PNG, atomically."""
     from engine.files import write_atomic
@@ -501,9 +508,7 @@ def run_demo(arguments: argparse.Namespace) -> int:
     with OutputFolder(folder, DEMO_FILES) as output:
         written = train_demo(arguments, output)
         output.commit()
-    print(f"wrote {len(written)} files to {folder}/:")
-    for name in written:
-        print(f"  {folder / name}")
+    print_written(folder, written)
     return 0
 
 
@@ -683,21 +688,33 @@ def run_train(arguments: argparse.Namespace) -> int:
             f"--batch-size {arguments.batch_size} is larger than the {len(X_train)} training "
             f"rows; use at most {len(X_train)}, or leave it out to train on all rows"
         )
-    outputs = 1 if len(classes) == 2 else len(classes)
+    _, outputs = loss_and_outputs(len(classes))
     rows_per_step = arguments.batch_size or len(X_train)
     check_run_size(len(X[0]), [*arguments.hidden, outputs], rows_per_step, arguments.steps)
     check_output_folder(folder, TRAIN_FILES, arguments.force)
     with OutputFolder(folder, TRAIN_FILES) as output:
-        written = train_model(arguments, X_train, X_test, y_train, y_test, recipe, output)
+        written = train_model(
+            arguments, len(classes), X_train, X_test, y_train, y_test, recipe, output
+        )
         output.commit()
-    print(f"wrote {len(written)} files to {folder}/:")
-    for name in written:
-        print(f"  {folder / name}")
+    print_written(folder, written)
     return 0
+
+
+def loss_and_outputs(class_count: int) -> tuple[str, int]:
+    """The loss `stepgrad train` uses for this many classes, and the outputs it needs.
+
+    >>> loss_and_outputs(2), loss_and_outputs(3)
+    (('hinge', 1), ('cross_entropy', 3))
+    """
+    if class_count == 2:
+        return "hinge", 1
+    return "cross_entropy", class_count
 
 
 def train_model(
     arguments: argparse.Namespace,
+    class_count: int,
     X_train: list[list[float]],
     X_test: list[list[float]],
     y_train: list[int],
@@ -712,17 +729,14 @@ def train_model(
     from nn.plots import decision_boundary, training_curves
     from nn.train import accuracy, fit
 
-    classes = sorted(set(y_train) | set(y_test))
     if recipe["data"] not in TOY_DATA:
         X_train, scaling = standardize(X_train)
         X_test = scaling.apply(X_test)
         recipe["standardize"] = {"means": list(scaling.means), "stds": list(scaling.stds)}
 
-    if len(classes) == 2:
-        loss, outputs = "hinge", 1
+    loss, outputs = loss_and_outputs(class_count)
+    if loss == "hinge":  # it wants the labels -1 / +1
         y_train, y_test = signed_labels(y_train), signed_labels(y_test)
-    else:
-        loss, outputs = "cross_entropy", len(classes)
     features = len(X_train[0])
     model = MLP(features, [*arguments.hidden, outputs], seed=arguments.seed, fused=True)
     print(model)
