@@ -38,6 +38,7 @@ from matplotlib.figure import Figure
 
 from engine import Value
 from engine.files import write_gif
+from nn.checks import check_count
 from nn.module import Module
 from nn.train import History, Snapshots
 
@@ -168,12 +169,7 @@ def boundary_animation(
         raise ValueError(
             "no snapshots to animate: take some with fit(..., callback=Snapshots(model))"
         )
-    if (
-        isinstance(frames_per_second, bool)
-        or not isinstance(frames_per_second, int)
-        or frames_per_second < 1
-    ):
-        raise ValueError(f"frames_per_second={frames_per_second!r} must be an int >= 1")
+    check_count("frames_per_second", frames_per_second)
     _check_scale(scale)
     target = Path(path)
     if target.suffix.lower() != ".gif":
