@@ -119,7 +119,7 @@ class LiveView:
 
     def __call__(self, step: int, history: History) -> bool | None:
         answer = self.then(step, history) if self.then is not None else None
-        done = step + 1 == self.total or answer is True
+        done = step + 1 == self.total or bool(answer)  # fit() stops on any true answer
         if (step + 1) % self.every == 0 or done:
             self.redraw(history)
         return answer
