@@ -20,6 +20,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
+from nn.checks import check_choice, check_count
 from nn.classroom.push import BadRequest, ControlError, Picture
 
 if TYPE_CHECKING:
@@ -159,10 +160,11 @@ class TrainingStream:
         from nn import data as datasets
         from nn.data import signed_labels
 
-        if data not in DEMO_DATA:
-            raise BadRequest(f"unknown data {data!r}: choose one of {', '.join(DEMO_DATA)}")
-        if isinstance(steps, bool) or not isinstance(steps, int) or not 0 < steps <= MAX_DEMO_STEPS:
-            raise BadRequest(f"steps={steps!r}: choose a whole number from 1 to {MAX_DEMO_STEPS}")
+        try:
+            check_choice("data", data, DEMO_DATA)
+            check_count("steps", steps, maximum=MAX_DEMO_STEPS)
+        except (TypeError, ValueError) as error:
+            raise BadRequest(str(error)) from None
         X, labels = getattr(datasets, data)(n=100, seed=0)
         y = signed_labels(labels)
         model = MLP(2, [8, 8, 1], seed=0, fused=True)
