@@ -149,6 +149,8 @@ def _nearest_existing(folder: Path) -> Path:
 
 def _remove_stale_staging(folder: Path) -> None:
     """Remove staging folders in `folder` whose run no longer exists (killed runs)."""
+    if os.name != "posix":  # elsewhere os.kill(pid, 0) does not just ask
+        return
     for entry in folder.glob(f"{STAGING_PREFIX}*"):
         pid_text = entry.name[len(STAGING_PREFIX) :].partition("-")[0]
         if not pid_text.isdigit() or int(pid_text) == os.getpid():
@@ -157,8 +159,8 @@ def _remove_stale_staging(folder: Path) -> None:
             os.kill(int(pid_text), 0)  # signal 0 only asks whether the process exists
         except ProcessLookupError:
             shutil.rmtree(entry, ignore_errors=True)
-        except OSError:
-            pass  # it exists (e.g. another user's): leave its folder alone
+        except (OSError, OverflowError):
+            pass  # it exists (e.g. another user's), or is no process number: leave it
 
 
 @contextlib.contextmanager

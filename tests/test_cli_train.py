@@ -347,6 +347,16 @@ def test_a_staging_folder_left_by_a_killed_run_is_removed(stepgrad, tmp_path: Pa
     assert listing(tmp_path / "run") == ["boundary.png", "loss.png", "model.json"]
 
 
+def test_a_staging_folder_named_with_an_impossible_process_number_is_left_alone(
+    tmp_path: Path,
+) -> None:
+    odd = tmp_path / f"{runfolder.STAGING_PREFIX}{10**30}-x"  # too large for os.kill
+    odd.mkdir()
+    with runfolder.OutputFolder(tmp_path / "run", ["model.json"]):
+        pass
+    assert odd.is_dir()
+
+
 def test_ctrl_c_in_a_real_terminal_is_one_line_and_exit_130(tmp_path: Path) -> None:
     pexpect = pytest.importorskip("pexpect")
     (tmp_path / "run").mkdir()
