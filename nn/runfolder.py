@@ -29,6 +29,7 @@ from typing import Iterator, Sequence
 # The hidden folder a run writes into: .stepgrad-partial-PID-RANDOM
 STAGING_PREFIX = ".stepgrad-partial-"
 
+
 def check_output_folder(folder: Path, names: Sequence[str], force: bool) -> None:
     """Refuse, before any training, an output folder that cannot be written or
     that holds files of an earlier run (the `names` this command writes).
