@@ -38,7 +38,7 @@ from matplotlib.figure import Figure
 
 from engine import Value
 from engine.files import write_gif
-from nn.checks import check_count
+from nn.checks import check_count, check_number, check_one_label_per_row
 from nn.module import Module
 from nn.train import History, Snapshots
 
@@ -94,9 +94,9 @@ def decision_boundary(
     Name the data in `title` (e.g. "decision boundary, training points").
     """
     _check_scale(scale)
+    grid = _grid(X, y, resolution, padding)
     figure = PlotFigure(figsize=(5.0, 4.5), dpi=DPI, layout="constrained")
     axes = figure.add_subplot()
-    grid = _grid(X, resolution, padding)
     _draw_boundary(axes, model, X, y, grid, scale)
     axes.set_title(title, fontsize=TITLE_SIZE * scale)
     return figure
@@ -176,7 +176,7 @@ def boundary_animation(
         raise ValueError(
             f"boundary_animation writes a GIF; give a path ending in .gif, not {str(path)!r}"
         )
-    grid = _grid(X, resolution, padding)
+    grid = _grid(X, y, resolution, padding)
     original = model.state_dict()
     figure = PlotFigure(figsize=(5.0, 4.5), dpi=DPI, layout="constrained")
     axes = figure.add_subplot()
@@ -220,9 +220,11 @@ class _Grid:
         self.points = [[x, y] for y in ys for x in xs]
 
 
-def _grid(X: Sequence[Sequence[float]], resolution: int, padding: float) -> _Grid:
-    if not X:
-        raise ValueError("there are no points to plot: X is empty")
+def _grid(
+    X: Sequence[Sequence[float]], y: Sequence[int], resolution: int, padding: float
+) -> _Grid:
+    """The grid over the points `X` (checked first, with their labels `y` and the options)."""
+    check_one_label_per_row(X, y)
     for index, row in enumerate(X):
         if len(row) != 2:
             raise ValueError(
@@ -231,8 +233,7 @@ def _grid(X: Sequence[Sequence[float]], resolution: int, padding: float) -> _Gri
             )
     if isinstance(resolution, bool) or not isinstance(resolution, int) or resolution < 2:
         raise ValueError(f"resolution={resolution!r} must be an int >= 2 (grid points per axis)")
-    if not padding >= 0:
-        raise ValueError(f"padding={padding!r} must be a number >= 0")
+    padding = check_number("padding", padding, at_least=0.0)
     axes_values = []
     for column in range(2):
         low = min(row[column] for row in X) - padding
@@ -250,8 +251,6 @@ def _draw_boundary(
     scale: float,
 ) -> None:
     """Fill the regions of each class, draw the boundary, scatter the points."""
-    if len(X) != len(y):
-        raise ValueError(f"X has {len(X)} rows but y has {len(y)} labels")
     labels = sorted(set(y))
     # Keep only the numbers of each output, so that each point's graph is freed at once.
     outputs = [_output_numbers(model(point)) for point in grid.points]
