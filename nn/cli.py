@@ -14,32 +14,29 @@ caret under the place) and exit with status 2 (a bad formula, a bad
 for these numbers, such as log(-1), or a file that cannot be written).
 Ctrl-C prints one line and exits with status 130; the files of a run are put
 in place only when the run is complete, so an interrupted or failed run
-leaves the output folder as it was.
+leaves the output folder as it was (see `nn/runfolder.py`).
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import math
 import os
 import re
-import shutil
-import signal
 import sys
-import tempfile
 import textwrap
-import threading
 import unicodedata
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator, NoReturn, Sequence
+from typing import TYPE_CHECKING, NoReturn, Sequence
 
 from engine.graph import topological_order
 from engine.stepper import backward_steps, format_number, node_name, pack_line, terminal_width
 from nn.classroom.command import add_serve_command
+from nn.io import parameter_count
+from nn.runfolder import OutputFolder, check_output_folder
 
 if TYPE_CHECKING:
-    from matplotlib.figure import Figure
+    from nn.plots import PlotFigure
 
 USAGE_ERROR = 2  # the command line is wrong: fix the arguments
 RUN_ERROR = 1  # the arguments are fine but the work failed
@@ -345,62 +342,18 @@ def add_force_and_progress_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
 
 
-def check_output_folder(folder: Path, names: Sequence[str], force: bool) -> None:
-    """Refuse, before any training, an output folder that cannot be written or
-    that holds files of an earlier run (the `names` this command writes).
-
-    A file of an earlier run is replaced only with --force, and only when
-    the whole run is ready (see `OutputFolder`). A file that is a symbolic
-    link is written through the link, to its target, which must be a regular
-    file on the same disk (a file is put in place by renaming it).
-    """
-    where = f"--out {str(folder)!r}"
-    # The folder, or the nearest folder above it that exists (where it will be made).
-    existing = folder
-    while not existing.exists() and existing != existing.parent:
-        existing = existing.parent
-    if not existing.is_dir():
-        what = "is a file" if existing == folder else f"is inside {str(existing)!r}, a file"
-        raise CommandLineError(f"{where} {what}; give a folder name")
-    if not os.access(existing, os.W_OK | os.X_OK):
-        raise CommandLineError(
-            f"{where}: cannot write into {str(existing)!r}; choose another folder with --out"
-        )
-    earlier = [name for name in names if (folder / name).exists()]
-    for name in earlier:
-        target = folder / name
-        if target.is_dir():
-            raise CommandLineError(
-                f"{where}: {str(target)!r} is a folder, where this command writes a file; "
-                "move it, or choose another folder with --out"
-            )
-        if not target.is_file():
-            raise CommandLineError(
-                f"{where}: {str(target)!r} is not a regular file (a pipe or a device?); "
-                "move it, or choose another folder with --out"
-            )
-        if target.resolve().parent.stat().st_dev != folder.stat().st_dev:
-            raise CommandLineError(
-                f"{where}: {str(target)!r} links to {str(target.resolve())!r} on another "
-                "disk, where a finished file cannot be moved in one step; remove the link "
-                "or choose another folder with --out"
-            )
-    if earlier and not force:
-        raise CommandLineError(
-            f"{where} already holds {', '.join(earlier)} from an earlier run; "
-            "choose another folder with --out, or add --force to replace them"
-        )
+def print_written(folder: Path, names: Sequence[str]) -> None:
+    """The last lines of `demo` and `train`: the files the run put in place."""
+    print(f"wrote {len(names)} files to {folder}/:")
+    for name in names:
+        print(f"  {folder / name}")
 
 
-def save_figure(figure: Figure, path: Path) -> Path:
-    """Save a matplotlib figure as PNG, atomically (the plots return figures)."""
-    from io import BytesIO
-
+def save_figure(figure: PlotFigure, path: Path) -> Path:
+    """Save a figure of `nn.plots` as PNG, atomically."""
     from engine.files import write_atomic
 
-    buffer = BytesIO()
-    figure.savefig(buffer, format="png", dpi=100)
-    write_atomic(path, buffer.getvalue())
+    write_atomic(path, figure.png())
     return path
 
 
@@ -473,19 +426,6 @@ SIZE_LIMITS = (
 )
 
 
-def parameter_count(features: int, sizes: Sequence[int]) -> int:
-    """The number of weights and biases of an MLP, without building it.
-
-    >>> parameter_count(2, [16, 16, 1])  # (2+1)*16 + (16+1)*16 + (16+1)*1
-    337
-    """
-    count = 0
-    for size in sizes:
-        count += (features + 1) * size
-        features = size
-    return count
-
-
 def check_run_size(
     features: int,
     sizes: Sequence[int],
@@ -494,7 +434,7 @@ def check_run_size(
     fix: str = "use fewer --steps, a --batch-size, or smaller --hidden layers",
 ) -> None:
     """Refuse a model or a run too large for a scalar engine, before building it."""
-    parameters = parameter_count(features, sizes)
+    parameters = parameter_count("MLP", {"nin": features, "nouts": sizes})
     shape = "-".join(str(size) for size in [features, *sizes])
     if parameters > MAX_PARAMETERS:
         raise CommandLineError(
@@ -508,103 +448,6 @@ def check_run_size(
             f"{work / 1e6:,.0f} million, above the limit of {MAX_WORK // 1_000_000:,} "
             f"million (too long for this engine): {fix}"
         )
-
-
-STAGING_PREFIX = ".stepgrad-partial-"
-
-
-class OutputFolder:
-    """The files of one run, written to a hidden folder and put in place together.
-
-        with OutputFolder(Path("run"), ["model.json", "loss.png"]) as output:
-            save(model, output.path("model.json"))
-            ...
-            output.commit()
-
-    The files are written into a hidden staging folder beside their final
-    place (in the output folder if it exists, else in the nearest folder
-    above it that does). `commit()` moves them into place: a new output
-    folder appears whole, with one rename; in an existing folder, the
-    earlier run's files among `names` are replaced, and those this run did
-    not write are removed, while Ctrl-C waits for the few renames to end.
-    A run that fails or is interrupted before `commit()` removes its staging
-    folder and leaves the output folder as it was. (A staging folder left by
-    a killed run is removed by the next run that writes there.)
-    """
-
-    def __init__(self, folder: Path, names: Sequence[str]) -> None:
-        self.folder = folder
-        self.names = tuple(names)
-        home = folder
-        while not home.exists() and home != home.parent:
-            home = home.parent
-        _remove_stale_staging(home)
-        try:
-            self.staging = Path(
-                tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{os.getpid()}-", dir=home)
-            )
-        except OSError as error:
-            raise CommandLineError(
-                f"--out {str(folder)!r}: cannot write into {str(home)!r} "
-                f"({error.strerror}); choose another folder with --out"
-            ) from None
-        self.committed = False
-
-    def path(self, name: str) -> Path:
-        """Where to write the file `name` during the run."""
-        return self.staging / name
-
-    def commit(self) -> None:
-        """Put every file of this run in place, as a set."""
-        with _ctrl_c_deferred():
-            if not self.folder.exists():
-                self.folder.parent.mkdir(parents=True, exist_ok=True)
-                os.rename(self.staging, self.folder)
-            else:
-                for name in self.names:
-                    if self.path(name).exists():  # through a symbolic link, to its target
-                        os.replace(self.path(name), (self.folder / name).resolve())
-                    else:  # an earlier run's file that this run does not make
-                        (self.folder / name).unlink(missing_ok=True)
-                self.staging.rmdir()
-            self.committed = True
-
-    def __enter__(self) -> OutputFolder:
-        return self
-
-    def __exit__(self, *exception: object) -> None:
-        if not self.committed:
-            shutil.rmtree(self.staging, ignore_errors=True)
-
-
-def _remove_stale_staging(folder: Path) -> None:
-    """Remove staging folders in `folder` whose run no longer exists (killed runs)."""
-    for entry in folder.glob(f"{STAGING_PREFIX}*"):
-        pid_text = entry.name[len(STAGING_PREFIX) :].partition("-")[0]
-        if not pid_text.isdigit() or int(pid_text) == os.getpid():
-            continue
-        try:
-            os.kill(int(pid_text), 0)  # signal 0 only asks whether the process exists
-        except ProcessLookupError:
-            shutil.rmtree(entry, ignore_errors=True)
-        except OSError:
-            pass  # it exists (e.g. another user's): leave its folder alone
-
-
-@contextlib.contextmanager
-def _ctrl_c_deferred() -> Iterator[None]:
-    """Run the block to its end even if Ctrl-C comes; raise KeyboardInterrupt after it."""
-    if threading.current_thread() is not threading.main_thread():
-        yield  # only the main thread receives signals
-        return
-    received: list[int] = []
-    previous = signal.signal(signal.SIGINT, lambda number, frame: received.append(number))
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
-    if received:
-        raise KeyboardInterrupt
 
 
 # ---------------------------------------------------------------------- stepgrad demo
@@ -630,7 +473,8 @@ def add_demo_command(commands: argparse._SubParsersAction) -> None:
         default=DEFAULT_OUTPUT_FOLDER,
         help=f"the folder for the pictures and the model (default: {DEFAULT_OUTPUT_FOLDER})",
     )
-    most = MAX_WORK // (parameter_count(2, DEMO_SIZES) * DEMO_POINTS)
+    demo_parameters = parameter_count("MLP", {"nin": 2, "nouts": DEMO_SIZES})
+    most = MAX_WORK // (demo_parameters * DEMO_POINTS)
     parser.add_argument(
         "--steps",
         type=step_count,
@@ -664,9 +508,7 @@ def run_demo(arguments: argparse.Namespace) -> int:
     with OutputFolder(folder, DEMO_FILES) as output:
         written = train_demo(arguments, output)
         output.commit()
-    print(f"wrote {len(written)} files to {folder}/:")
-    for name in written:
-        print(f"  {folder / name}")
+    print_written(folder, written)
     return 0
 
 
@@ -846,21 +688,33 @@ def run_train(arguments: argparse.Namespace) -> int:
             f"--batch-size {arguments.batch_size} is larger than the {len(X_train)} training "
             f"rows; use at most {len(X_train)}, or leave it out to train on all rows"
         )
-    outputs = 1 if len(classes) == 2 else len(classes)
+    _, outputs = loss_and_outputs(len(classes))
     rows_per_step = arguments.batch_size or len(X_train)
     check_run_size(len(X[0]), [*arguments.hidden, outputs], rows_per_step, arguments.steps)
     check_output_folder(folder, TRAIN_FILES, arguments.force)
     with OutputFolder(folder, TRAIN_FILES) as output:
-        written = train_model(arguments, X_train, X_test, y_train, y_test, recipe, output)
+        written = train_model(
+            arguments, len(classes), X_train, X_test, y_train, y_test, recipe, output
+        )
         output.commit()
-    print(f"wrote {len(written)} files to {folder}/:")
-    for name in written:
-        print(f"  {folder / name}")
+    print_written(folder, written)
     return 0
+
+
+def loss_and_outputs(class_count: int) -> tuple[str, int]:
+    """The loss `stepgrad train` uses for this many classes, and the outputs it needs.
+
+    >>> loss_and_outputs(2), loss_and_outputs(3)
+    (('hinge', 1), ('cross_entropy', 3))
+    """
+    if class_count == 2:
+        return "hinge", 1
+    return "cross_entropy", class_count
 
 
 def train_model(
     arguments: argparse.Namespace,
+    class_count: int,
     X_train: list[list[float]],
     X_test: list[list[float]],
     y_train: list[int],
@@ -875,17 +729,14 @@ def train_model(
     from nn.plots import decision_boundary, training_curves
     from nn.train import accuracy, fit
 
-    classes = sorted(set(y_train) | set(y_test))
     if recipe["data"] not in TOY_DATA:
         X_train, scaling = standardize(X_train)
         X_test = scaling.apply(X_test)
         recipe["standardize"] = {"means": list(scaling.means), "stds": list(scaling.stds)}
 
-    if len(classes) == 2:
-        loss, outputs = "hinge", 1
+    loss, outputs = loss_and_outputs(class_count)
+    if loss == "hinge":  # it wants the labels -1 / +1
         y_train, y_test = signed_labels(y_train), signed_labels(y_test)
-    else:
-        loss, outputs = "cross_entropy", len(classes)
     features = len(X_train[0])
     model = MLP(features, [*arguments.hidden, outputs], seed=arguments.seed, fused=True)
     print(model)

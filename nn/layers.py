@@ -39,7 +39,7 @@ from typing import Sequence, Union
 
 from engine import Value, as_value, scope
 from engine.value import from_op
-from nn.checks import check_choice, check_count, check_layer_sizes
+from nn.checks import check_choice, check_count, check_flag, check_layer_sizes
 from nn.module import Module
 from nn.randomness import Seed, random_source
 
@@ -165,7 +165,7 @@ class Neuron(Module):
         self.nin = check_count("nin", nin)
         self.activation = check_choice("activation", activation, ACTIVATIONS)
         self.init = check_choice("init", init, INITIALIZERS)
-        self.fused = bool(fused)
+        self.fused = check_flag("fused", fused)
         rng = random_source(seed)
         self.w = [Value(initial_weight(init, rng, nin, fan_out)) for _ in range(nin)]
         self.b = Value(0.0)
@@ -245,7 +245,7 @@ class Layer(Module):
         self.nout = check_count("nout", nout)
         self.activation = check_choice("activation", activation, ACTIVATIONS)
         self.init = check_choice("init", init, INITIALIZERS)
-        self.fused = bool(fused)
+        self.fused = check_flag("fused", fused)
         rng = random_source(seed)  # one stream, shared by the neurons in turn
         self.neurons = [
             Neuron(nin, activation, init, rng, fused, fan_out=nout) for _ in range(nout)
@@ -319,7 +319,7 @@ class MLP(Module):
             "output_activation", output_activation, ACTIVATIONS
         )
         self.init = check_choice("init", init, INITIALIZERS)
-        self.fused = bool(fused)
+        self.fused = check_flag("fused", fused)
         rng = random_source(seed)
         sizes = [self.nin] + self.nouts
         last = len(self.nouts) - 1

@@ -30,11 +30,8 @@ RuntimeError: fit(live=True) redraws its pictures in a Jupyter notebook, ...
 
 from __future__ import annotations
 
-import io
 import threading
 from typing import Any, Sequence
-
-from matplotlib.figure import Figure
 
 from nn.module import Module
 from nn.plots import decision_boundary, training_curves
@@ -63,12 +60,6 @@ def redraw_every(live: bool | int, steps: int) -> int:
     return live
 
 
-def _png(figure: Figure) -> bytes:
-    picture = io.BytesIO()
-    figure.savefig(picture, format="png", dpi=100)
-    return picture.getvalue()
-
-
 class _Pictures:
     """The two live pictures, as PNG bytes: the boundary, and the curves so far."""
 
@@ -90,7 +81,7 @@ class _Pictures:
             self.model, self.X, self.y, resolution=self.resolution, title=title
         )
         curves = training_curves(history) if history.steps else None
-        return _png(boundary), (_png(curves) if curves is not None else None)
+        return boundary.png(), (curves.png() if curves is not None else None)
 
 
 class LiveView:
@@ -128,7 +119,7 @@ class LiveView:
 
     def __call__(self, step: int, history: History) -> bool | None:
         answer = self.then(step, history) if self.then is not None else None
-        done = step + 1 == self.total or answer is True
+        done = step + 1 == self.total or bool(answer)  # fit() stops on any true answer
         if (step + 1) % self.every == 0 or done:
             self.redraw(history)
         return answer

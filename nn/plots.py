@@ -4,7 +4,7 @@ Every function builds a `matplotlib.figure.Figure` directly (never pyplot),
 so nothing needs a screen or a GUI backend: save a figure with
 `figure.savefig("boundary.png")`. In Jupyter a figure left last in a cell
 shows itself as a picture, with no `%matplotlib inline` first (it is a
-`PlotFigure`, whose `_repr_png_` gives Jupyter the PNG).
+`PlotFigure`, whose `_repr_png_` gives Jupyter the PNG of `figure.png()`).
 
 The pictures are made for a projector: 100 dpi, text of 12 to 14 pt,
 labelled axes, and titles that say what is plotted and on which data.
@@ -38,6 +38,7 @@ from matplotlib.figure import Figure
 
 from engine import Value
 from engine.files import write_gif
+from nn.checks import check_count, check_number, check_one_label_per_row
 from nn.module import Module
 from nn.train import History, Snapshots
 
@@ -64,10 +65,14 @@ class PlotFigure(Figure):
     still one picture, never two.
     """
 
-    def _repr_png_(self) -> bytes:
+    def png(self, dpi: float | None = None) -> bytes:
+        """The picture as the bytes of a PNG file, at `dpi` (default: the figure's, 100)."""
         picture = io.BytesIO()
-        self.savefig(picture, format="png", dpi=self.dpi)
+        self.savefig(picture, format="png", dpi=self.dpi if dpi is None else dpi)
         return picture.getvalue()
+
+    def _repr_png_(self) -> bytes:
+        return self.png()
 
 
 def decision_boundary(
@@ -89,9 +94,9 @@ def decision_boundary(
     Name the data in `title` (e.g. "decision boundary, training points").
     """
     _check_scale(scale)
+    grid = _grid(X, y, resolution, padding)
     figure = PlotFigure(figsize=(5.0, 4.5), dpi=DPI, layout="constrained")
     axes = figure.add_subplot()
-    grid = _grid(X, resolution, padding)
     _draw_boundary(axes, model, X, y, grid, scale)
     axes.set_title(title, fontsize=TITLE_SIZE * scale)
     return figure
@@ -164,21 +169,16 @@ def boundary_animation(
         raise ValueError(
             "no snapshots to animate: take some with fit(..., callback=Snapshots(model))"
         )
-    if (
-        isinstance(frames_per_second, bool)
-        or not isinstance(frames_per_second, int)
-        or frames_per_second < 1
-    ):
-        raise ValueError(f"frames_per_second={frames_per_second!r} must be an int >= 1")
+    check_count("frames_per_second", frames_per_second)
     _check_scale(scale)
     target = Path(path)
     if target.suffix.lower() != ".gif":
         raise ValueError(
             f"boundary_animation writes a GIF; give a path ending in .gif, not {str(path)!r}"
         )
-    grid = _grid(X, resolution, padding)
+    grid = _grid(X, y, resolution, padding)
     original = model.state_dict()
-    figure = Figure(figsize=(5.0, 4.5), dpi=DPI, layout="constrained")
+    figure = PlotFigure(figsize=(5.0, 4.5), dpi=DPI, layout="constrained")
     axes = figure.add_subplot()
     frames = []
     try:
@@ -187,9 +187,7 @@ def boundary_animation(
             axes.clear()
             _draw_boundary(axes, model, X, y, grid, scale)
             axes.set_title(f"decision boundary {title}", fontsize=TITLE_SIZE * scale)
-            picture = io.BytesIO()
-            figure.savefig(picture, format="png", dpi=DPI)
-            frames.append(picture.getvalue())
+            frames.append(figure.png())
     finally:
         model.load_state_dict(original)
     write_gif(target, frames, seconds_per_frame=1.0 / frames_per_second)
@@ -222,9 +220,11 @@ class _Grid:
         self.points = [[x, y] for y in ys for x in xs]
 
 
-def _grid(X: Sequence[Sequence[float]], resolution: int, padding: float) -> _Grid:
-    if not X:
-        raise ValueError("there are no points to plot: X is empty")
+def _grid(
+    X: Sequence[Sequence[float]], y: Sequence[int], resolution: int, padding: float
+) -> _Grid:
+    """The grid over the points `X` (checked first, with their labels `y` and the options)."""
+    check_one_label_per_row(X, y)
     for index, row in enumerate(X):
         if len(row) != 2:
             raise ValueError(
@@ -233,8 +233,7 @@ def _grid(X: Sequence[Sequence[float]], resolution: int, padding: float) -> _Gri
             )
     if isinstance(resolution, bool) or not isinstance(resolution, int) or resolution < 2:
         raise ValueError(f"resolution={resolution!r} must be an int >= 2 (grid points per axis)")
-    if not padding >= 0:
-        raise ValueError(f"padding={padding!r} must be a number >= 0")
+    padding = check_number("padding", padding, at_least=0.0)
     axes_values = []
     for column in range(2):
         low = min(row[column] for row in X) - padding
@@ -252,8 +251,6 @@ def _draw_boundary(
     scale: float,
 ) -> None:
     """Fill the regions of each class, draw the boundary, scatter the points."""
-    if len(X) != len(y):
-        raise ValueError(f"X has {len(X)} rows but y has {len(y)} labels")
     labels = sorted(set(y))
     # Keep only the numbers of each output, so that each point's graph is freed at once.
     outputs = [_output_numbers(model(point)) for point in grid.points]

@@ -19,7 +19,7 @@ from typing import Callable, NamedTuple
 
 import pytest
 
-from nn import cli
+from nn import cli, runfolder
 from nn.io import load, load_recipe
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -275,7 +275,7 @@ def test_out_in_a_folder_that_cannot_be_written(
     # Pretend `locked` is read-only (chmod alone would not stop root, who runs CI here).
     real_access = os.access
     monkeypatch.setattr(
-        cli.os, "access", lambda path, mode: Path(path) != locked and real_access(path, mode)
+        runfolder.os, "access", lambda path, mode: Path(path) != locked and real_access(path, mode)
     )
     finished = stepgrad("demo", "--steps", "2", "--out", str(locked / "new" / "run"))
     assert finished.returncode == 2 and "training" not in finished.stdout
@@ -320,7 +320,7 @@ def test_ctrl_c_during_the_swap_waits_for_the_whole_set(
     folder.mkdir()
     for name in ("model.json", "loss.png", "boundary.png"):
         (folder / name).write_text("old")
-    output = cli.OutputFolder(folder, ["model.json", "loss.png", "boundary.png"])
+    output = runfolder.OutputFolder(folder, ["model.json", "loss.png", "boundary.png"])
     for name in ("model.json", "loss.png"):
         output.path(name).write_text("new")
     real_replace = os.replace
@@ -329,7 +329,7 @@ def test_ctrl_c_during_the_swap_waits_for_the_whole_set(
         real_replace(source, target)
         os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C after the first file
 
-    monkeypatch.setattr(cli.os, "replace", replace_then_ctrl_c)
+    monkeypatch.setattr(runfolder.os, "replace", replace_then_ctrl_c)
     with pytest.raises(KeyboardInterrupt):  # raised once the set is in place
         output.commit()
     assert {name: (folder / name).read_text() for name in listing(folder)} == {
@@ -339,12 +339,22 @@ def test_ctrl_c_during_the_swap_waits_for_the_whole_set(
 
 
 def test_a_staging_folder_left_by_a_killed_run_is_removed(stepgrad, tmp_path: Path) -> None:
-    stale = tmp_path / "run" / f"{cli.STAGING_PREFIX}999999999-x"  # no such process
+    stale = tmp_path / "run" / f"{runfolder.STAGING_PREFIX}999999999-x"  # no such process
     stale.mkdir(parents=True)
     (stale / "model.json").write_text("half")
     finished = stepgrad("train", "--steps", "2", "--out", "run")
     assert finished.returncode == 0, finished.stderr
     assert listing(tmp_path / "run") == ["boundary.png", "loss.png", "model.json"]
+
+
+def test_a_staging_folder_named_with_an_impossible_process_number_is_left_alone(
+    tmp_path: Path,
+) -> None:
+    odd = tmp_path / f"{runfolder.STAGING_PREFIX}{10**30}-x"  # too large for os.kill
+    odd.mkdir()
+    with runfolder.OutputFolder(tmp_path / "run", ["model.json"]):
+        pass
+    assert odd.is_dir()
 
 
 def test_ctrl_c_in_a_real_terminal_is_one_line_and_exit_130(tmp_path: Path) -> None:

@@ -126,11 +126,11 @@ class QuizRound:
         )
 
     def answer(self, student: str, value: float) -> bool:
-        """Record `student`'s answer (a later one replaces it); return whether it is right."""
-        if self.revealed:
-            raise ValueError("this round is over: the step is revealed")
-        if not math.isfinite(value):
-            raise ValueError(f"the answer {value!r} is not a finite number")
+        """Record `student`'s answer (a later one replaces it); return whether it is right.
+
+        The caller has checked that the round is open and that `value` is a
+        finite number (the server refuses anything else).
+        """
         if student not in self.answers and len(self.answers) >= MAX_STUDENTS_PER_ROUND:
             raise QuizFull(f"this round already has {MAX_STUDENTS_PER_ROUND} answers")
         self.answers[student] = value

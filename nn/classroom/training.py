@@ -14,19 +14,18 @@ the toy data sets, in a thread of its own.
 
 from __future__ import annotations
 
-import io
 import math
 import threading
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
+from nn.checks import check_choice, check_count
 from nn.classroom.push import BadRequest, ControlError, Picture
 
 if TYPE_CHECKING:
-    from matplotlib.figure import Figure
-
     from nn.module import Module
+    from nn.plots import PlotFigure
     from nn.train import History
 
 MAX_CURVE_POINTS = 400  # loss/accuracy points sent to pages (longer runs are thinned)
@@ -94,8 +93,8 @@ class TrainingStream:
             now = time.monotonic()
             finished = steps is not None and step + 1 >= steps
             if finished or now >= next_picture:
-                boundary = _png(_boundary_figure(model, X, y)) if two_features else b""
-                curves = _png(_curves_figure(history))
+                boundary = _boundary_figure(model, X, y).png(dpi=72) if two_features else b""
+                curves = _curves_figure(history).png(dpi=72)
                 # Drawing takes time from training: spend at most a quarter of it drawing.
                 next_picture = now + max(PICTURE_INTERVAL, 4 * (time.monotonic() - now))
                 with self.lock:
@@ -161,10 +160,11 @@ class TrainingStream:
         from nn import data as datasets
         from nn.data import signed_labels
 
-        if data not in DEMO_DATA:
-            raise BadRequest(f"unknown data {data!r}: choose one of {', '.join(DEMO_DATA)}")
-        if isinstance(steps, bool) or not isinstance(steps, int) or not 0 < steps <= MAX_DEMO_STEPS:
-            raise BadRequest(f"steps={steps!r}: choose a whole number from 1 to {MAX_DEMO_STEPS}")
+        try:
+            check_choice("data", data, DEMO_DATA)
+            check_count("steps", steps, maximum=MAX_DEMO_STEPS)
+        except (TypeError, ValueError) as error:
+            raise BadRequest(str(error)) from None
         X, labels = getattr(datasets, data)(n=100, seed=0)
         y = signed_labels(labels)
         model = MLP(2, [8, 8, 1], seed=0, fused=True)
@@ -217,19 +217,15 @@ def _finite(number: float) -> float | None:
     return number if math.isfinite(number) else None
 
 
-def _png(figure: Figure) -> bytes:
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=72)
-    return buffer.getvalue()
-
-
-def _boundary_figure(model: Module, X: Sequence[Sequence[float]], y: Sequence[int]) -> Figure:
+def _boundary_figure(
+    model: Module, X: Sequence[Sequence[float]], y: Sequence[int]
+) -> PlotFigure:
     from nn.plots import decision_boundary
 
     return decision_boundary(model, X, y, resolution=25)
 
 
-def _curves_figure(history: History) -> Figure:
+def _curves_figure(history: History) -> PlotFigure:
     from nn.plots import training_curves
 
     return training_curves(history)

@@ -1,0 +1,180 @@
+"""The output folder of `stepgrad demo` and `stepgrad train`: a run's files as a set.
+
+A run writes several files (a model, its plots). Either all of them come from
+the same run, or none has changed: a run that fails or is stopped with Ctrl-C
+on the way never leaves a new model beside the plots of an earlier run.
+
+- `check_output_folder(folder, names, force)` refuses, before any training,
+  a folder that cannot be written or that holds an earlier run's files
+  (replaced only with --force).
+- `OutputFolder` writes the files into a hidden staging folder beside their
+  place, and `commit()` moves them into place together.
+
+The mistakes found here are the user's (the --out argument), so they raise
+the command's `CommandLineError` (exit status 2). (It is imported inside the
+functions: `nn.cli` imports this module.)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import tempfile
+import threading
+from pathlib import Path
+from typing import Iterator, Sequence
+
+# The hidden folder a run writes into: .stepgrad-partial-PID-RANDOM
+STAGING_PREFIX = ".stepgrad-partial-"
+
+
+def check_output_folder(folder: Path, names: Sequence[str], force: bool) -> None:
+    """Refuse, before any training, an output folder that cannot be written or
+    that holds files of an earlier run (the `names` this command writes).
+
+    A file of an earlier run is replaced only with --force, and only when
+    the whole run is ready (see `OutputFolder`). A file that is a symbolic
+    link is written through the link, to its target, which must be a regular
+    file on the same disk (a file is put in place by renaming it).
+    """
+    from nn.cli import CommandLineError
+
+    where = f"--out {str(folder)!r}"
+    existing = _nearest_existing(folder)
+    if not existing.is_dir():
+        what = "is a file" if existing == folder else f"is inside {str(existing)!r}, a file"
+        raise CommandLineError(f"{where} {what}; give a folder name")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise CommandLineError(
+            f"{where}: cannot write into {str(existing)!r}; choose another folder with --out"
+        )
+    earlier = [name for name in names if (folder / name).exists()]
+    for name in earlier:
+        target = folder / name
+        if target.is_dir():
+            raise CommandLineError(
+                f"{where}: {str(target)!r} is a folder, where this command writes a file; "
+                "move it, or choose another folder with --out"
+            )
+        if not target.is_file():
+            raise CommandLineError(
+                f"{where}: {str(target)!r} is not a regular file (a pipe or a device?); "
+                "move it, or choose another folder with --out"
+            )
+        if target.resolve().parent.stat().st_dev != folder.stat().st_dev:
+            raise CommandLineError(
+                f"{where}: {str(target)!r} links to {str(target.resolve())!r} on another "
+                "disk, where a finished file cannot be moved in one step; remove the link "
+                "or choose another folder with --out"
+            )
+    if earlier and not force:
+        raise CommandLineError(
+            f"{where} already holds {', '.join(earlier)} from an earlier run; "
+            "choose another folder with --out, or add --force to replace them"
+        )
+
+
+
+class OutputFolder:
+    """The files of one run, written to a hidden folder and put in place together.
+
+        with OutputFolder(Path("run"), ["model.json", "loss.png"]) as output:
+            save(model, output.path("model.json"))
+            ...
+            output.commit()
+
+    The files are written into a hidden staging folder beside their final
+    place (in the output folder if it exists, else in the nearest folder
+    above it that does). `commit()` moves them into place: a new output
+    folder appears whole, with one rename; in an existing folder, the
+    earlier run's files among `names` are replaced, and those this run did
+    not write are removed, while Ctrl-C waits for the few renames to end.
+    A run that fails or is interrupted before `commit()` removes its staging
+    folder and leaves the output folder as it was. (A staging folder left by
+    a killed run is removed by the next run that writes there.)
+    """
+
+    def __init__(self, folder: Path, names: Sequence[str]) -> None:
+        from nn.cli import CommandLineError
+
+        self.folder = folder
+        self.names = tuple(names)
+        home = _nearest_existing(folder)
+        _remove_stale_staging(home)
+        try:
+            self.staging = Path(
+                tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{os.getpid()}-", dir=home)
+            )
+        except OSError as error:
+            raise CommandLineError(
+                f"--out {str(folder)!r}: cannot write into {str(home)!r} "
+                f"({error.strerror}); choose another folder with --out"
+            ) from None
+        self.committed = False
+
+    def path(self, name: str) -> Path:
+        """Where to write the file `name` during the run."""
+        return self.staging / name
+
+    def commit(self) -> None:
+        """Put every file of this run in place, as a set."""
+        with _ctrl_c_deferred():
+            if not self.folder.exists():
+                self.folder.parent.mkdir(parents=True, exist_ok=True)
+                os.rename(self.staging, self.folder)
+            else:
+                for name in self.names:
+                    if self.path(name).exists():  # through a symbolic link, to its target
+                        os.replace(self.path(name), (self.folder / name).resolve())
+                    else:  # an earlier run's file that this run does not make
+                        (self.folder / name).unlink(missing_ok=True)
+                self.staging.rmdir()
+            self.committed = True
+
+    def __enter__(self) -> OutputFolder:
+        return self
+
+    def __exit__(self, *exception: object) -> None:
+        if not self.committed:
+            shutil.rmtree(self.staging, ignore_errors=True)
+
+
+def _nearest_existing(folder: Path) -> Path:
+    """`folder`, or the nearest folder above it that exists (where it will be made)."""
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    return folder
+
+
+def _remove_stale_staging(folder: Path) -> None:
+    """Remove staging folders in `folder` whose run no longer exists (killed runs)."""
+    if os.name != "posix":  # elsewhere os.kill(pid, 0) does not just ask
+        return
+    for entry in folder.glob(f"{STAGING_PREFIX}*"):
+        pid_text = entry.name[len(STAGING_PREFIX) :].partition("-")[0]
+        if not pid_text.isdigit() or int(pid_text) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid_text), 0)  # signal 0 only asks whether the process exists
+        except ProcessLookupError:
+            shutil.rmtree(entry, ignore_errors=True)
+        except (OSError, OverflowError):
+            pass  # it exists (e.g. another user's), or is no process number: leave it
+
+
+@contextlib.contextmanager
+def _ctrl_c_deferred() -> Iterator[None]:
+    """Run the block to its end even if Ctrl-C comes; raise KeyboardInterrupt after it."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread receives signals
+        return
+    received: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda number, frame: received.append(number))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if received:
+        raise KeyboardInterrupt
