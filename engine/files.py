@@ -181,7 +181,7 @@ def _remove_stale_temporaries(target: Path) -> None:
         return  # writing will fail with a clear error, or work without the cleanup
     for entry in entries:
         match = pattern.fullmatch(entry.name)
-        if match is None or _is_running(int(match.group(1))):
+        if match is None or process_exists(int(match.group(1))):
             continue
         try:
             os.remove(entry.path)
@@ -189,8 +189,11 @@ def _remove_stale_temporaries(target: Path) -> None:
             pass  # gone already, or not ours to remove: writing goes on
 
 
-def _is_running(pid: int) -> bool:
-    """Is there a process with this id? (Signal 0 checks without sending anything.)"""
+def process_exists(pid: int) -> bool:
+    """Is there a process with this id? (Signal 0 checks without sending anything.)
+
+    Used to tell a killed writer's leftovers from a running writer's files.
+    """
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

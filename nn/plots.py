@@ -37,7 +37,7 @@ from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 
 from engine import Value
-from engine.files import write_gif
+from engine.files import check_animation, write_gif
 from nn.checks import check_count, check_number, check_one_label_per_row
 from nn.module import Module
 from nn.train import History, Snapshots
@@ -171,11 +171,7 @@ def boundary_animation(
         )
     check_count("frames_per_second", frames_per_second)
     _check_scale(scale)
-    target = Path(path)
-    if target.suffix.lower() != ".gif":
-        raise ValueError(
-            f"boundary_animation writes a GIF; give a path ending in .gif, not {str(path)!r}"
-        )
+    check_animation(path, 1.0 / frames_per_second)  # before any frame is drawn
     grid = _grid(X, y, resolution, padding)
     original = model.state_dict()
     figure = PlotFigure(figsize=(5.0, 4.5), dpi=DPI, layout="constrained")
@@ -190,8 +186,7 @@ def boundary_animation(
             frames.append(figure.png())
     finally:
         model.load_state_dict(original)
-    write_gif(target, frames, seconds_per_frame=1.0 / frames_per_second)
-    return target
+    return write_gif(path, frames, seconds_per_frame=1.0 / frames_per_second)
 
 
 def _check_scale(scale: Any) -> None:

@@ -26,6 +26,8 @@ import threading
 from pathlib import Path
 from typing import Iterator, Sequence
 
+from engine.files import process_exists
+
 # The hidden folder a run writes into: .stepgrad-partial-PID-RANDOM
 STAGING_PREFIX = ".stepgrad-partial-"
 
@@ -156,12 +158,8 @@ def _remove_stale_staging(folder: Path) -> None:
         pid_text = entry.name[len(STAGING_PREFIX) :].partition("-")[0]
         if not pid_text.isdigit() or int(pid_text) == os.getpid():
             continue
-        try:
-            os.kill(int(pid_text), 0)  # signal 0 only asks whether the process exists
-        except ProcessLookupError:
+        if not process_exists(int(pid_text)):
             shutil.rmtree(entry, ignore_errors=True)
-        except (OSError, OverflowError):
-            pass  # it exists (e.g. another user's), or is no process number: leave it
 
 
 @contextlib.contextmanager

@@ -84,7 +84,7 @@ def test_boundary_animation_writes_a_gif_with_a_frame_per_snapshot(tmp_path: Pat
 
 def test_boundary_animation_errors_leave_no_file(tmp_path: Path) -> None:
     model = MLP(2, [1], seed=0)
-    with pytest.raises(ValueError, match="ending in .gif"):
+    with pytest.raises(ValueError, match=r"\.gif file, not .*\.png"):
         boundary_animation(model, X, Y, [model.state_dict()], tmp_path / "out.png")
     with pytest.raises(ValueError, match="no snapshots"):
         boundary_animation(model, X, Y, [], tmp_path / "out.gif")
