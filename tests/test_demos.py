@@ -27,6 +27,17 @@ def run_demo(name: str, folder: Path, *arguments: str) -> str:
 def test_every_demo_has_a_test() -> None:
     tested = {"neuron.py", "backprop_steps.py", "iris.py", "activations.py", "moons.py"}
     assert {path.name for path in DEMOS.glob("*.py")} == tested
+    assert [path.name for path in (DEMOS / "pictures").glob("*.py")] == ["make.py"]
+
+
+def test_the_readme_pictures_are_remade_from_the_demos(tmp_path: Path) -> None:
+    output = run_demo("pictures/make.py", tmp_path, str(tmp_path / "out"), "2")
+    made = sorted(path.name for path in (tmp_path / "out").iterdir())
+    assert made == ["activations.png", "moons_boundary.png", "moons_loss.png",
+                    "moons_network.png", "neuron.png"]
+    assert "moons_network.png: " in output and " px, " in output
+    committed = {path.name for path in (DEMOS / "pictures").glob("*.png")}
+    assert set(made) <= committed  # the README shows each of them
 
 
 def test_neuron_demo_draws_the_neuron(tmp_path: Path) -> None:

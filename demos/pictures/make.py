@@ -1,10 +1,11 @@
 """Remake the pictures that the README shows, from the demos themselves.
 
-    python3 demos/pictures/make.py
+    python3 demos/pictures/make.py [FOLDER] [STEPS]
 
-Runs demos/neuron.py, demos/moons.py and demos/activations.py with this
-folder as their output folder, then stores each PNG with a 64-colour palette
-(the same picture, a third of the bytes) so that the repository stays small.
+Runs demos/neuron.py, demos/moons.py (STEPS training steps, 100 by default)
+and demos/activations.py with FOLDER (by default this folder) as their output
+folder, then stores each PNG with a 64-colour palette (the same picture, a
+third of the bytes) so that the repository stays small.
 """
 
 import subprocess
@@ -16,10 +17,12 @@ from PIL import Image
 HERE = Path(__file__).resolve().parent
 DEMOS = HERE.parent
 
-for demo in ("neuron.py", "moons.py", "activations.py"):
-    subprocess.run([sys.executable, str(DEMOS / demo), str(HERE)], check=True)
-(HERE / "neuron.svg").unlink()  # the README shows the PNG
-for path in sorted(HERE.glob("*.png")):
+folder = Path(sys.argv[1]) if len(sys.argv) > 1 else HERE
+steps = sys.argv[2] if len(sys.argv) > 2 else "100"
+for demo, arguments in (("neuron.py", []), ("moons.py", [steps]), ("activations.py", [])):
+    subprocess.run([sys.executable, str(DEMOS / demo), str(folder), *arguments], check=True)
+(folder / "neuron.svg").unlink()  # the README shows the PNG
+for path in sorted(folder.glob("*.png")):
     with Image.open(path) as picture:
         small = picture.convert("RGB").quantize(colors=64)
     small.save(path, optimize=True)
