@@ -159,3 +159,21 @@ def check_flag(name: str, value: object) -> bool:
     if not isinstance(value, bool):
         raise TypeError(f"{name} must be True or False, not {described(value)}")
     return value
+
+
+def check_scale(scale: object) -> float:
+    """Return the projector option `scale=` if it is a number from 0.25 to 4, else raise.
+
+    Drawings, GIF frames and plots all take it: 1.0 is the default text size
+    (14 pt in a drawing's boxes), 2.0 twice that.
+
+    >>> check_scale(0)
+    Traceback (most recent call last):
+    ...
+    ValueError: scale=0: use a number from 0.25 to 4 (1.0 is the default text size)
+    """
+    if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not 0.25 <= scale <= 4:
+        raise ValueError(
+            f"scale={shown(scale)}: use a number from 0.25 to 4 (1.0 is the default text size)"
+        )
+    return float(scale)

@@ -57,7 +57,7 @@ from typing import Any, Callable, Iterable
 
 import graphviz
 
-from engine.checks import check_choice, described
+from engine.checks import check_choice, check_scale, described
 from engine.graph import topological_order
 from engine.render import render_dot, save_drawing
 from engine.tree import (
@@ -229,8 +229,7 @@ def draw(
     check_number_format(number_format)
     check_choice("collapse", collapse, (True, False, None))
     check_max_nodes(max_nodes)
-    if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not 0.25 <= scale <= 4:
-        raise ValueError(f"scale={scale!r}: use a number from 0.25 to 4 (1.0 is 14 pt text)")
+    check_scale(scale)
 
     order = topological_order(root)
     index = {node: position for position, node in enumerate(order)}

@@ -72,7 +72,7 @@ def stepper_html(stepper: Stepper) -> str:
     arithmetic alone, with a line saying why.
     """
     step = stepper.last_step
-    lines = [stepper._header()]
+    lines = [stepper.header()]
     if step is not None:
         lines.append(step.text(NOTEBOOK_WIDTH))
     elif stepper.total:
@@ -159,7 +159,7 @@ def display_stepper(stepper: Stepper) -> None:
         shown = _shown[stepper] = _Shown()
         stepper.on_change.append(lambda: _moved(stepper))
     elif shown.moved_by is not None and shown.moved_by == _request_id():
-        display({"text/plain": f"{stepper._header()}: the picture above shows it"}, raw=True)
+        display({"text/plain": f"{stepper.header()}: the picture above shows it"}, raw=True)
         return
     if prefer_widgets and ipywidgets_installed():
         display(stepper_widget(stepper))

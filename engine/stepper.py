@@ -484,16 +484,16 @@ class Stepper:
         """
         width = terminal_width() if width is None else width
         if self.total == 0:
-            return f"{self._header()}: {self._root_name()} is an input, with nothing to step"
+            return f"{self.header()}: {self._root_name()} is an input, with nothing to step"
         note = self.stale_note(width)
         if self.last_step is None:
-            first = f"{self._header()}; next() starts backprop at {self._root_name()}"
+            first = f"{self.header()}; next() starts backprop at {self._root_name()}"
             return f"{first}\n{note}" if note else first
         try:
             tree = text_tree(self.root)
         except ValueError:  # too big to print every step: the step line says it all
             tree = "(the graph is too big to print at every step: see show())"
-        lines = [self._header(), self.last_step.text(width)]
+        lines = [self.header(), self.last_step.text(width)]
         if note:
             lines.append(note)
         lines.append(tree)
@@ -541,7 +541,8 @@ class Stepper:
     def _root_name(self) -> str:
         return self._names[self.root]
 
-    def _header(self) -> str:
+    def header(self) -> str:
+        """One line: where the stepper is (`Stepper(o): 2 of 5 steps taken`)."""
         header = f"Stepper({self._root_name()}): {self.position} of {self.total} steps taken"
         if self.finished and self.total:
             if self.stale_leaves:

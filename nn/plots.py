@@ -30,13 +30,14 @@ import io
 import math
 import os
 from pathlib import Path
-from typing import Any, Mapping, Sequence, Union
+from typing import Mapping, Sequence, Union
 
 from matplotlib.axes import Axes
 from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 
 from engine import Value
+from engine.checks import check_scale
 from engine.files import check_animation, write_gif
 from nn.checks import check_count, check_number, check_one_label_per_row
 from nn.module import Module
@@ -93,7 +94,7 @@ def decision_boundary(
     with `resolution` points along each axis (one forward pass per point).
     Name the data in `title` (e.g. "decision boundary, training points").
     """
-    _check_scale(scale)
+    check_scale(scale)
     grid = _grid(X, y, resolution, padding)
     figure = PlotFigure(figsize=(5.0, 4.5), dpi=DPI, layout="constrained")
     axes = figure.add_subplot()
@@ -121,7 +122,7 @@ def training_curves(history: History, loss: str = "", scale: float = 1.0) -> Plo
         )
     if history.steps == 0:
         raise ValueError("this History is empty: run fit() for at least one step first")
-    _check_scale(scale)
+    check_scale(scale)
     has_accuracy = not all(math.isnan(a) for a in history.accuracy)
     width = 10.0 if has_accuracy else 5.0
     figure = PlotFigure(figsize=(width, 4.0), dpi=DPI, layout="constrained")
@@ -170,7 +171,7 @@ def boundary_animation(
             "no snapshots to animate: take some with fit(..., callback=Snapshots(model))"
         )
     check_count("frames_per_second", frames_per_second)
-    _check_scale(scale)
+    check_scale(scale)
     check_animation(path, 1.0 / frames_per_second)  # before any frame is drawn
     grid = _grid(X, y, resolution, padding)
     original = model.state_dict()
@@ -187,11 +188,6 @@ def boundary_animation(
     finally:
         model.load_state_dict(original)
     return write_gif(path, frames, seconds_per_frame=1.0 / frames_per_second)
-
-
-def _check_scale(scale: Any) -> None:
-    if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not 0.25 <= scale <= 4:
-        raise ValueError(f"scale={scale!r}: use a number from 0.25 to 4 (1.0 is 13 pt text)")
 
 
 def _label(axes: Axes, title: str, xlabel: str, ylabel: str, scale: float) -> None:
