@@ -97,9 +97,7 @@ def backward(root: Value) -> None:
     """
     with _gradient_lock:
         order = _computed_nodes(root)  # a leaf has nothing to pass on
-        for node in order:
-            node.grad = 0.0
-        root.grad += 1.0
+        root.grad += 1.0  # every node in `order` holds 0.0 now: the walk's mark
         for node in reversed(order):
             upstream = node.grad
             if upstream == 0.0:
@@ -118,18 +116,23 @@ def backward(root: Value) -> None:
 def _computed_nodes(root: Value) -> list[Value]:
     """`topological_order(root)` without the leaves, found faster, for backward().
 
-    The same walk as `topological_order`, with one change: instead of a set of the nodes
-    seen, each node seen gets a mark in its own `grad`. backward() sets the
-    grad of every node listed here to 0.0 right afterwards anyway, and
-    looking at a node is quicker than looking it up in a set of 100,000.
-    The mark is a nan made for this walk alone, so that no grad holds this
-    very object by chance. Leaves are never pushed, so their grads, which
-    accumulate across calls, are never touched.
+    The same walk as `topological_order`, with two changes. Leaves are never
+    pushed, so their grads, which accumulate across calls, are never touched.
+    And instead of a set of the nodes seen, each node seen gets a mark in its
+    own `grad`, as looking at a node is quicker than looking it up in a set
+    of 100,000. The mark is a 0.0 made for this walk alone, a float object
+    that no grad can hold by chance (`is` tells it from every other 0.0, in
+    CPython, where each float made at run time is an object of its own), so
+    each listed node's grad is left at 0.0: just what backward() needs
+    before it starts, with no second pass to reset them.
+
+    A node with three or more children lists in `_db` those of them that are
+    not leaves (see `Value`), and the walk follows only these.
     """
     order: list[Value] = []
     if root._a is None:
         return order
-    seen = float("nan")  # a new float object: the mark of this walk
+    seen = float("0")  # a new float object, 0.0: the mark of this walk
     stack: list[Any] = [root]  # Values, and None as the marker
     push, pop = stack.append, stack.pop
     while stack:
@@ -148,9 +151,9 @@ def _computed_nodes(root: Value) -> list[Value]:
                 push(b)
             if a._a is not None and a.grad is not seen:
                 push(a)
-        elif type(a) is tuple:
-            for child in reversed(a):
-                if child._a is not None and child.grad is not seen:
+        elif type(a) is tuple:  # its children that are not leaves, kept in _db
+            for child in reversed(node._db):
+                if child.grad is not seen:
                     push(child)
         elif a._a is not None and a.grad is not seen:
             push(a)

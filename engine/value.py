@@ -54,6 +54,8 @@ def from_op(
     op: str,
     children: Sequence[Value],
     local_grads: Sequence[float],
+    *,
+    computed_children: Sequence[Value] | None = None,
 ) -> Value:
     """Make the result of an operation: its `data`, the `op`, its inputs and
     the local derivative d(result)/d(input) of each input, in the same order.
@@ -70,6 +72,14 @@ def from_op(
     Traceback (most recent call last):
     ...
     ValueError: from_op('square'): len(children) is 1 but len(local_grads) is 0; ...
+
+    `computed_children` is a shortcut for operations with three or more
+    inputs: those of `children` that are results of operations themselves,
+    not leaves, if you know them without looking. backward() walks the graph
+    through these alone. Leave it out and from_op finds them. (A fused
+    neuron gives its layer's inputs, found once for all the layer's neurons;
+    its weights and bias are leaves, and backward() skips them on the way
+    down.)
     """
     if len(children) != len(local_grads):
         raise ValueError(
@@ -77,7 +87,9 @@ def from_op(
             f"is {len(local_grads)}; give one d(result)/d(child) per child, in order"
         )
     if len(children) > 2:  # the only nodes that keep tuples
-        return _node(data, op, tuple(children), tuple(local_grads))
+        if computed_children is None:
+            computed_children = [child for child in children if child._a is not None]
+        return _node(data, op, tuple(children), tuple(local_grads), None, tuple(computed_children))
     if len(children) == 2:
         return _node(data, op, children[0], local_grads[0], children[1], local_grads[1])
     if len(children) == 1:
@@ -89,13 +101,14 @@ _new_object = object.__new__
 
 
 def _node(
-    data: float, op: str, a: Any, da: Any, b: Value | None = None, db: float | None = None
+    data: float, op: str, a: Any, da: Any, b: Value | None = None, db: Any = None
 ) -> Value:
     """`from_op` without its check, for the operators below (the hot path):
     child `a` with its local derivative `da`, and child `b` with `db` if the
     operation has two inputs. A leaf has `a` = None; an operation with three
-    or more inputs has the tuple of them in `a` and of their derivatives in
-    `da` (see the layout in `Value`).
+    or more inputs has the tuple of them in `a`, of their derivatives in
+    `da`, and of those of them that are not leaves in `db` (see the layout
+    in `Value`).
 
     It sets the slots directly instead of calling `Value.__init__`, whose
     checks are for numbers typed in by people.
@@ -212,7 +225,10 @@ class Value:
     #   a leaf:        _a is None
     #   one input:     _a, with local derivative _da (_b is None)
     #   two inputs:    _a and _b, with _da and _db
-    #   three or more: _a is a tuple of children and _da a tuple of derivatives
+    #   three or more: _a is a tuple of children and _da a tuple of derivatives,
+    #                  _b is None, and _db the tuple of those children that are
+    #                  not leaves: backward()'s walk visits only these, so a
+    #                  fused neuron's 17 weights are not looked at 100 times
     # `children` and `local_grads` give them as tuples, whatever the layout.
     __slots__ = ("data", "grad", "label", "op", "scope", "_a", "_b", "_da", "_db")
 
@@ -243,6 +259,17 @@ class Value:
         self.op = ""
         self.scope = _scope.get()
         self._a = self._b = self._da = self._db = None
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for a Value you made (an input or a parameter), False for the
+        result of an operation; as PyTorch's `tensor.is_leaf`.
+
+        >>> x = Value(2.0)
+        >>> x.is_leaf, (x * 3).is_leaf
+        (True, False)
+        """
+        return self._a is None
 
     @property
     def children(self) -> tuple[Value, ...]:
@@ -496,6 +523,16 @@ class scope:
 
     def __exit__(self, *exception: object) -> None:
         _scope.reset(self.token)
+
+    @staticmethod
+    def current() -> tuple[str, ...]:
+        """The path that new Values are created in right now.
+
+        >>> with scope("layers.0"):
+        ...     scope.current()
+        ('layers.0',)
+        """
+        return _scope.get()
 
 
 # ---------------------------------------------------------------------------

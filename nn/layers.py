@@ -174,25 +174,36 @@ class Neuron(Module):
     def forward(self, x: Sequence[Input]) -> Value:
         """activation(w · x + b) for the `nin` inputs `x`."""
         inputs = as_inputs(x, self.nin, "Neuron")
-        return self.output(inputs, [value.data for value in inputs])
-
-    def output(self, inputs: list[Value], numbers: list[float]) -> Value:
-        """`forward` for inputs that are checked already, with their `numbers`
-        (`[x.data for x in inputs]`: a Layer checks and reads them once for all
-        its neurons)."""
         if self.fused:
-            total = self.fused_weighted_sum(inputs, numbers)
-        else:
-            # b + w_0*x_0 + w_1*x_1 + ...: one "*" and one "+" node per input.
-            total = self.b
-            for weight, value in zip(self.w, inputs):
-                total = total + weight * value
+            numbers = [value.data for value in inputs]
+            computed = tuple([value for value in inputs if not value.is_leaf])
+            return self.fused_output(inputs, numbers, computed, scope.current())
+        return self.output(inputs)
+
+    def output(self, inputs: list[Value]) -> Value:
+        """`forward` for inputs that are checked already: the fine graph,
+        b + w_0*x_0 + w_1*x_1 + ..., one "*" and one "+" node per input."""
+        total = self.b
+        for weight, value in zip(self.w, inputs):
+            total = total + weight * value
         return activate(total, self.activation)
 
-    def fused_weighted_sum(self, inputs: list[Value], numbers: list[float]) -> Value:
-        """w · x + b as a single node whose children are w_0.., x_0.., b.
+    def fused_output(
+        self,
+        inputs: list[Value],
+        numbers: list[float],
+        computed: tuple[Value, ...],
+        path: tuple[str, ...],
+    ) -> Value:
+        """`forward` with fused neurons: w · x + b as a single node whose children
+        are w_0.., x_0.., b, then the activation.
 
-        `numbers` are the inputs' numbers, `[x.data for x in inputs]`.
+        The inputs are checked already; `numbers` are their numbers and
+        `computed` those of them that are not leaves (a Layer finds both once
+        for all its neurons; see `from_op`). The one or two nodes made here get the scope `path`
+        directly: a Layer names each neuron's scope this way, because entering
+        `scope(...)` for every neuron would cost as much as the neuron's
+        whole arithmetic.
         """
         weights = [weight.data for weight in self.w]
         total = self.b.data
@@ -201,7 +212,12 @@ class Neuron(Module):
         # d(w·x+b)/dw_i = x_i, d(w·x+b)/dx_i = w_i, d(w·x+b)/db = 1
         local_grads = (*numbers, *weights, 1.0)
         children = (*self.w, *inputs, self.b)
-        return from_op(total, "w·x+b", children, local_grads)
+        weighted_sum = from_op(
+            total, "w·x+b", children, local_grads, computed_children=computed
+        )
+        out = activate(weighted_sum, self.activation)
+        weighted_sum.scope = out.scope = path
+        return out
 
     def config(self) -> dict[str, object]:
         """The constructor arguments that rebuild this neuron (the seed aside)."""
@@ -254,16 +270,40 @@ class Layer(Module):
         # The scope of each neuron's nodes, "neurons.<i>", named once here (a
         # layer's neurons are fixed when it is made, as `nout` is).
         self.scope_names = [f"neurons.{index}" for index in range(nout)]
+        # For fused neurons: (outer scope, the neurons' full scope paths in it),
+        # kept from the last call (see `neuron_paths`).
+        self._paths: tuple[tuple[str, ...], list[tuple[str, ...]]] | None = None
 
     def forward(self, x: Sequence[Input]) -> Value | list[Value]:
         """Every neuron's output for the inputs `x` (a single Value if nout == 1)."""
         inputs = as_inputs(x, self.nin, "Layer")  # made Values once, shared by all neurons
-        numbers = [value.data for value in inputs]  # read once, too
-        outputs = []
-        for name, neuron in zip(self.scope_names, self.neurons):
-            with scope(name):
-                outputs.append(neuron.output(inputs, numbers))
+        if self.fused:
+            numbers = [value.data for value in inputs]  # read once, too
+            computed = tuple([value for value in inputs if not value.is_leaf])  # found once
+            paths = self.neuron_paths()
+            outputs = [
+                neuron.fused_output(inputs, numbers, computed, path)
+                for neuron, path in zip(self.neurons, paths)
+            ]
+        else:
+            outputs = []
+            for name, neuron in zip(self.scope_names, self.neurons):
+                with scope(name):
+                    outputs.append(neuron.output(inputs))
         return outputs[0] if self.nout == 1 else outputs
+
+    def neuron_paths(self) -> list[tuple[str, ...]]:
+        """The scope path of each neuron here, such as ("layers.1", "neurons.3").
+
+        Made once for each outer scope the layer runs in (a layer is nearly
+        always called from the same place) and kept, so that a fused network
+        does not make a new path for every neuron and every data point.
+        """
+        outer = scope.current()
+        kept = self._paths
+        if kept is None or kept[0] != outer:
+            kept = self._paths = (outer, [outer + (name,) for name in self.scope_names])
+        return kept[1]  # (one assignment above, so threads never see half of it)
 
     def config(self) -> dict[str, object]:
         """The constructor arguments that rebuild this layer (the seed aside)."""

@@ -163,6 +163,34 @@ def test_a_node_with_many_children_passes_a_grad_to_each() -> None:
     assert [x.grad for x in xs] == [2.0, 4.0, 6.0, 8.0]
 
 
+@pytest.mark.parametrize("told", [False, True])
+def test_a_node_with_many_children_walks_through_the_computed_ones(told: bool) -> None:
+    """Leaves and results of operations mixed; from_op finds which are which,
+    or is told (`computed_children`), and backward() reaches past them."""
+    x = Value(3.0)
+    squared, doubled = x * x, x * 2
+    children = (Value(1.0), squared, Value(2.0), doubled)
+    given = {"computed_children": (squared, doubled)} if told else {}
+    total = from_op(0.0, "sum", children, (1.0, 1.0, 1.0, 1.0), **given)
+    assert total._db == (squared, doubled)
+    total.backward()
+    assert x.grad == 2 * 3.0 + 2  # d(x*x + 2x)/dx
+    assert squared.grad == doubled.grad == 1.0
+    assert topological_order(total)[-1] is total
+
+
+def test_backward_leaves_each_intermediate_grad_at_this_calls_value() -> None:
+    """The walk's mark is a 0.0 of its own, so every intermediate node starts
+    each backward() at zero, also one that passes no gradient on."""
+    x = Value(-1.0)
+    off = x.relu()  # relu of a negative: its grad is this call's, not passed on
+    out = off * 2 + x
+    out.backward()
+    out.backward()
+    assert off.grad == 2.0 and out.grad == 1.0  # this call's, not twice
+    assert x.grad == 2.0  # a leaf: 1 + 1, accumulated
+
+
 # ---------------------------------------------------------------- memory
 
 FREED_PROGRAM = """

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine import Value, topological_order
+from engine import Value, scope, topological_order
 from nn import MLP, Layer, Neuron, hinge_loss, l2_penalty
 
 
@@ -157,15 +157,32 @@ def test_bad_seed_is_a_type_error() -> None:
 # ---------------------------------------------------------------------- scopes
 
 
-def test_every_value_knows_its_module_path() -> None:
-    model = MLP(2, [3, 1], seed=0)
+@pytest.mark.parametrize("fused", [False, True])
+def test_every_value_knows_its_module_path(fused: bool) -> None:
+    model = MLP(2, [3, 1], seed=0, fused=fused)
     output = model([1.0, 2.0])
     assert output.scope == ("layers.1", "neurons.0")
     scopes = {node.scope for node in topological_order(output) if node.op}
     assert ("layers.0", "neurons.2") in scopes
     assert all(len(scope) == 2 for scope in scopes)
-    assert Neuron(2)([1.0, 2.0]).scope == ()
-    assert Layer(2, 2)([1.0, 2.0])[1].scope == ("neurons.1",)
+    assert Neuron(2, fused=fused)([1.0, 2.0]).scope == ()
+    assert Layer(2, 2, fused=fused)([1.0, 2.0])[1].scope == ("neurons.1",)
+    with scope("outer"):
+        assert Neuron(2, fused=fused)([1.0, 2.0]).scope == ("outer",)
+
+
+@pytest.mark.parametrize("fused", [False, True])
+def test_a_layer_called_from_two_scopes_names_its_neurons_in_each(fused: bool) -> None:
+    layer = Layer(2, 2, fused=fused, seed=0)
+    with scope("first"):
+        first = layer([1.0, 2.0])
+    with scope("second"):
+        second = layer([1.0, 2.0])
+    again = layer([1.0, 2.0])
+    for outputs, outer in ((first, ("first",)), (second, ("second",)), (again, ())):
+        for index, output in enumerate(outputs):
+            made_here = [node for node in topological_order(output) if node.op]
+            assert {node.scope for node in made_here} == {(*outer, f"neurons.{index}")}
 
 
 # ---------------------------------------------------------------------- fused
@@ -181,6 +198,21 @@ def test_fused_neuron_is_one_node_then_the_activation() -> None:
     assert weighted_sum.children == (*neuron.w, *x, neuron.b)
     assert weighted_sum.local_grads == (1.0, 2.0, 3.0, *(w.data for w in neuron.w), 1.0)
     assert Neuron(2, activation="linear", fused=True)([1.0, 2.0]).op == "w·x+b"
+
+
+@pytest.mark.parametrize("call", ["neuron", "layer"])
+def test_fused_node_lists_the_children_the_walk_follows(call: str) -> None:
+    """backward() walks only the children of a fused node that are not leaves
+    (see engine.from_op); a Layer finds them once for all its neurons."""
+    leaf, made = Value(1.0), Value(2.0) * 3
+    if call == "neuron":
+        out = Neuron(2, activation="linear", fused=True, seed=0)([leaf, made])
+    else:
+        out = Layer(2, 1, activation="linear", fused=True, seed=0)([leaf, made])
+    assert out.op == "w·x+b"
+    assert out._db == (made,)  # the weights, the bias and the input leaf are leaves
+    out.backward()
+    assert made.grad == out.local_grads[3]  # d(out)/d(made) = its weight
 
 
 def _forward_and_grads(model: MLP, batch: list[list[float]]) -> tuple[float, list[float], list[float]]:
