@@ -81,18 +81,20 @@ def from_op(
     its weights and bias are leaves, and backward() skips them on the way
     down.)
     """
-    if len(children) != len(local_grads):
+    count = len(children)
+    if count != len(local_grads):
         raise ValueError(
-            f"from_op({op!r}): len(children) is {len(children)} but len(local_grads) "
+            f"from_op({op!r}): len(children) is {count} but len(local_grads) "
             f"is {len(local_grads)}; give one d(result)/d(child) per child, in order"
         )
-    if len(children) > 2:  # the only nodes that keep tuples
+    if count > 2:  # the only nodes that keep tuples
         if computed_children is None:
             computed_children = [child for child in children if child._a is not None]
-        return _node(data, op, tuple(children), tuple(local_grads), None, tuple(computed_children))
-    if len(children) == 2:
+        inner = tuple(computed_children)
+        return _node(data, op, tuple(children), tuple(local_grads), None, inner)
+    if count == 2:
         return _node(data, op, children[0], local_grads[0], children[1], local_grads[1])
-    if len(children) == 1:
+    if count == 1:
         return _node(data, op, children[0], local_grads[0])
     return _node(data, op, None, None)  # a leaf
 

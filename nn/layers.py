@@ -375,12 +375,13 @@ class MLP(Module):
             for i in range(len(self.nouts))
         ]
         self.label_parameters()
+        self.scope_names = [f"layers.{index}" for index in range(len(self.layers))]
 
     def forward(self, x: Sequence[Input]) -> Value | list[Value]:
         """The last layer's output for the inputs `x` (a single Value if it has one neuron)."""
         values: Value | list[Value] = as_inputs(x, self.nin, "MLP")
-        for index, layer in enumerate(self.layers):
-            with scope(f"layers.{index}"):
+        for name, layer in zip(self.scope_names, self.layers):
+            with scope(name):
                 values = layer(values if isinstance(values, list) else [values])
         return values
 

@@ -34,10 +34,15 @@ Line()
 from __future__ import annotations
 
 import math
-from typing import Any, Mapping
+from typing import Any, Iterator, Mapping
 
 from engine import Value
 from engine.checks import check_number, shown
+
+
+def _name(attribute: str, index: int | None) -> str:
+    """The name of a member: "b" for an attribute, "w.0" for an item of a list."""
+    return attribute if index is None else f"{attribute}.{index}"
 
 
 class Module:
@@ -60,22 +65,31 @@ class Module:
 
     # ------------------------------------------------------------------ structure
 
+    def _members(self) -> Iterator[tuple[str, int | None, Value | Module]]:
+        """This module's own parameters and child modules, in attribute order
+        (the rules at the top of this file): (attribute, index in its list or
+        None, the Value or Module). Their names are made by the callers that
+        need them (see `_name`)."""
+        for attribute, value in vars(self).items():
+            if attribute.startswith("_"):
+                continue
+            if isinstance(value, (Value, Module)):
+                yield attribute, None, value
+            elif isinstance(value, (list, tuple)):
+                for index, item in enumerate(value):
+                    if isinstance(item, (Value, Module)):
+                        yield attribute, index, item
+
     def named_children(self) -> list[tuple[str, Module]]:
         """The direct child modules with their names, in attribute order.
 
         A list of modules called `layers` gives the names `layers.0`, `layers.1`, ...
         """
-        children: list[tuple[str, Module]] = []
-        for attribute, value in vars(self).items():
-            if attribute.startswith("_"):
-                continue
-            if isinstance(value, Module):
-                children.append((attribute, value))
-            elif isinstance(value, (list, tuple)):
-                for index, item in enumerate(value):
-                    if isinstance(item, Module):
-                        children.append((f"{attribute}.{index}", item))
-        return children
+        return [
+            (_name(attribute, index), item)
+            for attribute, index, item in self._members()
+            if isinstance(item, Module)
+        ]
 
     def named_parameters(self, remove_duplicate: bool = True) -> list[tuple[str, Value]]:
         """Every parameter with its dotted name, e.g. `layers.0.neurons.3.w.1`.
@@ -87,21 +101,13 @@ class Module:
         lists it under every name (as `state_dict()` does), as in PyTorch.
         """
         named: list[tuple[str, Value]] = []
-        for attribute, value in vars(self).items():
-            if attribute.startswith("_"):
-                continue
-            if isinstance(value, Value):
-                named.append((attribute, value))
-            elif isinstance(value, Module):
-                for name, parameter in value.named_parameters(remove_duplicate=False):
-                    named.append((f"{attribute}.{name}", parameter))
-            elif isinstance(value, (list, tuple)):
-                for index, item in enumerate(value):
-                    if isinstance(item, Value):
-                        named.append((f"{attribute}.{index}", item))
-                    elif isinstance(item, Module):
-                        for name, parameter in item.named_parameters(remove_duplicate=False):
-                            named.append((f"{attribute}.{index}.{name}", parameter))
+        for attribute, index, item in self._members():
+            name = _name(attribute, index)
+            if isinstance(item, Value):
+                named.append((name, item))
+            else:
+                for inner, parameter in item.named_parameters(remove_duplicate=False):
+                    named.append((f"{name}.{inner}", parameter))
         if not remove_duplicate:
             return named
         seen: set[Value] = set()  # Values hash by identity: one entry per parameter
@@ -113,8 +119,21 @@ class Module:
         return unique
 
     def parameters(self) -> list[Value]:
-        """Every parameter, in the order of `named_parameters()`."""
-        return [parameter for _, parameter in self.named_parameters()]
+        """Every parameter, in the order of `named_parameters()`, each once.
+
+        (Found without making their names, as a training step asks for them.)
+        """
+        found: list[Value] = []
+        self._gather_parameters(found)
+        return list(dict.fromkeys(found))  # each once, where it first appears
+
+    def _gather_parameters(self, found: list[Value]) -> None:
+        """Append every parameter to `found`, depth first, duplicates and all."""
+        for _, _, item in self._members():
+            if isinstance(item, Value):
+                found.append(item)
+            else:
+                item._gather_parameters(found)
 
     def zero_grad(self) -> None:
         """Set the `grad` of every parameter to 0.0 (before the next `backward()`)."""
