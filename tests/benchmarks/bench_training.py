@@ -31,21 +31,26 @@ parameter), so the fine graph is the same graph micrograd builds.
 - A fine step (about 50-60 ms) records 64,000 nodes: Python work in the
   operators and nn's loops, the cyclic garbage collector scanning the growing
   graph (one tracked object per node), and backward() (walk and chain rule).
-- A fused step (about 14-16 ms) records 6,600 nodes with 68,000 edges:
-  - forward, about 8.5 ms without the collector, about 85 us per point:
-    per neuron a fixed 1.5 us (`with scope()` 0.45, relu 0.3, the calls and
-    the node) plus 0.06 us per input (read the weight, multiply-add, two
-    33-tuples of children and local derivatives);
-  - the collector, about 2.5 ms: 16,700 tracked objects per step (6,600
-    nodes, their children and derivative tuples, 3,300 scope paths);
-  - backward(), about 2.8 ms: the walk 1.9 (every one of the 68,000 edges,
-    most of them to parameters) and the chain rule 0.9 (25,000 edges; a
-    ReLU that is off passes nothing on);
-  - the losses and `model.parameters()`, about 0.5 ms.
-  So the 75x target (10.5-12 ms, as micrograd's step varies) is out of
-  reach of this graph in readable Python: a trial with a node "relu(w·x+b)"
-  per neuron (the activation folded in: a different graph, not measured
-  here) and scopes set without a scope object per neuron measured 58-61x.
+- A fused step (about 14-15 ms) records 7,600 nodes with 69,000 edges:
+  - forward, about 7.8 ms without the collector: per neuron the weighted
+    sum (0.035 us per input), its two 33-tuples of children and local
+    derivatives, the node, the relu node. A Layer reads its inputs' numbers,
+    finds which of them are not leaves and names its neurons' scopes once for
+    all its neurons, instead of once per neuron (entering `scope()` per
+    neuron cost about 1.5 ms a step);
+  - the collector, about 2.1 ms: four tracked objects survive per neuron
+    (the node, the relu node, the two tuples), so about 16 young and 1.5
+    middle-generation collections a step;
+  - backward(), about 2.5 ms: the walk 1.6 (it follows 32,000 edges: a
+    fused node keeps its children that are not leaves, so the 17 weights of
+    each neuron are not looked at again for every point) and the chain rule
+    1.5 (a ReLU that is off passes nothing on);
+  - the losses and `model.parameters()`, about 0.7 ms.
+  On this shared 2-core machine the fused step is 66-67x micrograd's
+  (micrograd itself 1020-1120 ms): the 75x target needs about 13.6 ms. A
+  trial that folds the activation into the neuron's node ("relu(w·x+b)",
+  one node per neuron: a different graph, not measured here) measured 75.2x
+  in one run, at the edge of the target, so it would not meet it reliably.
 """
 
 from __future__ import annotations
