@@ -76,10 +76,10 @@ def from_op(
     `computed_children` is a shortcut for operations with three or more
     inputs: those of `children` that are results of operations themselves,
     not leaves, if you know them without looking. backward() walks the graph
-    through these alone. Leave it out and from_op finds them. (A fused
-    neuron gives its layer's inputs, found once for all the layer's neurons;
-    its weights and bias are leaves, and backward() skips them on the way
-    down.)
+    through these alone, so the inputs of a child missing from them would
+    get no gradient. Leave it out, and from_op finds them itself. (A fused
+    neuron passes its layer's inputs, found once for all the neurons of the
+    layer; its weights and bias are leaves, which the walk need not visit.)
     """
     count = len(children)
     if count != len(local_grads):
