@@ -206,7 +206,9 @@ class Neuron(Module):
         are w_0.., x_0.., b, then the activation.
 
         The inputs are checked already, and `read_inputs` gave `numbers` and
-        `computed` (a Layer reads them once for all its neurons). The one or
+        `computed` (a Layer reads them once for all its neurons). The weights
+        and the bias are parameters, so leaves (`parameters()` refuses any
+        other), and backward() need not walk past them. The one or
         two nodes made here get the scope `path` directly: a Layer names each
         neuron's scope this way, as entering `scope(...)` for every neuron of
         every data point would make a fused training step about 10% slower.

@@ -122,10 +122,33 @@ class Module:
         """Every parameter, in the order of `named_parameters()`, each once.
 
         (Found without making their names, as a training step asks for them.)
+        A parameter must be a leaf, a Value you made, that training can
+        change; one that is the result of an operation is refused:
+
+        >>> class Scaled(Module):
+        ...     def __init__(self) -> None:
+        ...         self.scale = Value(2.0) * 3
+        >>> Scaled().parameters()  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        TypeError: parameter 'scale' is the result of an operation ('*'), ...
         """
         found: list[Value] = []
         self._gather_parameters(found)
-        return list(dict.fromkeys(found))  # each once, where it first appears
+        unique = list(dict.fromkeys(found))  # each once, where it first appears
+        for parameter in unique:
+            if not parameter.is_leaf:
+                self._refuse_computed(parameter)
+        return unique
+
+    def _refuse_computed(self, parameter: Value) -> None:
+        """Raise the error for a parameter that is not a leaf, with its name."""
+        name = next(name for name, item in self.named_parameters() if item is parameter)
+        raise TypeError(
+            f"parameter {name!r} is the result of an operation ({parameter.op!r}), "
+            f"not a Value you made, so training cannot change it; make it a leaf, "
+            f"such as Value({parameter.data!r})"
+        )
 
     def _gather_parameters(self, found: list[Value]) -> None:
         """Append every parameter to `found`, depth first, duplicates and all."""

@@ -160,3 +160,12 @@ def test_typo_attribute_raises_attribute_error() -> None:
         model.paramters()
     with pytest.raises(AttributeError):
         model.layer  # noqa: B018
+
+
+def test_a_parameter_that_is_not_a_leaf_is_refused_by_name() -> None:
+    """Fused neurons, optimizers and fit() rely on parameters being leaves."""
+    model = MLP(2, [2, 1], seed=0, fused=True)
+    model.layers[0].neurons[1].w[0] = Value(0.5) * 2
+    with pytest.raises(TypeError, match=r"parameter 'layers\.0\.neurons\.1\.w\.0' is the "
+                       r"result of an operation \('\*'\).*Value\(1\.0\)"):
+        model.parameters()
