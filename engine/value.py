@@ -158,7 +158,9 @@ def _operator_pair(
     `NotImplemented`, and Python tries the other operand."""
 
     def operator(self: Value, other: object) -> Value:
-        b = other if type(other) is Value else as_value(other)
+        if type(other) is Value:  # the common case, first
+            return forward(self, other)
+        b = as_value(other)
         if b is NotImplemented:
             return NotImplemented
         return forward(self, b)
