@@ -46,11 +46,13 @@ parameter), so the fine graph is the same graph micrograd builds.
     each neuron are not looked at again for every point) and the chain rule
     1.5 (a ReLU that is off passes nothing on);
   - the losses and `model.parameters()`, about 0.7 ms.
-  On this shared 2-core machine the fused step is 66-67x micrograd's
-  (micrograd itself 1020-1120 ms): the 75x target needs about 13.6 ms. A
-  trial that folds the activation into the neuron's node ("relu(w·x+b)",
-  one node per neuron: a different graph, not measured here) measured 75.2x
-  in one run, at the edge of the target, so it would not meet it reliably.
+  On this shared 2-core machine, in seven runs on one day, micrograd's own
+  step took 730-1120 ms (it is mostly its garbage collector, which the
+  machine's load moves more than stepgrad's steps), the fine step was
+  13.7-16.4x faster and the fused step 53-67x. A trial that folds the
+  activation into the neuron's node ("relu(w·x+b)", one node per neuron: a
+  different graph, not measured here) measured 75.2x in one run, at the
+  edge of the 75x target, so even that would not meet it reliably.
 """
 
 from __future__ import annotations
