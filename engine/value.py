@@ -18,9 +18,11 @@ Value(data=-4.0, grad=0.0)
 >>> a.grad, b.grad
 (-2.0, 2.0)
 
-The file reads top to bottom: how a result node is made (`from_op`), how a
-plain number becomes a Value (`as_value`), the `Value` class with every
-operation, and last the checks that explain the mistakes a student meets.
+The file reads top to bottom: how a result node is made (`_node`, and
+`from_op` for operations of your own), how a plain number becomes a Value
+(`as_value`), the `Value` class with every operation, the `scope` that `nn`
+creates Values in, and last the checks that explain the mistakes a student
+meets.
 """
 
 from __future__ import annotations
@@ -48,6 +50,36 @@ _scope: ContextVar[tuple[str, ...]] = ContextVar("stepgrad_scope", default=())
 # Making a result node
 # ---------------------------------------------------------------------------
 
+_new_object = object.__new__
+
+
+def _node(
+    data: float, op: str, a: Any, da: Any, b: Value | None = None, db: Any = None
+) -> Value:
+    """Make a node from its result `data`, its `op`, child `a` with its local
+    derivative `da`, and child `b` with `db` if the operation has two inputs.
+
+    The operators of `Value` end with this call (the hot path). A leaf has
+    `a` = None; an operation with three or more inputs has the tuple of them
+    in `a`, of their derivatives in `da`, and of those of them that are not
+    leaves in `db` (see the layout in `Value`). `from_op`, next, is the same
+    with a check, for operations of your own.
+
+    It sets the slots directly instead of calling `Value.__init__`, whose
+    checks are for numbers typed in by people.
+    """
+    out = _new_object(Value)
+    out.data = data
+    out.grad = 0.0
+    out.label = ""
+    out.op = op
+    out.scope = _scope.get()
+    out._a = a
+    out._b = b
+    out._da = da
+    out._db = db
+    return out
+
 
 def from_op(
     data: float,
@@ -60,8 +92,9 @@ def from_op(
     """Make the result of an operation: its `data`, the `op`, its inputs and
     the local derivative d(result)/d(input) of each input, in the same order.
 
-    Every operator of `Value` makes its result this way, and you can use it
-    to add an operation of your own:
+    The operators of `Value` make their results the same way (with `_node`,
+    which skips the check), and you can use `from_op` to add an operation of
+    your own:
 
     >>> x = Value(3.0)
     >>> square = from_op(x.data ** 2, "square", (x,), (2 * x.data,))
@@ -97,35 +130,6 @@ def from_op(
     if count == 1:
         return _node(data, op, children[0], local_grads[0])
     return _node(data, op, None, None)  # a leaf
-
-
-_new_object = object.__new__
-
-
-def _node(
-    data: float, op: str, a: Any, da: Any, b: Value | None = None, db: Any = None
-) -> Value:
-    """`from_op` without its check, for the operators below (the hot path):
-    child `a` with its local derivative `da`, and child `b` with `db` if the
-    operation has two inputs. A leaf has `a` = None; an operation with three
-    or more inputs has the tuple of them in `a`, of their derivatives in
-    `da`, and of those of them that are not leaves in `db` (see the layout
-    in `Value`).
-
-    It sets the slots directly instead of calling `Value.__init__`, whose
-    checks are for numbers typed in by people.
-    """
-    out = _new_object(Value)
-    out.data = data
-    out.grad = 0.0
-    out.label = ""
-    out.op = op
-    out.scope = _scope.get()
-    out._a = a
-    out._b = b
-    out._da = da
-    out._db = db
-    return out
 
 
 def as_value(x: object) -> Value:
@@ -220,7 +224,7 @@ class Value:
 
     **Truth.** A Value is true when its number is not zero, as for floats,
     numpy and PyTorch: `bool(Value(0.0))` is False. Values compare by
-    identity (see the end of the class).
+    identity (see the comparisons, after `__bool__`).
     """
 
     # How a node keeps its inputs. The cyclic garbage collector rescans every
