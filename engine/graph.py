@@ -8,8 +8,9 @@ all use the same walk, so they all show the same nodes in the same order.
 (backward() runs the same walk in a faster form of its own: `_computed_nodes`.)
 
 The walk uses an explicit stack instead of recursion, so a graph a million
-nodes deep is fine at Python's default recursion limit; so do pickling and
-`copy.deepcopy` of a graph (at the end of this file).
+nodes deep is fine at Python's default recursion limit. Pickling and
+`copy.deepcopy` of a graph go through the same walk (at the end of this
+file), so they are fine too.
 
 >>> from engine import Value
 >>> a = Value(2.0, label="a")
