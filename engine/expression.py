@@ -335,8 +335,9 @@ def _operands(node: ast.expr) -> list[ast.expr]:
 def _check_tree(text: _Text, tree: ast.expr) -> tuple[str, ...]:
     """Refuse anything outside the allowed syntax; return the input names in order.
 
-    Walks the tree with an explicit stack (depth first, left to right), so the
-    first problem reported is the leftmost one.
+    Walks the tree with an explicit stack (depth first, left to right), so a
+    problem is reported before those inside it (`x.a % 2` names the %), and
+    of two side by side the left one first.
     """
     names: list[str] = []
     stack: list[tuple[ast.expr, int]] = [(tree, 1)]
