@@ -159,10 +159,8 @@ def _checked_inputs(inputs: Sequence[Value]) -> list[Value]:
     checked = list(inputs)
     for index, value in enumerate(checked):
         if not isinstance(value, Value):
-            raise TypeError(
-                f"inputs[{index}] must be a Value, not {described(value)}"
-            )
-        if value.children:
+            raise TypeError(f"inputs[{index}] must be a Value, not {described(value)}")
+        if not value.is_leaf:
             raise ValueError(
                 f"inputs[{index}] ({value!r}) is the result of {value.op!r}; gradcheck "
                 "nudges the data of its inputs, so pass the Values you created (leaves)"
