@@ -562,7 +562,9 @@ def train_demo(arguments: argparse.Namespace, output: OutputFolder) -> list[str]
     network = draw(score, collapse=True)
     save_drawing(network, output.path("model_graph.svg"))
     save_drawing(network, output.path("model_graph.png"))  # for slides
-    recipe = {"data": "moons", "n": 100, "noise": 0.1, "data_seed": 0, "seed": arguments.seed}
+    recipe = {
+        "data": "moons", "n": DEMO_POINTS, "noise": 0.1, "data_seed": 0, "seed": arguments.seed
+    }
     save_model(model, output.path("moons_model.json"), recipe=recipe)
     return list(DEMO_FILES)
 

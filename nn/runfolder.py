@@ -78,7 +78,6 @@ def check_output_folder(folder: Path, names: Sequence[str], force: bool) -> None
         )
 
 
-
 class OutputFolder:
     """The files of one run, written to a hidden folder and put in place together.
 

@@ -100,15 +100,14 @@ class QuizRound:
         assert step is not None
         first = step.updates[0]
         # A child used twice (a * a) gets two updates: the answer is its grad after both.
-        expected = [u.grad_after for u in step.updates if u.child is first.child][-1]
+        updates = [update for update in step.updates if update.child is first.child]
+        expected = updates[-1].grad_after
         if not math.isfinite(expected):
             raise ValueError(
                 f"{first.name}.grad after this step is {expected}, not a number to ask "
                 "about; press Next to take the step without a quiz"
             )
-        local = " + ".join(
-            format_number(u.local_grad) for u in step.updates if u.child is first.child
-        )
+        local = " + ".join(format_number(update.local_grad) for update in updates)
         hint = (
             f"d({step.name})/d({first.name}) = {local}; "
             f"{step.name}.grad = {format_number(step.upstream)}; "

@@ -363,12 +363,17 @@ class ClassroomHandler(BaseHTTPRequestHandler):
 
     # -------------------------------------------------------------- replies
 
-    def _send(self, status: HTTPStatus, content_type: str, body: bytes) -> None:
+    def _start_reply(self, status: HTTPStatus, content_type: str, length: int | None) -> None:
+        """The status line and the headers every reply has (end_headers() is the caller's)."""
         self.send_response(status)
         self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
+        if length is not None:  # an event stream has no length: it ends when it closes
+            self.send_header("Content-Length", str(length))
         for name, value in SECURITY_HEADERS.items():
             self.send_header(name, value)
+
+    def _send(self, status: HTTPStatus, content_type: str, body: bytes) -> None:
+        self._start_reply(status, content_type, len(body))
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(body)
@@ -388,12 +393,7 @@ class ClassroomHandler(BaseHTTPRequestHandler):
             status = HTTPStatus.BAD_REQUEST
         text = message or status.phrase
         body = json.dumps({"error": text}).encode()
-        self.log_error("%d %s", code, text)
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        for name, value in SECURITY_HEADERS.items():
-            self.send_header(name, value)
+        self._start_reply(status, "application/json", len(body))
         if status == HTTPStatus.TOO_MANY_REQUESTS or status == HTTPStatus.SERVICE_UNAVAILABLE:
             self.send_header("Retry-After", "5")
         self.send_header("Connection", "close")
@@ -412,10 +412,7 @@ class ClassroomHandler(BaseHTTPRequestHandler):
                 HTTPStatus.SERVICE_UNAVAILABLE, "too many open pages: close one and reload"
             )
         try:
-            self.send_response(HTTPStatus.OK)
-            self.send_header("Content-Type", "text/event-stream")
-            for name, value in SECURITY_HEADERS.items():
-                self.send_header(name, value)
+            self._start_reply(HTTPStatus.OK, "text/event-stream", None)
             self.end_headers()
             self.close_connection = True
             if self.command == "HEAD":
@@ -440,4 +437,4 @@ class ClassroomHandler(BaseHTTPRequestHandler):
         self.wfile.flush()
 
     def log_message(self, format: str, *args: Any) -> None:
-        """Quiet: a lecture's terminal is not a web log (refusals are counted, not printed)."""
+        """Quiet: a lecture's terminal is not a web log (refusals go to the page, not here)."""

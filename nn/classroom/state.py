@@ -26,7 +26,7 @@ import threading
 from typing import Any, Callable, Mapping
 
 from engine.graph import topological_order
-from engine.stepper import Stepper
+from engine.stepper import PLAIN_NAME, Stepper
 from engine.value import Value
 from nn.classroom.push import BadRequest, Broadcaster, ControlError, Picture
 from nn.classroom.quiz import QuizFull, QuizRound
@@ -102,7 +102,7 @@ class Lesson:
             root = parse_expression(expression).build(values)
         except (ExpressionError, ArithmeticError) as error:
             raise BadRequest(str(error)) from None
-        if not _is_plain(root.label):
+        if not PLAIN_NAME.fullmatch(root.label):
             root.label = "out"  # the steps read "out = tanh(...)", not "#7(tanh) = ..."
         try:
             self.show_value(root, source=expression, values_text=values_text)
@@ -277,12 +277,6 @@ def _headline(stepper: Stepper) -> str:
     step = stepper.last_step
     assert step is not None
     return str(step).splitlines()[0]
-
-
-def _is_plain(label: str) -> bool:
-    from engine.stepper import PLAIN_NAME
-
-    return bool(PLAIN_NAME.fullmatch(label))
 
 
 def _parse_values(text: str) -> dict[str, float]:

@@ -25,7 +25,6 @@ from nn.classroom.push import BadRequest, ControlError, Picture
 
 if TYPE_CHECKING:
     from nn.module import Module
-    from nn.plots import PlotFigure
     from nn.train import History
 
 MAX_CURVE_POINTS = 400  # loss/accuracy points sent to pages (longer runs are thinned)
@@ -77,6 +76,8 @@ class TrainingStream:
         title: str = "",
     ) -> Callable[[int, History], bool | None]:
         """A `fit()` callback that streams the run to the pages."""
+        from nn.plots import decision_boundary, training_curves  # matplotlib: only when used
+
         with self.lock:
             if self.run is not None and self.run.active:
                 raise ControlError("a training run is already streaming; wait for it to end")
@@ -93,8 +94,10 @@ class TrainingStream:
             now = time.monotonic()
             finished = steps is not None and step + 1 >= steps
             if finished or now >= next_picture:
-                boundary = _boundary_figure(model, X, y).png(dpi=72) if two_features else b""
-                curves = _curves_figure(history).png(dpi=72)
+                boundary = b""
+                if two_features:
+                    boundary = decision_boundary(model, X, y, resolution=25).png(dpi=72)
+                curves = training_curves(history).png(dpi=72)
                 # Drawing takes time from training: spend at most a quarter of it drawing.
                 next_picture = now + max(PICTURE_INTERVAL, 4 * (time.monotonic() - now))
                 with self.lock:
@@ -216,16 +219,3 @@ def _finite(number: float) -> float | None:
     """JSON has no nan: a diverged loss (or the nan accuracy of "mse") is sent as null."""
     return number if math.isfinite(number) else None
 
-
-def _boundary_figure(
-    model: Module, X: Sequence[Sequence[float]], y: Sequence[int]
-) -> PlotFigure:
-    from nn.plots import decision_boundary
-
-    return decision_boundary(model, X, y, resolution=25)
-
-
-def _curves_figure(history: History) -> PlotFigure:
-    from nn.plots import training_curves
-
-    return training_curves(history)
