@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 
+from engine.notebook import ipywidgets_installed
+
 nbformat = pytest.importorskip("nbformat")
 nbclient = pytest.importorskip("nbclient")
 pytest.importorskip("ipykernel")
@@ -21,14 +23,6 @@ ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK = ROOT / "demos" / "classroom.ipynb"
 WIDGET = "application/vnd.jupyter.widget-view+json"
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
-
-
-def widgets_installed() -> bool:
-    try:
-        import ipywidgets  # noqa: F401
-    except ImportError:
-        return False
-    return True
 
 
 def execute(notebook: Any) -> Any:
@@ -95,7 +89,7 @@ def test_the_neuron_is_drawn(tour: Any) -> None:
 def test_the_stepper_shows_the_drawing_and_the_arithmetic(tour: Any) -> None:
     shown = cell(tour, "stepper = Stepper(o)").outputs
     assert len(shown) == 1
-    if widgets_installed():
+    if ipywidgets_installed():
         assert WIDGET in shown[0].data
         assert shown[0].data["text/plain"].startswith("Stepper(o): 0 of 5 steps taken")
         # The widget's HTML holds the arithmetic and the drawing; stepper.next() in a
@@ -139,7 +133,7 @@ def test_figures_show_as_images_with_no_magic(tour: Any, call: str) -> None:
     assert output.data["image/png"]  # a picture, not "<Figure size 500x450 with 1 Axes>"
 
 
-@pytest.mark.skipif(not widgets_installed(), reason="the playground needs ipywidgets")
+@pytest.mark.skipif(not ipywidgets_installed(), reason="the playground needs ipywidgets")
 def test_the_playground_is_a_widget(tour: Any) -> None:
     (output,) = cell(tour, "LiveTraining(").outputs
     assert WIDGET in output.data
@@ -178,7 +172,7 @@ def neuron_stepper() -> tuple[Any, Any]:
     return Stepper(o), w1
 
 
-@pytest.mark.skipif(not widgets_installed(), reason="the Stepper's widget needs ipywidgets")
+@pytest.mark.skipif(not ipywidgets_installed(), reason="the Stepper's widget needs ipywidgets")
 def test_the_widget_buttons_and_slider_move_the_stepper() -> None:
     import ipywidgets
 

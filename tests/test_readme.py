@@ -4,7 +4,9 @@
 """
 
 import os
+import re
 import shlex
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -40,10 +42,10 @@ def test_ci_runs_the_readme_test_command_word_for_word() -> None:
     assert "pip install --quiet torch==2.13.0" in ci_script
 
 
-def shell_examples(markdown: str) -> list[tuple[str, str]]:
-    """(command, expected output) for each `$ stepgrad ...` line in the ```text blocks."""
+def shell_examples(markdown: str, fence: str = "text") -> list[tuple[str, str]]:
+    """(command, expected output) for each `$ stepgrad ...` line in the ```{fence} blocks."""
     examples = []
-    for chunk in markdown.split("```text\n")[1:]:
+    for chunk in markdown.split(f"```{fence}\n")[1:]:
         block = chunk.split("```", 1)[0]
         command, output = None, []
         for line in block.splitlines():
@@ -82,6 +84,34 @@ def test_readme_command_output_is_real(command: str, expected: str, tmp_path: Pa
     )
     shown = (finished.stdout + finished.stderr).rstrip("\n")
     assert shown == expected.rstrip("\n")
+
+
+def test_readme_serve_example_is_what_the_command_prints() -> None:
+    """The ```console block: `stepgrad serve` as the README starts it, stopped with Ctrl-C.
+
+    Each run has its own port and token; the README shows one run's port
+    (41873) and the start of its token ("Q2v0..."), so any port and token match.
+    """
+    ((command, expected),) = shell_examples((ROOT / "README.md").read_text(), fence="console")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "nn", *shlex.split(command)[1:]],
+        env=dict(os.environ, PYTHONPATH=str(ROOT)),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        shown = [process.stdout.readline().rstrip("\n") for _ in expected.splitlines()]
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=30)
+    finally:
+        process.kill()
+        process.wait(timeout=30)
+    for line, example in zip(shown, expected.splitlines()):
+        pattern = re.escape(example).replace("41873", r"\d+").replace(r"Q2v0\.\.\.", r"[\w-]+")
+        assert re.fullmatch(pattern, line), (line, example)
+    assert process.returncode == 0
 
 
 def test_the_installed_stepgrad_command_runs(tmp_path: Path) -> None:
