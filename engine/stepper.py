@@ -178,14 +178,6 @@ def pack_line(parts: list[tuple[str, str]], width: int, indent: str, hanging: st
     return lines
 
 
-def wrap_text(text: str, width: int, indent: str = "") -> str:
-    """Wrap prose at spaces to `width` columns, continuing lines with `indent`."""
-    return "\n".join(
-        textwrap.wrap(text, width=width, subsequent_indent=indent, break_long_words=False,
-                      break_on_hyphens=False)
-    )
-
-
 # ---------------------------------------------------------------------- steps
 
 
@@ -512,12 +504,14 @@ class Stepper:
         it = "it" if len(self.stale_leaves) == 1 else "them"
         root = self._root_name()
         call = f"{root}.zero_grad()" if PLAIN_NAME.fullmatch(root) else "zero_grad() on the root"
-        return wrap_text(
+        return textwrap.fill(
             f"note: {listed} {holds} (from an earlier backward()?); backprop adds to "
             f"{it} (+=). To see this backprop's grads alone, call {call} "
             "(or model.zero_grad()) and make a new Stepper.",
             width,
-            indent="  ",
+            subsequent_indent="  ",
+            break_long_words=False,
+            break_on_hyphens=False,
         )
 
     def show(self) -> GraphDrawing:
