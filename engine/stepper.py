@@ -178,14 +178,6 @@ def pack_line(parts: list[tuple[str, str]], width: int, indent: str, hanging: st
     return lines
 
 
-def wrap_text(text: str, width: int, indent: str = "") -> str:
-    """Wrap prose at spaces to `width` columns, continuing lines with `indent`."""
-    return "\n".join(
-        textwrap.wrap(text, width=width, subsequent_indent=indent, break_long_words=False,
-                      break_on_hyphens=False)
-    )
-
-
 # ---------------------------------------------------------------------- steps
 
 
@@ -512,12 +504,14 @@ class Stepper:
         it = "it" if len(self.stale_leaves) == 1 else "them"
         root = self._root_name()
         call = f"{root}.zero_grad()" if PLAIN_NAME.fullmatch(root) else "zero_grad() on the root"
-        return wrap_text(
+        return textwrap.fill(
             f"note: {listed} {holds} (from an earlier backward()?); backprop adds to "
             f"{it} (+=). To see this backprop's grads alone, call {call} "
             "(or model.zero_grad()) and make a new Stepper.",
             width,
-            indent="  ",
+            subsequent_indent="  ",
+            break_long_words=False,
+            break_on_hyphens=False,
         )
 
     def show(self) -> GraphDrawing:
@@ -569,9 +563,7 @@ class Stepper:
         display_stepper(self)
 
 
-def _step_drawing(
-    root: Value, taken: list[BackwardStep], caption: str = "", seeded: bool = False
-) -> GraphDrawing:
+def _step_drawing(root: Value, taken: list[BackwardStep], seeded: bool = False) -> GraphDrawing:
     """The drawing after the steps `taken`: the last one red, its children in blue.
 
     With no step taken, `seeded=True` draws the root red: backprop starts there.
@@ -585,12 +577,13 @@ def _step_drawing(
     )
     if taken:
         _mark_updates(drawing, taken[-1], root)
-    if caption:
-        # A graph label: Graphviz sets it in the picture itself, left-justified (\l).
-        lines = "".join(line.replace("\\", "/") + "\\l" for line in caption.splitlines())
-        drawing.attr(label=lines, labelloc="t", labeljust="l", fontsize="18",
-                     fontname="Helvetica")
     return drawing
+
+
+def _add_caption(drawing: GraphDrawing, caption: str) -> None:
+    """Write `caption` on top of the picture, left-justified (a Graphviz graph label)."""
+    lines = "".join(line.replace("\\", "/") + "\\l" for line in caption.splitlines())
+    drawing.attr(label=lines, labelloc="t", labeljust="l", fontsize="18", fontname="Helvetica")
 
 
 def _mark_updates(drawing: GraphDrawing, step: BackwardStep, root: Value) -> None:
@@ -653,27 +646,26 @@ def backward_drawings(root: Value, width: int = 72) -> list[GraphDrawing]:
             node.grad = 0.0
 
     try:
-        # First the captions, so that each can be padded to the longest: every
-        # frame is then as tall as the others and the graph does not jump.
-        start_from_zero()
-        name = node_name(root, len(order) - 1)
-        total = sum(1 for node in order if node.children)
-        captions = [f"step 0 of {total}: backprop starts at {name}: {name}.grad = 1"]
-        captions += [step.text(width) for step in backward_steps(root)]
-        lines = max(caption.count("\n") for caption in captions)
-        captions = [caption + "\n " * (lines - caption.count("\n")) for caption in captions]
-
         start_from_zero()
         prepare_backward(root)  # what the first step starts with: root.grad = 1
-        drawings = [_step_drawing(root, [], caption=captions[0], seeded=True)]
-        start_from_zero()
+        drawings = [_step_drawing(root, [], seeded=True)]
+        start_from_zero()  # (backward_steps seeds root.grad itself)
         taken: list[BackwardStep] = []
-        for step, caption in zip(backward_steps(root), captions[1:]):
+        for step in backward_steps(root):
             taken.append(step)
-            drawings.append(_step_drawing(root, taken, caption=caption))
+            drawings.append(_step_drawing(root, taken))
     finally:
         for node, grad in zip(order, saved):
             node.grad = grad
+
+    name = node_name(root, len(order) - 1)
+    captions = [f"step 0 of {len(taken)}: backprop starts at {name}: {name}.grad = 1"]
+    captions += [step.text(width) for step in taken]
+    # Each caption padded to the longest: every frame is then as tall as the
+    # others, and the graph does not jump from frame to frame.
+    lines = max(caption.count("\n") for caption in captions)
+    for drawing, caption in zip(drawings, captions):
+        _add_caption(drawing, caption + "\n " * (lines - caption.count("\n")))
     return drawings
 
 
