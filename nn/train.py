@@ -247,13 +247,14 @@ def fit(
             "use batch_size=None to train on all rows"
         )
     l2 = check_number("l2", l2, at_least=0.0, hint="the L2 penalty's alpha")
+    parameters = model.parameters()  # found once: the steps reuse this list
     if optimizer is None:
         optimizer = getattr(schedule, "optimizer", None)
     if optimizer is None:
-        optimizer = SGD(model.parameters(), lr=DEFAULT_LEARNING_RATE)
+        optimizer = SGD(parameters, lr=DEFAULT_LEARNING_RATE)
     elif schedule is not None and getattr(schedule, "optimizer", optimizer) is not optimizer:
         raise ValueError("the schedule drives a different optimizer than the one given to fit()")
-    _check_optimizer_owns_model(optimizer, model)
+    _check_optimizer_owns_model(optimizer, parameters)
     bad = model.first_non_finite()
     if bad is not None:
         raise FloatingPointError(
@@ -288,7 +289,7 @@ def fit(
                 if problem is None:
                     batch_loss = loss_function(outputs, labels)  # 2. loss
                     if l2 > 0.0:
-                        batch_loss = batch_loss + l2_penalty(model.parameters(), l2)
+                        batch_loss = batch_loss + l2_penalty(parameters, l2)
                     if not math.isfinite(batch_loss.data):
                         problem = f"the loss is {batch_loss.data}"
             except OverflowError as error:
@@ -300,10 +301,9 @@ def fit(
             batch_loss.backward()  # 4. backward
             history.learning_rate.append(float(optimizer.lr))
             optimizer.step()  # 5. update
-            bad = model.first_non_finite()
-            if bad is not None:
-                what = f"after the update {bad[0]} = {bad[1]}"
-                raise _diverged(step, optimizer, what, history, updated=True)
+            problem = _non_finite_parameter(model, parameters)
+            if problem is not None:
+                raise _diverged(step, optimizer, problem, history, updated=True)
             if schedule is not None:
                 schedule.step()
 
@@ -366,12 +366,12 @@ def _loss_function(loss: str | LossFunction) -> tuple[str, LossFunction]:
     return loss, table[check_choice("loss", loss, LOSSES, hint)]
 
 
-def _check_optimizer_owns_model(optimizer: Optimizer, model: Module) -> None:
+def _check_optimizer_owns_model(optimizer: Optimizer, parameters: list[Value]) -> None:
     """Refuse an optimizer made for another model: training would change nothing."""
     owned = getattr(optimizer, "parameters", None)
     if not isinstance(owned, list):
         return  # an optimizer of your own: trust it
-    in_model = set(model.parameters())  # Values hash by identity
+    in_model = set(parameters)  # Values hash by identity
     if not any(parameter in in_model for parameter in owned):
         raise ValueError(
             "the optimizer holds none of this model's parameters, so training would change "
@@ -405,6 +405,18 @@ def _non_finite_output(outputs: list[Output]) -> str | None:
             if isinstance(value, Value) and not math.isfinite(value.data):
                 return f"the model's output is {value.data}"
     return None
+
+
+def _non_finite_parameter(model: Module, parameters: list[Value]) -> str | None:
+    """"after the update w.0 = nan" if a parameter is nan or infinite, else None.
+
+    The numbers are read every step; the name is looked up only when one is
+    bad (making every parameter's dotted name each step would slow training).
+    """
+    if all(math.isfinite(parameter.data) for parameter in parameters):
+        return None
+    bad = model.first_non_finite()
+    return None if bad is None else f"after the update {bad[0]} = {bad[1]}"
 
 
 def _check_outputs(loss_name: str, output: Output, y: Sequence[Label]) -> None:
