@@ -482,7 +482,7 @@ class Stepper:
             first = f"{self.header()}; next() starts backprop at {self._root_name()}"
             return f"{first}\n{note}" if note else first
         try:
-            tree = text_tree(self.root)
+            tree = text_tree(self.root, width=width)
         except ValueError:  # too big to print every step: the step line says it all
             tree = "(the graph is too big to print at every step: see show())"
         lines = [self.header(), self.last_step.text(width)]
@@ -526,7 +526,7 @@ class Stepper:
     def widget(self) -> Any:
         """Buttons (Reset, Back, Next, Run to end), a slider and the live picture.
 
-        Needs ipywidgets: `pip install "stepgrad[notebook]"`. See `engine/notebook.py`.
+        Needs ipywidgets: `pip install ipywidgets`. See `engine/notebook.py`.
         """
         from engine.notebook import stepper_widget
 

@@ -282,6 +282,17 @@ def test_every_move_tells_the_views() -> None:
     assert seen == [1, 5, 4, 2, 0]
 
 
+def test_the_stepper_text_fits_the_width_it_is_given_tree_and_all(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("COLUMNS", "200")  # a wide terminal must not widen the text
+    out, _ = neuron()
+    stepper = Stepper(out).next().next()
+    text = stepper.text(width=44)
+    assert "└─" in text  # the tree is there, in its narrow form
+    assert max(len(line) for line in text.splitlines()) <= 44
+
+
 # ---------------------------------------------------------------------- old grads
 
 
