@@ -174,6 +174,7 @@ class Neuron(Module):
         self.activation = check_choice("activation", activation, ACTIVATIONS)
         self.init = check_choice("init", init, INITIALIZERS)
         self.fused = check_flag("fused", fused)
+        fan_out = check_count("fan_out", fan_out)
         rng = random_source(seed)
         self.w = [Value(initial_weight(init, rng, nin, fan_out)) for _ in range(nin)]
         self.b = Value(0.0)

@@ -299,3 +299,9 @@ def test_whole_mlp_loss_gradients_equal_pytorch(activation: str, fused: bool) ->
             for j, weight in enumerate(neuron.w):
                 assert weight.grad == pytest.approx(linear.weight.grad[i, j].item(), rel=1e-10, abs=1e-14)
             assert neuron.b.grad == pytest.approx(linear.bias.grad[i].item(), rel=1e-10, abs=1e-14)
+
+
+@pytest.mark.parametrize("fan_out, error", [(0, ValueError), (-3, ValueError), (2.5, TypeError)])
+def test_neuron_refuses_a_bad_fan_out_by_name(fan_out: object, error: type) -> None:
+    with pytest.raises(error, match=rf"fan_out must be a whole number >= 1, not (float )?{fan_out}"):
+        Neuron(2, init="xavier", fan_out=fan_out)  # type: ignore[arg-type]
