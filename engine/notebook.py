@@ -5,7 +5,7 @@ A `Stepper` shown in a notebook (the last expression of a cell, or
 step in red, the children whose grads it adds to in blue and the nodes
 stepped before in orange, and above it the step's chain-rule arithmetic.
 
-- With ipywidgets installed (`pip install "stepgrad[notebook]"`), that
+- With ipywidgets installed (`pip install ipywidgets`, or the `notebook` extra), that
   picture comes with buttons (Reset, Back, Next, Run to end) and a slider
   over the steps. `stepper.widget()` returns the widget; a Stepper displayed
   in a kernel shows it.
@@ -108,7 +108,7 @@ def stepper_bundle(stepper: Stepper) -> dict[str, str]:
 
 
 def ipywidgets_installed() -> bool:
-    """Whether the optional extra `stepgrad[notebook]` (ipywidgets) is installed."""
+    """Whether ipywidgets (the optional extra `notebook`) is installed."""
     return importlib.util.find_spec("ipywidgets") is not None
 
 
@@ -194,7 +194,7 @@ def stepper_widget(stepper: Stepper) -> Any:
         import ipywidgets as widgets
     except ImportError:
         raise ImportError(
-            "the Stepper's buttons need ipywidgets: pip install 'stepgrad[notebook]'. "
+            "the Stepper's buttons need ipywidgets: pip install ipywidgets. "
             "Without it a Stepper still shows in Jupyter as one picture that next() updates"
         ) from None
 

@@ -8,7 +8,7 @@ Two ways, both drawing `nn.plots.decision_boundary` and
   redraws per run; `live=5` redraws every 5 steps). It returns the History
   when training ends. While the cell runs, the kernel is busy training, so
   it cannot hear a button: stop it with the notebook's interrupt button.
-- `LiveTraining(model, X, y, ...)` (needs ipywidgets, `stepgrad[notebook]`)
+- `LiveTraining(model, X, y, ...)` (needs ipywidgets: `pip install ipywidgets`)
   is the playground: displayed in a notebook, it shows the same pictures
   with Start and Stop buttons. Training runs in a background thread, so the
   cell finishes at once and the kernel is free to hear Stop. Read
@@ -151,7 +151,7 @@ class LiveTraining:
     and Stop buttons. `start()` and `stop()` do what the buttons do, `wait()`
     waits for the end and returns the History; `history` is None until then
     and `error` holds the exception if training failed (e.g. diverged).
-    Needs ipywidgets (`pip install "stepgrad[notebook]"`).
+    Needs ipywidgets (`pip install ipywidgets`).
     """
 
     def __init__(
@@ -169,7 +169,7 @@ class LiveTraining:
             import ipywidgets as widgets
         except ImportError:
             raise ImportError(
-                "LiveTraining's buttons need ipywidgets: pip install 'stepgrad[notebook]'; "
+                "LiveTraining's buttons need ipywidgets: pip install ipywidgets; "
                 "without it, use fit(..., live=True)"
             ) from None
         for refused in ("callback", "live", "progress"):

@@ -35,8 +35,7 @@ def import_torch() -> ModuleType:
         return importlib.import_module("torch")
     except ImportError:
         raise ImportError(
-            "this needs PyTorch, which is not installed: pip install torch "
-            "(or pip install 'stepgrad[torch]')"
+            "this needs PyTorch, which is not installed: pip install torch"
         ) from None
 
 

@@ -99,3 +99,15 @@ def test_the_playground_runs_fit_itself() -> None:
 
     with pytest.raises(TypeError, match="leave out callback="):
         LiveTraining(MLP(2, [1], seed=0), X, Y, callback=print)
+
+
+def test_the_playground_without_ipywidgets_says_what_to_install(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import sys
+
+    from nn.live import LiveTraining
+
+    monkeypatch.setitem(sys.modules, "ipywidgets", None)  # as if not installed
+    with pytest.raises(ImportError, match=r"pip install ipywidgets; without it, use fit"):
+        LiveTraining(MLP(2, [1], seed=0), X, Y)

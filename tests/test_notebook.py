@@ -200,10 +200,10 @@ def test_the_widget_buttons_and_slider_move_the_stepper() -> None:
     assert stepper.position == 0 and w1.grad == 0.0 and buttons["Back"].disabled
 
 
-def test_the_widget_without_ipywidgets_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_widget_without_ipywidgets_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
     import sys
 
     monkeypatch.setitem(sys.modules, "ipywidgets", None)  # as if not installed
     stepper, _ = neuron_stepper()
-    with pytest.raises(ImportError, match=r"stepgrad\[notebook\]"):
+    with pytest.raises(ImportError, match=r"pip install ipywidgets\."):
         stepper.widget()
