@@ -128,3 +128,28 @@ def test_the_installed_stepgrad_command_runs(tmp_path: Path) -> None:
     )
     assert finished.returncode == 0, finished.stderr
     assert (tmp_path / "pictures" / "moons_boundary.png").exists()
+
+
+def module_map() -> str:
+    """The text block under the README's "How the code is organised"."""
+    section = (ROOT / "README.md").read_text().split("## How the code is organised", 1)[1]
+    return section.split("```", 2)[1]
+
+
+def test_readme_module_map_names_every_module_and_only_real_ones() -> None:
+    """The map stays in step with the files: each module is named in it, and
+    each file it names exists (a module added, moved or renamed fails here)."""
+    text = module_map()
+    named = set(re.findall(r"[\w/]*\w+\.(?:py|ipynb)\b", text))
+    folders = ["engine", "nn", "nn/classroom", "tests/benchmarks"]
+    modules = {
+        path.name
+        for folder in folders
+        for path in (ROOT / folder).glob("*.py")
+        if not (path.name == "__init__.py" and folder in ("engine", "nn"))
+    }
+    missing = sorted(name for name in modules if name not in named)
+    assert not missing, f"the README's module map does not name {missing}"
+    everywhere = {path.name for path in ROOT.glob("**/*") if ".git" not in path.parts}
+    ghosts = sorted(name for name in named if Path(name).name not in everywhere)
+    assert not ghosts, f"the README's module map names files that do not exist: {ghosts}"
