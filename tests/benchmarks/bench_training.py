@@ -12,6 +12,11 @@ It times one step of micrograd's classic moons demo: a 2-16-16-1 ReLU MLP on
 - with fused neurons (one "w·x+b" node per neuron),
 - with `--torch`: PyTorch, one 0-d float64 tensor per scalar (requires_grad),
   the graph built by the same Python loops.
+- with `--floor`: the fused graph again, node for node, built by one function
+  with every call written out in place (no Module, no method calls, the
+  nodes' slots set by hand). Not code to copy: it shows how fast this graph
+  can be built at all in Python, so how much of the fused step is the
+  readable code around it.
 
 Each variant runs in a fresh Python process (so each is timed without the
 others loaded, as a student would run it, and each process's garbage
@@ -46,13 +51,18 @@ parameter), so the fine graph is the same graph micrograd builds.
     each neuron are not looked at again for every point) and the chain rule
     1.5 (a ReLU that is off passes nothing on);
   - the losses and `model.parameters()`, about 0.7 ms.
-  On this shared 2-core machine, in seven runs on one day, micrograd's own
+  On this shared 2-core machine, in runs over two days, micrograd's own
   step took 730-1120 ms (it is mostly its garbage collector, which the
   machine's load moves more than stepgrad's steps), the fine step was
-  13.7-16.4x faster and the fused step 53-67x. A trial that folds the
-  activation into the neuron's node ("relu(w·x+b)", one node per neuron: a
-  different graph, not measured here) measured 75.2x in one run, at the
-  edge of the 75x target, so even that would not meet it reliably.
+  13.7-16.4x faster and the fused step 53-67x.
+- `--floor` builds the fused graph with every call written out in place:
+  about 10-11.5 ms a step, 69.5x micrograd in the run where the fused step
+  was 56x. So the readable code around the graph costs about a fifth of
+  the fused step, and even without it this graph (two nodes per neuron, as
+  drawings and the Stepper show it) stays under 75x here. A trial that
+  folds the activation into the neuron's node ("relu(w·x+b)", one node per
+  neuron: a different graph, not measured here) measured 75.2x in one run,
+  at the edge of the target.
 """
 
 from __future__ import annotations
@@ -68,6 +78,7 @@ from typing import Any, Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
+from engine import topological_order  # noqa: E402
 from nn import MLP, SGD, hinge_loss, l2_penalty  # noqa: E402
 from nn.data import moons, signed_labels  # noqa: E402
 
@@ -84,10 +95,18 @@ def moons_data(n: int = 100) -> tuple[list[list[float]], list[int]]:
 
 def stepgrad_step(fused: bool, points: list[list[float]], labels: list[int]) -> Callable[[], float]:
     model = MLP(2, SIZES[1:], seed=0, fused=fused)
+    return training_step(model, model, points, labels)
+
+
+def training_step(
+    forward: Callable[[list[float]], Any], model: MLP, points: list[list[float]], labels: list[int]
+) -> Callable[[], float]:
+    """One step of the demo: `forward` on every point, the loss, backward()
+    and an SGD update of `model`'s parameters."""
     optimizer = SGD(model.parameters(), lr=LEARNING_RATE)
 
     def step() -> float:
-        scores = [model(point) for point in points]
+        scores = [forward(point) for point in points]
         loss = hinge_loss(scores, labels) + l2_penalty(model.parameters(), ALPHA)
         optimizer.zero_grad()
         loss.backward()
@@ -95,6 +114,64 @@ def stepgrad_step(fused: bool, points: list[list[float]], labels: list[int]) -> 
         return loss.data
 
     return step
+
+
+def floor_step(points: list[list[float]], labels: list[int]) -> Callable[[], float]:
+    """The fused network's step with its forward pass written out in place:
+    the same nodes (children, local derivatives, scopes) as `MLP(...,
+    fused=True)` makes, checked below, with none of the calls around them."""
+    from engine.value import Value
+
+    model = MLP(2, SIZES[1:], seed=0, fused=True)
+    layers = [
+        (
+            [
+                (neuron.w, neuron.b, tuple(neuron.w), (f"layers.{i}", f"neurons.{j}"))
+                for j, neuron in enumerate(layer.neurons)
+            ],
+            layer.activation == "relu",
+        )
+        for i, layer in enumerate(model.layers)
+    ]
+    new = object.__new__
+
+    def forward(point: list[float]) -> Value:
+        values = [Value(x) for x in point]
+        for neurons, relu in layers:
+            numbers = [value.data for value in values]
+            computed = tuple([value for value in values if value._a is not None])
+            outputs = []
+            for w, b, w_tuple, path in neurons:
+                weights = [weight.data for weight in w]
+                total = b.data
+                for weight, x in zip(weights, numbers):
+                    total += weight * x
+                node = new(Value)
+                node.data, node.grad, node.label, node.op = total, 0.0, "", "w·x+b"
+                node.scope = path
+                node._a, node._b = (*w_tuple, *values, b), None
+                node._da, node._db = (*numbers, *weights, 1.0), computed
+                if relu:
+                    on = total > 0.0
+                    out = new(Value)
+                    out.data, out.grad, out.label, out.op = total if on else 0.0, 0.0, "", "relu"
+                    out.scope, out._a, out._b, out._da, out._db = path, node, None, float(on), None
+                    node = out
+                outputs.append(node)
+            values = outputs
+        return values[0]
+
+    # The same graph as the fused network's: node for node, bit for bit.
+    ours, theirs = forward(points[0]), model(points[0])
+    assert isinstance(theirs, Value)
+    for mine, made in zip(topological_order(ours), topological_order(theirs)):
+        assert (mine.data, mine.op, mine.scope, mine.local_grads) == (
+            made.data, made.op, made.scope, made.local_grads
+        )
+        assert [id(c) for c in mine.children if c.is_leaf and c.label] == [
+            id(c) for c in made.children if c.is_leaf and c.label
+        ]
+    return training_step(forward, model, points, labels)
 
 
 def micrograd_step(points: list[list[float]], labels: list[int]) -> Callable[[], float]:
@@ -168,6 +245,7 @@ VARIANTS = {
     "fine": "stepgrad fine",
     "fused": "stepgrad fused",
     "torch": "PyTorch, one 0-d tensor per scalar",
+    "floor": "fused graph, calls inlined",
 }
 
 
@@ -181,6 +259,8 @@ def run_variant(variant: str, steps: int, wall: bool) -> None:
         step = torch_step(torch, points, labels)
     elif variant == "micrograd":
         step = micrograd_step(points, labels)
+    elif variant == "floor":
+        step = floor_step(points, labels)
     else:
         step = stepgrad_step(variant == "fused", points, labels)
     first_loss = step()
@@ -211,6 +291,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="rounds of fresh processes")
     parser.add_argument("--torch", action="store_true", help="also time the PyTorch baseline")
     parser.add_argument(
+        "--floor", action="store_true", help="also time the fused graph with every call inlined"
+    )
+    parser.add_argument(
         "--wall", action="store_true", help="time wall-clock instead of this process's CPU time"
     )
     parser.add_argument("--variant", choices=list(VARIANTS), help=argparse.SUPPRESS)
@@ -220,6 +303,7 @@ def main() -> None:
         return
 
     variants = ["micrograd", "fine", "fused"] + (["torch"] if arguments.torch else [])
+    variants += ["floor"] if arguments.floor else []
     times: dict[str, list[float]] = {variant: [] for variant in variants}
     first_losses: dict[str, float] = {}
     for _ in range(arguments.rounds):  # the variants take turns, round by round
@@ -241,8 +325,8 @@ def main() -> None:
         if not times.get(baseline):
             continue
         reference = statistics.median(times[baseline])
-        for variant in ("fine", "fused"):
-            if not times[variant]:
+        for variant in ("fine", "fused", "floor"):
+            if not times.get(variant):
                 continue
             ratio = reference / statistics.median(times[variant])
             target = targets.get(variant)
