@@ -334,7 +334,7 @@ def main() -> None:
                 f"; {'meets' if ratio >= target else 'MISSES'} the {target}x target"
             )
             print(
-                f"{VARIANTS[variant]:<16} is {ratio:6.1f}x faster than "
+                f"{VARIANTS[variant]:<16} is {ratio:6.2f}x faster than "
                 f"{VARIANTS[baseline]} (medians{verdict})"
             )
 
