@@ -230,16 +230,17 @@ class LiveTraining:
 
     def _train(self) -> None:
         def watch(step: int, history: History) -> bool | None:
-            if (step + 1) % self.every == 0 or step + 1 == self.steps:
+            stop = self._stop.is_set()
+            done = step + 1 == self.steps or stop  # the last step: draw it, as LiveView does
+            if (step + 1) % self.every == 0 or done:
                 self._show(history)
-            return True if self._stop.is_set() else None
+            return True if stop else None
 
         try:
             self.history = fit(
                 self.model, self.X, self.y, steps=self.steps, callback=watch,
                 progress=False, **self.fit_options,
             )
-            self._show(self.history)
             stopped = " (stopped)" if self.history.stopped_early else ""
             self.status.value = f"done{stopped}: {self.history!r}"
         except Exception as error:  # shown in the widget; the thread has no caller

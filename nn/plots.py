@@ -256,7 +256,7 @@ def _draw_boundary(
     if classes > len(CLASS_COLOURS):
         raise ValueError(f"{classes} classes: the plots have colours for {len(CLASS_COLOURS)}")
     size = len(grid.xs)
-    for k in range(min(classes, len(rows[0]))):
+    for k in range(len(rows[0])):  # one region per output (two for one score)
         margins = [row[k] - max(row[:k] + row[k + 1 :]) for row in rows]
         if not max(margins) > 0.0:
             continue  # the model never picks class k here
