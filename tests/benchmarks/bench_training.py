@@ -56,8 +56,8 @@ parameter), so the fine graph is the same graph micrograd builds.
   machine's load moves more than stepgrad's steps), the fine step was
   13.7-16.4x faster and the fused step 53-67x.
 - `--floor` builds the fused graph with every call written out in place:
-  about 10-11.5 ms a step, 69.5x micrograd in the run where the fused step
-  was 56x. So the readable code around the graph costs about a fifth of
+  about 10-12 ms a step, 69-72x micrograd in three runs where the fused
+  step was 56-59x. So the readable code around the graph costs about a fifth of
   the fused step, and even without it this graph (two nodes per neuron, as
   drawings and the Stepper show it) stays under 75x here. A trial that
   folds the activation into the neuron's node ("relu(w·x+b)", one node per
@@ -78,7 +78,7 @@ from typing import Any, Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from engine import topological_order  # noqa: E402
+from engine import Value, topological_order  # noqa: E402
 from nn import MLP, SGD, hinge_loss, l2_penalty  # noqa: E402
 from nn.data import moons, signed_labels  # noqa: E402
 
@@ -120,8 +120,6 @@ def floor_step(points: list[list[float]], labels: list[int]) -> Callable[[], flo
     """The fused network's step with its forward pass written out in place:
     the same nodes (children, local derivatives, scopes) as `MLP(...,
     fused=True)` makes, checked below, with none of the calls around them."""
-    from engine.value import Value
-
     model = MLP(2, SIZES[1:], seed=0, fused=True)
     layers = [
         (
@@ -161,9 +159,11 @@ def floor_step(points: list[list[float]], labels: list[int]) -> Callable[[], flo
             values = outputs
         return values[0]
 
-    # The same graph as the fused network's: node for node, bit for bit.
+    # The same graph as the fused network's: node for node, bit for bit, with
+    # the same parameters (the leaves that have labels) as children.
     ours, theirs = forward(points[0]), model(points[0])
     assert isinstance(theirs, Value)
+    assert len(topological_order(ours)) == len(topological_order(theirs))
     for mine, made in zip(topological_order(ours), topological_order(theirs)):
         assert (mine.data, mine.op, mine.scope, mine.local_grads) == (
             made.data, made.op, made.scope, made.local_grads
