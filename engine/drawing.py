@@ -590,8 +590,8 @@ class _ClusterTree:
 
     def attach(self) -> None:
         """Put each cluster inside its parent, the deepest first (no recursion)."""
-        made_order = {prefix: number for number, prefix in enumerate(self.clusters)}
-        for prefix in sorted(self.clusters, key=lambda p: (-len(p), made_order[p])):
+        # sorted() keeps clusters of one depth in the order they were made.
+        for prefix in sorted(self.clusters, key=lambda prefix: -len(prefix)):
             parent = self.clusters.get(prefix[:-1], self.drawing)
             parent.subgraph(self.clusters[prefix])
 

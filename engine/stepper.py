@@ -601,14 +601,11 @@ def _mark_updates(drawing: GraphDrawing, step: BackwardStep, root: Value) -> Non
         if f"\t{child_id} [" not in source:
             continue
         drawing.node(child_id, color=UPDATED_COLOUR, penwidth="3")
+        # Its arrows carry no attributes yet (the Stepper draws no edge labels).
         arrow = f"\t{child_id} -> {node_id}_op"
-        blue = f'color="{UPDATED_COLOUR}" penwidth=2.5'
         for number, line in enumerate(drawing.body):
-            text = line.rstrip("\n")
-            if text == arrow:
-                drawing.body[number] = f"{text} [{blue}]\n"
-            elif text.startswith(arrow + " [") and text.endswith("]"):
-                drawing.body[number] = f"{text[:-1]} {blue}]\n"
+            if line == arrow + "\n":
+                drawing.body[number] = f'{arrow} [color="{UPDATED_COLOUR}" penwidth=2.5]\n'
 
 
 # ---------------------------------------------------------------------- pictures for slides

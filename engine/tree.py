@@ -94,9 +94,12 @@ def text_tree(
         )
     if width is None:
         width = terminal_width()
-    lines = _tree_lines(root, order, number_format, narrow=False)
+    # Found once: a narrower tree changes only the layout, not the names.
+    names = input_names(order)
+    grads_computed = backward_has_run(root)
+    lines = _tree_lines(root, order, names, grads_computed, number_format, narrow=False)
     if max(len(line) for line in lines) > width:
-        lines = _tree_lines(root, order, number_format, narrow=True)
+        lines = _tree_lines(root, order, names, grads_computed, number_format, narrow=True)
     return TextTree("\n".join(lines))
 
 
@@ -106,11 +109,15 @@ def terminal_width() -> int:
 
 
 def _tree_lines(
-    root: Value, order: list[Value], number_format: str, *, narrow: bool
+    root: Value,
+    order: list[Value],
+    names: dict[Value, str],
+    grads_computed: bool,
+    number_format: str,
+    *,
+    narrow: bool,
 ) -> list[str]:
     index = {node: position for position, node in enumerate(order)}
-    names = input_names(order)
-    grads_computed = backward_has_run(root)
     if narrow:
         data_word, grad_word, gap = "d", "g", " "
         branch, last_branch, through, space = "├─", "└─", "│ ", "  "
