@@ -5,8 +5,8 @@ arrows. Something has to lay it out and paint it. This module finds that
 something and runs it:
 
 1. a system Graphviz `dot` on your PATH, if you installed one, else
-2. `graphviz-pure`, a standalone port of Graphviz that `pip install stepgrad`
-   brings along, so pictures work on a fresh laptop with nothing else installed.
+2. `graphviz-pure`, a standalone port of Graphviz that installing stepgrad
+   (`pip install .`) brings along, so pictures work on a fresh laptop with nothing else installed.
 
 Both read DOT on stdin and write the picture on stdout (`dot -Tsvg`), so the
 rest of stepgrad never needs to know which one it got.
@@ -90,7 +90,7 @@ def find_renderer() -> str:
     raise RendererNotFound(
         "cannot draw a picture: no Graphviz renderer found (neither 'dot' on PATH "
         f"nor 'graphviz-pure' in {scripts_folder}). Reinstall stepgrad with "
-        "`pip install stepgrad` (it brings graphviz-pure), or `pip install graphviz-pure`, "
+        "`pip install .` in its folder (it brings graphviz-pure), or `pip install graphviz-pure`, "
         "or install Graphviz from https://graphviz.org/download/"
     )
 
