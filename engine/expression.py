@@ -76,7 +76,6 @@ class ExpressionError(ValueError):
     """
 
     def __init__(self, message: str, column: int | None = None) -> None:
-        self.message = message
         self.column = column
         super().__init__(f"column {column}: {message}" if column is not None else message)
 
