@@ -76,7 +76,6 @@ class ExpressionError(ValueError):
     """
 
     def __init__(self, message: str, column: int | None = None) -> None:
-        self.message = message
         self.column = column
         super().__init__(f"column {column}: {message}" if column is not None else message)
 
@@ -510,10 +509,9 @@ def _build_graph(text: _Text, tree: ast.expr, inputs: dict[str, Value]) -> Value
 
 def _apply(text: _Text, node: ast.expr, operands: list[Value], inputs: dict[str, Value]) -> Value:
     """One node of the formula as a Value, from the Values of its operands."""
-    segment = text.segment(node)
-    column = text.column_of(node)
     if isinstance(node, ast.Name):
         return inputs[node.id]
+    segment = text.segment(node)
     if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)):
         return Value(node.value, label=segment)  # _check_tree refused every other constant
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.UAdd):
@@ -537,12 +535,14 @@ def _apply(text: _Text, node: ast.expr, operands: list[Value], inputs: dict[str,
             result = operands[0] / operands[1]
         else:  # _check_tree let nothing else through
             raise AssertionError(f"unchecked node {type(node).__name__}")
+    except ExpressionError:
+        raise  # from _power: it names the exponent's own column
     except (ArithmeticError, ValueError) as error:
-        if isinstance(error, ExpressionError):
-            raise
-        raise EvaluationError(f"{segment}: {error}", column) from None
+        raise EvaluationError(f"{segment}: {error}", text.column_of(node)) from None
     if not math.isfinite(result.data):
-        raise EvaluationError(f"{segment} = {result.data} is too large for a float", column)
+        raise EvaluationError(
+            f"{segment} = {result.data} is too large for a float", text.column_of(node)
+        )
     result.label = segment
     return result
 

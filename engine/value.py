@@ -334,7 +334,7 @@ class Value:
 
     def _pow(a: Value, b: Value) -> Value:
         """a ** b, where the exponent b is a Value too"""
-        out = _checked_power(a.data, b.data, f"Value({b.data!r})", b_is_value=True)
+        out = _checked_power(a.data, b.data, b)
         # d(a**b)/da = b * a**(b-1), d(a**b)/db = a**b * log(a)
         slope_a = _power_slope(a.data, b.data)
         return _node(out, "**", a, slope_a, b, out * math.log(a.data))
@@ -352,7 +352,7 @@ class Value:
         if isinstance(exponent, bool) or not isinstance(exponent, numbers.Real):
             return NotImplemented  # Python then tries exponent.__rpow__
         a, n = self.data, float(exponent)
-        out = _checked_power(a, n, repr(exponent))  # a ** n, or an error naming it
+        out = _checked_power(a, n, exponent)  # a ** n, or an error naming it
         # d(a**n)/da = n * a**(n-1)
         return _node(out, f"**{n:g}", self, _power_slope(a, n))
 
@@ -584,32 +584,47 @@ def _check_exp_range(a: float) -> None:
         )
 
 
-def _checked_power(a: float, n: float, written: str, b_is_value: bool = False) -> float:
-    """a ** n, after checking that it is a real, finite float; the errors name
-    the power as you wrote it (`written` is the exponent: -1, or Value(0.5)).
+def _checked_power(a: float, n: float, exponent: object) -> float:
+    """a ** n, after checking that it is a real, finite float; `exponent` is n
+    as you wrote it (-1, or a Value), so that the errors can name the power.
 
     With a Value exponent the base must be positive: d(a**b)/db needs log(a).
     """
-    power = f"({a!r}) ** {written}" if a < 0.0 else f"{a!r} ** {written}"
-    if b_is_value and a <= 0.0:
+    if a <= 0.0 and isinstance(exponent, Value):
         raise ValueError(
-            f"{power} is undefined for gradients: with a Value exponent the base "
-            "must be positive (d(a**b)/db = a**b * log(a))"
+            f"{_written_power(a, exponent)} is undefined for gradients: with a Value "
+            "exponent the base must be positive (d(a**b)/db = a**b * log(a))"
         )
     if not math.isfinite(n):
-        raise ValueError(f"{power}: the exponent must be a finite number")
+        raise ValueError(f"{_written_power(a, exponent)}: the exponent must be a finite number")
     if a < 0.0 and not n.is_integer():
         raise ValueError(
-            f"{power} is not a real number: a negative base needs a whole-number exponent"
+            f"{_written_power(a, exponent)} is not a real number: a negative base needs "
+            "a whole-number exponent"
         )
     if a == 0.0 and n < 0.0:
-        raise ZeroDivisionError(f"{power} divides by zero: 0 cannot be raised to a negative power")
+        raise ZeroDivisionError(
+            f"{_written_power(a, exponent)} divides by zero: 0 cannot be raised to a "
+            "negative power"
+        )
     if math.isnan(a):
         return a  # IEEE says nan ** 0 is 1; stepgrad keeps the nan in sight
     try:
         return a**n
     except OverflowError:
-        raise OverflowError(f"{power} is too large for a float; use smaller numbers") from None
+        raise OverflowError(
+            f"{_written_power(a, exponent)} is too large for a float; use smaller numbers"
+        ) from None
+
+
+def _written_power(a: float, exponent: object) -> str:
+    """The power as you wrote it, for an error: `(-8.0) ** 0.5`, `0.0 ** Value(2.0)`.
+
+    Made only when there is an error to report: `x ** 2` is common (a squared
+    error), and making this text every time took a fifth of its time.
+    """
+    written = f"Value({exponent.data!r})" if isinstance(exponent, Value) else repr(exponent)
+    return f"({a!r}) ** {written}" if a < 0.0 else f"{a!r} ** {written}"
 
 
 def _power_slope(a: float, n: float) -> float:

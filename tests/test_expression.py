@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from engine import Value
+from engine import Value, topological_order
 from engine.expression import (
     MAX_DEPTH,
     MAX_LENGTH,
@@ -34,8 +34,6 @@ def test_neuron_builds_the_same_graph_as_by_hand() -> None:
 
 
 def _leaves(root: Value) -> list[Value]:
-    from engine import topological_order
-
     return [node for node in topological_order(root) if not node.children]
 
 

@@ -279,8 +279,6 @@ def test_ordering_values_is_refused_with_the_fix() -> None:
 
 
 def test_a_fraction_exponent_works_like_a_float() -> None:
-    from fractions import Fraction
-
     root = Value(4.0) ** Fraction(1, 2)
     assert root.data == 2.0 and root.op == "**0.5"
 

@@ -42,6 +42,10 @@ What was tried for issue 9 (2-core shared VM, Python 3.11):
 - Kept: backward() walks only the computed nodes (a leaf has nothing to pass
   on), and the walk lists a node when a marker under its children comes off
   the stack, instead of keeping a second set of listed nodes.
+- Kept: that walk marks each node it has seen in the node's own grad (a
+  0.0 made for the walk, see `_computed_nodes` in engine/graph.py) instead
+  of a set (backward of the moons graph about 20% faster), and with no
+  slot to pay for, unlike the "visited" slot below.
 - Measured, not kept: a private "visited" slot instead of the walk's set (the
   walk 20% faster, but one more slot costs about as much when each node is
   made); pushing a node back only when it has unvisited children (slower in
