@@ -25,6 +25,7 @@ import json
 import threading
 from typing import Any, Callable, Mapping
 
+from engine.checks import described
 from engine.graph import topological_order
 from engine.stepper import PLAIN_NAME, Stepper
 from engine.value import Value
@@ -58,7 +59,7 @@ class Lesson:
     def show_value(self, root: Value, source: str = "", values_text: str = "") -> None:
         """Show `root`'s graph; the page's Next starts backprop on it from scratch."""
         if not isinstance(root, Value):
-            raise TypeError(f"show() needs a Value, not {type(root).__name__} {root!r}")
+            raise TypeError(f"show() needs a Value, not {described(root)}")
         with self.lock:
             svg = self._render(root, None)  # too big to draw: refuse before changing anything
             self.root, self.stepper = root, Stepper(root)
@@ -70,13 +71,12 @@ class Lesson:
     def follow_stepper(self, stepper: Stepper) -> None:
         """Show `stepper` where it is now; the page's buttons move it from there."""
         if not isinstance(stepper, Stepper):
-            raise TypeError(f"step() needs a Stepper, not {type(stepper).__name__} {stepper!r}")
+            raise TypeError(f"step() needs a Stepper, not {described(stepper)}")
         with self.lock:
             svg = self._render(stepper.root, stepper)
             # Read the steps taken so far through the public API: undo them, then redo them.
             position = stepper.position
-            for _ in range(position):
-                stepper.back()
+            stepper.reset()
             headlines = []
             for _ in range(position):
                 headlines.append(_headline(stepper.next()))
@@ -148,8 +148,7 @@ class Lesson:
         with self.lock:
             stepper = self._stepper()
             self.quiz = None
-            while stepper.position:
-                stepper.back()
+            stepper.reset()
             self.headlines = []
             self._after_step()
 
