@@ -22,6 +22,7 @@ step 1 of 1: out = x * w, out.grad = 1
 from __future__ import annotations
 
 import json
+import sys
 import threading
 from typing import Any, Callable, Mapping
 
@@ -34,6 +35,9 @@ from nn.classroom.quiz import QuizFull, QuizRound
 from nn.classroom.training import TrainingStream
 
 MAX_STEP_LIST = 200  # steps listed on the page (the most recent)
+# A step's arithmetic is laid out for 80 columns, whatever the width of the
+# terminal the server runs in (the page wraps what does not fit).
+PAGE_WIDTH = 80
 
 
 class Lesson:
@@ -255,7 +259,7 @@ class Lesson:
             if self.root is not None:
                 shown["graph"] = f"/graph.svg?v={self.graph_picture.version}"
             if last is not None:
-                shown["current_step"] = {"number": last.number, "text": str(last)}
+                shown["current_step"] = {"number": last.number, "text": last.text(PAGE_WIDTH)}
             return shown
 
     def publish(self) -> None:
@@ -273,9 +277,10 @@ class Lesson:
 
 
 def _headline(stepper: Stepper) -> str:
+    """The first line of the step just taken, whole (the page's list of steps)."""
     step = stepper.last_step
     assert step is not None
-    return str(step).splitlines()[0]
+    return step.text(width=sys.maxsize).splitlines()[0]
 
 
 def _parse_values(text: str) -> dict[str, float]:
