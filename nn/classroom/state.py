@@ -100,8 +100,10 @@ class Lesson:
         if isinstance(values, str):
             values_text = values
             values = _parse_values(values)
-        else:
-            values_text = " ".join(f"{name}={value:g}" for name, value in values.items())
+        else:  # every digit (x=2, b=6.881373587019543): the box shown again builds this graph
+            values_text = " ".join(
+                f"{name}={value}".removesuffix(".0") for name, value in values.items()
+            )
         try:
             root = parse_expression(expression).build(values)
         except (ExpressionError, ArithmeticError) as error:
