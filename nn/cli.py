@@ -462,7 +462,8 @@ def add_demo_command(commands: argparse._SubParsersAction) -> None:
             "Train the classic demo: a 2-16-16-1 MLP on 100 'moons' points, hinge loss "
             "with a little L2, plain SGD with a linearly decaying learning rate. Then "
             "write into the output folder the decision boundary, the loss curve, the "
-            "drawing of one neuron's graph with its grads, and the trained model."
+            "drawing of one neuron's graph with its grads, the whole network drawn one "
+            "box per neuron (SVG, and PNG for slides), and the trained model."
         ),
         formatter_class=ParagraphsFormatter,
     )
@@ -501,7 +502,7 @@ DEMO_FILES = (
 
 
 def run_demo(arguments: argparse.Namespace) -> int:
-    """Train the classic moons MLP; save its boundary, loss curve, a neuron's graph, the model."""
+    """Train the classic moons MLP; save its boundary, loss curve, graphs and the model."""
     folder: Path = arguments.out
     check_run_size(2, DEMO_SIZES, DEMO_POINTS, arguments.steps, fix="use fewer --steps")
     check_output_folder(folder, DEMO_FILES, arguments.force)

@@ -389,6 +389,22 @@ def test_python_pushes_a_value_and_a_stepper(room: Classroom) -> None:
     assert stepper.position == 2
 
 
+def test_the_page_shows_whole_steps_whatever_the_servers_terminal(
+    room: Classroom, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "30")  # the teacher's terminal is narrow
+    room.next()
+    state = json.loads(call(room, "GET", "/state")[1])
+    assert state["steps"] == ["step 1 of 1: out = x * w, out.grad = 1"]
+    assert state["current_step"]["text"].splitlines()[0] == state["steps"][0]
+
+
+def test_values_given_as_numbers_are_shown_with_every_digit(room: Classroom) -> None:
+    room.formula("tanh(x*w + b)", {"x": 2.0, "w": -3, "b": 6.8813735870195432})
+    state = json.loads(call(room, "GET", "/state")[1])
+    assert state["values"] == "x=2 w=-3 b=6.881373587019543"
+
+
 def test_a_quiz_with_nothing_left_to_ask_is_refused(room: Classroom) -> None:
     room.run()
     with pytest.raises(ControlError, match="no step left"):

@@ -75,8 +75,6 @@ class QuizRound:
     """One question about the step the stepper will take next."""
 
     step_number: int
-    node_name: str
-    child_name: str
     question: str
     hint: str
     expected: float
@@ -116,8 +114,6 @@ class QuizRound:
         )
         return cls(
             step_number=step.number,
-            node_name=step.name,
-            child_name=first.name,
             question=f"What is {first.name}.grad after this step?{_drawn_as(first)}",
             hint=hint,
             expected=expected,

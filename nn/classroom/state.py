@@ -22,9 +22,11 @@ step 1 of 1: out = x * w, out.grad = 1
 from __future__ import annotations
 
 import json
+import sys
 import threading
 from typing import Any, Callable, Mapping
 
+from engine.checks import described
 from engine.graph import topological_order
 from engine.stepper import PLAIN_NAME, Stepper
 from engine.value import Value
@@ -33,6 +35,9 @@ from nn.classroom.quiz import QuizFull, QuizRound
 from nn.classroom.training import TrainingStream
 
 MAX_STEP_LIST = 200  # steps listed on the page (the most recent)
+# A step's arithmetic is laid out for 80 columns, whatever the width of the
+# terminal the server runs in (the page wraps what does not fit).
+PAGE_WIDTH = 80
 
 
 class Lesson:
@@ -58,7 +63,7 @@ class Lesson:
     def show_value(self, root: Value, source: str = "", values_text: str = "") -> None:
         """Show `root`'s graph; the page's Next starts backprop on it from scratch."""
         if not isinstance(root, Value):
-            raise TypeError(f"show() needs a Value, not {type(root).__name__} {root!r}")
+            raise TypeError(f"show() needs a Value, not {described(root)}")
         with self.lock:
             svg = self._render(root, None)  # too big to draw: refuse before changing anything
             self.root, self.stepper = root, Stepper(root)
@@ -70,13 +75,12 @@ class Lesson:
     def follow_stepper(self, stepper: Stepper) -> None:
         """Show `stepper` where it is now; the page's buttons move it from there."""
         if not isinstance(stepper, Stepper):
-            raise TypeError(f"step() needs a Stepper, not {type(stepper).__name__} {stepper!r}")
+            raise TypeError(f"step() needs a Stepper, not {described(stepper)}")
         with self.lock:
             svg = self._render(stepper.root, stepper)
             # Read the steps taken so far through the public API: undo them, then redo them.
             position = stepper.position
-            for _ in range(position):
-                stepper.back()
+            stepper.reset()
             headlines = []
             for _ in range(position):
                 headlines.append(_headline(stepper.next()))
@@ -96,8 +100,10 @@ class Lesson:
         if isinstance(values, str):
             values_text = values
             values = _parse_values(values)
-        else:
-            values_text = " ".join(f"{name}={value:g}" for name, value in values.items())
+        else:  # every digit (x=2, b=6.881373587019543): the box shown again builds this graph
+            values_text = " ".join(
+                f"{name}={value}".removesuffix(".0") for name, value in values.items()
+            )
         try:
             root = parse_expression(expression).build(values)
         except (ExpressionError, ArithmeticError) as error:
@@ -148,8 +154,7 @@ class Lesson:
         with self.lock:
             stepper = self._stepper()
             self.quiz = None
-            while stepper.position:
-                stepper.back()
+            stepper.reset()
             self.headlines = []
             self._after_step()
 
@@ -256,7 +261,7 @@ class Lesson:
             if self.root is not None:
                 shown["graph"] = f"/graph.svg?v={self.graph_picture.version}"
             if last is not None:
-                shown["current_step"] = {"number": last.number, "text": str(last)}
+                shown["current_step"] = {"number": last.number, "text": last.text(PAGE_WIDTH)}
             return shown
 
     def publish(self) -> None:
@@ -274,9 +279,10 @@ class Lesson:
 
 
 def _headline(stepper: Stepper) -> str:
+    """The first line of the step just taken, whole (the page's list of steps)."""
     step = stepper.last_step
     assert step is not None
-    return str(step).splitlines()[0]
+    return step.text(width=sys.maxsize).splitlines()[0]
 
 
 def _parse_values(text: str) -> dict[str, float]:
