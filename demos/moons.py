@@ -15,7 +15,7 @@ from pathlib import Path
 from engine import draw
 from nn import MLP, hinge_loss, l2_penalty
 from nn.data import moons, signed_labels
-from nn.plots import decision_boundary, training_curves
+from nn.apps.plots import decision_boundary, training_curves
 from nn.train import History
 
 output_folder = Path(sys.argv[1] if len(sys.argv) > 1 else "stepgrad-out")

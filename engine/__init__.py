@@ -7,10 +7,12 @@
 >>> round(x.grad, 6)
 0.839949
 
-The core (`Value`, the graph walk, `gradcheck`, the formula parser) needs
-nothing but Python. The views (`draw`, `text_tree`, the `Stepper`) are loaded
-the first time you use them, so `from engine import Value` works even where
-graphviz or Pillow are not installed.
+The core (`Value`, the graph walk, `gradcheck`, the formula parser) lives in
+this folder and needs nothing but Python. The views (`draw`, `text_tree`, the
+`Stepper`) live in `engine/views/`: the text tree and the stepper load with
+the engine (they offer `Value.tree()` and `Value.backward_steps()`), and the
+drawing the first time you use it, so `from engine import Value` works even
+where graphviz or Pillow are not installed.
 """
 
 from __future__ import annotations
@@ -22,25 +24,22 @@ from engine.expression import parse_expression
 from engine.gradcheck import GradcheckReport, gradcheck
 from engine.graph import backward, topological_order, zero_grad
 from engine.value import Value, as_value, scope
+from engine.views.stepper import BackwardStep, Stepper, backward_steps
+from engine.views.tree import text_tree
 
 if TYPE_CHECKING:
-    from engine.drawing import GraphDrawing, draw
-    from engine.stepper import BackwardStep, Stepper, backward_steps
-    from engine.tree import text_tree
+    from engine.views.drawing import GraphDrawing, draw
 
-# The views, by the module each one lives in: imported on first use (see __getattr__).
+# The drawing, by the module it lives in: imported on first use (see
+# __getattr__), since it needs graphviz.
 _VIEWS = {
-    "GraphDrawing": "engine.drawing",
-    "draw": "engine.drawing",
-    "text_tree": "engine.tree",
-    "BackwardStep": "engine.stepper",
-    "Stepper": "engine.stepper",
-    "backward_steps": "engine.stepper",
+    "GraphDrawing": "engine.views.drawing",
+    "draw": "engine.views.drawing",
 }
 
 
 def __getattr__(name: str) -> Any:
-    """`engine.draw` and the other views: import their module the first time they are used."""
+    """`engine.draw` and `engine.GraphDrawing`: import the drawing the first time it is used."""
     if name not in _VIEWS:
         raise AttributeError(f"module 'engine' has no attribute {name!r}")
     return getattr(importlib.import_module(_VIEWS[name]), name)

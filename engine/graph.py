@@ -9,8 +9,9 @@ all use the same walk, so they all show the same nodes in the same order.
 
 The walk uses an explicit stack instead of recursion, so a graph a million
 nodes deep is fine at Python's default recursion limit. Pickling and
-`copy.deepcopy` of a graph go through the same walk (at the end of this
-file), so they are fine too.
+`copy.deepcopy` of a graph go through the same walk (`flat_graph`, at the end
+of this file, lists a graph; `engine/value.py` builds it again), so they are
+fine too.
 
 >>> from engine import Value
 >>> a = Value(2.0, label="a")
@@ -25,7 +26,7 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:  # for type hints; the copying functions import value.py when called
+if TYPE_CHECKING:  # for type hints only: value.py imports this module, not the other way
     from engine.value import Value
 
 # backward() and zero_grad() hold this lock, so that calls from several
@@ -192,17 +193,15 @@ def zero_grad(root: Value) -> None:
 # walk above, instead.
 
 
-def flat_graph(root: Value) -> tuple[Any, ...]:
-    """What `pickle` saves for `root` (see `Value.__reduce__`).
+def flat_graph(root: Value) -> list[Any]:
+    """The graph under `root` as one flat list, for `pickle` (see `Value.__reduce__`).
 
     The graph in topological order, each computed node as its fields and the
-    positions of its children in the list. The leaves are saved as the
+    positions of its children in the list. The leaves are listed as the
     Values themselves, so a model's parameters stay one object with the
     graphs made from them; an intermediate node is rebuilt once for every
     root you pickle that reaches it.
     """
-    if root._a is None:
-        return (_rebuild_leaf, (root.data, root.grad, root.label, root.op, root.scope))
     order = topological_order(root)
     position = {node: index for index, node in enumerate(order)}
     records: list[Any] = []
@@ -213,50 +212,4 @@ def flat_graph(root: Value) -> tuple[Any, ...]:
         children = tuple(position[child] for child in node.children)
         fields = (node.data, node.grad, node.label, node.op, node.scope)
         records.append((*fields, children, node.local_grads))
-    return (_rebuild_graph, (records,))
-
-
-def _rebuild_leaf(
-    data: float, grad: float, label: str, op: str, scope: tuple[str, ...]
-) -> Value:
-    """A leaf, as `flat_graph` saved it."""
-    from engine.value import from_op
-
-    leaf = from_op(data, op, (), ())
-    leaf.grad, leaf.label, leaf.scope = grad, label, scope
-    return leaf
-
-
-def _rebuild_graph(records: list[Any]) -> Value:
-    """The graph that `flat_graph` listed; returns its last node, the root."""
-    from engine.value import Value, from_op
-
-    nodes: list[Value] = []
-    for record in records:
-        if isinstance(record, Value):  # a leaf, already rebuilt by pickle
-            nodes.append(record)
-            continue
-        data, grad, label, op, scope, children, local_grads = record
-        node = from_op(data, op, [nodes[index] for index in children], local_grads)
-        node.grad, node.label, node.scope = grad, label, scope
-        nodes.append(node)
-    return nodes[-1]
-
-
-def deep_copy(root: Value, memo: dict[int, Any]) -> Value:
-    """`copy.deepcopy(root)`: every node copied once, children first.
-
-    `memo` is deepcopy's record of what it copied already, so that nodes
-    shared between several Values copied together stay shared.
-    """
-    from engine.value import from_op
-
-    for node in topological_order(root):
-        if id(node) in memo:
-            continue
-        children = tuple(memo[id(child)] for child in node.children)
-        copy = from_op(node.data, node.op, children, node.local_grads)
-        copy.grad, copy.label, copy.scope = node.grad, node.label, node.scope
-        memo[id(node)] = copy
-    result: Value = memo[id(root)]
-    return result
+    return records

@@ -36,7 +36,19 @@ from engine import graph
 from engine.checks import described
 
 if TYPE_CHECKING:
-    from engine.stepper import BackwardStep
+    from engine.views.stepper import BackwardStep
+
+# The views that `Value.tree()` and `Value.backward_steps()` hand over to, by
+# name. They live in engine/views/, which builds on this module; so that this
+# core module never imports a view, each view puts its function here when it
+# is imported (`import engine` imports them). See `register_view`.
+_views: dict[str, Callable[[Value], Any]] = {}
+
+
+def register_view(name: str, view: Callable[[Value], Any]) -> None:
+    """Let `Value.<name>()` call `view(value)`: how a view module offers a method."""
+    _views[name] = view
+
 
 Number = Union[int, float]
 
@@ -447,19 +459,18 @@ class Value:
     def backward_steps(self) -> Iterator[BackwardStep]:
         """Run `backward()` one node at a time, yielding each chain-rule step.
 
-        See `engine/stepper.py`; exhausting it leaves the same grads as `backward()`.
+        A view: see `engine/views/stepper.py` (and `register_view`); exhausting
+        it leaves the same grads as `backward()`.
         """
-        from engine.stepper import backward_steps
-
-        return backward_steps(self)
+        steps: Iterator[BackwardStep] = _views["backward_steps"](self)
+        return steps
 
     # ------------------------------------------------------------ display
 
     def tree(self) -> str:
-        """This Value's graph as indented text, for terminals (see `engine/tree.py`)."""
-        from engine.tree import text_tree
-
-        return text_tree(self)
+        """This Value's graph as indented text, for terminals (see `engine/views/tree.py`)."""
+        text: str = _views["tree"](self)
+        return text
 
     def __repr__(self) -> str:
         label = f"{self.label!r}, " if self.label else ""
@@ -492,12 +503,14 @@ class Value:
     # ------------------------------------------------------------ copying
 
     def __reduce__(self) -> tuple[Any, ...]:
-        """How `pickle` saves a Value: its graph as one flat list (see `graph.py`)."""
-        return graph.flat_graph(self)
+        """How `pickle` saves a Value: its graph as one flat list (see `graph.flat_graph`)."""
+        if self._a is None:
+            return (_rebuild_leaf, (self.data, self.grad, self.label, self.op, self.scope))
+        return (_rebuild_graph, (graph.flat_graph(self),))
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Value:
-        """`copy.deepcopy`: every node of the graph copied once (see `graph.py`)."""
-        return graph.deep_copy(self, memo)
+        """`copy.deepcopy`: every node of the graph copied once (see `_deep_copy`)."""
+        return _deep_copy(self, memo)
 
 
 class scope:
@@ -541,6 +554,54 @@ class scope:
         ('layers.0',)
         """
         return _scope.get()
+
+
+# ---------------------------------------------------------------------------
+# Copying and pickling a graph, without recursion
+# ---------------------------------------------------------------------------
+# pickle and copy.deepcopy would recurse once per level of the graph; instead a
+# Value hands them its whole graph, listed by the walk (`graph.flat_graph`),
+# and these functions build it again, children first.
+
+
+def _rebuild_leaf(
+    data: float, grad: float, label: str, op: str, scope: tuple[str, ...]
+) -> Value:
+    """A leaf, as `Value.__reduce__` saved it."""
+    leaf = from_op(data, op, (), ())
+    leaf.grad, leaf.label, leaf.scope = grad, label, scope
+    return leaf
+
+
+def _rebuild_graph(records: list[Any]) -> Value:
+    """The graph that `graph.flat_graph` listed; returns its last node, the root."""
+    nodes: list[Value] = []
+    for record in records:
+        if isinstance(record, Value):  # a leaf, already rebuilt by pickle
+            nodes.append(record)
+            continue
+        data, grad, label, op, scope, children, local_grads = record
+        node = from_op(data, op, [nodes[index] for index in children], local_grads)
+        node.grad, node.label, node.scope = grad, label, scope
+        nodes.append(node)
+    return nodes[-1]
+
+
+def _deep_copy(root: Value, memo: dict[int, Any]) -> Value:
+    """`copy.deepcopy(root)`: every node copied once, children first.
+
+    `memo` is deepcopy's record of what it copied already, so that nodes
+    shared between several Values copied together stay shared.
+    """
+    for node in graph.topological_order(root):
+        if id(node) in memo:
+            continue
+        children = tuple(memo[id(child)] for child in node.children)
+        copy = from_op(node.data, node.op, children, node.local_grads)
+        copy.grad, copy.label, copy.scope = node.grad, node.label, node.scope
+        memo[id(node)] = copy
+    result: Value = memo[id(root)]
+    return result
 
 
 # ---------------------------------------------------------------------------

@@ -132,7 +132,7 @@ class Snapshots:
     `states[i]` is `model.state_dict()` after `updates[i]` updates: the state
     before training (0 updates), then one every `every` steps. Pick `steps` a
     multiple of `every` to keep the final state too. Feed `states` to
-    `nn.plots.boundary_animation` to watch the decision boundary move.
+    `nn.apps.plots.boundary_animation` to watch the decision boundary move.
 
     >>> from nn.layers import MLP
     >>> model = MLP(2, [1], seed=0)
@@ -188,7 +188,6 @@ def fit(
     seed: Seed = None,
     progress: bool | None = None,
     schedule: Schedule | None = None,
-    live: bool | int = False,
 ) -> History:
     """Train `model` on rows `X` with labels `y` for `steps` steps; return a `History`.
 
@@ -215,9 +214,6 @@ def fit(
       Return None (or False) to go on.
     - `progress`: None shows a tqdm progress bar only when stderr is a
       terminal; True always; False never.
-    - `live`: True redraws the decision boundary and the loss/accuracy
-      curves in place in a Jupyter notebook, about 20 times per run (a
-      number n: every n steps); see `nn/live.py`.
 
     Errors: a bad argument raises TypeError or ValueError naming it (before
     any training); an optimizer that holds none of the model's parameters
@@ -261,11 +257,6 @@ def fit(
             f"the model holds {bad[0]} = {bad[1]} (left by an earlier run that diverged?), "
             "so it cannot learn; build a new model, or load a saved one"
         )
-
-    if live is not False:
-        from nn.live import LiveView  # imported here: nn.live draws with nn.plots
-
-        callback = LiveView(model, X, y, steps=steps, every=live, then=callback)
 
     # Only mini-batches need random numbers (so a full-batch fit leaves Python's random alone).
     rng = random_source(seed) if batch_size is not None else None

@@ -40,7 +40,7 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
     change it. (Five steps check what the command does; that its recipe
     reaches 100% in the default 100 steps is tested on `fit` in test_train.py.)
     """
-    from nn import cli
+    from nn.apps import cli
 
     steps = 5
     folder = tmp_path_factory.mktemp("demo") / "pictures"

@@ -13,7 +13,7 @@ from typing import Any, Iterator
 import pytest
 from chromium import CHROMIUM, CHROMIUM_ARGS
 
-from nn.classroom import Classroom
+from nn.apps.classroom import Classroom
 
 sync_api = pytest.importorskip("playwright.sync_api")
 expect = sync_api.expect

@@ -21,8 +21,8 @@ from typing import Any, Iterator
 import pytest
 
 from engine import Value
-from engine.stepper import Stepper
-from nn.classroom import Classroom, ControlError, Limits
+from engine.views.stepper import Stepper
+from nn.apps.classroom import Classroom, ControlError, Limits
 
 ROOT = Path(__file__).resolve().parents[1]
 TIMEOUT = 10.0
@@ -249,7 +249,7 @@ def test_malformed_requests_get_a_short_reply_never_a_traceback(
         "/%2e%2e/%2e%2e/etc/passwd",
         "/assets/",
         "/assets/app.js",
-        "/nn/classroom/assets/app.js",
+        "/nn/apps/classroom/assets/app.js",
         "/classroom/state.py",
         "//etc/passwd",
         "/app.js/../../state.py",
@@ -525,7 +525,7 @@ def test_the_command_refuses_bad_arguments(arguments: list[str], message: str) -
 
 
 def test_the_network_address_for_students_is_an_ipv4_address() -> None:
-    from nn.classroom import network_address
+    from nn.apps.classroom import network_address
 
     parts = network_address().split(".")
     assert len(parts) == 4 and all(0 <= int(part) <= 255 for part in parts)

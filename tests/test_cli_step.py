@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from nn.cli import main
+from nn.apps.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 

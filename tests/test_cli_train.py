@@ -1,6 +1,6 @@
 """`stepgrad demo` and `stepgrad train`: what they write, and their argparse-style refusals.
 
-Most tests call `nn.cli.main` in this process (the same code as the command,
+Most tests call `nn.apps.cli.main` in this process (the same code as the command,
 without starting Python and importing matplotlib again for each); Ctrl-C is
 also tried on the real command in a terminal. (tests/test_cli_step.py runs
 `python -m nn` as a real command too.)
@@ -19,7 +19,7 @@ from typing import Callable, NamedTuple
 
 import pytest
 
-from nn import cli, runfolder
+from nn.apps import cli, runfolder
 from nn.io import load, load_recipe
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 
 import nn.data
-
 from nn.data import (
     Standardization,
     blobs,

@@ -5,7 +5,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-
 DEMOS = Path(__file__).resolve().parents[1] / "demos"
 
 

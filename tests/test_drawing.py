@@ -1,4 +1,4 @@
-"""The drawing (engine/drawing.py): DOT source, options, clusters, big graphs, text tree."""
+"""The drawing (engine/views/drawing.py): DOT source, options, clusters, big graphs, text tree."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import graphviz
 import pytest
 
 from engine import Value, scope, topological_order
-from engine.drawing import GraphDrawing, draw, is_parameter_label
-from engine.tree import text_tree
+from engine.views.drawing import GraphDrawing, draw, is_parameter_label
+from engine.views.tree import text_tree
 
 
 def neuron() -> tuple[Value, dict[str, Value]]:

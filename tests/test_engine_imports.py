@@ -1,4 +1,4 @@
-"""The engine's core needs nothing but Python; the views load when first used."""
+"""The engine's core needs nothing but Python; the drawing loads when first used."""
 
 from __future__ import annotations
 
@@ -64,9 +64,9 @@ def test_a_view_says_which_package_it_needs() -> None:
     assert "graphviz" in finished.stderr
 
 
-def test_the_views_load_on_first_use() -> None:
+def test_the_drawing_loads_on_first_use() -> None:
     import engine
 
-    assert engine.draw.__module__ == "engine.drawing"
-    assert engine.Stepper.__name__ == "Stepper"
-    assert engine.text_tree.__module__ == "engine.tree"
+    assert engine.draw.__module__ == "engine.views.drawing"
+    assert engine.Stepper.__module__ == "engine.views.stepper"
+    assert engine.text_tree.__module__ == "engine.views.tree"

@@ -15,7 +15,13 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from engine.files import SpecialFileError, check_writable, read_file, write_atomic, write_gif
+from engine.files import (
+    SpecialFileError,
+    check_writable,
+    read_file,
+    write_atomic,
+    write_gif,
+)
 
 
 def png(width: int, height: int, colour: str) -> bytes:

@@ -31,7 +31,7 @@ NOTEBOOK = ROOT / "demos" / "classroom.ipynb"
 # Screenshots of JupyterLab wait forever for its endless CSS animations to settle
 # unless they are stopped for the picture.
 STILL: dict = {"animations": "disabled", "caret": "initial", "timeout": 15_000}
-CURRENT_COLOUR = "#fca5a5"  # the red of the Stepper's current node (engine/drawing.py)
+CURRENT_COLOUR = "#fca5a5"  # the red of the Stepper's current node (engine/views/drawing.py)
 
 if CHROMIUM is None:
     pytest.skip(

@@ -12,7 +12,6 @@ from hypothesis import strategies as st
 from engine import Value, scope, topological_order
 from nn import MLP, Layer, Neuron, hinge_loss, l2_penalty
 
-
 # ---------------------------------------------------------------------- defaults
 
 

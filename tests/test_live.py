@@ -1,4 +1,4 @@
-"""Live training: fit(live=True) redraws in place in Jupyter; LiveTraining has Start and Stop."""
+"""Live training: fit_live() redraws in place in Jupyter; LiveTraining has Start and Stop."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
+from nn.apps.live import fit_live
 from nn.data import moons, signed_labels
 from nn.layers import MLP
-from nn.train import fit
 
 X, Y = moons(n=20, seed=0)
 Y = signed_labels(Y)
@@ -18,14 +18,14 @@ def test_live_outside_a_notebook_says_what_it_needs_before_training() -> None:
     model = MLP(2, [4, 1], seed=0)
     before = model.state_dict()
     with pytest.raises(RuntimeError, match="Jupyter notebook.*training_curves"):
-        fit(model, X, Y, steps=5, live=True, progress=False)
+        fit_live(model, X, Y, steps=5, progress=False)
     assert model.state_dict() == before  # refused before the first step
 
 
-@pytest.mark.parametrize("live", [0, -2, 1.5, "yes"])
-def test_live_must_be_true_or_a_number_of_steps(live: Any) -> None:
-    with pytest.raises(ValueError, match=f"live={live!r}"):
-        fit(MLP(2, [1], seed=0), X, Y, steps=5, live=live, progress=False)
+@pytest.mark.parametrize("every", [0, -2, 1.5, "yes"])
+def test_every_must_be_true_or_a_number_of_steps(every: Any) -> None:
+    with pytest.raises(ValueError, match=f"every={every!r}"):
+        fit_live(MLP(2, [1], seed=0), X, Y, steps=5, every=every, progress=False)
 
 
 class FakeNotebook:
@@ -34,10 +34,10 @@ class FakeNotebook:
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         import IPython.display
 
-        import engine.notebook
+        import engine.views.notebook
 
         self.events: list[tuple[str, str]] = []
-        monkeypatch.setattr(engine.notebook, "running_in_kernel", lambda: True)
+        monkeypatch.setattr(engine.views.notebook, "running_in_kernel", lambda: True)
         monkeypatch.setattr(IPython.display, "display", self.display)
         monkeypatch.setattr(IPython.display, "update_display", self.update)
 
@@ -54,7 +54,7 @@ class FakeNotebook:
 def test_live_shows_two_pictures_once_then_updates_them(monkeypatch: pytest.MonkeyPatch) -> None:
     pytest.importorskip("IPython")
     notebook = FakeNotebook(monkeypatch)
-    history = fit(MLP(2, [4, 1], seed=0), X, Y, steps=10, live=5, progress=False)
+    history = fit_live(MLP(2, [4, 1], seed=0), X, Y, steps=10, every=5, progress=False)
     assert history.steps == 10
     assert [event for event, _ in notebook.events] == [
         "show", "show", "update id1", "update id2"  # after step 5, then after step 10
@@ -65,8 +65,8 @@ def test_live_shows_two_pictures_once_then_updates_them(monkeypatch: pytest.Monk
 def test_live_keeps_the_callback_and_draws_where_it_stops(monkeypatch: pytest.MonkeyPatch) -> None:
     pytest.importorskip("IPython")
     notebook = FakeNotebook(monkeypatch)
-    history = fit(
-        MLP(2, [4, 1], seed=0), X, Y, steps=50, live=True, progress=False,
+    history = fit_live(
+        MLP(2, [4, 1], seed=0), X, Y, steps=50, progress=False,
         callback=lambda step, history: step == 2 or None,
     )
     assert history.steps == 3 and history.stopped_early
@@ -75,7 +75,7 @@ def test_live_keeps_the_callback_and_draws_where_it_stops(monkeypatch: pytest.Mo
 
 def test_the_playground_trains_in_the_background_and_stops() -> None:
     pytest.importorskip("ipywidgets")
-    from nn.live import LiveTraining
+    from nn.apps.live import LiveTraining
 
     finished = LiveTraining(MLP(2, [4, 1], seed=0), X, Y, steps=6, every=3)
     assert finished.wait() is None  # not started
@@ -95,7 +95,7 @@ def test_the_playground_trains_in_the_background_and_stops() -> None:
 
 def test_the_playground_runs_fit_itself() -> None:
     pytest.importorskip("ipywidgets")
-    from nn.live import LiveTraining
+    from nn.apps.live import LiveTraining
 
     with pytest.raises(TypeError, match="leave out callback="):
         LiveTraining(MLP(2, [1], seed=0), X, Y, callback=print)
@@ -106,7 +106,7 @@ def test_the_playground_without_ipywidgets_says_what_to_install(
 ) -> None:
     import sys
 
-    from nn.live import LiveTraining
+    from nn.apps.live import LiveTraining
 
     monkeypatch.setitem(sys.modules, "ipywidgets", None)  # as if not installed
     with pytest.raises(ImportError, match=r"pip install ipywidgets; without it, use fit"):

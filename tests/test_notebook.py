@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from engine.notebook import ipywidgets_installed
+from engine.views.notebook import ipywidgets_installed
 
 nbformat = pytest.importorskip("nbformat")
 nbclient = pytest.importorskip("nbclient")
@@ -116,8 +116,8 @@ def test_gradcheck_reports_every_input(tour: Any) -> None:
 
 
 def test_live_training_draws_two_pictures_in_place(tour: Any) -> None:
-    outputs = cell(tour, "live=True").outputs
-    assert kinds(cell(tour, "live=True")) == [
+    outputs = cell(tour, "fit_live(").outputs
+    assert kinds(cell(tour, "fit_live(")) == [
         ("display_data", ["image/png", "text/plain"]),  # the boundary, redrawn in place
         ("display_data", ["image/png", "text/plain"]),  # the curves, redrawn in place
         ("execute_result", ["text/plain"]),  # the History
@@ -141,7 +141,7 @@ def test_the_playground_is_a_widget(tour: Any) -> None:
 
 def test_without_widgets_next_updates_the_one_html_output() -> None:
     steps = [
-        "import engine.notebook\nengine.notebook.prefer_widgets = False",
+        "import engine.views.notebook\nengine.views.notebook.prefer_widgets = False",
         "from engine import Stepper, Value\n"
         "x = Value(2.0, label='x'); y = x * x; y.label = 'y'\n"
         "stepper = Stepper(y)\nstepper",

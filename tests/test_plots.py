@@ -1,4 +1,4 @@
-"""Tests for nn/plots.py: figures built headless, PNGs and a GIF written to disk."""
+"""Tests for nn/apps/plots.py: figures built headless, PNGs and a GIF written to disk."""
 
 import io
 from pathlib import Path
@@ -8,9 +8,14 @@ from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
 from PIL import Image
 
+from nn.apps.plots import (
+    CLASS_COLOURS,
+    boundary_animation,
+    decision_boundary,
+    training_curves,
+)
 from nn.data import moons, signed_labels, spiral
 from nn.layers import MLP
-from nn.plots import CLASS_COLOURS, boundary_animation, decision_boundary, training_curves
 from nn.train import History, Snapshots, fit
 
 X, Y = moons(n=30, seed=0)

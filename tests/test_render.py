@@ -1,4 +1,4 @@
-"""Rendering drawings (engine/render.py and GraphDrawing): no system Graphviz needed."""
+"""Rendering drawings (engine/views/render.py and GraphDrawing): no system Graphviz needed."""
 
 from __future__ import annotations
 
@@ -14,8 +14,14 @@ import pytest
 from PIL import Image
 
 from engine import Value, draw
-from engine import render as render_module
-from engine.render import RenderError, RendererNotFound, find_renderer, render_dot, save_drawing
+from engine.views import render as render_module
+from engine.views.render import (
+    RendererNotFound,
+    RenderError,
+    find_renderer,
+    render_dot,
+    save_drawing,
+)
 
 SMALL_DOT = "digraph { a -> b }"
 

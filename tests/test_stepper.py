@@ -13,8 +13,14 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from engine import Value, topological_order
-from engine.drawing import CURRENT_COLOUR
-from engine.stepper import UPDATED_COLOUR, BackwardStep, Stepper, backward_steps, node_name
+from engine.views.drawing import CURRENT_COLOUR
+from engine.views.stepper import (
+    UPDATED_COLOUR,
+    BackwardStep,
+    Stepper,
+    backward_steps,
+    node_name,
+)
 
 # ---------------------------------------------------------------------- random graphs
 
@@ -311,7 +317,7 @@ def test_leaves_holding_old_grads_are_named_before_the_first_step_with_the_fix()
 
 
 def test_old_grads_never_reach_the_pictures() -> None:
-    from engine.stepper import backward_drawings
+    from engine.views.stepper import backward_drawings
 
     fresh, _ = neuron()
     stale, inputs = neuron()
@@ -325,7 +331,7 @@ def test_old_grads_never_reach_the_pictures() -> None:
 
 
 def test_every_frame_has_a_caption_saying_which_step() -> None:
-    from engine.stepper import backward_drawings
+    from engine.views.stepper import backward_drawings
 
     out, _ = neuron()
     drawings = backward_drawings(out)
@@ -389,7 +395,7 @@ def test_stepper_lines_fit_80_columns_in_a_real_terminal() -> None:
 def test_gif_has_one_frame_per_step_plus_the_start(tmp_path) -> None:
     from PIL import Image
 
-    from engine.stepper import backward_frames, save_backward_gif
+    from engine.views.stepper import backward_frames, save_backward_gif
 
     x, w = Value(2.0, label="x"), Value(-0.5, label="w")
     out = (x * w).tanh()
@@ -407,6 +413,6 @@ def test_gif_has_one_frame_per_step_plus_the_start(tmp_path) -> None:
 
 def test_gif_refuses_other_suffixes(tmp_path) -> None:
     with pytest.raises(ValueError, match=r"\.gif"):
-        from engine.stepper import save_backward_gif
+        from engine.views.stepper import save_backward_gif
 
         save_backward_gif(Value(1.0) * 2, tmp_path / "x.png")

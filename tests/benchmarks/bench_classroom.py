@@ -40,7 +40,7 @@ TOTAL_STEPS = 5  # backprop steps of the server's formula
 SERVER = """
 import sys, tracemalloc
 tracemalloc.start()
-from nn.classroom import Classroom, Limits
+from nn.apps.classroom import Classroom, Limits
 room = Classroom("tanh(x1*w1 + x2*w2 + b)", "x1=2 w1=-3 x2=0 w2=1 b=6.8813735870195432",
                  limits=Limits(max_event_streams=500, max_connections=600))
 print(room.port, room.teacher_url.split("token=")[1], flush=True)

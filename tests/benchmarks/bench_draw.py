@@ -11,7 +11,7 @@ every Value (`collapse=False, max_nodes=None`):
 - build: `draw(...)`, the DOT source in Python;
 - svg: `.pipe(format="svg")`, layout and painting by the renderer;
 - png: `.pipe(format="png")`, with the picture's size in pixels (at most
-  3840 on a side: see engine/render.py), the collapsed drawing only unless
+  3840 on a side: see engine/views/render.py), the collapsed drawing only unless
   --fine-png is given;
 - peak: the most memory any renderer process has used so far in this run
   (its peak resident set, read from the operating system after it ends;
@@ -35,7 +35,7 @@ from typing import Any, Callable
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from engine import Value, draw, topological_order  # noqa: E402
-from engine.render import find_renderer  # noqa: E402
+from engine.views.render import find_renderer  # noqa: E402
 
 
 def best_time(action: Callable[[], Any], repeats: int) -> tuple[float, Any]:

@@ -5,8 +5,8 @@ through its methods, each under one lock (the server's request threads, the
 teacher's REPL and a training thread all call them). After every change
 `publish()` builds the two JSON views of the state, one for the teacher and
 one for the students, and hands them to the `Broadcaster`, which wakes every
-open page (see `nn/classroom/push.py`). The training panel's part of the
-state is a `TrainingStream` (see `nn/classroom/training.py`).
+open page (see `nn/apps/classroom/push.py`). The training panel's part of the
+state is a `TrainingStream` (see `nn/apps/classroom/training.py`).
 
 >>> lesson = Lesson()
 >>> lesson.show_formula("x * w", "x=2 w=-3")
@@ -28,11 +28,11 @@ from typing import Any, Callable, Mapping
 
 from engine.checks import described
 from engine.graph import topological_order
-from engine.stepper import PLAIN_NAME, Stepper
 from engine.value import Value
-from nn.classroom.push import BadRequest, Broadcaster, ControlError, Picture
-from nn.classroom.quiz import QuizFull, QuizRound
-from nn.classroom.training import TrainingStream
+from engine.views.stepper import PLAIN_NAME, Stepper
+from nn.apps.classroom.push import BadRequest, Broadcaster, ControlError, Picture
+from nn.apps.classroom.quiz import QuizFull, QuizRound
+from nn.apps.classroom.training import TrainingStream
 
 MAX_STEP_LIST = 200  # steps listed on the page (the most recent)
 # A step's arithmetic is laid out for 80 columns, whatever the width of the
@@ -207,7 +207,7 @@ class Lesson:
         self.publish()
 
     def _render(self, root: Value, stepper: Stepper | None) -> bytes:
-        from engine.drawing import draw
+        from engine.views.drawing import draw
 
         if stepper is not None and stepper.position > 0:
             drawing = stepper.show()
@@ -287,7 +287,7 @@ def _headline(stepper: Stepper) -> str:
 
 def _parse_values(text: str) -> dict[str, float]:
     """'x1=2 w1=-3' (spaces or commas between) -> {'x1': 2.0, 'w1': -3.0}."""
-    from nn.cli import CommandLineError, parse_assignments
+    from nn.apps.arguments import CommandLineError, parse_assignments
 
     try:
         return parse_assignments(text.replace(",", " ").split())

@@ -41,10 +41,10 @@ first because Graphviz stacks the boxes of one column from the bottom up:
 so `x` (v0) is drawn above `w` (v1), and neuron 0 above neuron 1. Text is
 14 pt (`scale=` makes it bigger or smaller), readable on a projector. The
 drawing is a `graphviz.Digraph` that renders with no system Graphviz
-installed (see `engine/render.py`), displays itself in Jupyter, and saves
+installed (see `engine/views/render.py`), displays itself in Jupyter, and saves
 with `drawing.save("graph.svg")` (or "graph.png").
 
-`engine.tree.text_tree(root)` (also `root.tree()`) prints the same graph as
+`engine.views.tree.text_tree(root)` (also `root.tree()`) prints the same graph as
 indented text.
 """
 
@@ -59,8 +59,9 @@ import graphviz
 
 from engine.checks import check_choice, check_scale, described
 from engine.graph import topological_order
-from engine.render import render_dot, save_drawing
-from engine.tree import (
+from engine.value import Value
+from engine.views.render import render_dot, save_drawing
+from engine.views.tree import (
     DEFAULT_MAX_NODES,
     backward_has_run,
     check_max_nodes,
@@ -70,7 +71,6 @@ from engine.tree import (
     module_passes,
     number_text,
 )
-from engine.value import Value
 
 __all__ = ["GraphDrawing", "draw"]
 
@@ -99,7 +99,7 @@ class GraphDrawing(graphviz.Digraph):
 
     Everything `graphviz.Digraph` offers to build and read a graph still
     works (`.source`, `.node()`, `.edge()`, ...). Showing it goes through
-    `engine.render` (a system `dot` if there is one on PATH, else the bundled
+    `engine.views.render` (a system `dot` if there is one on PATH, else the bundled
     `graphviz-pure`):
 
     - `.save("graph.svg")` (or .png) writes the picture, and only it;
@@ -115,7 +115,7 @@ class GraphDrawing(graphviz.Digraph):
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write the picture to `path`; the suffix picks the format (.svg, .png, .dot).
 
-        Same as `engine.render.save_drawing(drawing, path)`; returns the path.
+        Same as `engine.views.render.save_drawing(drawing, path)`; returns the path.
         """
         return save_drawing(self, path)
 

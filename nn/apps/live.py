@@ -1,12 +1,12 @@
 """Watch a network learn, live in Jupyter: the decision boundary and the curves.
 
-Two ways, both drawing `nn.plots.decision_boundary` and
-`nn.plots.training_curves` again every few steps, in place:
+Two ways, both drawing `nn.apps.plots.decision_boundary` and
+`nn.apps.plots.training_curves` again every few steps, in place:
 
-- `fit(model, X, y, live=True)` trains as usual and, in a notebook, keeps
-  one picture of the boundary and one of the curves up to date (about 20
-  redraws per run; `live=5` redraws every 5 steps). It returns the History
-  when training ends. While the cell runs, the kernel is busy training, so
+- `fit_live(model, X, y)` trains with `nn.fit` (and takes its arguments)
+  and, in a notebook, keeps one picture of the boundary and one of the
+  curves up to date (about 20 redraws per run; `every=5` redraws every 5
+  steps). It returns the History when training ends. While the cell runs, the kernel is busy training, so
   it cannot hear a button: stop it with the notebook's interrupt button.
 - `LiveTraining(model, X, y, ...)` (needs ipywidgets: `pip install ipywidgets`)
   is the playground: displayed in a notebook, it shows the same pictures
@@ -14,18 +14,18 @@ Two ways, both drawing `nn.plots.decision_boundary` and
   cell finishes at once and the kernel is free to hear Stop. Read
   `live.history` when it is done (`live.wait()` waits for the end).
 
-Outside a notebook there is nothing to redraw: `fit(..., live=True)` raises
-an error saying so before training starts (plot afterwards with
+Outside a notebook there is nothing to redraw: `fit_live` raises an error
+saying so before training starts (plot afterwards with
 `training_curves(history)` and `decision_boundary(model, X, y)`).
 
 >>> from nn.data import moons, signed_labels
 >>> from nn.layers import MLP
 >>> X, y = moons(n=20, seed=0)
 >>> model = MLP(2, [4, 1], seed=0)
->>> fit(model, X, signed_labels(y), steps=5, live=True)  # doctest: +ELLIPSIS
+>>> fit_live(model, X, signed_labels(y), steps=5)  # doctest: +ELLIPSIS
 Traceback (most recent call last):
 ...
-RuntimeError: fit(live=True) redraws its pictures in a Jupyter notebook, ...
+RuntimeError: fit_live() redraws its pictures in a Jupyter notebook, ...
 """
 
 from __future__ import annotations
@@ -33,31 +33,53 @@ from __future__ import annotations
 import threading
 from typing import Any, Sequence
 
+from nn.apps.plots import decision_boundary, training_curves
+from nn.checks import check_count
 from nn.module import Module
-from nn.plots import decision_boundary, training_curves
 from nn.train import Callback, History, fit
 
-# Redraws per training run when live=True: enough to watch, few enough to stay quick.
+# Redraws per training run when every=True: enough to watch, few enough to stay quick.
 REDRAWS = 20
 # Grid points per axis of the live boundary (one forward pass each): coarser than
 # decision_boundary's default, so that a redraw takes a fraction of a second.
 LIVE_RESOLUTION = 25
 
 
-def redraw_every(live: bool | int, steps: int) -> int:
-    """How many steps between redraws: `live=True` means about 20 redraws per run.
+def redraw_every(every: bool | int, steps: int) -> int:
+    """How many steps between redraws: `every=True` means about 20 redraws per run.
 
     >>> redraw_every(True, 100), redraw_every(True, 7), redraw_every(5, 100)
     (5, 1, 5)
     """
-    if live is True:
+    if every is True:
         return max(1, steps // REDRAWS)
-    if isinstance(live, bool) or not isinstance(live, int) or live < 1:
+    if isinstance(every, bool) or not isinstance(every, int) or every < 1:
         raise ValueError(
-            f"live={live!r}: use live=True (about {REDRAWS} redraws) "
+            f"every={every!r}: use every=True (about {REDRAWS} redraws) "
             "or a whole number n >= 1 (a redraw every n steps)"
         )
-    return live
+    return every
+
+
+def fit_live(
+    model: Module,
+    X: Sequence[Sequence[float]],
+    y: Sequence[Any],
+    *,
+    steps: int = 100,
+    every: bool | int = True,
+    callback: Callback | None = None,
+    **fit_options: Any,
+) -> History:
+    """`fit(model, X, y, ...)`, redrawing the boundary and the curves in place as it trains.
+
+    Takes `fit()`'s arguments; `every=True` redraws about 20 times per run,
+    `every=n` every n steps. Only in a Jupyter notebook (elsewhere it says
+    so before training). Returns fit's History.
+    """
+    steps = check_count("steps", steps)
+    view = LiveView(model, X, y, steps=steps, every=every, then=callback)
+    return fit(model, X, y, steps=steps, callback=view, **fit_options)
 
 
 class _Pictures:
@@ -87,7 +109,7 @@ class _Pictures:
 class LiveView:
     """A `fit()` callback that redraws the pictures in place every `every` steps.
 
-    `fit(..., live=True)` makes one; `then` is the callback given to fit,
+    `fit_live()` makes one; `then` is the callback given to it,
     called first (if it returns True, training stops after a last redraw).
     """
 
@@ -102,14 +124,14 @@ class LiveView:
         then: Callback | None = None,
         resolution: int = LIVE_RESOLUTION,
     ) -> None:
-        from engine.notebook import running_in_kernel
+        from engine.views.notebook import running_in_kernel
 
         self.every = redraw_every(every, steps)
         if not running_in_kernel():
             raise RuntimeError(
-                "fit(live=True) redraws its pictures in a Jupyter notebook, and this is "
-                "not one: leave live out here, and draw afterwards with "
-                "nn.plots.training_curves(history) and decision_boundary(model, X, y)"
+                "fit_live() redraws its pictures in a Jupyter notebook, and this is "
+                "not one: train with nn.fit() here, and draw afterwards with "
+                "nn.apps.plots.training_curves(history) and decision_boundary(model, X, y)"
             )
         self.then = then
         self.pictures = _Pictures(model, X, y, steps, resolution)
@@ -146,7 +168,7 @@ class LiveTraining:
     """The playground: training in a background thread, with Start and Stop buttons.
 
     `LiveTraining(model, X, y, steps=300, loss="hinge", ...)` takes the
-    arguments of `fit()` (not `callback`, `live` or `progress`). Displayed in
+    arguments of `fit()` (not `callback` or `progress`). Displayed in
     a notebook it shows the boundary, the curves, a status line, and Start
     and Stop buttons. `start()` and `stop()` do what the buttons do, `wait()`
     waits for the end and returns the History; `history` is None until then
@@ -170,9 +192,9 @@ class LiveTraining:
         except ImportError:
             raise ImportError(
                 "LiveTraining's buttons need ipywidgets: pip install ipywidgets; "
-                "without it, use fit(..., live=True)"
+                "without it, use fit_live(model, X, y, ...)"
             ) from None
-        for refused in ("callback", "live", "progress"):
+        for refused in ("callback", "progress"):
             if refused in fit_options:
                 raise TypeError(f"LiveTraining runs fit() itself: leave out {refused}=")
         self.model, self.X, self.y = model, X, y

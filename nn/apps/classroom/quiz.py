@@ -11,7 +11,7 @@ teacher sees how many answered and how the answers spread, and Reveal takes
 the step for everyone.
 
 >>> from engine import Value
->>> from engine.stepper import Stepper
+>>> from engine.views.stepper import Stepper
 >>> x = Value(2.0, label="x")
 >>> w = Value(-3.0, label="w")
 >>> out = x * w
@@ -38,7 +38,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.stepper import ChildUpdate, Stepper, format_number
+from engine.views.stepper import ChildUpdate, Stepper, format_number
 
 # An answer is right when |answer - expected| <= ABSOLUTE + RELATIVE * |expected|:
 # 0.01 for a grad near 1, 1% of a big grad. Students work with 2-4 digits.

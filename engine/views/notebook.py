@@ -9,7 +9,7 @@ stepped before in orange, and above it the step's chain-rule arithmetic.
   picture comes with buttons (Reset, Back, Next, Run to end) and a slider
   over the steps. `stepper.widget()` returns the widget; a Stepper displayed
   in a kernel shows it.
-- Without ipywidgets (or with `engine.notebook.prefer_widgets = False`,
+- Without ipywidgets (or with `engine.views.notebook.prefer_widgets = False`,
   say to keep the pictures in a saved notebook) it is one HTML output, and
   `stepper.next()`, `back()`, `run()`, `reset()` and `go_to(n)`, run in any
   later cell, update that same output (an IPython display id) instead of
@@ -19,7 +19,7 @@ stepped before in orange, and above it the step's chain-rule arithmetic.
 Both read the same `stepper_html()`, which also works outside Jupyter:
 
 >>> from engine import Value
->>> from engine.stepper import Stepper
+>>> from engine.views.stepper import Stepper
 >>> x = Value(2.0, label="x")
 >>> y = x * x
 >>> y.label = "y"
@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING, Any
 from weakref import WeakKeyDictionary
 
 if TYPE_CHECKING:
-    from engine.stepper import Stepper
+    from engine.views.stepper import Stepper
 
 # Step text in a notebook: wide enough for most steps, narrow enough for a projector.
 NOTEBOOK_WIDTH = 90
@@ -68,7 +68,7 @@ prefer_widgets = True
 def stepper_html(stepper: Stepper) -> str:
     """The Stepper's arithmetic and its drawing (inline SVG) as one piece of HTML.
 
-    A graph too big to draw (see `engine.drawing.draw`, `max_nodes`) shows the
+    A graph too big to draw (see `engine.views.drawing.draw`, `max_nodes`) shows the
     arithmetic alone, with a line saying why.
     """
     step = stepper.last_step

@@ -4,7 +4,7 @@ Python's own `http.server` (a thread per connection) serves a fixed set of
 routes; nothing else is reachable, and no URL is ever turned into a file path:
 
     GET  /                       the page (teacher and students get the same page)
-    GET  /app.js  /style.css     its script and style, read from nn/classroom/assets
+    GET  /app.js  /style.css     its script and style, read from nn/apps/classroom/assets
     GET  /events[?token=...]     Server-Sent Events: the lesson's state, pushed on change
     GET  /state[?token=...]      the same state, once, as JSON
     GET  /graph.svg              the graph as drawn now
@@ -42,8 +42,8 @@ from importlib import resources
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from nn.classroom.push import BadRequest, ControlError, Picture
-from nn.classroom.state import Lesson
+from nn.apps.classroom.push import BadRequest, ControlError, Picture
+from nn.apps.classroom.state import Lesson
 
 TOKEN_HEADER = "X-Stepgrad-Token"
 STUDENT_ID = re.compile(r"[0-9a-f]{16,64}")
@@ -79,8 +79,8 @@ class Limits:
 
 
 def load_assets() -> dict[str, bytes]:
-    """The page's files, read once from the package (`nn/classroom/assets`)."""
-    folder = resources.files("nn.classroom") / "assets"
+    """The page's files, read once from the package (`nn/apps/classroom/assets`)."""
+    folder = resources.files("nn.apps.classroom") / "assets"
     return {name: (folder / name).read_bytes() for name, _ in ASSETS.values()}
 
 

@@ -1,6 +1,6 @@
 """What goes from the lesson to the pages: versioned views, pictures, and refusals.
 
-The lesson (`nn/classroom/state.py`) publishes two JSON views after every
+The lesson (`nn/apps/classroom/state.py`) publishes two JSON views after every
 change, one for the teacher and one for the students. The `Broadcaster`
 keeps only the latest of each, with a version number; every open page's
 event stream waits for the version to pass the one it sent last, then sends

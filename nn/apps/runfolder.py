@@ -11,8 +11,7 @@ on the way never leaves a new model beside the plots of an earlier run.
   place, and `commit()` moves them into place together.
 
 The mistakes found here are the user's (the --out argument), so they raise
-the command's `CommandLineError` (exit status 2). (It is imported inside the
-functions: `nn.cli` imports this module.)
+the command's `CommandLineError` (exit status 2).
 """
 
 from __future__ import annotations
@@ -27,6 +26,7 @@ from pathlib import Path
 from typing import Iterator, Sequence
 
 from engine.files import process_exists
+from nn.apps.arguments import CommandLineError
 
 # The hidden folder a run writes into: .stepgrad-partial-PID-RANDOM
 STAGING_PREFIX = ".stepgrad-partial-"
@@ -41,8 +41,6 @@ def check_output_folder(folder: Path, names: Sequence[str], force: bool) -> None
     link is written through the link, to its target, which must be a regular
     file on the same disk (a file is put in place by renaming it).
     """
-    from nn.cli import CommandLineError
-
     where = f"--out {str(folder)!r}"
     existing = _nearest_existing(folder)
     if not existing.is_dir():
@@ -98,8 +96,6 @@ class OutputFolder:
     """
 
     def __init__(self, folder: Path, names: Sequence[str]) -> None:
-        from nn.cli import CommandLineError
-
         self.folder = folder
         self.names = tuple(names)
         home = _nearest_existing(folder)

@@ -14,7 +14,7 @@ caret under the place) and exit with status 2 (a bad formula, a bad
 for these numbers, such as log(-1), or a file that cannot be written).
 Ctrl-C prints one line and exits with status 130; the files of a run are put
 in place only when the run is complete, so an interrupted or failed run
-leaves the output folder as it was (see `nn/runfolder.py`).
+leaves the output folder as it was (see `nn/apps/runfolder.py`).
 """
 
 from __future__ import annotations
@@ -25,34 +25,28 @@ import os
 import re
 import sys
 import textwrap
-import unicodedata
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn, Sequence
 
 from engine.graph import topological_order
-from engine.stepper import backward_steps, format_number, node_name, pack_line, terminal_width
-from nn.classroom.command import add_serve_command
+from engine.views.stepper import (
+    backward_steps,
+    format_number,
+    node_name,
+    pack_line,
+    terminal_width,
+)
+from nn.apps.arguments import CommandLineError, parse_assignments
+from nn.apps.classroom.command import add_serve_command
+from nn.apps.runfolder import OutputFolder, check_output_folder
 from nn.io import parameter_count
-from nn.runfolder import OutputFolder, check_output_folder
 
 if TYPE_CHECKING:
-    from nn.plots import PlotFigure
+    from nn.apps.plots import PlotFigure
 
 USAGE_ERROR = 2  # the command line is wrong: fix the arguments
 RUN_ERROR = 1  # the arguments are fine but the work failed
 INTERRUPTED = 130  # Ctrl-C, as a shell reports it (128 + SIGINT)
-
-
-class CommandLineError(Exception):
-    """A mistake on the command line; `main()` prints it and exits 2.
-
-    `details` are extra lines printed under the message (e.g. a formula
-    with a caret under the mistake).
-    """
-
-    def __init__(self, message: str, details: str = "") -> None:
-        super().__init__(message)
-        self.details = details
 
 
 class _Parser(argparse.ArgumentParser):
@@ -221,37 +215,6 @@ def add_step_command(commands: argparse._SubParsersAction) -> None:
     parser.set_defaults(run=run_step)
 
 
-def parse_assignments(texts: Sequence[str]) -> dict[str, float]:
-    """`["x=2", "w=-3"]` -> `{"x": 2.0, "w": -3.0}`, naming any bad argument.
-
-    >>> parse_assignments(["x=2", "w=-3.5"])
-    {'x': 2.0, 'w': -3.5}
-    >>> parse_assignments(["x2"])
-    Traceback (most recent call last):
-    ...
-    nn.cli.CommandLineError: bad input 'x2': write NAME=VALUE, e.g. x=2.0
-    """
-    values: dict[str, float] = {}
-    for text in texts:
-        name, equals, number = text.partition("=")
-        # Python reads names in a formula in NFKC form (a full-width x is x): so do we.
-        name, number = unicodedata.normalize("NFKC", name.strip()), number.strip()
-        if not equals or not name:
-            raise CommandLineError(f"bad input {text!r}: write NAME=VALUE, e.g. x=2.0")
-        if not name.isidentifier():
-            raise CommandLineError(f"bad input {text!r}: {name!r} is not a name like x or w1")
-        if name in values:
-            raise CommandLineError(f"bad input {text!r}: {name} is given twice")
-        try:
-            value = float(number)
-        except ValueError:
-            raise CommandLineError(f"bad input {text!r}: {number!r} is not a number") from None
-        if not math.isfinite(value):
-            raise CommandLineError(f"bad input {text!r}: the value must be a finite number")
-        values[name] = value
-    return values
-
-
 def check_graph_path(path: Path) -> None:
     """Refuse, before any work, a --graph path that cannot be written.
 
@@ -318,8 +281,8 @@ def run_step(arguments: argparse.Namespace) -> int:
         print(f"  {input_name}.grad = {format_number(inputs[input_name].grad)}")
 
     if graph_path is not None:
-        from engine.drawing import draw
-        from engine.render import save_drawing
+        from engine.views.drawing import draw
+        from engine.views.render import save_drawing
 
         save_drawing(draw(root, max_nodes=None), graph_path)  # a formula's graph is small enough
         print()
@@ -350,7 +313,7 @@ def print_written(folder: Path, names: Sequence[str]) -> None:
 
 
 def save_figure(figure: PlotFigure, path: Path) -> Path:
-    """Save a figure of `nn.plots` as PNG, atomically."""
+    """Save a figure of `nn.apps.plots` as PNG, atomically."""
     from engine.files import write_atomic
 
     write_atomic(path, figure.png())
@@ -515,12 +478,12 @@ def run_demo(arguments: argparse.Namespace) -> int:
 
 def train_demo(arguments: argparse.Namespace, output: OutputFolder) -> list[str]:
     """Train the demo's model and write its files into `output`; return their names."""
-    from engine.drawing import draw
-    from engine.render import save_drawing
+    from engine.views.drawing import draw
+    from engine.views.render import save_drawing
     from nn import MLP, SGD, LinearDecay
+    from nn.apps.plots import decision_boundary, training_curves
     from nn.data import moons, signed_labels
     from nn.io import save as save_model
-    from nn.plots import decision_boundary, training_curves
     from nn.train import accuracy, fit
 
     X, labels = moons(n=DEMO_POINTS, noise=0.1, seed=0)
@@ -727,9 +690,9 @@ def train_model(
 ) -> list[str]:
     """Train the MLP of `stepgrad train`, print its accuracies, write its files; return their names."""
     from nn import MLP, SGD
+    from nn.apps.plots import decision_boundary, training_curves
     from nn.data import signed_labels, standardize
     from nn.io import save as save_model
-    from nn.plots import decision_boundary, training_curves
     from nn.train import accuracy, fit
 
     if recipe["data"] not in TOY_DATA:

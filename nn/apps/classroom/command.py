@@ -61,8 +61,8 @@ def port_number(text: str) -> int:
 
 def run_serve(arguments: argparse.Namespace) -> int:
     """Serve the classroom until Ctrl-C (or SIGTERM); return 0."""
-    from nn.classroom import Classroom, ControlError
-    from nn.cli import CommandLineError, parse_assignments
+    from nn.apps.arguments import CommandLineError, parse_assignments
+    from nn.apps.classroom import Classroom, ControlError
 
     if arguments.values and arguments.expr is None:
         raise CommandLineError(

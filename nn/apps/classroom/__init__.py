@@ -31,13 +31,13 @@ import socket
 import threading
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
-from nn.classroom.server import ClassroomServer, Limits
-from nn.classroom.push import ControlError
-from nn.classroom.state import Lesson
+from nn.apps.classroom.push import ControlError
+from nn.apps.classroom.server import ClassroomServer, Limits
+from nn.apps.classroom.state import Lesson
 
 if TYPE_CHECKING:
-    from engine.stepper import Stepper
     from engine.value import Value
+    from engine.views.stepper import Stepper
     from nn.module import Module
     from nn.train import History
 

@@ -1,6 +1,6 @@
 """Turning DOT text into a picture (SVG or PNG), with or without a system Graphviz.
 
-A drawing (see `engine/drawing.py`) is DOT text: a description of boxes and
+A drawing (see `engine/views/drawing.py`) is DOT text: a description of boxes and
 arrows. Something has to lay it out and paint it. This module finds that
 something and runs it:
 
@@ -66,7 +66,7 @@ class RenderError(RuntimeError):
 
 
 class HasDotSource(Protocol):
-    """Anything with DOT text in `.source`, such as a drawing from `engine.drawing`."""
+    """Anything with DOT text in `.source`, such as a drawing from `engine.views.drawing`."""
 
     @property
     def source(self) -> str: ...

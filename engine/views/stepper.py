@@ -26,12 +26,12 @@ once every node that uses it has had its step.
 
 Nodes without a label are named by their position in the graph's topological
 order and their operation, as in `#3(+)`: node 3 of the walk, made by `+`.
-The drawing (`engine/drawing.py`) numbers unlabelled nodes the same way (`#3`).
+The drawing (`engine/views/drawing.py`) numbers unlabelled nodes the same way (`#3`).
 
 The interactive `Stepper` wraps the same generator for a REPL or a notebook:
 `next()`, `back()`, `run()`, `reset()` and `show()`. In Jupyter it displays
 itself as the drawing and the arithmetic together, updated in place (with
-buttons and a slider when ipywidgets is installed: see `engine/notebook.py`).
+buttons and a slider when ipywidgets is installed: see `engine/views/notebook.py`).
 `backward_frames()` and `save_backward_gif()` turn the steps into pictures
 for slides, each with a caption: step n of N and its arithmetic.
 
@@ -60,11 +60,11 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator
 from engine.checks import check_count, described
 from engine.files import check_animation, write_gif
 from engine.graph import prepare_backward, topological_order
-from engine.tree import terminal_width, text_tree
-from engine.value import Value
+from engine.value import Value, register_view
+from engine.views.tree import terminal_width, text_tree
 
 if TYPE_CHECKING:
-    from engine.drawing import GraphDrawing
+    from engine.views.drawing import GraphDrawing
 
 
 # ---------------------------------------------------------------------- names
@@ -318,8 +318,11 @@ def backward_steps(root: Value) -> Iterator[BackwardStep]:
 
 # ---------------------------------------------------------------------- the interactive stepper
 
-# Colours the Stepper adds to the drawing (engine/drawing.py colours the node of
+# Colours the Stepper adds to the drawing (engine/views/drawing.py colours the node of
 # the step red and the nodes stepped before it orange).
+
+register_view("backward_steps", backward_steps)  # `value.backward_steps()`: see engine/value.py
+
 UPDATED_COLOUR = "#1d4ed8"  # blue: the children whose grads this step adds to
 
 
@@ -330,7 +333,7 @@ class Stepper:
     a REPL each call shows where you are: the step just taken and the graph
     as a text tree with the grads so far. In Jupyter the Stepper shows the
     drawing and the step's arithmetic together, and every move updates that
-    same picture in place (see `engine/notebook.py`; `widget()` gives buttons
+    same picture in place (see `engine/views/notebook.py`; `widget()` gives buttons
     and a slider). `show()` returns the drawing alone.
 
     Creating a Stepper changes no grad; the first `next()` does what
@@ -526,9 +529,9 @@ class Stepper:
     def widget(self) -> Any:
         """Buttons (Reset, Back, Next, Run to end), a slider and the live picture.
 
-        Needs ipywidgets: `pip install ipywidgets`. See `engine/notebook.py`.
+        Needs ipywidgets: `pip install ipywidgets`. See `engine/views/notebook.py`.
         """
-        from engine.notebook import stepper_widget
+        from engine.views.notebook import stepper_widget
 
         return stepper_widget(self)
 
@@ -552,13 +555,13 @@ class Stepper:
         self, include: Any = None, exclude: Any = None, **kwargs: Any
     ) -> dict[str, str]:
         """The drawing and the arithmetic as one HTML output, and the text for terminals."""
-        from engine.notebook import stepper_bundle
+        from engine.views.notebook import stepper_bundle
 
         return stepper_bundle(self)
 
     def _ipython_display_(self) -> None:
         """Jupyter: show the Stepper once, then update that output in place."""
-        from engine.notebook import display_stepper
+        from engine.views.notebook import display_stepper
 
         display_stepper(self)
 
@@ -568,7 +571,7 @@ def _step_drawing(root: Value, taken: list[BackwardStep], seeded: bool = False) 
 
     With no step taken, `seeded=True` draws the root red: backprop starts there.
     """
-    from engine.drawing import draw
+    from engine.views.drawing import draw
 
     drawing = draw(
         root,
@@ -590,7 +593,7 @@ def _mark_updates(drawing: GraphDrawing, step: BackwardStep, root: Value) -> Non
     """Outline the children of `step` in blue and colour the arrows from them.
 
     The drawing names a drawn Value `v<position>` and its operation
-    `v<position>_op` (see engine/drawing.py). A child that is not drawn on
+    `v<position>_op` (see engine/views/drawing.py). A child that is not drawn on
     its own (inside a collapsed box) is left as it is.
     """
     index = {node: position for position, node in enumerate(topological_order(root))}

@@ -18,7 +18,7 @@ import shutil
 
 from engine.checks import check_count, described
 from engine.graph import topological_order
-from engine.value import Value
+from engine.value import Value, register_view
 
 # Above this many Values a tree (or a drawing) fills pages: it is refused unless asked for.
 DEFAULT_MAX_NODES = 500
@@ -315,3 +315,6 @@ def check_number_format(number_format: str) -> None:
             f"number_format={number_format!r} is not a format for floats: use e.g. "
             "'.4f' (fixed, 4 decimals), '.3g' (3 significant digits) or '.2e' (scientific)"
         )
+
+
+register_view("tree", text_tree)  # so that `value.tree()` works: see engine/value.py

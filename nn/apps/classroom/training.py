@@ -3,7 +3,7 @@
 `TrainingStream.callback(model, X, y)` is a `fit()` callback. After each
 step it records the loss and accuracy; a few times a second it has the
 pages updated, and now and then it redraws the decision boundary and the
-curves with `nn.plots` (drawing takes time from training, so it spends at
+curves with `nn.apps.plots` (drawing takes time from training, so it spends at
 most a quarter of the run drawing). The teacher's Pause holds the training
 loop inside the callback until Resume; Stop makes the callback return True,
 which ends `fit()` as any callback can.
@@ -20,8 +20,8 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
+from nn.apps.classroom.push import BadRequest, ControlError, Picture
 from nn.checks import check_choice, check_count
-from nn.classroom.push import BadRequest, ControlError, Picture
 
 if TYPE_CHECKING:
     from nn.module import Module
@@ -76,7 +76,10 @@ class TrainingStream:
         title: str = "",
     ) -> Callable[[int, History], bool | None]:
         """A `fit()` callback that streams the run to the pages."""
-        from nn.plots import decision_boundary, training_curves  # matplotlib: only when used
+        from nn.apps.plots import (  # matplotlib: only when used
+            decision_boundary,
+            training_curves,
+        )
 
         with self.lock:
             if self.run is not None and self.run.active:
