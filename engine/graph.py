@@ -23,6 +23,7 @@ fine too.
 
 from __future__ import annotations
 
+import re
 import threading
 from typing import TYPE_CHECKING, Any
 
@@ -160,6 +161,47 @@ def _computed_nodes(root: Value) -> list[Value]:
         elif a._a is not None and a.grad is not seen:
             push(a)
     return order
+
+
+# ---------------------------------------------------------------------------
+# Names: what every view calls a node
+# ---------------------------------------------------------------------------
+# The walk numbers the nodes, so the walk names them: the Stepper, the command
+# line, the classroom and the unrolled code all call a node by these names.
+
+# A label that reads as a name before ".grad": x, w1, loss, and the dotted
+# parameter names of nn (w.0, layers.0.neurons.3.b).
+PLAIN_NAME = re.compile(r"[A-Za-z_]\w*(\.\w+)*")
+
+
+def node_name(node: Value, index: int) -> str:
+    """The name a student sees for `node`, which is number `index` in the walk.
+
+    A node whose label is a plain name (`x`, `w1`, `loss`, or a dotted
+    parameter name such as `w.0` or `layers.0.neurons.3.b`) is called by its
+    label. Any other node is called by its position in
+    `topological_order(root)` and, if an operation made it, that operation:
+    `#7(tanh)` is node 7 of the walk, made by tanh. (A label such as `x*w` is
+    shown in drawings and trees, but would make `x*w.grad` ambiguous here.)
+
+    >>> from engine import Value
+    >>> node_name(Value(1.0, label="w1"), 0)
+    'w1'
+    >>> node_name(Value(1.0).tanh(), 7)
+    '#7(tanh)'
+    >>> node_name(Value(1.0, label="2"), 3), node_name(Value(1.0, label="w.0"), 1)
+    ('#3', 'w.0')
+    """
+    if PLAIN_NAME.fullmatch(node.label):
+        return node.label
+    if node.op:
+        return f"#{index}({node.op})"
+    return f"#{index}"
+
+
+def node_names(order: list[Value]) -> dict[Value, str]:
+    """A name for every node of a graph, given in topological order (see `node_name`)."""
+    return {node: node_name(node, index) for index, node in enumerate(order)}
 
 
 def prepare_backward(root: Value) -> list[Value]:

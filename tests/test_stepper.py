@@ -13,14 +13,9 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from engine import Value, topological_order
+from engine.graph import node_name
 from engine.views.drawing import CURRENT_COLOUR
-from engine.views.stepper import (
-    UPDATED_COLOUR,
-    BackwardStep,
-    Stepper,
-    backward_steps,
-    node_name,
-)
+from engine.views.stepper import UPDATED_COLOUR, BackwardStep, Stepper, backward_steps
 
 # ---------------------------------------------------------------------- random graphs
 

@@ -51,7 +51,6 @@ between the parts of the arithmetic, never inside a name or a number.
 from __future__ import annotations
 
 import os
-import re
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,7 +58,13 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from engine.checks import check_count, described
 from engine.files import check_animation, write_gif
-from engine.graph import prepare_backward, topological_order
+from engine.graph import (
+    PLAIN_NAME,
+    node_name,
+    node_names,
+    prepare_backward,
+    topological_order,
+)
 from engine.value import Value, register_view
 from engine.views.tree import terminal_width, text_tree
 
@@ -68,41 +73,6 @@ if TYPE_CHECKING:
 
 
 # ---------------------------------------------------------------------- names
-
-
-# A label that reads as a name before ".grad": x, w1, loss, and the dotted
-# parameter names of nn (w.0, layers.0.neurons.3.b).
-PLAIN_NAME = re.compile(r"[A-Za-z_]\w*(\.\w+)*")
-
-
-def node_name(node: Value, index: int) -> str:
-    """The name a student sees for `node`, which is number `index` in the walk.
-
-    A node whose label is a plain name (`x`, `w1`, `loss`, or a dotted
-    parameter name such as `w.0` or `layers.0.neurons.3.b`) is called by its
-    label. Any other node is called by its position in
-    `topological_order(root)` and, if an operation made it, that operation:
-    `#7(tanh)` is node 7 of the walk, made by tanh. (A label such as `x*w` is
-    shown in drawings and trees, but would make `x*w.grad` ambiguous here.)
-
-    >>> from engine import Value
-    >>> node_name(Value(1.0, label="w1"), 0)
-    'w1'
-    >>> node_name(Value(1.0).tanh(), 7)
-    '#7(tanh)'
-    >>> node_name(Value(1.0, label="2"), 3), node_name(Value(1.0, label="w.0"), 1)
-    ('#3', 'w.0')
-    """
-    if PLAIN_NAME.fullmatch(node.label):
-        return node.label
-    if node.op:
-        return f"#{index}({node.op})"
-    return f"#{index}"
-
-
-def node_names(order: list[Value]) -> dict[Value, str]:
-    """A name for every node of a graph, given in topological order (see `node_name`)."""
-    return {node: node_name(node, index) for index, node in enumerate(order)}
 
 
 def format_number(x: float) -> str:

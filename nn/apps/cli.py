@@ -28,11 +28,10 @@ import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn, Sequence
 
-from engine.graph import topological_order
+from engine.graph import node_name, topological_order
 from engine.views.stepper import (
     backward_steps,
     format_number,
-    node_name,
     pack_line,
     terminal_width,
 )

@@ -27,9 +27,9 @@ import threading
 from typing import Any, Callable, Mapping
 
 from engine.checks import described
-from engine.graph import topological_order
+from engine.graph import PLAIN_NAME, topological_order
 from engine.value import Value
-from engine.views.stepper import PLAIN_NAME, Stepper
+from engine.views.stepper import Stepper
 from nn.apps.classroom.push import BadRequest, Broadcaster, ControlError, Picture
 from nn.apps.classroom.quiz import QuizFull, QuizRound
 from nn.apps.classroom.training import TrainingStream
