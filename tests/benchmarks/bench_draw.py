@@ -18,8 +18,12 @@ every Value (`collapse=False, max_nodes=None`):
   the figures run smallest first, so each line's peak is its own).
 
 It also times micrograd's neuron (tanh(x1*w1 + x2*w2 + b)). The renderer
-used is printed: a system `dot` if one is on PATH, else graphviz-pure. The
-best of the repeats is reported (the least disturbed by other processes).
+used is printed: a system `dot` if one is on PATH, else graphviz-pure.
+
+Timing: wall-clock time (`time.perf_counter`), not CPU time, because the
+renderer runs in a child process whose work this process's CPU clock would
+not count; the best of the repeats is reported (the least disturbed by other
+processes). The output says so on its first line.
 """
 
 from __future__ import annotations
@@ -92,6 +96,7 @@ def main() -> None:
     arguments = parser.parse_args()
     repeats = arguments.repeats
 
+    print(f"timing: wall clock, best of {repeats} runs (the renderer is a child process)")
     print(f"renderer: {find_renderer()}")
     report("neuron", neuron_output(), {"edge_labels": True}, repeats, png=True)
     mlp = mlp_output()
