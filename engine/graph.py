@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections import Counter
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # for type hints only: value.py imports this module, not the other way
@@ -167,7 +168,8 @@ def _computed_nodes(root: Value) -> list[Value]:
 # Names: what every view calls a node
 # ---------------------------------------------------------------------------
 # The walk numbers the nodes, so the walk names them: the Stepper, the command
-# line, the classroom and the unrolled code all call a node by these names.
+# line, the classroom, the unrolled code and the drawing all call a node by
+# these names, and the drawing writes each name in the box it names.
 
 # A label that reads as a name before ".grad": x, w1, loss, and the dotted
 # parameter names of nn (w.0, layers.0.neurons.3.b).
@@ -179,29 +181,41 @@ def node_name(node: Value, index: int) -> str:
 
     A node whose label is a plain name (`x`, `w1`, `loss`, or a dotted
     parameter name such as `w.0` or `layers.0.neurons.3.b`) is called by its
-    label. Any other node is called by its position in
-    `topological_order(root)` and, if an operation made it, that operation:
-    `#7(tanh)` is node 7 of the walk, made by tanh. (A label such as `x*w` is
-    shown in drawings and trees, but would make `x*w.grad` ambiguous here.)
+    label. Any other node is called `#` and its position in
+    `topological_order(root)`: `#7` is node 7 of the walk. The drawing writes
+    `#7` in that node's box (beside its label, if it has one such as `x*w`,
+    which would make `x*w.grad` ambiguous in a sentence).
 
     >>> from engine import Value
     >>> node_name(Value(1.0, label="w1"), 0)
     'w1'
     >>> node_name(Value(1.0).tanh(), 7)
-    '#7(tanh)'
-    >>> node_name(Value(1.0, label="2"), 3), node_name(Value(1.0, label="w.0"), 1)
+    '#7'
+    >>> node_name(Value(1.0, label="x*w"), 3), node_name(Value(1.0, label="w.0"), 1)
     ('#3', 'w.0')
     """
     if PLAIN_NAME.fullmatch(node.label):
         return node.label
-    if node.op:
-        return f"#{index}({node.op})"
     return f"#{index}"
 
 
 def node_names(order: list[Value]) -> dict[Value, str]:
-    """A name for every node of a graph, given in topological order (see `node_name`)."""
-    return {node: node_name(node, index) for index, node in enumerate(order)}
+    """A name for every node of a graph, given in topological order (see `node_name`).
+
+    A name names one node: two nodes with the same label are both called by
+    their numbers.
+
+    >>> from engine import Value
+    >>> a, b = Value(1.0, label="a"), Value(2.0, label="a")
+    >>> list(node_names(topological_order(a * b)).values())
+    ['#0', '#1', '#2']
+    """
+    names = {node: node_name(node, index) for index, node in enumerate(order)}
+    counts = Counter(names.values())
+    for index, node in enumerate(order):
+        if counts[names[node]] > 1:
+            names[node] = f"#{index}"
+    return names
 
 
 def prepare_backward(root: Value) -> list[Value]:

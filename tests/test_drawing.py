@@ -73,8 +73,8 @@ def test_draw_returns_a_digraph_with_one_box_and_one_op_node_per_value() -> None
             op_line = node_line(source, f"v{position}_op")
             assert re.search(rf'label="?{re.escape(node.op)}"? ', op_line)
     assert "rankdir=LR" in source
-    assert 'label="{ x1 | data 2.0000 | grad ? }"' in source
-    assert 'label="{ o | data 0.7071 | grad ? }"' in source
+    assert 'label="x1 | data 2.0000 | grad ?"' in source  # stacked: name, data, grad
+    assert 'label="o | data 0.7071 | grad ?"' in source
 
 
 def test_edges_follow_the_operations() -> None:
@@ -107,8 +107,8 @@ def test_grads_show_after_backward_and_are_marked_unknown_before() -> None:
     output.backward()
     source = draw(output).source
     assert "grad ?" not in source
-    assert 'label="{ x1 | data 2.0000 | grad -1.5000 }"' in source
-    assert 'label="{ o | data 0.7071 | grad 1.0000 }"' in source
+    assert 'label="x1 | data 2.0000 | grad -1.5000"' in source
+    assert 'label="o | data 0.7071 | grad 1.0000"' in source
     output.zero_grad()
     assert "grad ?" in draw(output).source
     assert "grad ?" not in draw(output, grads_computed=True).source
@@ -121,11 +121,11 @@ def test_fields_direction_and_number_format() -> None:
     output.backward()
     source = draw(output, show=("data",), number_format=".2f", direction="TB").source
     assert "rankdir=TB" in source
-    assert 'label="data 2.00"' in source  # no braces: a horizontal row top to bottom
+    assert 'label="data 2.00"' in source
     assert "grad" not in source and "x1" not in source
     # Fields come in their usual order, whatever order they are asked in.
     source = draw(output, show=("grad", "label")).source
-    assert 'label="{ x1 | grad -1.5000 }"' in source
+    assert 'label="x1 | grad -1.5000"' in source
 
 
 def test_roles_are_coloured() -> None:
@@ -154,9 +154,9 @@ def test_edge_labels_are_the_local_derivatives() -> None:
     b = Value(-3.0, label="b")
     product = a * b
     source = draw(product, edge_labels=True).source
-    # decorate: a line joins each label to its own arrow.
-    assert 'v0 -> v2_op [label="local -3.0000" decorate=true]' in source  # d(a*b)/da = b
-    assert 'v1 -> v2_op [label="local 2.0000" decorate=true]' in source  # d(a*b)/db = a
+    # No `decorate`: its line from label to arrow read as a strike-through.
+    assert 'v0 -> v2_op [label="local -3.0000   "]' in source  # d(a*b)/da = b
+    assert 'v1 -> v2_op [label="local 2.0000   "]' in source  # d(a*b)/db = a
     assert "local" not in draw(product).source
 
 
@@ -183,7 +183,7 @@ def test_ids_come_from_graph_order_and_source_is_byte_identical() -> None:
 def test_labels_with_dot_special_characters_are_escaped() -> None:
     weird = Value(1.0, label='a{b}|<c> "d" \\')
     source = draw(weird * 2).source
-    assert r'label="{ a\{b\}\|\<c\> \"d\" \\ | data 1.0000 | grad ? }"' in source
+    assert r'label="#0 = a\{b\}\|\<c\> \"d\" \\ | data 1.0000 | grad ?"' in source
     assert draw(weird * 2).pipe(format="svg").startswith(b"<?xml")  # and it renders
 
 
@@ -236,10 +236,12 @@ def test_scopes_become_nested_clusters() -> None:
     layer = cluster_text(source, "layers.0")
     assert 'label="neurons.0"' in layer and 'label="neurons.1"' in layer  # nested
     # Each neuron's weights are drawn inside it (they are used only there).
+    # Both neurons label a weight w0: a name names one node, so each is
+    # called by its number (as the Stepper calls it), and shows its label.
     first, second = cluster_text(source, "neurons.0"), cluster_text(source, "neurons.1")
-    assert "{ w0 |" in first and "{ w1 |" in first and "{ w0 |" in second
+    assert "= w0 |" in first and "= w1 |" in first and "= w0 |" in second
     # The shared inputs stay outside every cluster.
-    assert "x0 |" not in layer and "x0 |" in source
+    assert '"x0 |' not in layer and '"x0 |' in source
     assert "subgraph" not in draw(scoped_layer(width=2), clusters=False).source
 
 
@@ -250,7 +252,7 @@ def test_weights_inside_a_neuron_are_called_by_their_short_names() -> None:
     output = model([0.5, -0.3])
     source = draw(output).source
     neuron = cluster_text(source, "neurons.1")
-    assert "{ w.0 |" in neuron and "{ w.1 |" in neuron and "{ b |" in neuron
+    assert '"w.0 |' in neuron and '"w.1 |' in neuron and '"b |' in neuron
     assert "layers.0.neurons" not in source
     # Without clusters, nothing says which neuron: the whole name is kept.
     assert "layers.0.neurons.1.w.0" in draw(output, clusters=False).source
@@ -261,12 +263,13 @@ def test_numbers_fed_to_a_model_are_named_x_0_x_1() -> None:
 
     neuron = Neuron(2, activation="tanh", seed=0)
     output = neuron([2.0, -1.0])
-    assert "{ x.0 | data 2.0000 |" in draw(output).source
-    assert "{ x.1 | data -1.0000 |" in draw(output).source
+    # Called by number, as the Stepper calls them; the box says which input.
+    assert '"#2 = x.0 | data 2.0000 |' in draw(output).source
+    assert '"#6 = x.1 | data -1.0000 |' in draw(output).source
     assert "#2 x.0  data 2.0000" in text_tree(output)
     fused = MLP(2, [3, 1], seed=0, fused=True)([4.0, 5.0])
     source = draw(fused).source
-    assert "{ x.0 | data 4.0000 |" in source and "{ x.1 | data 5.0000 |" in source
+    assert "= x.0 | data 4.0000 |" in source and "= x.1 | data 5.0000 |" in source
     # A constant of the formula itself keeps no name.
     a = Value(2.0, label="a")
     assert "#1  data 3.0000" in text_tree(a * 3.0)
@@ -277,7 +280,7 @@ def stacking_order(svg: bytes, names: list[str]) -> list[str]:
     text = svg.decode()
     tops = {}
     for name in names:
-        match = re.search(rf'y="(-?[\d.]+)"[^>]*>{re.escape(name)}</text>', text)
+        match = re.search(rf'y="(-?[\d.]+)"[^>]*>(#\d+ = )?{re.escape(name)}</text>', text)
         assert match, name
         tops[name] = float(match.group(1))
     return sorted(names, key=tops.__getitem__)
@@ -325,7 +328,7 @@ def test_a_batch_loss_collapses_one_pass_per_point() -> None:
     for point in range(5):
         one_pass = cluster_text(source, f"point {point}")
         assert one_pass.count("neurons.0 relu") == 2  # layers 0 and 1
-        assert "{ x.0 |" in one_pass and "{ x.1 |" in one_pass
+        assert "= x.0 |" in one_pass and "= x.1 |" in one_pass
     assert len(re.findall(r"\n\s*g\d+ \[", source)) == 5 * (4 + 4 + 1)
     # One point draws no "point" box.
     assert "point 0" not in draw(model(points[0]), collapse=True).source
@@ -343,7 +346,7 @@ def test_collapsed_mode_draws_one_box_per_neuron() -> None:
     assert f"grad {tanh_output.grad:.4f}" in boxes[-1]
     assert source.count("subgraph cluster_") == 1  # the layer; each neuron is a box
     # Inputs feed every neuron once; every neuron feeds the sum outside.
-    x0 = re.search(r"(v\d+) \[label=\"\{ x0 ", source).group(1)
+    x0 = re.search(r"(v\d+) \[label=\"x0 ", source).group(1)
     assert [edge.split(" [")[0] for edge in edges(source) if edge.startswith(f"{x0} ->")] == [
         f"{x0} -> g0",
         f"{x0} -> g1",
