@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 import graphviz
 import pytest
 
 from engine import Value, scope, topological_order
+from engine.graph import node_names
 from engine.views.drawing import GraphDrawing, draw, is_parameter_label
+from engine.views.stepper import Stepper
 from engine.views.tree import text_tree
 
 
@@ -499,3 +502,154 @@ def test_text_is_14_pt_and_scale_makes_it_bigger_for_the_back_row() -> None:
     assert "node [fontname=Helvetica fontsize=21]" in draw(output, scale=1.5).source
     with pytest.raises(ValueError, match="scale=0.*0.25 to 4"):
         draw(output, scale=0)
+
+
+# ------------------------------------------------------------------ one name per node, everywhere
+#
+# Every name that the Stepper, the command line and the classroom (its step
+# text and its quiz) give a node is written in the picture, in that node's
+# box: the box's first line is the name (or starts with "#k = "), or, for a
+# dotted parameter name inside clusters, the clusters around the box spell
+# the rest of it (layers.0 > neurons.1 > w.0 is layers.0.neurons.1.w.0).
+
+NAME_BEFORE_GRAD = re.compile(r"([\w.#]+)\.grad\b")
+DERIVATIVE = re.compile(r"d\(([^()]+)\)/d\(([^()]+)\)")
+NUMBER_NAME = re.compile(r"#\d+\b")
+
+
+def names_in_text(text: str) -> set[str]:
+    """Every node name a step, a quiz or a note uses: before .grad, in d(.)/d(.), #k."""
+    found = set(NAME_BEFORE_GRAD.findall(text)) | set(NUMBER_NAME.findall(text))
+    for pair in DERIVATIVE.findall(text):
+        found.update(pair)
+    return found
+
+
+def svg_boxes(svg: bytes) -> tuple[dict[str, tuple[list[str], tuple[float, float]]], list]:
+    """The boxes of a rendered drawing and its clusters, read from the SVG.
+
+    Boxes: DOT node id (v3) -> (the texts drawn in it, its centre).
+    Clusters: (title, (x0, y0, x1, y1)) for every cluster.
+    """
+    text = svg.decode()
+    boxes = {}
+    for match in re.finditer(r'<g id="node\d+" class="node">(.*?)</g>', text, re.S):
+        group = match.group(1)
+        title = re.search(r"<title>(.*?)</title>", group).group(1)
+        texts = [html.unescape(t) for t in re.findall(r"<text[^>]*>(.*?)</text>", group)]
+        xs = [float(x) for x in re.findall(r'<text[^>]* x="(-?[\d.]+)"', group)]
+        ys = [float(y) for y in re.findall(r'<text[^>]* y="(-?[\d.]+)"', group)]
+        boxes[title] = (texts, (sum(xs) / len(xs), sum(ys) / len(ys)))
+    clusters = []
+    for match in re.finditer(r'<g id="clust\d+" class="cluster">(.*?)</g>', text, re.S):
+        group = match.group(1)
+        label = html.unescape(re.search(r"<text[^>]*>(.*?)</text>", group).group(1))
+        outline = re.search(r'(?:points|d)="([^"]*)"', group).group(1)
+        numbers = [float(n) for n in re.findall(r"-?[\d.]+", outline)]
+        xs, ys = numbers[0::2], numbers[1::2]
+        clusters.append((label, (min(xs), min(ys), max(xs), max(ys))))
+    return boxes, clusters
+
+
+def assert_names_drawn(names: set[str], root: Value, svg: bytes) -> None:
+    """Each of `names` names one node of `root`'s graph, and is drawn in its box."""
+    assert names, "no names found: the text is not what this test expects"
+    order = topological_order(root)
+    node_of = {name: node for node, name in node_names(order).items()}
+    boxes, clusters = svg_boxes(svg)
+    for name in names:
+        assert name in node_of, f"{name!r} is not the name of a node"
+        texts, (x, y) = boxes[f"v{order.index(node_of[name])}"]
+        first = texts[0].split(" = ")[0]  # "#2 = x1*w1" shows the name #2
+        if first == name:
+            continue
+        # A short name inside clusters: the clusters around the box say the rest.
+        around = [((x1 - x0) * (y1 - y0), label) for label, (x0, y0, x1, y1) in clusters
+                  if x0 <= x <= x1 and y0 <= y <= y1 and not label.startswith("point ")]
+        # Outermost (largest) first, innermost last.
+        spelled = ".".join([label for _, label in sorted(around, reverse=True)] + [first])
+        assert name == spelled or name.endswith("." + spelled), (name, texts, around)
+
+
+def test_every_name_of_the_stepper_is_drawn_in_its_box() -> None:
+    from nn.layers import MLP, Neuron
+
+    twins = Value(2.0, label="a") * Value(3.0, label="a")  # a label two nodes share
+    a = Value(3.0, label="a")
+    square = (a * a + 1.0).relu()
+    neuron_output = Neuron(2, activation="tanh", seed=0)([2.0, -1.0])
+    neuron_output.backward()  # old grads: the Stepper's note names the inputs
+    network = MLP(2, [2, 1], seed=0)([0.5, -0.3])  # clusters: layers.0 > neurons.1
+    noted: set[str] = set()
+    for root in (neuron()[0], twins, square, neuron_output, network):
+        stepper = Stepper(root)
+        note = re.search(r"note: (.*?) already hold", stepper.stale_note(width=200))
+        listed = re.split(r", | and ", note.group(1)) if note else []
+        names = {name for name in listed if not name.endswith(" more")}  # "2 more"
+        noted |= names
+        names |= set(re.findall(r"Stepper\((.*?)\)", stepper.header()))
+        while not stepper.finished:
+            stepper.next()
+            names |= names_in_text(stepper.last_step.text(width=200))
+            assert_names_drawn(names, root, stepper.show().pipe(format="svg"))
+    assert "x1" in names_in_text("x1.grad += #2.grad * d(#2)/d(x1)")  # the test reads names
+    assert {"w.0", "#2"} <= noted  # and the old grads' note names
+
+
+def test_every_name_of_the_command_line_is_drawn_in_its_graph(tmp_path, capsys) -> None:
+    from engine.expression import parse_expression
+    from nn.apps.cli import main
+
+    formula, values = "tanh(x1*w1 + x2*w2 + b) * 2 - x1/4", "x1=2 w1=-3 x2=0 w2=1 b=6.88"
+    assert main(["step", formula, *values.split(), "--graph", str(tmp_path / "g.svg")]) == 0
+    output = capsys.readouterr().out
+    forward = output.split("backward pass:")[0].splitlines()[1:]
+    names = {line.split()[0] for line in forward if line.startswith("  ") and line.split()}
+    names |= names_in_text(output.split("backward pass:")[1])
+    assignments = dict(pair.split("=") for pair in values.split())
+    root = parse_expression(formula).build({k: float(v) for k, v in assignments.items()})
+    assert_names_drawn(names, root, (tmp_path / "g.svg").read_bytes())
+
+
+def test_every_name_of_the_classroom_is_drawn_in_its_graph() -> None:
+    from nn.apps.classroom.state import Lesson
+
+    lesson = Lesson()
+    try:
+        lesson.show_formula("tanh(x1*w1 + x2*w2 + b)", "x1=2 w1=-3 x2=0 w2=1 b=6.88")
+        root = lesson.root
+        for _ in range(lesson.stepper.total):
+            lesson.start_quiz()
+            quiz = lesson.view(teacher=False)["quiz"]
+            names = names_in_text(quiz["question"] + " " + quiz["hint"])
+            lesson.next()  # reveals the answer: the step is taken
+            view = lesson.view(teacher=False)
+            names |= names_in_text(view["current_step"]["text"] + " ".join(view["steps"]))
+            assert_names_drawn(names, root, lesson.graph_picture.data)
+    finally:
+        lesson.close()
+
+
+def test_inputs_and_weights_are_drawn_in_the_formula_order() -> None:
+    output, _ = neuron()  # tanh(x1*w1 + x2*w2 + b)
+    svg = draw(output, edge_labels=True).pipe(format="svg")
+    assert stacking_order(svg, ["x1", "w1", "x2", "w2"]) == ["x1", "w1", "x2", "w2"]
+    svg = draw(output, direction="TB").pipe(format="svg")
+    assert left_to_right(svg, ["x1", "w1", "x2", "w2"]) == ["x1", "w1", "x2", "w2"]
+    from nn.layers import MLP
+
+    network = MLP(3, [2, 1], seed=0)([0.5, -0.3, 0.2])
+    svg = draw(network).pipe(format="svg")
+    inputs = ["#4 = x.0", "#8 = x.1", "#12 = x.2"]
+    assert stacking_order(svg, inputs) == inputs
+
+
+def left_to_right(svg: bytes, names: list[str]) -> list[str]:
+    """The boxes whose text starts with `names`, from the left of the picture."""
+    text = svg.decode()
+    lefts = {}
+    for name in names:
+        match = re.search(rf'x="(-?[\d.]+)"[^>]*>{re.escape(name)}</text>', text)
+        assert match, name
+        lefts[name] = float(match.group(1))
+    return sorted(names, key=lefts.__getitem__)
