@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import io
 import re
 
 import graphviz
@@ -11,6 +12,7 @@ import pytest
 from engine import Value, scope, topological_order
 from engine.graph import node_names
 from engine.views.drawing import GraphDrawing, draw, is_parameter_label
+from engine.views.render import render_dot
 from engine.views.stepper import Stepper
 from engine.views.tree import text_tree
 
@@ -653,3 +655,108 @@ def left_to_right(svg: bytes, names: list[str]) -> list[str]:
         assert match, name
         lefts[name] = float(match.group(1))
     return sorted(names, key=lefts.__getitem__)
+
+
+# ------------------------------------------------------------------ static pictures
+#
+# A neuron's picture fits a slide (about 3:1, not 9:1), and no line of the
+# drawing runs through the letters of an arrow's label.
+
+# Helvetica's widths, in ems, of the characters of "local -3.0000" (others 0.556).
+HELVETICA_EMS = {"l": 0.222, "c": 0.5, ".": 0.278, "-": 0.333, " ": 0.278, "\xa0": 0.278}
+
+
+def edge_label_letters(svg: str) -> list[tuple[float, float, float, float]]:
+    """The box (left, top, right, bottom) around the letters of each arrow's label."""
+    boxes = []
+    for group in re.findall(r'<g id="edge\d+" class="edge">(.*?)</g>', svg, re.S):
+        for x, y, size, text in re.findall(
+            r'<text[^>]* x="(-?[\d.]+)" y="(-?[\d.]+)"[^>]*font-size="([\d.]+)"[^>]*>(.*?)</text>',
+            group,
+        ):
+            text, size = html.unescape(text), float(size)
+            whole = size * sum(HELVETICA_EMS.get(char, 0.556) for char in text)  # centred
+            inked = size * sum(HELVETICA_EMS.get(char, 0.556) for char in text.rstrip())
+            left = float(x) - whole / 2
+            # From the top of the capitals (0.72 em) down to the baseline.
+            boxes.append((left, float(y) - 0.72 * size, left + inked, float(y)))
+    return boxes
+
+
+def edge_line_points(svg: str, samples: int = 40) -> list[tuple[float, float]]:
+    """Points along every line an arrow draws: its curve, its head, any other line."""
+    points = []
+    for group in re.findall(r'<g id="edge\d+" class="edge">(.*?)</g>', svg, re.S):
+        for path in re.findall(r'<path[^>]* d="([^"]+)"', group):
+            numbers = [float(n) for n in re.findall(r"-?[\d.]+", path)]
+            corners = list(zip(numbers[0::2], numbers[1::2]))
+            for start in range(0, len(corners) - 3, 3):  # M p0 C p1 p2 p3 C ...
+                (x0, y0), (x1, y1), (x2, y2), (x3, y3) = corners[start : start + 4]
+                for step in range(samples + 1):
+                    t = step / samples
+                    a, b, c, d = (1 - t) ** 3, 3 * (1 - t) ** 2 * t, 3 * (1 - t) * t**2, t**3
+                    points.append((a * x0 + b * x1 + c * x2 + d * x3,
+                                   a * y0 + b * y1 + c * y2 + d * y3))
+        for outline in re.findall(r'<poly(?:gon|line)[^>]* points="([^"]+)"', group):
+            numbers = [float(n) for n in re.findall(r"-?[\d.]+", outline)]
+            corners = list(zip(numbers[0::2], numbers[1::2]))
+            for (x0, y0), (x1, y1) in zip(corners, corners[1:]):
+                points += [(x0 + (x1 - x0) * step / samples, y0 + (y1 - y0) * step / samples)
+                           for step in range(samples + 1)]
+    return points
+
+
+def lines_through_labels(svg: bytes) -> list[tuple[float, float]]:
+    """The points where a line of the drawing runs through the letters of a label."""
+    text = svg.decode()
+    points = edge_line_points(text)
+    return [
+        (x, y)
+        for left, top, right, bottom in edge_label_letters(text)
+        for x, y in points
+        if left + 1 < x < right - 1 and top + 1 < y < bottom - 1
+    ]
+
+
+def formula_graph(formula: str = "tanh(x1*w1 + x2*w2 + b)") -> Value:
+    from engine.expression import parse_expression
+
+    values = {"x1": 2.0, "w1": -3.0, "x2": 0.0, "w2": 1.0, "b": 6.8813735870195432}
+    return parse_expression(formula).build(values)
+
+
+def test_no_line_runs_through_an_arrows_label() -> None:
+    from nn.layers import MLP
+
+    a = Value(3.0, label="a")
+    graphs = [neuron()[0], formula_graph("tanh(x1*w1 + x2*w2 + b) * 2 - x1/4"),
+              (a * a + a).tanh(), MLP(2, [2, 1], seed=0)([0.5, -0.3])]
+    for root in graphs:
+        source = draw(root, edge_labels=True).source
+        assert "decorate" not in source  # its line from label to arrow read as a strike-through
+        svg = draw(root, edge_labels=True).pipe(format="svg")
+        assert len(edge_label_letters(svg.decode())) == source.count("local ")
+        assert lines_through_labels(svg) == []
+    # The check sees a line through a label: labels at the arrows' tails have them.
+    tails = re.sub(r'label="(local [-\d.]+) *"', r'label="" taillabel="\1" labelangle=12 '
+                   r"labeldistance=5.5", draw(neuron()[0], edge_labels=True).source)
+    assert lines_through_labels(render_dot(tails, "svg"))
+
+
+def picture_size(drawing: GraphDrawing) -> tuple[int, int]:
+    from PIL import Image
+
+    with Image.open(io.BytesIO(drawing.pipe(format="png"))) as picture:
+        return picture.size
+
+
+def test_a_neurons_picture_is_about_three_times_as_wide_as_tall() -> None:
+    # As demos/neuron.py and `stepgrad step ... --graph neuron.png` draw it.
+    root, _ = neuron()
+    root.backward()
+    for drawing in (draw(root), draw(root, edge_labels=True), draw(formula_graph())):
+        width, height = picture_size(drawing)
+        assert width / height <= 3.2, (width, height)
+    # A graph that runs top to bottom draws its boxes as rows, so they stay short.
+    width, height = picture_size(draw(root, direction="TB"))
+    assert width / height >= 1.5
