@@ -268,13 +268,12 @@ def test_numbers_fed_to_a_model_are_named_x_0_x_1() -> None:
 
     neuron = Neuron(2, activation="tanh", seed=0)
     output = neuron([2.0, -1.0])
-    # Called by number, as the Stepper calls them; the box says which input.
-    assert '"#2 = x.0 | data 2.0000 |' in draw(output).source
-    assert '"#6 = x.1 | data -1.0000 |' in draw(output).source
+    assert '"x.0 | data 2.0000 |' in draw(output).source
+    assert '"x.1 | data -1.0000 |' in draw(output).source
     assert "#2 x.0  data 2.0000" in text_tree(output)
     fused = MLP(2, [3, 1], seed=0, fused=True)([4.0, 5.0])
     source = draw(fused).source
-    assert "= x.0 | data 4.0000 |" in source and "= x.1 | data 5.0000 |" in source
+    assert '"x.0 | data 4.0000 |' in source and '"x.1 | data 5.0000 |' in source
     # A constant of the formula itself keeps no name.
     a = Value(2.0, label="a")
     assert "#1  data 3.0000" in text_tree(a * 3.0)
@@ -333,6 +332,7 @@ def test_a_batch_loss_collapses_one_pass_per_point() -> None:
     for point in range(5):
         one_pass = cluster_text(source, f"point {point}")
         assert one_pass.count("neurons.0 relu") == 2  # layers 0 and 1
+        # Each point has its own x.0: a name names one node, so each is called by number.
         assert "= x.0 |" in one_pass and "= x.1 |" in one_pass
     assert len(re.findall(r"\n\s*g\d+ \[", source)) == 5 * (4 + 4 + 1)
     # One point draws no "point" box.
@@ -595,7 +595,7 @@ def test_every_name_of_the_stepper_is_drawn_in_its_box() -> None:
             names |= names_in_text(stepper.last_step.text(width=200))
             assert_names_drawn(names, root, stepper.show().pipe(format="svg"))
     assert "x1" in names_in_text("x1.grad += #2.grad * d(#2)/d(x1)")  # the test reads names
-    assert {"w.0", "#2"} <= noted  # and the old grads' note names
+    assert {"w.0", "x.0"} <= noted  # and the old grads' note names
 
 
 def test_every_name_of_the_command_line_is_drawn_in_its_graph(tmp_path, capsys) -> None:
@@ -642,7 +642,7 @@ def test_inputs_and_weights_are_drawn_in_the_formula_order() -> None:
 
     network = MLP(3, [2, 1], seed=0)([0.5, -0.3, 0.2])
     svg = draw(network).pipe(format="svg")
-    inputs = ["#4 = x.0", "#8 = x.1", "#12 = x.2"]
+    inputs = ["x.0", "x.1", "x.2"]
     assert stacking_order(svg, inputs) == inputs
 
 

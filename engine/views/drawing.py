@@ -39,7 +39,8 @@ Each box starts with the Value's name, the one the Stepper, the command
 line and the classroom use (`engine.graph.node_names`): its label if that is
 a plain name (`x`, `w1`, `loss`), else `#` and its position in
 `engine.topological_order(root)`, followed by what it is: `#2 = x*w` (a
-piece of a formula) or `#1 = x.0` (a number fed to a neuron). The DOT node
+piece of a formula). Numbers fed to a neuron are called `x.0`, `x.1`, ...
+(`#12 = x.0` when a model ran on several points). The DOT node
 names (`v0`, `v1`, ...) are positions in that order too, so the same program
 draws byte-for-byte the same DOT source every time. A box's name, data and
 grad are stacked, so that a column of boxes stays narrow: a neuron's
@@ -64,7 +65,13 @@ from typing import Any, Callable, Iterable
 import graphviz
 
 from engine.checks import check_choice, check_scale, described
-from engine.graph import node_names, topological_order
+from engine.graph import (
+    input_names,
+    is_parameter_label,
+    module_passes,
+    node_names,
+    topological_order,
+)
 from engine.value import Value
 from engine.views.render import render_dot, save_drawing
 from engine.views.tree import (
@@ -72,9 +79,6 @@ from engine.views.tree import (
     backward_has_run,
     check_max_nodes,
     check_number_format,
-    input_names,
-    is_parameter_label,
-    module_passes,
     number_text,
 )
 
@@ -181,9 +185,9 @@ def draw(
 
     - `direction`: "LR" (left to right, the default), "RL", "TB" or "BT".
     - `show`: which fields each box shows, any of "label", "data", "grad".
-      "label" is the Value's name (see above): its label, or its place in
-      the graph order (`#7`); numbers fed to a neuron or model show which
-      input they are (`#7 = x.0`).
+      "label" is the Value's name (see above): its label, its place in the
+      graph order (`#7`), or for numbers fed to a neuron or model `x.0`,
+      `x.1`, ...
     - `number_format`: a format spec for numbers, e.g. ".4f" or ".3g".
     - `colour_by_role`: fill inputs blue, parameters yellow, intermediates
       white and the output green. A leaf is a parameter if it is in
@@ -379,8 +383,8 @@ def _box_titles(
     The name is the one every view uses, so a student can find in the picture
     each name the Stepper, the command line and the classroom say. A node
     called by its number shows what else it is after the number: its label
-    (`#2 = x1*w1`, a piece of a formula) or, for a number fed to a neuron,
-    the input it is (`#1 = x.0`). Inside the cluster of
+    (`#2 = x1*w1`, a piece of a formula) or, for a number fed to one of
+    several runs of a model, the input it is (`#12 = x.0`). Inside the cluster of
     `layers.0 > neurons.3`, the weight named `layers.0.neurons.3.w.0` shows
     `w.0`: the clusters around it say the rest.
     """
@@ -389,9 +393,12 @@ def _box_titles(
     titles = {}
     for node in order:
         name = names[node]
-        if name != node.label:  # called by number
+        if name.startswith("#"):  # called by number: say what else it is
             what = node.label or inputs.get(node, "")
             titles[node] = f"{name} = {what}" if what else name
+            continue
+        if name != node.label:  # a number fed to a model: x.0
+            titles[node] = name
             continue
         place = [part for part in places[node] if clusters and not part.startswith("point ")]
         for start in range(len(place)):

@@ -25,8 +25,9 @@ created) has no children, so there is nothing to pass on: its `grad` is final
 once every node that uses it has had its step.
 
 Each node is called by its name (`engine.graph.node_names`): its label if
-that is a plain name (`x`, `w1`, `loss`), else `#` and its position in the
-graph's topological order, as in `#3`. The drawing (`engine/views/drawing.py`)
+that is a plain name (`x`, `w1`, `loss`), `x.0`, `x.1`, ... for the numbers
+fed to a neuron, else `#` and its position in the graph's topological
+order, as in `#3`. The drawing (`engine/views/drawing.py`)
 writes each name in the box it names, so every name in a step can be found
 in the picture (`#3 = x*w`, if the node is labelled with a formula's piece).
 
@@ -192,11 +193,12 @@ class BackwardStep:
         >>> weight = Value(-3.0, label="layers.0.neurons.3.w.1")
         >>> (step,) = backward_steps(weight * 2.0)
         >>> print(step.text(width=60))
-        step 1 of 1: #2 = layers.0.neurons.3.w.1 * #1, #2.grad = 1
+        step 1 of 1: #2 = layers.0.neurons.3.w.1 * x.1, #2.grad = 1
           layers.0.neurons.3.w.1.grad += #2.grad
               * d(#2)/d(layers.0.neurons.3.w.1) = 1 * 2 = 2
               (layers.0.neurons.3.w.1.grad: 0 -> 2)
-          #1.grad += #2.grad * d(#2)/d(#1) = 1 * -3 = -3   (#1.grad: 0 -> -3)
+          x.1.grad += #2.grad * d(#2)/d(x.1) = 1 * -3 = -3
+              (x.1.grad: 0 -> -3)
         """
         width = terminal_width() if width is None else width
         upstream = format_number(self.upstream)
