@@ -253,7 +253,7 @@ def test_the_drawing_marks_the_step_its_children_and_their_arrows() -> None:
     out, inputs = neuron()
     stepper = Stepper(out)
     for _ in range(5):
-        stepper.next()  # the last step: #2(*) = x1 * w1
+        stepper.next()  # the last step: #2 = x1 * w1
     source = stepper.show().source
     blue = f'color="{UPDATED_COLOUR}"'
     assert f"v0 -> v2_op [{blue} penwidth=2.5]" in source  # x1 is v0, w1 is v1
