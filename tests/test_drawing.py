@@ -638,6 +638,9 @@ def test_inputs_and_weights_are_drawn_in_the_formula_order() -> None:
     assert stacking_order(svg, ["x1", "w1", "x2", "w2"]) == ["x1", "w1", "x2", "w2"]
     svg = draw(output, direction="TB").pipe(format="svg")
     assert left_to_right(svg, ["x1", "w1", "x2", "w2"]) == ["x1", "w1", "x2", "w2"]
+    # The formula's graph, as the command line and the classroom draw it.
+    svg = draw(formula_graph()).pipe(format="svg")
+    assert stacking_order(svg, ["x1", "w1", "x2", "w2"]) == ["x1", "w1", "x2", "w2"]
     from nn.layers import MLP
 
     network = MLP(3, [2, 1], seed=0)([0.5, -0.3, 0.2])
