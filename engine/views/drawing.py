@@ -283,9 +283,7 @@ def draw(
         parameters=parameter_set,
         highlighted=highlighted,
         current=current,
-        # Graphviz lays a record's fields out across the direction of the graph:
-        # braces turn them the other way.
-        across=direction in ("LR", "RL"),
+        horizontal=direction in ("LR", "RL"),
         names=node_names(order),
         titles=_box_titles(order, places, clusters),
     )
@@ -436,7 +434,7 @@ class _Painter:
     parameters: set[Value]
     highlighted: set[Value]
     current: Value | None
-    across: bool  # the graph runs left to right (or right to left)
+    horizontal: bool  # the graph runs left to right (or right to left)
     names: dict[Value, str]  # what every view calls each Value (engine.graph.node_names)
     titles: dict[Value, str]  # the top line of each Value's box (see _box_titles)
     # (tail, head, attributes) of every arrow, added to the drawing after all nodes.
@@ -462,6 +460,9 @@ class _Painter:
                 parts.append("grad ?")
         return parts
 
+    # Graphviz lays a record's fields out across the direction of the graph;
+    # braces in the label turn them the other way.
+
     def card(self, parts: list[str]) -> str:
         """A Value's box: its parts across the graph's direction.
 
@@ -474,7 +475,7 @@ class _Painter:
     def row(self, parts: list[str]) -> str:
         """A neuron's box (collapsed): its parts side by side, so a layer stays short."""
         text = " | ".join(_record_text(part) for part in parts)
-        return f"{{ {text} }}" if self.across else text
+        return f"{{ {text} }}" if self.horizontal else text
 
     def box_style(self, role: str, is_current: bool, is_highlighted: bool) -> dict[str, str]:
         style = {"shape": "record", "style": "filled"}
