@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections import Counter
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # for type hints only: value.py imports this module, not the other way
@@ -167,7 +168,8 @@ def _computed_nodes(root: Value) -> list[Value]:
 # Names: what every view calls a node
 # ---------------------------------------------------------------------------
 # The walk numbers the nodes, so the walk names them: the Stepper, the command
-# line, the classroom and the unrolled code all call a node by these names.
+# line, the classroom, the unrolled code and the drawing all call a node by
+# these names, and the drawing writes each name in the box it names.
 
 # A label that reads as a name before ".grad": x, w1, loss, and the dotted
 # parameter names of nn (w.0, layers.0.neurons.3.b).
@@ -179,29 +181,160 @@ def node_name(node: Value, index: int) -> str:
 
     A node whose label is a plain name (`x`, `w1`, `loss`, or a dotted
     parameter name such as `w.0` or `layers.0.neurons.3.b`) is called by its
-    label. Any other node is called by its position in
-    `topological_order(root)` and, if an operation made it, that operation:
-    `#7(tanh)` is node 7 of the walk, made by tanh. (A label such as `x*w` is
-    shown in drawings and trees, but would make `x*w.grad` ambiguous here.)
+    label. Any other node is called `#` and its position in
+    `topological_order(root)`: `#7` is node 7 of the walk. The drawing writes
+    `#7` in that node's box (beside its label, if it has one such as `x*w`,
+    which would make `x*w.grad` ambiguous in a sentence).
 
     >>> from engine import Value
     >>> node_name(Value(1.0, label="w1"), 0)
     'w1'
     >>> node_name(Value(1.0).tanh(), 7)
-    '#7(tanh)'
-    >>> node_name(Value(1.0, label="2"), 3), node_name(Value(1.0, label="w.0"), 1)
+    '#7'
+    >>> node_name(Value(1.0, label="x*w"), 3), node_name(Value(1.0, label="w.0"), 1)
     ('#3', 'w.0')
     """
     if PLAIN_NAME.fullmatch(node.label):
         return node.label
-    if node.op:
-        return f"#{index}({node.op})"
     return f"#{index}"
 
 
+# ---- the numbers fed to a model: named after the weight they meet, or by their place
+
+
+# A parameter's name: its last part is w, b, weight or bias, maybe numbered: "w",
+# "w1", "b", "w.0", "layers.0.neurons.3.w.1", "layers.1.b".
+PARAMETER_LABEL = re.compile(r"(?:.*\.)?(?:w|b|weight|bias)\d*(?:\.\d+)?")
+
+
+def is_parameter_label(label: str) -> bool:
+    """Whether a label looks like a parameter's name (w, w1, b, bias, layers.0.w.3, ...).
+
+    >>> [is_parameter_label(name) for name in ("w1", "b", "layers.1.neurons.0.w.2", "x1")]
+    [True, True, True, False]
+    """
+    return PARAMETER_LABEL.fullmatch(label) is not None
+
+
+# A weight's name: "w.0", "w3", "layers.0.neurons.2.w.1" (the number is kept for its input).
+WEIGHT_LABEL = re.compile(r"(?:.*\.)?w(\.?\d+)")
+
+
+def _unnamed_leaf(node: Value) -> bool:
+    return not node.children and not node.label and not node.scope
+
+
+def module_passes(order: list[Value]) -> dict[Value, int]:
+    """Which call of a module made each computed Value: 0, 1, ... in graph order.
+
+    A loss over 5 points calls the model 5 times: 5 passes through the same
+    scopes (layers.0 > neurons.3, ...). Values computed inside scopes belong
+    to one pass when they feed one another or read the same input (the
+    neurons of a layer read the same x); passes share only parameters.
+    Values computed outside any scope are in no pass.
+
+    >>> from engine import Value, scope
+    >>> w = Value(0.5, label="w")
+    >>> with scope("neuron"):
+    ...     first, second = w * Value(2.0), w * Value(3.0)
+    >>> sorted(module_passes(topological_order(first + second)).values())
+    [0, 1]
+    """
+    # Union-find: join each scoped computed Value to its scoped computed
+    # children and to the inputs it reads (`leader` follows links in a loop).
+    link: dict[Value, Value] = {}
+
+    def leader(node: Value) -> Value:
+        while link[node] is not node:
+            link[node] = link[link[node]]
+            node = link[node]
+        return node
+
+    scoped = [node for node in order if node.scope and node.children]
+    for node in scoped:
+        link[node] = node
+    for node in scoped:
+        for child in node.children:
+            is_input = not child.children and not is_parameter_label(child.label)
+            if child in link or is_input:
+                link.setdefault(child, child)
+                link[leader(child)] = leader(node)
+    numbers: dict[Value, int] = {}
+    passes: dict[Value, int] = {}
+    for node in scoped:  # in graph order, so pass 0 is the first one computed
+        passes[node] = numbers.setdefault(leader(node), len(numbers))
+    return passes
+
+
+def input_names(order: list[Value]) -> dict[Value, str]:
+    """Names for the plain numbers fed to a neuron or a model: `x.0`, `x.1`, ...
+
+    `neuron([2.0, -1.0])` turns the numbers into unlabelled Values. Such a
+    leaf is named after the weight it is multiplied by (`w.1 * #6` makes
+    #6 `x.1`; `w2` makes it `x2`). Failing that, a leaf whose every user is
+    inside one pass of a module (see `module_passes`) is named by the order
+    in which that pass first uses it. Other unlabelled numbers (the 3.0 of
+    `a * 3.0`) keep no name.
+
+    >>> from engine import Value, scope
+    >>> w = [Value(0.5, label="w.0"), Value(-1.0, label="w.1")]
+    >>> x = [Value(2.0), Value(3.0)]          # what a neuron makes of [2.0, 3.0]
+    >>> out = w[0] * x[0] + w[1] * x[1] + 3.0
+    >>> sorted(input_names(topological_order(out)).values())
+    ['x.0', 'x.1']
+    """
+    passes = module_passes(order)
+    names: dict[Value, str] = {}
+    pass_of_users: dict[Value, set[int]] = {}
+    outside_users: set[Value] = set()
+    for node in order:
+        if node.op == "*" and len(node.children) == 2:
+            for value, partner in (node.children, node.children[::-1]):
+                weight = WEIGHT_LABEL.fullmatch(partner.label)
+                if _unnamed_leaf(value) and weight and not partner.children:
+                    names.setdefault(value, "x" + weight.group(1))
+        for child in node.children:
+            if node in passes:
+                pass_of_users.setdefault(child, set()).add(passes[node])
+            else:
+                outside_users.add(child)
+    counts: dict[int, int] = {}
+    for node in order:
+        if not _unnamed_leaf(node) or node in names or node in outside_users:
+            continue
+        users = pass_of_users.get(node, set())
+        if len(users) == 1:
+            number = next(iter(users))
+            names[node] = f"x.{counts.get(number, 0)}"
+            counts[number] = counts.get(number, 0) + 1
+    return names
+
+
 def node_names(order: list[Value]) -> dict[Value, str]:
-    """A name for every node of a graph, given in topological order (see `node_name`)."""
-    return {node: node_name(node, index) for index, node in enumerate(order)}
+    """A name for every node of a graph, given in topological order.
+
+    Each node is called as `node_name` says, except the numbers fed to a
+    neuron or a model, which are called `x.0`, `x.1`, ... (see
+    `input_names`). A name names one node: two nodes that would share a
+    name (two labels `a`, or the `x.0` of each of several points) are both
+    called by their numbers.
+
+    >>> from engine import Value
+    >>> a, b = Value(1.0, label="a"), Value(2.0, label="a")
+    >>> list(node_names(topological_order(a * b)).values())
+    ['#0', '#1', '#2']
+    >>> w = Value(0.5, label="w.0")
+    >>> list(node_names(topological_order(w * 2.0)).values())
+    ['w.0', 'x.0', '#2']
+    """
+    names = {node: node_name(node, index) for index, node in enumerate(order)}
+    for node, name in input_names(order).items():  # x.0, x.1 for a model's numbers
+        names[node] = name
+    counts = Counter(names.values())
+    for index, node in enumerate(order):
+        if counts[names[node]] > 1:
+            names[node] = f"#{index}"
+    return names
 
 
 def prepare_backward(root: Value) -> list[Value]:

@@ -22,35 +22,30 @@ NEURON_OUTPUT = """\
 forward pass (10 nodes, inputs first):
   x1 = 2
   w1 = -3
-  #2(*) = x1*w1 = -6
+  #2 = x1*w1 = -6
   x2 = 0
   w2 = 1
-  #5(*) = x2*w2 = 0
-  #6(+) = x1*w1 + x2*w2 = -6
+  #5 = x2*w2 = 0
+  #6 = x1*w1 + x2*w2 = -6
   b = 6.881
-  #8(+) = x1*w1 + x2*w2 + b = 0.8814
-  #9(tanh) = tanh(x1*w1 + x2*w2 + b) = 0.7071
+  #8 = x1*w1 + x2*w2 + b = 0.8814
+  #9 = tanh(x1*w1 + x2*w2 + b) = 0.7071
 
 backward pass:
-step 1 of 5: #9(tanh) = tanh(#8(+)), #9(tanh).grad = 1
-  #8(+).grad += #9(tanh).grad * d(#9(tanh))/d(#8(+)) = 1 * 0.5 = 0.5
-      (#8(+).grad: 0 -> 0.5)
-step 2 of 5: #8(+) = #6(+) + b, #8(+).grad = 0.5
-  #6(+).grad += #8(+).grad * d(#8(+))/d(#6(+)) = 0.5 * 1 = 0.5
-      (#6(+).grad: 0 -> 0.5)
-  b.grad += #8(+).grad * d(#8(+))/d(b) = 0.5 * 1 = 0.5   (b.grad: 0 -> 0.5)
-step 3 of 5: #6(+) = #2(*) + #5(*), #6(+).grad = 0.5
-  #2(*).grad += #6(+).grad * d(#6(+))/d(#2(*)) = 0.5 * 1 = 0.5
-      (#2(*).grad: 0 -> 0.5)
-  #5(*).grad += #6(+).grad * d(#6(+))/d(#5(*)) = 0.5 * 1 = 0.5
-      (#5(*).grad: 0 -> 0.5)
-step 4 of 5: #5(*) = x2 * w2, #5(*).grad = 0.5
-  x2.grad += #5(*).grad * d(#5(*))/d(x2) = 0.5 * 1 = 0.5   (x2.grad: 0 -> 0.5)
-  w2.grad += #5(*).grad * d(#5(*))/d(w2) = 0.5 * 0 = 0   (w2.grad: 0 -> 0)
-step 5 of 5: #2(*) = x1 * w1, #2(*).grad = 0.5
-  x1.grad += #2(*).grad * d(#2(*))/d(x1) = 0.5 * -3 = -1.5
-      (x1.grad: 0 -> -1.5)
-  w1.grad += #2(*).grad * d(#2(*))/d(w1) = 0.5 * 2 = 1   (w1.grad: 0 -> 1)
+step 1 of 5: #9 = tanh(#8), #9.grad = 1
+  #8.grad += #9.grad * d(#9)/d(#8) = 1 * 0.5 = 0.5   (#8.grad: 0 -> 0.5)
+step 2 of 5: #8 = #6 + b, #8.grad = 0.5
+  #6.grad += #8.grad * d(#8)/d(#6) = 0.5 * 1 = 0.5   (#6.grad: 0 -> 0.5)
+  b.grad += #8.grad * d(#8)/d(b) = 0.5 * 1 = 0.5   (b.grad: 0 -> 0.5)
+step 3 of 5: #6 = #2 + #5, #6.grad = 0.5
+  #2.grad += #6.grad * d(#6)/d(#2) = 0.5 * 1 = 0.5   (#2.grad: 0 -> 0.5)
+  #5.grad += #6.grad * d(#6)/d(#5) = 0.5 * 1 = 0.5   (#5.grad: 0 -> 0.5)
+step 4 of 5: #5 = x2 * w2, #5.grad = 0.5
+  x2.grad += #5.grad * d(#5)/d(x2) = 0.5 * 1 = 0.5   (x2.grad: 0 -> 0.5)
+  w2.grad += #5.grad * d(#5)/d(w2) = 0.5 * 0 = 0   (w2.grad: 0 -> 0)
+step 5 of 5: #2 = x1 * w1, #2.grad = 0.5
+  x1.grad += #2.grad * d(#2)/d(x1) = 0.5 * -3 = -1.5   (x1.grad: 0 -> -1.5)
+  w1.grad += #2.grad * d(#2)/d(w1) = 0.5 * 2 = 1   (w1.grad: 0 -> 1)
 
 gradients of the inputs:
   x1.grad = -1.5
@@ -283,13 +278,13 @@ def test_step_output_fits_an_80_column_terminal() -> None:
     assert max(len(line) for line in lines) <= 80
     # The arithmetic is broken only between its pieces, never inside a number or name.
     assert "      (first_weight.grad: 0 -> 1.002)" in lines
-    assert "      = 0.501   (bias_of_neuron.grad: 0 -> 0.501)" in lines
+    assert "      (bias_of_neuron.grad: 0 -> 0.501)" in lines
 
 
 def test_a_wide_terminal_gets_whole_lines(capsys, monkeypatch) -> None:
     monkeypatch.setenv("COLUMNS", "200")
     assert main(["step", *NEURON]) == 0
-    assert "= 0.5   (#8(+).grad: 0 -> 0.5)" in capsys.readouterr().out
+    assert "= 0.5   (#8.grad: 0 -> 0.5)" in capsys.readouterr().out
 
 
 def test_arithmetic_failure_exits_1(capsys) -> None:

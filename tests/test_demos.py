@@ -34,9 +34,19 @@ def test_the_readme_pictures_are_remade_from_the_demos(tmp_path: Path) -> None:
     made = sorted(path.name for path in (tmp_path / "out").iterdir())
     assert made == ["activations.png", "moons_boundary.png", "moons_loss.png",
                     "moons_network.png", "neuron.png"]
-    assert "moons_network.png: " in output and " px, " in output
+    assert "moons_network.png: " in output and " px (" in output
     committed = {path.name for path in (DEMOS / "pictures").glob("*.png")}
     assert set(made) <= committed  # the README shows each of them
+
+
+def test_making_the_pictures_leaves_the_classroom_screenshot_alone(tmp_path: Path) -> None:
+    folder = tmp_path / "out"
+    folder.mkdir()
+    screenshot = folder / "classroom.png"
+    screenshot.write_bytes((DEMOS / "pictures" / "classroom.png").read_bytes())
+    before = screenshot.stat().st_mtime_ns, screenshot.read_bytes()
+    run_demo("pictures/make.py", tmp_path, str(folder), "2")
+    assert (screenshot.stat().st_mtime_ns, screenshot.read_bytes()) == before
 
 
 def test_neuron_demo_draws_the_neuron(tmp_path: Path) -> None:

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import html
+import io
 import re
 
 import graphviz
 import pytest
 
 from engine import Value, scope, topological_order
+from engine.graph import node_names
 from engine.views.drawing import GraphDrawing, draw, is_parameter_label
+from engine.views.render import render_dot
+from engine.views.stepper import Stepper
 from engine.views.tree import text_tree
 
 
@@ -73,8 +78,8 @@ def test_draw_returns_a_digraph_with_one_box_and_one_op_node_per_value() -> None
             op_line = node_line(source, f"v{position}_op")
             assert re.search(rf'label="?{re.escape(node.op)}"? ', op_line)
     assert "rankdir=LR" in source
-    assert 'label="{ x1 | data 2.0000 | grad ? }"' in source
-    assert 'label="{ o | data 0.7071 | grad ? }"' in source
+    assert 'label="x1 | data 2.0000 | grad ?"' in source  # stacked: name, data, grad
+    assert 'label="o | data 0.7071 | grad ?"' in source
 
 
 def test_edges_follow_the_operations() -> None:
@@ -107,8 +112,8 @@ def test_grads_show_after_backward_and_are_marked_unknown_before() -> None:
     output.backward()
     source = draw(output).source
     assert "grad ?" not in source
-    assert 'label="{ x1 | data 2.0000 | grad -1.5000 }"' in source
-    assert 'label="{ o | data 0.7071 | grad 1.0000 }"' in source
+    assert 'label="x1 | data 2.0000 | grad -1.5000"' in source
+    assert 'label="o | data 0.7071 | grad 1.0000"' in source
     output.zero_grad()
     assert "grad ?" in draw(output).source
     assert "grad ?" not in draw(output, grads_computed=True).source
@@ -121,11 +126,11 @@ def test_fields_direction_and_number_format() -> None:
     output.backward()
     source = draw(output, show=("data",), number_format=".2f", direction="TB").source
     assert "rankdir=TB" in source
-    assert 'label="data 2.00"' in source  # no braces: a horizontal row top to bottom
+    assert 'label="data 2.00"' in source
     assert "grad" not in source and "x1" not in source
     # Fields come in their usual order, whatever order they are asked in.
     source = draw(output, show=("grad", "label")).source
-    assert 'label="{ x1 | grad -1.5000 }"' in source
+    assert 'label="x1 | grad -1.5000"' in source
 
 
 def test_roles_are_coloured() -> None:
@@ -154,9 +159,9 @@ def test_edge_labels_are_the_local_derivatives() -> None:
     b = Value(-3.0, label="b")
     product = a * b
     source = draw(product, edge_labels=True).source
-    # decorate: a line joins each label to its own arrow.
-    assert 'v0 -> v2_op [label="local -3.0000" decorate=true]' in source  # d(a*b)/da = b
-    assert 'v1 -> v2_op [label="local 2.0000" decorate=true]' in source  # d(a*b)/db = a
+    # No `decorate`: its line from label to arrow read as a strike-through.
+    assert 'v0 -> v2_op [label="local -3.0000   "]' in source  # d(a*b)/da = b
+    assert 'v1 -> v2_op [label="local 2.0000   "]' in source  # d(a*b)/db = a
     assert "local" not in draw(product).source
 
 
@@ -183,7 +188,7 @@ def test_ids_come_from_graph_order_and_source_is_byte_identical() -> None:
 def test_labels_with_dot_special_characters_are_escaped() -> None:
     weird = Value(1.0, label='a{b}|<c> "d" \\')
     source = draw(weird * 2).source
-    assert r'label="{ a\{b\}\|\<c\> \"d\" \\ | data 1.0000 | grad ? }"' in source
+    assert r'label="#0 = a\{b\}\|\<c\> \"d\" \\ | data 1.0000 | grad ?"' in source
     assert draw(weird * 2).pipe(format="svg").startswith(b"<?xml")  # and it renders
 
 
@@ -236,10 +241,12 @@ def test_scopes_become_nested_clusters() -> None:
     layer = cluster_text(source, "layers.0")
     assert 'label="neurons.0"' in layer and 'label="neurons.1"' in layer  # nested
     # Each neuron's weights are drawn inside it (they are used only there).
+    # Both neurons label a weight w0: a name names one node, so each is
+    # called by its number (as the Stepper calls it), and shows its label.
     first, second = cluster_text(source, "neurons.0"), cluster_text(source, "neurons.1")
-    assert "{ w0 |" in first and "{ w1 |" in first and "{ w0 |" in second
+    assert "= w0 |" in first and "= w1 |" in first and "= w0 |" in second
     # The shared inputs stay outside every cluster.
-    assert "x0 |" not in layer and "x0 |" in source
+    assert '"x0 |' not in layer and '"x0 |' in source
     assert "subgraph" not in draw(scoped_layer(width=2), clusters=False).source
 
 
@@ -250,7 +257,7 @@ def test_weights_inside_a_neuron_are_called_by_their_short_names() -> None:
     output = model([0.5, -0.3])
     source = draw(output).source
     neuron = cluster_text(source, "neurons.1")
-    assert "{ w.0 |" in neuron and "{ w.1 |" in neuron and "{ b |" in neuron
+    assert '"w.0 |' in neuron and '"w.1 |' in neuron and '"b |' in neuron
     assert "layers.0.neurons" not in source
     # Without clusters, nothing says which neuron: the whole name is kept.
     assert "layers.0.neurons.1.w.0" in draw(output, clusters=False).source
@@ -261,12 +268,12 @@ def test_numbers_fed_to_a_model_are_named_x_0_x_1() -> None:
 
     neuron = Neuron(2, activation="tanh", seed=0)
     output = neuron([2.0, -1.0])
-    assert "{ x.0 | data 2.0000 |" in draw(output).source
-    assert "{ x.1 | data -1.0000 |" in draw(output).source
+    assert '"x.0 | data 2.0000 |' in draw(output).source
+    assert '"x.1 | data -1.0000 |' in draw(output).source
     assert "#2 x.0  data 2.0000" in text_tree(output)
     fused = MLP(2, [3, 1], seed=0, fused=True)([4.0, 5.0])
     source = draw(fused).source
-    assert "{ x.0 | data 4.0000 |" in source and "{ x.1 | data 5.0000 |" in source
+    assert '"x.0 | data 4.0000 |' in source and '"x.1 | data 5.0000 |' in source
     # A constant of the formula itself keeps no name.
     a = Value(2.0, label="a")
     assert "#1  data 3.0000" in text_tree(a * 3.0)
@@ -277,7 +284,7 @@ def stacking_order(svg: bytes, names: list[str]) -> list[str]:
     text = svg.decode()
     tops = {}
     for name in names:
-        match = re.search(rf'y="(-?[\d.]+)"[^>]*>{re.escape(name)}</text>', text)
+        match = re.search(rf'y="(-?[\d.]+)"[^>]*>(#\d+ = )?{re.escape(name)}</text>', text)
         assert match, name
         tops[name] = float(match.group(1))
     return sorted(names, key=tops.__getitem__)
@@ -325,7 +332,8 @@ def test_a_batch_loss_collapses_one_pass_per_point() -> None:
     for point in range(5):
         one_pass = cluster_text(source, f"point {point}")
         assert one_pass.count("neurons.0 relu") == 2  # layers 0 and 1
-        assert "{ x.0 |" in one_pass and "{ x.1 |" in one_pass
+        # Each point has its own x.0: a name names one node, so each is called by number.
+        assert "= x.0 |" in one_pass and "= x.1 |" in one_pass
     assert len(re.findall(r"\n\s*g\d+ \[", source)) == 5 * (4 + 4 + 1)
     # One point draws no "point" box.
     assert "point 0" not in draw(model(points[0]), collapse=True).source
@@ -343,7 +351,7 @@ def test_collapsed_mode_draws_one_box_per_neuron() -> None:
     assert f"grad {tanh_output.grad:.4f}" in boxes[-1]
     assert source.count("subgraph cluster_") == 1  # the layer; each neuron is a box
     # Inputs feed every neuron once; every neuron feeds the sum outside.
-    x0 = re.search(r"(v\d+) \[label=\"\{ x0 ", source).group(1)
+    x0 = re.search(r"(v\d+) \[label=\"x0 ", source).group(1)
     assert [edge.split(" [")[0] for edge in edges(source) if edge.startswith(f"{x0} ->")] == [
         f"{x0} -> g0",
         f"{x0} -> g1",
@@ -496,3 +504,262 @@ def test_text_is_14_pt_and_scale_makes_it_bigger_for_the_back_row() -> None:
     assert "node [fontname=Helvetica fontsize=21]" in draw(output, scale=1.5).source
     with pytest.raises(ValueError, match="scale=0.*0.25 to 4"):
         draw(output, scale=0)
+
+
+# ------------------------------------------------------------------ one name per node, everywhere
+#
+# Every name that the Stepper, the command line and the classroom (its step
+# text and its quiz) give a node is written in the picture, in that node's
+# box: the box's first line is the name (or starts with "#k = "), or, for a
+# dotted parameter name inside clusters, the clusters around the box spell
+# the rest of it (layers.0 > neurons.1 > w.0 is layers.0.neurons.1.w.0).
+
+NAME_BEFORE_GRAD = re.compile(r"([\w.#]+)\.grad\b")
+DERIVATIVE = re.compile(r"d\(([^()]+)\)/d\(([^()]+)\)")
+NUMBER_NAME = re.compile(r"#\d+\b")
+
+
+def names_in_text(text: str) -> set[str]:
+    """Every node name a step, a quiz or a note uses: before .grad, in d(.)/d(.), #k."""
+    found = set(NAME_BEFORE_GRAD.findall(text)) | set(NUMBER_NAME.findall(text))
+    for pair in DERIVATIVE.findall(text):
+        found.update(pair)
+    return found
+
+
+def svg_boxes(svg: bytes) -> tuple[dict[str, tuple[list[str], tuple[float, float]]], list]:
+    """The boxes of a rendered drawing and its clusters, read from the SVG.
+
+    Boxes: DOT node id (v3) -> (the texts drawn in it, its centre).
+    Clusters: (title, (x0, y0, x1, y1)) for every cluster.
+    """
+    text = svg.decode()
+    boxes = {}
+    for match in re.finditer(r'<g id="node\d+" class="node">(.*?)</g>', text, re.S):
+        group = match.group(1)
+        title = re.search(r"<title>(.*?)</title>", group).group(1)
+        texts = [html.unescape(t) for t in re.findall(r"<text[^>]*>(.*?)</text>", group)]
+        xs = [float(x) for x in re.findall(r'<text[^>]* x="(-?[\d.]+)"', group)]
+        ys = [float(y) for y in re.findall(r'<text[^>]* y="(-?[\d.]+)"', group)]
+        boxes[title] = (texts, (sum(xs) / len(xs), sum(ys) / len(ys)))
+    clusters = []
+    for match in re.finditer(r'<g id="clust\d+" class="cluster">(.*?)</g>', text, re.S):
+        group = match.group(1)
+        label = html.unescape(re.search(r"<text[^>]*>(.*?)</text>", group).group(1))
+        outline = re.search(r'(?:points|d)="([^"]*)"', group).group(1)
+        numbers = [float(n) for n in re.findall(r"-?[\d.]+", outline)]
+        xs, ys = numbers[0::2], numbers[1::2]
+        clusters.append((label, (min(xs), min(ys), max(xs), max(ys))))
+    return boxes, clusters
+
+
+def assert_names_drawn(names: set[str], root: Value, svg: bytes) -> None:
+    """Each of `names` names one node of `root`'s graph, and is drawn in its box."""
+    assert names, "no names found: the text is not what this test expects"
+    order = topological_order(root)
+    node_of = {name: node for node, name in node_names(order).items()}
+    boxes, clusters = svg_boxes(svg)
+    for name in names:
+        assert name in node_of, f"{name!r} is not the name of a node"
+        texts, (x, y) = boxes[f"v{order.index(node_of[name])}"]
+        first = texts[0].split(" = ")[0]  # "#2 = x1*w1" shows the name #2
+        if first == name:
+            continue
+        # A short name inside clusters: the clusters around the box say the rest.
+        around = [((x1 - x0) * (y1 - y0), label) for label, (x0, y0, x1, y1) in clusters
+                  if x0 <= x <= x1 and y0 <= y <= y1 and not label.startswith("point ")]
+        # Outermost (largest) first, innermost last.
+        spelled = ".".join([label for _, label in sorted(around, reverse=True)] + [first])
+        assert name == spelled or name.endswith("." + spelled), (name, texts, around)
+
+
+def test_every_name_of_the_stepper_is_drawn_in_its_box() -> None:
+    from nn.layers import MLP, Neuron
+
+    twins = Value(2.0, label="a") * Value(3.0, label="a")  # a label two nodes share
+    a = Value(3.0, label="a")
+    square = (a * a + 1.0).relu()
+    neuron_output = Neuron(2, activation="tanh", seed=0)([2.0, -1.0])
+    neuron_output.backward()  # old grads: the Stepper's note names the inputs
+    network = MLP(2, [2, 1], seed=0)([0.5, -0.3])  # clusters: layers.0 > neurons.1
+    noted: set[str] = set()
+    for root in (neuron()[0], twins, square, neuron_output, network):
+        stepper = Stepper(root)
+        note = re.search(r"note: (.*?) already hold", stepper.stale_note(width=200))
+        listed = re.split(r", | and ", note.group(1)) if note else []
+        names = {name for name in listed if not name.endswith(" more")}  # "2 more"
+        noted |= names
+        names |= set(re.findall(r"Stepper\((.*?)\)", stepper.header()))
+        while not stepper.finished:
+            stepper.next()
+            names |= names_in_text(stepper.last_step.text(width=200))
+            assert_names_drawn(names, root, stepper.show().pipe(format="svg"))
+    assert "x1" in names_in_text("x1.grad += #2.grad * d(#2)/d(x1)")  # the test reads names
+    assert {"w.0", "x.0"} <= noted  # and the old grads' note names
+
+
+def test_every_name_of_the_command_line_is_drawn_in_its_graph(tmp_path, capsys) -> None:
+    from engine.expression import parse_expression
+    from nn.apps.cli import main
+
+    formula, values = "tanh(x1*w1 + x2*w2 + b) * 2 - x1/4", "x1=2 w1=-3 x2=0 w2=1 b=6.88"
+    assert main(["step", formula, *values.split(), "--graph", str(tmp_path / "g.svg")]) == 0
+    output = capsys.readouterr().out
+    forward = output.split("backward pass:")[0].splitlines()[1:]
+    names = {line.split()[0] for line in forward if line.startswith("  ") and line.split()}
+    names |= names_in_text(output.split("backward pass:")[1])
+    assignments = dict(pair.split("=") for pair in values.split())
+    root = parse_expression(formula).build({k: float(v) for k, v in assignments.items()})
+    assert_names_drawn(names, root, (tmp_path / "g.svg").read_bytes())
+
+
+def test_every_name_of_the_classroom_is_drawn_in_its_graph() -> None:
+    from nn.apps.classroom.state import Lesson
+
+    lesson = Lesson()
+    try:
+        lesson.show_formula("tanh(x1*w1 + x2*w2 + b)", "x1=2 w1=-3 x2=0 w2=1 b=6.88")
+        root = lesson.root
+        for _ in range(lesson.stepper.total):
+            lesson.start_quiz()
+            quiz = lesson.view(teacher=False)["quiz"]
+            names = names_in_text(quiz["question"] + " " + quiz["hint"])
+            lesson.next()  # reveals the answer: the step is taken
+            view = lesson.view(teacher=False)
+            names |= names_in_text(view["current_step"]["text"] + " ".join(view["steps"]))
+            assert_names_drawn(names, root, lesson.graph_picture.data)
+    finally:
+        lesson.close()
+
+
+def test_inputs_and_weights_are_drawn_in_the_formula_order() -> None:
+    output, _ = neuron()  # tanh(x1*w1 + x2*w2 + b)
+    svg = draw(output, edge_labels=True).pipe(format="svg")
+    assert stacking_order(svg, ["x1", "w1", "x2", "w2"]) == ["x1", "w1", "x2", "w2"]
+    svg = draw(output, direction="TB").pipe(format="svg")
+    assert left_to_right(svg, ["x1", "w1", "x2", "w2"]) == ["x1", "w1", "x2", "w2"]
+    # The formula's graph, as the command line and the classroom draw it.
+    svg = draw(formula_graph()).pipe(format="svg")
+    assert stacking_order(svg, ["x1", "w1", "x2", "w2"]) == ["x1", "w1", "x2", "w2"]
+    from nn.layers import MLP
+
+    network = MLP(3, [2, 1], seed=0)([0.5, -0.3, 0.2])
+    svg = draw(network).pipe(format="svg")
+    inputs = ["x.0", "x.1", "x.2"]
+    assert stacking_order(svg, inputs) == inputs
+
+
+def left_to_right(svg: bytes, names: list[str]) -> list[str]:
+    """The boxes whose text starts with `names`, from the left of the picture."""
+    text = svg.decode()
+    lefts = {}
+    for name in names:
+        match = re.search(rf'x="(-?[\d.]+)"[^>]*>{re.escape(name)}</text>', text)
+        assert match, name
+        lefts[name] = float(match.group(1))
+    return sorted(names, key=lefts.__getitem__)
+
+
+# ------------------------------------------------------------------ static pictures
+#
+# A neuron's picture fits a slide (about 3:1, not 9:1), and no line of the
+# drawing runs through the letters of an arrow's label.
+
+# Helvetica's widths, in ems, of the characters of "local -3.0000" (others 0.556).
+HELVETICA_EMS = {"l": 0.222, "c": 0.5, ".": 0.278, "-": 0.333, " ": 0.278, "\xa0": 0.278}
+
+
+def edge_label_letters(svg: str) -> list[tuple[float, float, float, float]]:
+    """The box (left, top, right, bottom) around the letters of each arrow's label."""
+    boxes = []
+    for group in re.findall(r'<g id="edge\d+" class="edge">(.*?)</g>', svg, re.S):
+        for x, y, size, text in re.findall(
+            r'<text[^>]* x="(-?[\d.]+)" y="(-?[\d.]+)"[^>]*font-size="([\d.]+)"[^>]*>(.*?)</text>',
+            group,
+        ):
+            text, size = html.unescape(text), float(size)
+            whole = size * sum(HELVETICA_EMS.get(char, 0.556) for char in text)  # centred
+            inked = size * sum(HELVETICA_EMS.get(char, 0.556) for char in text.rstrip())
+            left = float(x) - whole / 2
+            # From the top of the capitals (0.72 em) down to the baseline.
+            boxes.append((left, float(y) - 0.72 * size, left + inked, float(y)))
+    return boxes
+
+
+def edge_line_points(svg: str, samples: int = 40) -> list[tuple[float, float]]:
+    """Points along every line an arrow draws: its curve, its head, any other line."""
+    points = []
+    for group in re.findall(r'<g id="edge\d+" class="edge">(.*?)</g>', svg, re.S):
+        for path in re.findall(r'<path[^>]* d="([^"]+)"', group):
+            numbers = [float(n) for n in re.findall(r"-?[\d.]+", path)]
+            corners = list(zip(numbers[0::2], numbers[1::2]))
+            for start in range(0, len(corners) - 3, 3):  # M p0 C p1 p2 p3 C ...
+                (x0, y0), (x1, y1), (x2, y2), (x3, y3) = corners[start : start + 4]
+                for step in range(samples + 1):
+                    t = step / samples
+                    a, b, c, d = (1 - t) ** 3, 3 * (1 - t) ** 2 * t, 3 * (1 - t) * t**2, t**3
+                    points.append((a * x0 + b * x1 + c * x2 + d * x3,
+                                   a * y0 + b * y1 + c * y2 + d * y3))
+        for outline in re.findall(r'<poly(?:gon|line)[^>]* points="([^"]+)"', group):
+            numbers = [float(n) for n in re.findall(r"-?[\d.]+", outline)]
+            corners = list(zip(numbers[0::2], numbers[1::2]))
+            for (x0, y0), (x1, y1) in zip(corners, corners[1:]):
+                points += [(x0 + (x1 - x0) * step / samples, y0 + (y1 - y0) * step / samples)
+                           for step in range(samples + 1)]
+    return points
+
+
+def lines_through_labels(svg: bytes) -> list[tuple[float, float]]:
+    """The points where a line of the drawing runs through the letters of a label."""
+    text = svg.decode()
+    points = edge_line_points(text)
+    return [
+        (x, y)
+        for left, top, right, bottom in edge_label_letters(text)
+        for x, y in points
+        if left + 1 < x < right - 1 and top + 1 < y < bottom - 1
+    ]
+
+
+def formula_graph(formula: str = "tanh(x1*w1 + x2*w2 + b)") -> Value:
+    from engine.expression import parse_expression
+
+    values = {"x1": 2.0, "w1": -3.0, "x2": 0.0, "w2": 1.0, "b": 6.8813735870195432}
+    return parse_expression(formula).build(values)
+
+
+def test_no_line_runs_through_an_arrows_label() -> None:
+    from nn.layers import MLP
+
+    a = Value(3.0, label="a")
+    graphs = [neuron()[0], formula_graph("tanh(x1*w1 + x2*w2 + b) * 2 - x1/4"),
+              (a * a + a).tanh(), MLP(2, [2, 1], seed=0)([0.5, -0.3])]
+    for root in graphs:
+        source = draw(root, edge_labels=True).source
+        assert "decorate" not in source  # its line from label to arrow read as a strike-through
+        svg = draw(root, edge_labels=True).pipe(format="svg")
+        assert len(edge_label_letters(svg.decode())) == source.count("local ")
+        assert lines_through_labels(svg) == []
+    # The check sees a line through a label: labels at the arrows' tails have them.
+    tails = re.sub(r'label="(local [-\d.]+) *"', r'label="" taillabel="\1" labelangle=12 '
+                   r"labeldistance=5.5", draw(neuron()[0], edge_labels=True).source)
+    assert lines_through_labels(render_dot(tails, "svg"))
+
+
+def picture_size(drawing: GraphDrawing) -> tuple[int, int]:
+    from PIL import Image
+
+    with Image.open(io.BytesIO(drawing.pipe(format="png"))) as picture:
+        return picture.size
+
+
+def test_a_neurons_picture_is_about_three_times_as_wide_as_tall() -> None:
+    # As demos/neuron.py and `stepgrad step ... --graph neuron.png` draw it.
+    root, _ = neuron()
+    root.backward()
+    for drawing in (draw(root), draw(root, edge_labels=True), draw(formula_graph())):
+        width, height = picture_size(drawing)
+        assert width / height <= 3.2, (width, height)
+    # A graph that runs top to bottom draws its boxes as rows, so they stay short.
+    width, height = picture_size(draw(root, direction="TB"))
+    assert width / height >= 1.5

@@ -13,7 +13,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from engine import Value, topological_order
-from engine.graph import node_name
+from engine.graph import node_name, node_names
 from engine.views.drawing import CURRENT_COLOUR
 from engine.views.stepper import UPDATED_COLOUR, BackwardStep, Stepper, backward_steps
 
@@ -144,9 +144,9 @@ def test_step_text_is_checkable_chain_rule_arithmetic() -> None:
         "  n.grad += out.grad * d(out)/d(n) = 1 * 0.5 = 0.5   (n.grad: 0 -> 0.5)"
     )
     assert steps[-1].text(width=100) == (
-        "step 5 of 5: #2(*) = x1 * w1, #2(*).grad = 0.5\n"
-        "  x1.grad += #2(*).grad * d(#2(*))/d(x1) = 0.5 * -3 = -1.5   (x1.grad: 0 -> -1.5)\n"
-        "  w1.grad += #2(*).grad * d(#2(*))/d(w1) = 0.5 * 2 = 1   (w1.grad: 0 -> 1)"
+        "step 5 of 5: #2 = x1 * w1, #2.grad = 0.5\n"
+        "  x1.grad += #2.grad * d(#2)/d(x1) = 0.5 * -3 = -1.5   (x1.grad: 0 -> -1.5)\n"
+        "  w1.grad += #2.grad * d(#2)/d(w1) = 0.5 * 2 = 1   (w1.grad: 0 -> 1)"
     )
     assert repr(steps[0]) == "<BackwardStep 1 of 5: out = tanh(n)>"
 
@@ -174,7 +174,14 @@ def test_unlabelled_names_are_positions_in_the_walk() -> None:
     x = Value(1.0)
     y = (x * 2).tanh()
     names = [node_name(node, index) for index, node in enumerate(topological_order(y))]
-    assert names == ["#0", "#1", "#2(*)", "#3(tanh)"]
+    assert names == ["#0", "#1", "#2", "#3"]
+    # A label that is not a plain name (a formula's piece) does not name its node.
+    z = Value(2.0, label="x") * Value(3.0, label="2")
+    z.label = "x*2"
+    assert list(node_names(topological_order(z)).values()) == ["x", "#1", "#2"]
+    # Nor does a label that two nodes share: a name names one node.
+    twin = Value(1.0, label="x") + Value(2.0, label="x")
+    assert list(node_names(topological_order(twin)).values()) == ["#0", "#1", "#2"]
 
 
 # ---------------------------------------------------------------------- the interactive Stepper
@@ -246,7 +253,7 @@ def test_the_drawing_marks_the_step_its_children_and_their_arrows() -> None:
     out, inputs = neuron()
     stepper = Stepper(out)
     for _ in range(5):
-        stepper.next()  # the last step: #2(*) = x1 * w1
+        stepper.next()  # the last step: #2 = x1 * w1
     source = stepper.show().source
     blue = f'color="{UPDATED_COLOUR}"'
     assert f"v0 -> v2_op [{blue} penwidth=2.5]" in source  # x1 is v0, w1 is v1

@@ -1,9 +1,9 @@
 """Pictures of a computation graph: `draw()` builds the Graphviz drawing.
 
 `draw(root)` draws the graph that produced `root`, the way micrograd made
-famous: one record box per Value (its label, data and grad) and, in front
-of each computed Value, a small oval with the operation that made it.
-Arrows run from inputs to outputs, left to right.
+famous: one box per Value (its name, data and grad) and, in front of each
+computed Value, a small oval with the operation that made it. Arrows run
+from inputs to outputs, left to right.
 
 >>> from engine import Value
 >>> x = Value(2.0, label="x")
@@ -15,12 +15,13 @@ digraph computation_graph {
 	graph [fontname=Helvetica fontsize=14 rankdir=LR]
 	node [fontname=Helvetica fontsize=14]
 	edge [fontcolor="#4b5563" fontname=Helvetica fontsize=12]
-	v3 [label="{ #3 | data -1.0000 | grad ? }" fillcolor="#dcfce7" shape=record style=filled]
-	v3_op [label=tanh ...shape=ellipse style=filled]
-	v2 [label="{ #2 | data -6.0000 | grad ? }" fillcolor="#ffffff" shape=record style=filled]
+	graph [ordering=in ranksep=0.25]
+	v0 [label="x | data 2.0000 | grad ?" fillcolor="#dbeafe" shape=record style=filled]
+	v1 [label="w | data -3.0000 | grad ?" fillcolor="#fef3c7" shape=record style=filled]
+	v2 [label="#2 | data -6.0000 | grad ?" fillcolor="#ffffff" shape=record style=filled]
 	v2_op [label="*" ...shape=ellipse style=filled]
-	v1 [label="{ w | data -3.0000 | grad ? }" fillcolor="#fef3c7" shape=record style=filled]
-	v0 [label="{ x | data 2.0000 | grad ? }" fillcolor="#dbeafe" shape=record style=filled]
+	v3 [label="#3 | data -1.0000 | grad ?" fillcolor="#dcfce7" shape=record style=filled]
+	v3_op [label=tanh ...shape=ellipse style=filled]
 	v0 -> v2_op
 	v1 -> v2_op
 	v2_op -> v2
@@ -34,15 +35,21 @@ this by looking at the root's `grad` (`backward()` always leaves
 d(root)/d(root) = 1 on the root). Pass `grads_computed=True` or `False` to
 say it yourself.
 
-The node names (`v0`, `v1`, ...) and the `#2` of an unlabelled Value are
-positions in `engine.topological_order(root)`, so the same program draws
-byte-for-byte the same DOT source every time. The boxes are listed last
-first because Graphviz stacks the boxes of one column from the bottom up:
-so `x` (v0) is drawn above `w` (v1), and neuron 0 above neuron 1. Text is
-14 pt (`scale=` makes it bigger or smaller), readable on a projector. The
-drawing is a `graphviz.Digraph` that renders with no system Graphviz
-installed (see `engine/views/render.py`), displays itself in Jupyter, and saves
-with `drawing.save("graph.svg")` (or "graph.png").
+Each box starts with the Value's name, the one the Stepper, the command
+line and the classroom use (`engine.graph.node_names`): its label if that is
+a plain name (`x`, `w1`, `loss`), else `#` and its position in
+`engine.topological_order(root)`, followed by what it is: `#2 = x*w` (a
+piece of a formula). Numbers fed to a neuron are called `x.0`, `x.1`, ...
+(`#12 = x.0` when a model ran on several points). The DOT node
+names (`v0`, `v1`, ...) are positions in that order too, so the same program
+draws byte-for-byte the same DOT source every time. A box's name, data and
+grad are stacked, so that a column of boxes stays narrow: a neuron's
+drawing is about 3 times as wide as it is tall. Inputs are drawn in the
+order of the formula: x1 above w1 above x2. Text is 14 pt (`scale=` makes
+it bigger or smaller), readable on a projector. The drawing is a
+`graphviz.Digraph` that renders with no system Graphviz installed (see
+`engine/views/render.py`), displays itself in Jupyter, and saves with
+`drawing.save("graph.svg")` (or "graph.png").
 
 `engine.views.tree.text_tree(root)` (also `root.tree()`) prints the same graph as
 indented text.
@@ -58,7 +65,13 @@ from typing import Any, Callable, Iterable
 import graphviz
 
 from engine.checks import check_choice, check_scale, described
-from engine.graph import topological_order
+from engine.graph import (
+    input_names,
+    is_parameter_label,
+    module_passes,
+    node_names,
+    topological_order,
+)
 from engine.value import Value
 from engine.views.render import render_dot, save_drawing
 from engine.views.tree import (
@@ -66,9 +79,6 @@ from engine.views.tree import (
     backward_has_run,
     check_max_nodes,
     check_number_format,
-    input_names,
-    is_parameter_label,
-    module_passes,
     number_text,
 )
 
@@ -86,6 +96,9 @@ ROLE_COLOURS = {
     "intermediate": "#ffffff",  # white: everything computed on the way
     "output": "#dcfce7",  # light green: the result (often the loss)
 }
+# Room between two columns of boxes, in inches (Graphviz's default is 0.5):
+# the arrows stay easy to follow, and a neuron's drawing stays about 3:1.
+RANKSEP = "0.25"
 HIGHLIGHT_COLOUR = "#fed7aa"  # orange: e.g. nodes whose grad the stepper has finished
 CURRENT_COLOUR = "#fca5a5"  # red: the node the stepper is at now
 CLUSTER_COLOUR = "#9ca3af"
@@ -172,15 +185,16 @@ def draw(
 
     - `direction`: "LR" (left to right, the default), "RL", "TB" or "BT".
     - `show`: which fields each box shows, any of "label", "data", "grad".
-      An unlabelled Value shows its place in the graph order, e.g. `#7`;
-      numbers fed to a neuron or model are named `x.0`, `x.1`, ...
+      "label" is the Value's name (see above): its label, its place in the
+      graph order (`#7`), or for numbers fed to a neuron or model `x.0`,
+      `x.1`, ...
     - `number_format`: a format spec for numbers, e.g. ".4f" or ".3g".
     - `colour_by_role`: fill inputs blue, parameters yellow, intermediates
       white and the output green. A leaf is a parameter if it is in
       `parameters` (e.g. `model.parameters()`) or if its label looks like
       one: "w", "w1", "b", "bias", "layers.0.neurons.3.w.1", ...
-    - `edge_labels`: write on each arrow into an operation the local
-      derivative d(out)/d(in) stored by that operation (next to the arrowhead).
+    - `edge_labels`: write beside each arrow into an operation the local
+      derivative d(out)/d(in) stored by that operation.
     - `highlight`: a Value or Values drawn in orange (e.g. the nodes whose
       grad is finished), and `current`: one Value drawn in red (e.g. the
       node the stepper is at).
@@ -269,10 +283,9 @@ def draw(
         parameters=parameter_set,
         highlighted=highlighted,
         current=current,
-        # Graphviz lays a record's fields out across the direction of the graph:
-        # braces turn them back into one row when the graph runs left to right.
-        brace=direction in ("LR", "RL"),
-        names=_display_names(order, places, clusters),
+        horizontal=direction in ("LR", "RL"),
+        names=node_names(order),
+        titles=_box_titles(order, places, clusters),
     )
     font = {"fontname": "Helvetica"}
     drawing = GraphDrawing(
@@ -360,19 +373,31 @@ def _plain_text(text: str) -> str:
     return text.replace("\\", "\\\\").replace('"', '\\"')
 
 
-def _display_names(
+def _box_titles(
     order: list[Value], places: dict[Value, tuple[str, ...]], clusters: bool
 ) -> dict[Value, str]:
-    """What each box calls its Value: a short label, an input's name, or nothing.
+    """What each box calls its Value: its name (`engine.graph.node_names`), and more.
 
-    Inside the cluster of `layers.0 > neurons.3`, the weight labelled
-    `layers.0.neurons.3.w.0` is called `w.0`: the cluster says the rest.
+    The name is the one every view uses, so a student can find in the picture
+    each name the Stepper, the command line and the classroom say. A node
+    called by its number shows what else it is after the number: its label
+    (`#2 = x1*w1`, a piece of a formula) or, for a number fed to one of
+    several runs of a model, the input it is (`#12 = x.0`). Inside the cluster of
+    `layers.0 > neurons.3`, the weight named `layers.0.neurons.3.w.0` shows
+    `w.0`: the clusters around it say the rest.
     """
-    names = input_names(order)
+    names = node_names(order)
+    inputs = input_names(order)
+    titles = {}
     for node in order:
-        if not node.label:
+        name = names[node]
+        if name.startswith("#"):  # called by number: say what else it is
+            what = node.label or inputs.get(node, "")
+            titles[node] = f"{name} = {what}" if what else name
             continue
-        name = node.label
+        if name != node.label:  # a number fed to a model: x.0
+            titles[node] = name
+            continue
         place = [part for part in places[node] if clusters and not part.startswith("point ")]
         for start in range(len(place)):
             prefix = ".".join(place[start:]) + "."
@@ -380,8 +405,8 @@ def _display_names(
             if found >= 0 and len(name) > found + len(prefix):
                 name = name[found + len(prefix) :]
                 break
-        names[node] = name
-    return names
+        titles[node] = name
+    return titles
 
 
 def weight_colour(weight: float) -> str:
@@ -409,8 +434,9 @@ class _Painter:
     parameters: set[Value]
     highlighted: set[Value]
     current: Value | None
-    brace: bool  # records in { } (one row across a left-to-right graph)
-    names: dict[Value, str]
+    horizontal: bool  # the graph runs left to right (or right to left)
+    names: dict[Value, str]  # what every view calls each Value (engine.graph.node_names)
+    titles: dict[Value, str]  # the top line of each Value's box (see _box_titles)
     # (tail, head, attributes) of every arrow, added to the drawing after all nodes.
     edges: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
 
@@ -423,9 +449,6 @@ class _Painter:
             return "parameter"
         return "input"
 
-    def name(self, node: Value) -> str:
-        return self.names.get(node) or f"#{self.index[node]}"
-
     def data_and_grad(self, node: Value) -> list[str]:
         parts = []
         if "data" in self.fields:
@@ -437,9 +460,22 @@ class _Painter:
                 parts.append("grad ?")
         return parts
 
-    def record(self, parts: list[str]) -> str:
+    # Graphviz lays a record's fields out across the direction of the graph;
+    # braces in the label turn them the other way.
+
+    def card(self, parts: list[str]) -> str:
+        """A Value's box: its parts across the graph's direction.
+
+        One under the other (name, data, grad) when the graph runs left to
+        right, so that a column of boxes stays narrow; side by side when it
+        runs top to bottom, so that a row of boxes stays short.
+        """
+        return " | ".join(_record_text(part) for part in parts)
+
+    def row(self, parts: list[str]) -> str:
+        """A neuron's box (collapsed): its parts side by side, so a layer stays short."""
         text = " | ".join(_record_text(part) for part in parts)
-        return f"{{ {text} }}" if self.brace else text
+        return f"{{ {text} }}" if self.horizontal else text
 
     def box_style(self, role: str, is_current: bool, is_highlighted: bool) -> dict[str, str]:
         style = {"shape": "record", "style": "filled"}
@@ -457,12 +493,12 @@ class _Painter:
         position = self.index[node]
         parts = []
         if "label" in self.fields:
-            parts.append(self.name(node))
+            parts.append(self.titles[node])
         parts.extend(self.data_and_grad(node))
         style = self.box_style(
             self.role(node), node is self.current, node in self.highlighted
         )
-        graph.node(f"v{position}", graphviz.nohtml(self.record(parts)), **style)
+        graph.node(f"v{position}", graphviz.nohtml(self.card(parts)), **style)
         if node.children:
             graph.node(
                 f"v{position}_op",
@@ -490,13 +526,13 @@ class _Painter:
         else:
             for output in outputs:
                 described = "  ".join(self.data_and_grad(output))
-                parts.append(f"#{self.index[output]} {described}".strip())
+                parts.append(f"{self.names[output]} {described}".strip())
         role = "output" if self.root in members else "intermediate"
         is_current = self.current is not None and self.current in members
         is_highlighted = any(output in self.highlighted for output in outputs)
         style = self.box_style(role, is_current, is_highlighted)
         style["style"] = "filled,rounded"
-        graph.node(name, graphviz.nohtml(self.record(parts)), **style)
+        graph.node(name, graphviz.nohtml(self.row(parts)), **style)
 
     def edge(self, tail: str, head: str, **attributes: str) -> None:
         self.edges.append((tail, head, attributes))
@@ -508,18 +544,15 @@ class _Painter:
         position = self.index[node]
         for child, local in zip(node.children, node.local_grads):
             if edge_labels:
-                # Underlined, with a line to its own arrow, so each number
-                # belongs visibly to one arrow where many meet.
-                label = f"local {number_text(local, self.number_format)}"
-                self.edge(tail_of(child), f"v{position}_op", label=label, **EDGE_LABEL)
+                # Graphviz keeps room for the label beside its own arrow. (Its
+                # `decorate` line from label to arrow read as a strike-through.)
+                # The spaces after the number keep it clear of the arrowhead.
+                label = f"local {number_text(local, self.number_format)}   "
+                self.edge(tail_of(child), f"v{position}_op", label=label)
             else:
                 self.edge(tail_of(child), f"v{position}_op")
         if node.children:
             self.edge(f"v{position}_op", f"v{position}")
-
-
-# An arrow's label, with a thin line from it to its arrow (decorate).
-EDGE_LABEL = {"decorate": "true"}
 
 
 # ---------------------------------------------------------------- scopes and clusters
@@ -598,9 +631,13 @@ class _ClusterTree:
 
 # ---------------------------------------------------------------- the two drawings
 #
-# Graphviz stacks the boxes of one rank (one column, left to right) from the
-# bottom up in the order they are listed: listing them last-first puts
-# neuron 0 and x.0 at the top.
+# The order in which Graphviz stacks the boxes of one rank (one column, left
+# to right) depends on how they are listed and on how their arrows cross.
+# Every Value is drawn in the formula's order: the boxes are listed in graph
+# order (x1 before w1 before x2), and `ordering=in` keeps the arrows into each
+# operation in the order of its operands, so x1 * w1 has x1 above w1 (or to
+# its left, top to bottom). The collapsed drawing lists its boxes last-first,
+# which puts neuron 0 and x.0 at the top.
 
 
 def _draw_every_value(
@@ -610,7 +647,8 @@ def _draw_every_value(
     cluster_tree: _ClusterTree,
     edge_labels: bool,
 ) -> int:
-    for node in reversed(order):
+    cluster_tree.drawing.attr("graph", ordering="in", ranksep=RANKSEP)
+    for node in order:
         painter.value_node(cluster_tree.graph_for(places[node]), node)
     for node in order:
         painter.operation_edges(node, lambda child: f"v{painter.index[child]}", edge_labels)

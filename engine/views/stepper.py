@@ -24,9 +24,12 @@ Only nodes made by an operation get a step. A leaf (an input or parameter you
 created) has no children, so there is nothing to pass on: its `grad` is final
 once every node that uses it has had its step.
 
-Nodes without a label are named by their position in the graph's topological
-order and their operation, as in `#3(+)`: node 3 of the walk, made by `+`.
-The drawing (`engine/views/drawing.py`) numbers unlabelled nodes the same way (`#3`).
+Each node is called by its name (`engine.graph.node_names`): its label if
+that is a plain name (`x`, `w1`, `loss`), `x.0`, `x.1`, ... for the numbers
+fed to a neuron, else `#` and its position in the graph's topological
+order, as in `#3`. The drawing (`engine/views/drawing.py`)
+writes each name in the box it names, so every name in a step can be found
+in the picture (`#3 = x*w`, if the node is labelled with a formula's piece).
 
 The interactive `Stepper` wraps the same generator for a REPL or a notebook:
 `next()`, `back()`, `run()`, `reset()` and `show()`. In Jupyter it displays
@@ -60,7 +63,6 @@ from engine.checks import check_count, described
 from engine.files import check_animation, write_gif
 from engine.graph import (
     PLAIN_NAME,
-    node_name,
     node_names,
     prepare_backward,
     topological_order,
@@ -191,13 +193,12 @@ class BackwardStep:
         >>> weight = Value(-3.0, label="layers.0.neurons.3.w.1")
         >>> (step,) = backward_steps(weight * 2.0)
         >>> print(step.text(width=60))
-        step 1 of 1: #2(*) = layers.0.neurons.3.w.1 * #1,
-            #2(*).grad = 1
-          layers.0.neurons.3.w.1.grad += #2(*).grad
-              * d(#2(*))/d(layers.0.neurons.3.w.1) = 1 * 2 = 2
+        step 1 of 1: #2 = layers.0.neurons.3.w.1 * x.1, #2.grad = 1
+          layers.0.neurons.3.w.1.grad += #2.grad
+              * d(#2)/d(layers.0.neurons.3.w.1) = 1 * 2 = 2
               (layers.0.neurons.3.w.1.grad: 0 -> 2)
-          #1.grad += #2(*).grad * d(#2(*))/d(#1) = 1 * -3 = -3
-              (#1.grad: 0 -> -3)
+          x.1.grad += #2.grad * d(#2)/d(x.1) = 1 * -3 = -3
+              (x.1.grad: 0 -> -3)
         """
         width = terminal_width() if width is None else width
         upstream = format_number(self.upstream)
@@ -628,7 +629,7 @@ def backward_drawings(root: Value, width: int = 72) -> list[GraphDrawing]:
         for node, grad in zip(order, saved):
             node.grad = grad
 
-    name = node_name(root, len(order) - 1)
+    name = node_names(order)[root]
     captions = [f"step 0 of {len(taken)}: backprop starts at {name}: {name}.grad = 1"]
     captions += [step.text(width) for step in taken]
     # Each caption padded to the longest: every frame is then as tall as the

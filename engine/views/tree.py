@@ -13,11 +13,10 @@ It reads the same walk as the drawing (`engine/graph.py`), so `#3` here is
 
 from __future__ import annotations
 
-import re
 import shutil
 
 from engine.checks import check_count, described
-from engine.graph import topological_order
+from engine.graph import input_names, topological_order
 from engine.value import Value, register_view
 
 # Above this many Values a tree (or a drawing) fills pages: it is refused unless asked for.
@@ -162,114 +161,6 @@ def _tree_name(node: Value, position: int, input_name: str) -> str:
 
 
 # ---------------------------------------------------------------- shared with the drawing
-
-
-def module_passes(order: list[Value]) -> dict[Value, int]:
-    """Which call of a module made each computed Value: 0, 1, ... in graph order.
-
-    A loss over 5 points calls the model 5 times: 5 passes through the same
-    scopes (layers.0 > neurons.3, ...). Values computed inside scopes belong
-    to one pass when they feed one another or read the same input (the
-    neurons of a layer read the same x); passes share only parameters.
-    Values computed outside any scope are in no pass.
-
-    >>> from engine import Value, scope
-    >>> w = Value(0.5, label="w")
-    >>> with scope("neuron"):
-    ...     first, second = w * Value(2.0), w * Value(3.0)
-    >>> sorted(module_passes(topological_order(first + second)).values())
-    [0, 1]
-    """
-    # Union-find: join each scoped computed Value to its scoped computed
-    # children and to the inputs it reads (`leader` follows links in a loop).
-    link: dict[Value, Value] = {}
-
-    def leader(node: Value) -> Value:
-        while link[node] is not node:
-            link[node] = link[link[node]]
-            node = link[node]
-        return node
-
-    scoped = [node for node in order if node.scope and node.children]
-    for node in scoped:
-        link[node] = node
-    for node in scoped:
-        for child in node.children:
-            is_input = not child.children and not is_parameter_label(child.label)
-            if child in link or is_input:
-                link.setdefault(child, child)
-                link[leader(child)] = leader(node)
-    numbers: dict[Value, int] = {}
-    passes: dict[Value, int] = {}
-    for node in scoped:  # in graph order, so pass 0 is the first one computed
-        passes[node] = numbers.setdefault(leader(node), len(numbers))
-    return passes
-
-
-def input_names(order: list[Value]) -> dict[Value, str]:
-    """Names for the plain numbers fed to a neuron or a model: `x.0`, `x.1`, ...
-
-    `neuron([2.0, -1.0])` turns the numbers into unlabelled Values. Such a
-    leaf is named after the weight it is multiplied by (`w.1 * #6` makes
-    #6 `x.1`; `w2` makes it `x2`). Failing that, a leaf whose every user is
-    inside one pass of a module (see `module_passes`) is named by the order
-    in which that pass first uses it. Other unlabelled numbers (the 3.0 of
-    `a * 3.0`) keep no name.
-
-    >>> from engine import Value, scope
-    >>> w = [Value(0.5, label="w.0"), Value(-1.0, label="w.1")]
-    >>> x = [Value(2.0), Value(3.0)]          # what a neuron makes of [2.0, 3.0]
-    >>> out = w[0] * x[0] + w[1] * x[1] + 3.0
-    >>> sorted(input_names(topological_order(out)).values())
-    ['x.0', 'x.1']
-    """
-    passes = module_passes(order)
-    names: dict[Value, str] = {}
-    pass_of_users: dict[Value, set[int]] = {}
-    outside_users: set[Value] = set()
-    for node in order:
-        if node.op == "*" and len(node.children) == 2:
-            for value, partner in (node.children, node.children[::-1]):
-                weight = WEIGHT_LABEL.fullmatch(partner.label)
-                if _unnamed_leaf(value) and weight and not partner.children:
-                    names.setdefault(value, "x" + weight.group(1))
-        for child in node.children:
-            if node in passes:
-                pass_of_users.setdefault(child, set()).add(passes[node])
-            else:
-                outside_users.add(child)
-    counts: dict[int, int] = {}
-    for node in order:
-        if not _unnamed_leaf(node) or node in names or node in outside_users:
-            continue
-        users = pass_of_users.get(node, set())
-        if len(users) == 1:
-            number = next(iter(users))
-            names[node] = f"x.{counts.get(number, 0)}"
-            counts[number] = counts.get(number, 0) + 1
-    return names
-
-
-# A parameter's name: its last part is w, b, weight or bias, maybe numbered: "w",
-# "w1", "b", "w.0", "layers.0.neurons.3.w.1", "layers.1.b".
-PARAMETER_LABEL = re.compile(r"(?:.*\.)?(?:w|b|weight|bias)\d*(?:\.\d+)?")
-
-
-def is_parameter_label(label: str) -> bool:
-    """Whether a label looks like a parameter's name (w, w1, b, bias, layers.0.w.3, ...).
-
-    >>> [is_parameter_label(name) for name in ("w1", "b", "layers.1.neurons.0.w.2", "x1")]
-    [True, True, True, False]
-    """
-    return PARAMETER_LABEL.fullmatch(label) is not None
-
-
-# A weight's name: "w.0", "w3", "layers.0.neurons.2.w.1" (the number is kept for its input).
-WEIGHT_LABEL = re.compile(r"(?:.*\.)?w(\.?\d+)")
-
-
-def _unnamed_leaf(node: Value) -> bool:
-    return not node.children and not node.label and not node.scope
 
 
 def number_text(x: float, number_format: str) -> str:

@@ -28,7 +28,7 @@ import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn, Sequence
 
-from engine.graph import node_name, topological_order
+from engine.graph import node_names, topological_order
 from engine.views.stepper import (
     backward_steps,
     format_number,
@@ -261,8 +261,9 @@ def run_step(arguments: argparse.Namespace) -> int:
     order = topological_order(root)
     width = terminal_width()
     print(f"forward pass ({len(order)} {'node' if len(order) == 1 else 'nodes'}, inputs first):")
-    for index, node in enumerate(order):
-        name = node_name(node, index)
+    names = node_names(order)  # as the steps and the --graph drawing call them
+    for node in order:
+        name = names[node]
         # An operation shows the formula it computes; a constant just its number.
         source = f" = {node.label}" if node.children and node.label != name else ""
         parts = [("", f"{name}{source}"), (" ", f"= {format_number(node.data)}")]

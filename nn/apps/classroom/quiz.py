@@ -38,7 +38,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.views.stepper import ChildUpdate, Stepper, format_number
+from engine.views.stepper import Stepper, format_number
 
 # An answer is right when |answer - expected| <= ABSOLUTE + RELATIVE * |expected|:
 # 0.01 for a grad near 1, 1% of a big grad. Students work with 2-4 digits.
@@ -46,15 +46,6 @@ ABSOLUTE_TOLERANCE = 0.01
 RELATIVE_TOLERANCE = 0.01
 MAX_STUDENTS_PER_ROUND = 1000  # distinct answerers kept in memory per round
 SPREAD_BARS = 8  # the teacher sees at most this many distinct answers, most common first
-
-
-def _drawn_as(update: ChildUpdate) -> str:
-    """Where to find a node in the drawing when the steps call it by number:
-    the drawing labels it with its own label (a formula's piece, as "x1*w1")."""
-    label = update.child.label
-    if label and label != update.name:
-        return f" (the box {label})"
-    return ""
 
 
 def is_close(answer: float, expected: float) -> bool:
@@ -114,7 +105,7 @@ class QuizRound:
         )
         return cls(
             step_number=step.number,
-            question=f"What is {first.name}.grad after this step?{_drawn_as(first)}",
+            question=f"What is {first.name}.grad after this step?",
             hint=hint,
             expected=expected,
             round_number=round_number,

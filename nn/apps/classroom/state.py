@@ -109,7 +109,7 @@ class Lesson:
         except (ExpressionError, ArithmeticError) as error:
             raise BadRequest(str(error)) from None
         if not PLAIN_NAME.fullmatch(root.label):
-            root.label = "out"  # the steps read "out = tanh(...)", not "#7(tanh) = ..."
+            root.label = "out"  # the steps read "out = tanh(#6)", not "#7 = tanh(#6)"
         try:
             self.show_value(root, source=expression, values_text=values_text)
         except ValueError as error:  # too big to draw
