@@ -150,8 +150,9 @@ def test_a_renderer_that_needs_too_much_memory_is_stopped(
 def test_jupyter_display(no_system_dot: None) -> None:
     drawing = neuron_drawing()
     bundle = drawing._repr_mimebundle_()
-    assert list(bundle) == ["image/svg+xml"]
+    assert list(bundle) == ["text/html", "image/svg+xml"]  # HTML that fits the cell
     assert_is_svg(bundle["image/svg+xml"])
+    assert "min-width" in bundle["text/html"] and "overflow-x: auto" in bundle["text/html"]
     png_bundle = drawing._repr_mimebundle_(include=["image/png"])
     assert_is_png(png_bundle["image/png"])
     assert drawing._repr_svg_() == bundle["image/svg+xml"]
