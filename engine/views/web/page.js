@@ -18,6 +18,7 @@ for (const host of document.querySelectorAll("[data-stepgrad-graph]")) {
     const text = reply.ok ? await reply.text() : null;
     if (text !== null && host.dataset.src === url) { // not overtaken by a newer step
       view.show(text);
+      host.dataset.shown = url; // what it shows now (tests wait for this)
     }
   }
   new MutationObserver(load).observe(host, { attributes: true, attributeFilter: ["data-src"] });
