@@ -24,9 +24,6 @@ for (const host of document.querySelectorAll("[data-stepgrad-graph]")) {
   new MutationObserver(load).observe(host, { attributes: true, attributeFilter: ["data-src"] });
   load();
   // W anywhere on the page (not while typing): whole graph / follow the step.
-  document.addEventListener("keydown", (event) => {
-    if (event.target === document.body) {
-      view.onKey(event);
-    }
-  });
+  // (Inside the view its own listener takes the key first.)
+  document.addEventListener("keydown", view.onKey);
 }
