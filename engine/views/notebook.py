@@ -4,19 +4,26 @@ A `Stepper` shown in a notebook (the last expression of a cell, or
 `display(stepper)`) shows the drawing of the graph, with the node of the
 step in red, the children whose grads it adds to in blue and the nodes
 stepped before in orange, and above it the step's chain-rule arithmetic.
+Its text takes JupyterLab's font sizes and colours, so Presentation Mode
+and the dark theme reach it.
 
 - With ipywidgets installed (`pip install ipywidgets`, or the `notebook` extra), that
   picture comes with buttons (Reset, Back, Next, Run to end) and a slider
   over the steps. `stepper.widget()` returns the widget; a Stepper displayed
-  in a kernel shows it.
-- Without ipywidgets (or with `engine.views.notebook.prefer_widgets = False`,
-  say to keep the pictures in a saved notebook) it is one HTML output, and
+  in a kernel shows it. With anywidget too (the `notebook` extra has both),
+  the drawing is the browser's graph view (`engine/views/web`, the same as
+  the classroom's): it zooms to the node of the step and follows it, and
+  can show the whole graph.
+- Without ipywidgets (or with `engine.views.notebook.prefer_widgets = False`)
+  it is one HTML output, and
   `stepper.next()`, `back()`, `run()`, `reset()` and `go_to(n)`, run in any
   later cell, update that same output (an IPython display id) instead of
   adding a new picture; the cell that moved the Stepper prints one line
   saying where it is.
 
-Both read the same `stepper_html()`, which also works outside Jupyter:
+Either way the output also holds `stepper_html()`, a static picture of the
+step (HTML and inline SVG, no script), so a saved notebook shows it without a
+kernel (on GitHub, in nbviewer). It also works outside Jupyter:
 
 >>> from engine import Value
 >>> from engine.views.stepper import Stepper
@@ -29,7 +36,7 @@ Both read the same `stepper_html()`, which also works outside Jupyter:
 >>> "x.grad += y.grad" in bundle["text/html"], "<svg" in bundle["text/html"]
 (True, True)
 
-This module imports IPython and ipywidgets only when a notebook asks for them.
+This module imports IPython, ipywidgets and anywidget only when a notebook asks for them.
 """
 
 from __future__ import annotations
