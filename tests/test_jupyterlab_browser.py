@@ -242,6 +242,27 @@ def test_a_teacher_runs_the_notebook_and_steps_in_jupyterlab(
             stepper.screenshot(path=str(tmp_path / "stepper-step-2.png"), **STILL)
             page.screenshot(path=str(tmp_path / "notebook-step-2.png"), **STILL)
 
+            # In a notebook the wheel scrolls the notebook; Ctrl + wheel zooms the graph.
+            # "Whole graph" shows it all, the current node still marked.
+            view = stepper.locator(".stepgrad-drawing")
+            view.scroll_into_view_if_needed()
+            box = view.bounding_box()
+            page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+            before = page.evaluate(CURRENT_NODE)["px"]
+            page.mouse.wheel(0, 120)
+            page.wait_for_timeout(300)
+            assert page.evaluate(CURRENT_NODE)["px"] == pytest.approx(before)
+            page.keyboard.down("Control")
+            page.mouse.wheel(0, 300)
+            page.keyboard.up("Control")
+            page.wait_for_timeout(300)
+            assert page.evaluate(CURRENT_NODE)["px"] < before
+            view.locator(".stepgrad-graph-whole").click()
+            page.wait_for_timeout(800)
+            stepper.screenshot(path=str(tmp_path / "stepper-whole-graph.png"), **STILL)
+            assert page.evaluate(RED_NODE) == "n"
+            view.locator(".stepgrad-graph-whole").click()  # back to following the step
+
             # Presentation Mode enlarges the Stepper's text and its graph's; the dark
             # theme recolours the text.
             plain = page.evaluate(NARRATION_STYLE)
@@ -291,7 +312,7 @@ def test_a_teacher_runs_the_notebook_and_steps_in_jupyterlab(
         finally:
             browser.close()
     shots = ("stepper-step-1.png", "stepper-step-2.png", "notebook-step-2.png",
-             "stepper-dark.png", "draw-in-cell.png", "playground-stopped.png")
+             "stepper-whole-graph.png", "stepper-dark.png", "draw-in-cell.png", "playground-stopped.png")
     for name in shots:
         assert (tmp_path / name).read_bytes()[:4] == b"\x89PNG"
     keep = os.environ.get("STEPGRAD_KEEP_SCREENSHOTS")

@@ -52,7 +52,10 @@ function parseSvg(text) {
   return document.importNode(svg, true);
 }
 
-export function createGraphView(host, Panzoom) {
+// `options.wheel`: "zoom" (the wheel zooms), or "ctrl" (only Ctrl + wheel and a
+// trackpad's pinch zoom; the plain wheel scrolls the page, as in a notebook).
+export function createGraphView(host, Panzoom, options = {}) {
+  const wheelZooms = (event) => options.wheel !== "ctrl" || event.ctrlKey || event.metaKey;
   host.classList.add("stepgrad-graph");
   if (!host.hasAttribute("tabindex")) {
     host.tabIndex = 0; // the keys work once the view has focus
@@ -218,7 +221,11 @@ export function createGraphView(host, Panzoom) {
   });
   zoomIn.addEventListener("click", () => panzoom && panzoom.zoomIn());
   zoomOut.addEventListener("click", () => panzoom && panzoom.zoomOut());
-  host.addEventListener("wheel", (event) => panzoom && panzoom.zoomWithWheel(event), { passive: false });
+  host.addEventListener("wheel", (event) => {
+    if (panzoom && wheelZooms(event)) {
+      panzoom.zoomWithWheel(event);
+    }
+  }, { passive: false });
   function onKey(event) {
     const target = event.target;
     const typing = target && ["INPUT", "SELECT", "TEXTAREA"].includes(target.tagName);

@@ -14,7 +14,8 @@ async function render({ model, el }) {
   const host = document.createElement("div");
   host.className = "stepgrad-drawing";
   el.append(host);
-  const view = createGraphView(host, Panzoom);
+  // In a notebook the wheel scrolls the notebook; Ctrl + wheel or a pinch zooms.
+  const view = createGraphView(host, Panzoom, { wheel: "ctrl" });
   const show = () => {
     if (model.get("svg")) {
       view.show(model.get("svg"));
