@@ -200,7 +200,7 @@ def test_a_teacher_runs_the_notebook_and_steps_in_jupyterlab(
             )
 
             # The last cell's playground appears once every cell before it has run.
-            page.wait_for_selector(".stepgrad-live-training", timeout=45_000)
+            page.wait_for_selector(".stepgrad-live-training", timeout=90_000)  # a loaded machine
             stepper = page.locator(".stepgrad-stepper")
             narration = stepper.locator(".stepgrad-narration")
             # JupyterLab skips painting cells outside the window (content-visibility),

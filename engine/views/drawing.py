@@ -105,9 +105,9 @@ class GraphDrawing(graphviz.Digraph):
 
     - `.save("graph.svg")` (or .png) writes the picture, and only it;
     - `.pipe(format="png")` returns the picture's bytes;
-    - Jupyter shows it as SVG in HTML that fits the cell's width, or scrolls
-      inside it when that would make its text smaller than 11 px
-      (`_repr_mimebundle_`; `_repr_svg_` gives the SVG alone);
+    - Jupyter shows it as SVG (`_repr_mimebundle_`, also `_repr_svg_`), in
+      HTML that fits the cell's width, or scrolls inside it when that would
+      make its text smaller than 11 px (`_repr_html_`);
     - the REPL, which cannot show pictures, says how to see it.
     """
 
@@ -141,18 +141,12 @@ class GraphDrawing(graphviz.Digraph):
         """
         return str(save_drawing(self, outfile))
 
-    def _repr_mimebundle_(
-        self,
-        include: Iterable[str] | None = None,
-        exclude: Iterable[str] | None = None,
-        **kwargs: Any,
-    ) -> dict[str, Any]:
-        """Jupyter: the SVG, and HTML that fits it to the cell (or scrolls, text >= 11 px)."""
-        bundle: dict[str, Any] = super()._repr_mimebundle_(include, exclude, **kwargs)
-        svg = bundle.get("image/svg+xml")
-        if svg is not None and "text/html" not in (exclude or ()):
-            bundle = {"text/html": web.drawing_html(svg), **bundle}
-        return bundle
+    def _repr_html_(self) -> str:
+        """Jupyter: the SVG in HTML that fits the cell, or scrolls in it (text >= 11 px).
+
+        IPython adds it to `_repr_mimebundle_`'s SVG; JupyterLab shows the HTML.
+        """
+        return web.drawing_html(self._repr_image_svg_xml())
 
     def _repr_svg_(self) -> str:
         """The drawing as SVG text, for notebook front ends that ask for it."""
