@@ -208,6 +208,7 @@ def test_the_graph_follows_the_step_at_a_readable_size(
             expect(page.locator("#progress")).to_have_text(f"step {step} of 5")
             measured = current_node(page)
             names.append(measured["name"])
+            print(f"{who} {viewport['width']}x{viewport['height']}, step {step}:", measured)
             assert measured["px"] >= smallest, measured
             assert measured["inView"], measured
             assert not measured["sideways"], measured
