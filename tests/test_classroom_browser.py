@@ -8,6 +8,9 @@ has its own browser context, so each student has their own random id.
 
 from __future__ import annotations
 
+import os
+import shutil
+from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
@@ -23,6 +26,7 @@ pytestmark = pytest.mark.skipif(
 )
 WAIT_MS = 10_000  # how long a page may take to show a pushed update (a loaded machine)
 PROJECTOR = {"width": 1280, "height": 720}
+LAPTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
 
 
@@ -41,8 +45,14 @@ def room() -> Iterator[Classroom]:
 
 
 def open_page(browser: Any, url: str, viewport: dict[str, int] = PROJECTOR) -> Any:
-    """A page in a fresh context (its own storage), once its event stream is live."""
-    context = browser.new_context(viewport=viewport)
+    """A page in a fresh context (its own storage), once its event stream is live.
+
+    A phone-sized page is a phone: a touch screen, and the mobile viewport.
+    """
+    phone = viewport["width"] < 600
+    context = browser.new_context(
+        viewport=viewport, is_mobile=phone, has_touch=phone, device_scale_factor=3 if phone else 1
+    )
     context.set_default_timeout(WAIT_MS)
     page = context.new_page()
     page.goto(url)
@@ -79,10 +89,10 @@ def test_a_formula_typed_by_the_teacher_appears_on_every_page(
     for page in (teacher, student):
         expect(page.locator("#title")).to_have_text("sigmoid(a*b) + a")
         expect(page.locator("#progress")).to_have_text("step 0 of 3")
-        graph = page.locator("#graph")
+        graph = page.locator("#graph-box svg")  # the graph view: inline SVG
         expect(graph).to_be_visible()
-        page.wait_for_function("document.getElementById('graph').naturalWidth > 0")
-        assert "v=2" in graph.get_attribute("src")
+        expect(graph.locator("text", has_text="sigmoid").first).to_be_attached()
+        assert "v=2" in (page.locator("#graph-box").get_attribute("data-src") or "")
     teacher.fill("#expression", "open('x')")
     teacher.click("#show-formula")
     expect(teacher.locator("#notice")).to_contain_text("unknown function open")
@@ -144,3 +154,81 @@ def test_a_training_run_streams_to_the_students(browser: Any, room: Classroom) -
         expect(student.locator(f"#{picture}")).to_be_visible()
         student.wait_for_function(f"document.getElementById('{picture}').naturalWidth > 0")
     expect(teacher.locator("#train")).to_be_enabled()
+
+
+# ---------------------------------------------------------------------- the graph view
+
+# The current node's name, on screen: its text's font size times the scale the
+# page shows it at, whether it is inside the graph view and the window, and
+# whether the page scrolls sideways.
+CURRENT_NODE = """() => {
+    const view = document.querySelector('[data-stepgrad-graph]');
+    const node = view && view.querySelector('g.current');
+    if (!node) { return null; }
+    const name = node.querySelector('text');
+    const onScreen = name.getBoundingClientRect();
+    const box = view.getBoundingClientRect();
+    const inside = (r) => r.left >= box.left && r.right <= box.right && r.top >= box.top
+        && r.bottom <= box.bottom && r.top >= 0 && r.bottom <= window.innerHeight;
+    return {
+        name: name.textContent,
+        px: parseFloat(name.getAttribute('font-size')) * onScreen.height / name.getBBox().height,
+        inView: inside(onScreen),
+        sideways: document.documentElement.scrollWidth > window.innerWidth,
+    };
+}"""
+
+
+def current_node(page: Any) -> dict[str, Any]:
+    """The current node, once the view shows the latest drawing and has stopped moving."""
+    page.wait_for_function(
+        "() => { const view = document.querySelector('[data-stepgrad-graph]');"
+        " return view.dataset.src && view.dataset.shown === view.dataset.src; }"
+    )
+    page.wait_for_timeout(600)  # the move to the step takes 350 ms
+    measured = page.evaluate(CURRENT_NODE)
+    assert measured is not None
+    return measured
+
+
+@pytest.mark.parametrize(
+    ("who", "viewport", "smallest"),
+    [("teacher", PROJECTOR, 16), ("student", LAPTOP, 16), ("student", PHONE, 14)],
+    ids=["teacher-projector", "student-laptop", "student-phone"],
+)
+def test_the_graph_follows_the_step_at_a_readable_size(
+    browser: Any, who: str, viewport: dict[str, int], smallest: float, tmp_path: Any
+) -> None:
+    with Classroom("tanh(x1*w1 + x2*w2 + b)", "x1=2 w1=-3 x2=0 w2=1 b=6.88") as room:
+        teacher = open_page(browser, room.teacher_url)
+        page = teacher if who == "teacher" else open_page(browser, room.student_url, viewport)
+        names = []
+        for step in range(1, 5):
+            teacher.click("#next")
+            expect(page.locator("#progress")).to_have_text(f"step {step} of 5")
+            measured = current_node(page)
+            names.append(measured["name"])
+            print(f"{who} {viewport['width']}x{viewport['height']}, step {step}:", measured)
+            assert measured["px"] >= smallest, measured
+            assert measured["inView"], measured
+            assert not measured["sideways"], measured
+        page.screenshot(path=str(tmp_path / f"graph-{who}-{viewport['width']}.png"))
+        # The whole graph, the current node still marked; W again: back to the step.
+        page.locator(".stepgrad-graph-whole").click()
+        page.wait_for_timeout(600)
+        whole = page.evaluate(CURRENT_NODE)
+        assert whole["px"] < measured["px"] and whole["name"] == measured["name"]
+        page.keyboard.press("w")  # anywhere on the page
+        assert current_node(page)["px"] >= smallest
+        assert len(set(names)) == 4  # a new node at every step
+        # Wheel zooms (pinch and drag are Panzoom's too).
+        view = page.locator("[data-stepgrad-graph]").bounding_box()
+        page.mouse.move(view["x"] + view["width"] / 2, view["y"] + 50)
+        before = page.evaluate(CURRENT_NODE)["px"]
+        page.mouse.wheel(0, 300)
+        page.wait_for_timeout(300)
+        assert page.evaluate(CURRENT_NODE)["px"] < before
+        keep = os.environ.get("STEPGRAD_KEEP_SCREENSHOTS")
+        if keep:  # for a person to look at: STEPGRAD_KEEP_SCREENSHOTS=/some/folder
+            for picture in tmp_path.glob("*.png"):
+                shutil.copy(picture, Path(keep) / picture.name)

@@ -122,6 +122,19 @@ def test_the_page_and_its_assets_are_served_with_a_strict_policy(room: Classroom
         assert status == 200 and kind in response.headers["Content-Type"]
 
 
+def test_the_graph_view_is_served_from_the_package(room: Classroom) -> None:
+    from engine.views import web
+
+    _, page, _ = call(room, "GET", "/")
+    assert b'<script type="module" src="/graph/page.js">' in page
+    for name in ("page.js", "graph-view.js", "graph-view.css", "vendor/panzoom/panzoom.es.js"):
+        status, content, response = call(room, "GET", "/graph/" + name)
+        assert status == 200 and content == web.read(name)
+        assert response.headers["Content-Type"] == web.FILES[name]
+    for path in ("/graph/", "/graph/__init__.py", "/graph/../app.js", "/graph/vendor/panzoom/"):
+        assert call(room, "GET", path)[0] == 404, path
+
+
 def test_the_page_uses_no_outside_resources(room: Classroom) -> None:
     for path in ("/", "/app.js", "/style.css"):
         _, content, _ = call(room, "GET", path)

@@ -133,15 +133,44 @@ def lab(tmp_path: Path) -> Iterator[JupyterLab]:
 
 
 RED_NODE = """() => {
-    const view = document.querySelector('.stepgrad-stepper .stepgrad-drawing');
-    for (const node of view.querySelectorAll('g.node')) {
-        const shape = node.querySelector('polygon, path, ellipse');
-        if (shape && shape.getAttribute('fill') === '%s') {
-            return node.querySelector('text').textContent;
-        }
+    const node = document.querySelector('.stepgrad-stepper .stepgrad-drawing g.current');
+    if (!node || node.querySelector('polygon, path').getAttribute('fill') !== '%s') {
+        return null;
     }
-    return null;
+    return node.querySelector('text').textContent;
 }""" % CURRENT_COLOUR
+
+# Text on screen, in CSS px: the SVG font size times the scale the page shows it at.
+# The Stepper's current node: its size, and whether it is inside the view and the window.
+CURRENT_NODE = """() => {
+    const view = document.querySelector('.stepgrad-stepper .stepgrad-drawing');
+    const text = view.querySelector('g.current text');
+    const box = view.getBoundingClientRect(), onScreen = text.getBoundingClientRect();
+    return {
+        px: parseFloat(text.getAttribute('font-size')) * onScreen.height / text.getBBox().height,
+        inView: onScreen.left >= box.left && onScreen.right <= box.right
+            && onScreen.top >= box.top && onScreen.bottom <= box.bottom
+            && onScreen.top >= 0 && onScreen.bottom <= window.innerHeight,
+    };
+}"""
+# draw(o)'s picture: its smallest text, and whether it is wider than its cell (it scrolls there).
+DRAWING = """() => {
+    const svg = document.querySelector('.jp-OutputArea-output .stepgrad-drawing > svg');
+    const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+    const sizes = Array.from(svg.querySelectorAll('text'), (t) => parseFloat(t.getAttribute('font-size')));
+    const box = svg.parentElement;
+    const cell = svg.closest('.jp-OutputArea-output').getBoundingClientRect();
+    return {
+        px: Math.min(...sizes) * scale,
+        fits: svg.getBoundingClientRect().width <= cell.width + 1,
+        scrolls: box.scrollWidth > box.clientWidth && getComputedStyle(box).overflowX === 'auto',
+        pageSideways: document.scrollingElement.scrollWidth > window.innerWidth,
+    };
+}"""
+NARRATION_STYLE = """() => {
+    const style = getComputedStyle(document.querySelector('.stepgrad-stepper .stepgrad-narration'));
+    return {size: parseFloat(style.fontSize), colour: style.color};
+}"""
 
 
 def test_a_teacher_runs_the_notebook_and_steps_in_jupyterlab(
@@ -150,7 +179,7 @@ def test_a_teacher_runs_the_notebook_and_steps_in_jupyterlab(
     with playwright_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page(viewport={"width": 1600, "height": 1000})
+            page = browser.new_page(viewport={"width": 1280, "height": 720})
             page.set_default_timeout(20_000)
             page.goto(f"{lab.base}/lab/tree/classroom.ipynb?token={lab.token}")
             page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=30_000)
@@ -171,7 +200,7 @@ def test_a_teacher_runs_the_notebook_and_steps_in_jupyterlab(
             )
 
             # The last cell's playground appears once every cell before it has run.
-            page.wait_for_selector(".stepgrad-live-training", timeout=45_000)
+            page.wait_for_selector(".stepgrad-live-training", timeout=90_000)  # a loaded machine
             stepper = page.locator(".stepgrad-stepper")
             narration = stepper.locator(".stepgrad-narration")
             # JupyterLab skips painting cells outside the window (content-visibility),
@@ -184,8 +213,14 @@ def test_a_teacher_runs_the_notebook_and_steps_in_jupyterlab(
                 timeout=15_000,
             )
             assert "step 1 of 5: o = tanh(n)" in (narration.text_content() or "")  # stepper.next() ran
+            page.wait_for_selector(".stepgrad-stepper .stepgrad-drawing g.current")
             before = page.evaluate(RED_NODE)
             assert before == "o"  # the step of o: the output is red
+            page.locator(".stepgrad-stepper .stepgrad-drawing").scroll_into_view_if_needed()
+            page.wait_for_timeout(800)  # the view moves to the step in 350 ms
+            measured = page.evaluate(CURRENT_NODE)
+            print("Stepper, step 1, current node:", measured)
+            assert measured["px"] >= 14 and measured["inView"], measured
             page.screenshot(path=str(tmp_path / "stepper-step-1.png"), **STILL)
 
             stepper.locator("button.stepgrad-next").click()
@@ -194,13 +229,69 @@ def test_a_teacher_runs_the_notebook_and_steps_in_jupyterlab(
                 ".textContent.includes('step 2 of 5')",
                 timeout=15_000,
             )
+            page.wait_for_function("() => (%s)() === 'n'" % RED_NODE)
             after = page.evaluate(RED_NODE)
             assert after == "n" and after != before  # the red node moved down to n
+            page.wait_for_timeout(800)
+            measured = page.evaluate(CURRENT_NODE)
+            print("Stepper, step 2, current node:", measured)
+            assert measured["px"] >= 14 and measured["inView"], measured
             text = narration.text_content() or ""
             assert "step 2 of 5: n = " in text and "b.grad += n.grad" in text
             assert stepper.locator(".stepgrad-drawing svg").count() == 1
             stepper.screenshot(path=str(tmp_path / "stepper-step-2.png"), **STILL)
             page.screenshot(path=str(tmp_path / "notebook-step-2.png"), **STILL)
+
+            # In a notebook the wheel scrolls the notebook; Ctrl + wheel zooms the graph.
+            # "Whole graph" shows it all, the current node still marked.
+            view = stepper.locator(".stepgrad-drawing")
+            view.scroll_into_view_if_needed()
+            box = view.bounding_box()
+            page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+            before = page.evaluate(CURRENT_NODE)["px"]
+            page.mouse.wheel(0, 120)
+            page.wait_for_timeout(300)
+            assert page.evaluate(CURRENT_NODE)["px"] == pytest.approx(before)
+            page.keyboard.down("Control")
+            page.mouse.wheel(0, 300)
+            page.keyboard.up("Control")
+            page.wait_for_timeout(300)
+            assert page.evaluate(CURRENT_NODE)["px"] < before
+            view.locator(".stepgrad-graph-whole").click()
+            page.wait_for_timeout(800)
+            stepper.screenshot(path=str(tmp_path / "stepper-whole-graph.png"), **STILL)
+            assert page.evaluate(RED_NODE) == "n"
+            view.locator(".stepgrad-graph-whole").click()  # back to following the step
+
+            # Presentation Mode enlarges the Stepper's text and its graph's; the dark
+            # theme recolours the text.
+            plain = page.evaluate(NARRATION_STYLE)
+            page.evaluate("() => window.jupyterapp.commands.execute('application:toggle-presentation-mode')")
+            page.wait_for_function(
+                "(size) => parseFloat(getComputedStyle(document.querySelector("
+                "'.stepgrad-stepper .stepgrad-narration')).fontSize) > size",
+                arg=plain["size"],
+            )
+            page.evaluate("() => window.jupyterapp.commands.execute('application:toggle-presentation-mode')")
+            page.evaluate("() => window.jupyterapp.commands.execute('apputils:change-theme', {theme: 'JupyterLab Dark'})")
+            page.wait_for_function(
+                "(colour) => getComputedStyle(document.querySelector("
+                "'.stepgrad-stepper .stepgrad-narration')).color !== colour",
+                arg=plain["colour"],
+                timeout=20_000,
+            )
+            stepper.scroll_into_view_if_needed()
+            stepper.screenshot(path=str(tmp_path / "stepper-dark.png"), **STILL)
+            page.evaluate("() => window.jupyterapp.commands.execute('apputils:change-theme', {theme: 'JupyterLab Light'})")
+
+            # draw(o) fits its cell, or scrolls inside it, with text of 11 px or more.
+            drawing = page.locator(".jp-OutputArea-output .stepgrad-drawing > svg").first
+            drawing.scroll_into_view_if_needed()
+            shown = page.evaluate(DRAWING)
+            print("draw(o) in its cell:", shown)
+            assert shown["px"] >= 11 and (shown["fits"] or shown["scrolls"]), shown
+            assert not shown["pageSideways"], shown
+            page.screenshot(path=str(tmp_path / "draw-in-cell.png"), **STILL)
 
             # The playground trains in the background, so its Stop button is heard.
             playground = page.locator(".stepgrad-live-training")
@@ -221,7 +312,7 @@ def test_a_teacher_runs_the_notebook_and_steps_in_jupyterlab(
         finally:
             browser.close()
     shots = ("stepper-step-1.png", "stepper-step-2.png", "notebook-step-2.png",
-             "playground-stopped.png")
+             "stepper-whole-graph.png", "stepper-dark.png", "draw-in-cell.png", "playground-stopped.png")
     for name in shots:
         assert (tmp_path / name).read_bytes()[:4] == b"\x89PNG"
     keep = os.environ.get("STEPGRAD_KEEP_SCREENSHOTS")

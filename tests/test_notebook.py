@@ -84,6 +84,8 @@ def test_no_cell_fails(tour: Any) -> None:
 def test_the_neuron_is_drawn(tour: Any) -> None:
     (output,) = cell(tour, "draw(o)").outputs
     assert "<svg" in output.data["image/svg+xml"]
+    # JupyterLab shows the HTML: the drawing fits the cell, or scrolls in it.
+    assert "<svg" in output.data["text/html"] and "overflow-x: auto" in output.data["text/html"]
 
 
 def test_the_stepper_shows_the_drawing_and_the_arithmetic(tour: Any) -> None:
@@ -91,16 +93,27 @@ def test_the_stepper_shows_the_drawing_and_the_arithmetic(tour: Any) -> None:
     assert len(shown) == 1
     if ipywidgets_installed():
         assert WIDGET in shown[0].data
-        assert shown[0].data["text/plain"].startswith("Stepper(o): 0 of 5 steps taken")
-        # The widget's HTML holds the arithmetic and the drawing; stepper.next() in a
+        # The widget's models hold the arithmetic and the drawing; stepper.next() in a
         # later cell moved it to step 1 (nbclient saves the widgets' last state).
         states = tour.metadata["widgets"][WIDGET_STATE]["state"].values()
         pages = [s["state"].get("value", "") for s in states if s["model_name"] == "HTMLModel"]
         (page,) = [p for p in pages if "stepgrad-narration" in p]
-        assert "step 1 of 5: o = tanh(n)" in page and "<svg" in page
-    else:
-        html = shown[0].data["text/html"]
-        assert "step 1 of 5: o = tanh(n)" in html and "<svg" in html
+        assert "step 1 of 5: o = tanh(n)" in page
+        (view,) = [s["state"] for s in states if "svg" in s["state"]]
+        assert 'class="node current"' in view["svg"]  # the graph view's drawing
+    # The picture a saved notebook shows without a kernel: the step the cells moved it to.
+    html = shown[0].data["text/html"]
+    assert "step 1 of 5: o = tanh(n)" in html and "<svg" in html
+    assert 'class="node current"' in html and "<script" not in html
+
+
+def test_a_saved_notebook_keeps_the_steppers_picture(tour: Any, tmp_path: Path) -> None:
+    saved = tmp_path / "saved.ipynb"
+    nbformat.write(tour, saved)
+    (output,) = cell(nbformat.read(saved, as_version=4), "stepper = Stepper(o)").outputs
+    html = output.data["text/html"]
+    assert "step 1 of 5: o = tanh(n)" in html
+    assert "<svg" in html and 'class="node current"' in html
 
 
 def test_moving_the_stepper_adds_no_picture(tour: Any) -> None:
@@ -178,26 +191,40 @@ def test_the_widget_buttons_and_slider_move_the_stepper() -> None:
 
     stepper, w1 = neuron_stepper()
     box = stepper.widget()
-    controls, picture = box.children
+    controls, narration, view, legend = box.children
     buttons = {c.description: c for c in controls.children if isinstance(c, ipywidgets.Button)}
     (slider,) = [c for c in controls.children if isinstance(c, ipywidgets.IntSlider)]
     assert sorted(buttons) == ["Back", "Next", "Reset", "Run to end"]
     assert buttons["Back"].disabled and not buttons["Next"].disabled
-    assert "Press Next" in picture.value
+    assert "Press Next" in narration.value
+    assert 'class="node current"' not in view.svg  # no step yet
     assert repr(box) == stepper.text()  # its text form, where widgets cannot show
+    assert "Press Next" in box._repr_mimebundle_()["text/html"]  # and its static picture
 
     buttons["Next"].click()
     assert stepper.position == 1 and slider.value == 1
-    assert "step 1 of 5: o = tanh(n)" in picture.value and "<svg" in picture.value
+    assert "step 1 of 5: o = tanh(n)" in narration.value
+    assert view.svg.count('class="node current"') == 1  # the graph view zooms to it
     slider.value = 4
-    assert stepper.position == 4 and "step 4 of 5" in picture.value
+    assert stepper.position == 4 and "step 4 of 5" in narration.value
+    assert 'class="node updated"' in view.svg  # the children the step adds to
     buttons["Run to end"].click()
     assert stepper.finished and buttons["Next"].disabled and slider.value == 5
     assert w1.grad == pytest.approx(1.0)
     stepper.back()  # from code: the widget follows
-    assert slider.value == 4 and "step 4 of 5" in picture.value
+    assert slider.value == 4 and "step 4 of 5" in narration.value
+    assert "step 4 of 5" in box._repr_mimebundle_()["text/html"]
     buttons["Reset"].click()
     assert stepper.position == 0 and w1.grad == 0.0 and buttons["Back"].disabled
+
+
+def test_the_stepper_text_follows_jupyterlabs_sizes_and_colours() -> None:
+    from engine.views.notebook import stepper_html
+
+    stepper, _ = neuron_stepper()
+    page = stepper_html(stepper.next())
+    assert "var(--jp-code-font-size" in page and "var(--jp-content-font-color1" in page
+    assert "font-size: 15px" not in page  # not a fixed size
 
 
 def test_the_widget_without_ipywidgets_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:

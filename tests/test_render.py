@@ -152,6 +152,8 @@ def test_jupyter_display(no_system_dot: None) -> None:
     bundle = drawing._repr_mimebundle_()
     assert list(bundle) == ["image/svg+xml"]
     assert_is_svg(bundle["image/svg+xml"])
+    page = drawing._repr_html_()  # JupyterLab shows this: it fits the cell, or scrolls
+    assert "min-width" in page and "overflow-x: auto" in page and "<svg" in page
     png_bundle = drawing._repr_mimebundle_(include=["image/png"])
     assert_is_png(png_bundle["image/png"])
     assert drawing._repr_svg_() == bundle["image/svg+xml"]

@@ -258,7 +258,8 @@ def test_the_drawing_marks_the_step_its_children_and_their_arrows() -> None:
     blue = f'color="{UPDATED_COLOUR}"'
     assert f"v0 -> v2_op [{blue} penwidth=2.5]" in source  # x1 is v0, w1 is v1
     assert f"v1 -> v2_op [{blue} penwidth=2.5]" in source
-    assert f"v0 [{blue} penwidth=3]" in source and f"v3 [{blue}" not in source
+    assert f"v0 [class=updated {blue} penwidth=3]" in source  # the web view finds "updated"
+    assert "v3 [class=updated" not in source
     assert source.count(CURRENT_COLOUR) == 1
 
 

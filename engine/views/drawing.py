@@ -73,6 +73,7 @@ from engine.graph import (
     topological_order,
 )
 from engine.value import Value
+from engine.views import web
 from engine.views.render import render_dot, save_drawing
 from engine.views.tree import (
     DEFAULT_MAX_NODES,
@@ -117,7 +118,9 @@ class GraphDrawing(graphviz.Digraph):
 
     - `.save("graph.svg")` (or .png) writes the picture, and only it;
     - `.pipe(format="png")` returns the picture's bytes;
-    - Jupyter shows it as SVG (`_repr_mimebundle_`, also `_repr_svg_`);
+    - Jupyter shows it as SVG (`_repr_mimebundle_`, also `_repr_svg_`), in
+      HTML that fits the cell's width, or scrolls inside it when that would
+      make its text smaller than 11 px (`_repr_html_`);
     - the REPL, which cannot show pictures, says how to see it.
     """
 
@@ -150,6 +153,13 @@ class GraphDrawing(graphviz.Digraph):
         Unlike plain `graphviz`, it writes only the picture: no DOT file beside it.
         """
         return str(save_drawing(self, outfile))
+
+    def _repr_html_(self) -> str:
+        """Jupyter: the SVG in HTML that fits the cell, or scrolls in it (text >= 11 px).
+
+        IPython adds it to `_repr_mimebundle_`'s SVG; JupyterLab shows the HTML.
+        """
+        return web.drawing_html(self._repr_image_svg_xml())
 
     def _repr_svg_(self) -> str:
         """The drawing as SVG text, for notebook front ends that ask for it."""
@@ -480,13 +490,16 @@ class _Painter:
     def box_style(self, role: str, is_current: bool, is_highlighted: bool) -> dict[str, str]:
         style = {"shape": "record", "style": "filled"}
         style["fillcolor"] = ROLE_COLOURS[role] if self.colour_by_role else "#ffffff"
+        # In SVG the class names the box too (`<g class="node current">`): the web view finds it.
         if is_highlighted:
             style["fillcolor"] = HIGHLIGHT_COLOUR
             style["penwidth"] = "2"
+            style["class"] = "highlight"
         if is_current:
             style["fillcolor"] = CURRENT_COLOUR
             style["penwidth"] = "3"
             style["color"] = "#b91c1c"
+            style["class"] = "current"
         return style
 
     def value_node(self, graph: Any, node: Value) -> None:

@@ -4,19 +4,26 @@ A `Stepper` shown in a notebook (the last expression of a cell, or
 `display(stepper)`) shows the drawing of the graph, with the node of the
 step in red, the children whose grads it adds to in blue and the nodes
 stepped before in orange, and above it the step's chain-rule arithmetic.
+Its text takes JupyterLab's font sizes and colours, so Presentation Mode
+and the dark theme reach it.
 
 - With ipywidgets installed (`pip install ipywidgets`, or the `notebook` extra), that
   picture comes with buttons (Reset, Back, Next, Run to end) and a slider
   over the steps. `stepper.widget()` returns the widget; a Stepper displayed
-  in a kernel shows it.
-- Without ipywidgets (or with `engine.views.notebook.prefer_widgets = False`,
-  say to keep the pictures in a saved notebook) it is one HTML output, and
+  in a kernel shows it. With anywidget too (the `notebook` extra has both),
+  the drawing is the browser's graph view (`engine/views/web`, the same as
+  the classroom's): it zooms to the node of the step and follows it, and
+  can show the whole graph.
+- Without ipywidgets (or with `engine.views.notebook.prefer_widgets = False`)
+  it is one HTML output, and
   `stepper.next()`, `back()`, `run()`, `reset()` and `go_to(n)`, run in any
   later cell, update that same output (an IPython display id) instead of
   adding a new picture; the cell that moved the Stepper prints one line
   saying where it is.
 
-Both read the same `stepper_html()`, which also works outside Jupyter:
+Either way the output also holds `stepper_html()`, a static picture of the
+step (HTML and inline SVG, no script), so a saved notebook shows it without a
+kernel (on GitHub, in nbviewer). It also works outside Jupyter:
 
 >>> from engine import Value
 >>> from engine.views.stepper import Stepper
@@ -29,29 +36,39 @@ Both read the same `stepper_html()`, which also works outside Jupyter:
 >>> "x.grad += y.grad" in bundle["text/html"], "<svg" in bundle["text/html"]
 (True, True)
 
-This module imports IPython and ipywidgets only when a notebook asks for them.
+This module imports IPython, ipywidgets and anywidget only when a notebook asks for them.
 """
 
 from __future__ import annotations
 
+import functools
 import html
 import importlib.util
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from weakref import WeakKeyDictionary
 
+from engine.views import web
+
 if TYPE_CHECKING:
     from engine.views.stepper import Stepper
 
 # Step text in a notebook: wide enough for most steps, narrow enough for a projector.
 NOTEBOOK_WIDTH = 90
+# JupyterLab's own font sizes and colours (Presentation Mode enlarges them, the dark
+# theme recolours them); the values after the commas serve pages without JupyterLab.
 NARRATION_STYLE = (
-    "font-family: 'DejaVu Sans Mono', Menlo, Consolas, monospace; font-size: 15px; "
+    "font-family: var(--jp-code-font-family, 'DejaVu Sans Mono', Menlo, Consolas, monospace); "
+    "font-size: calc(1.15 * var(--jp-code-font-size, 13px)); "
+    "color: var(--jp-content-font-color1, inherit); "
     "line-height: 1.4; margin: 0 0 6px 0; white-space: pre-wrap"
 )
 NOTE_STYLE = (
-    "background: #fef3c7; border-left: 4px solid #d97706; padding: 4px 8px; "
-    "margin: 0 0 6px 0; font-size: 14px; white-space: pre-wrap"
+    "background: #fef3c7; color: #1f2937; border-left: 4px solid #d97706; padding: 4px 8px; "
+    "margin: 0 0 6px 0; font-size: var(--jp-content-font-size1, 14px); white-space: pre-wrap"
+)
+LEGEND_STYLE = (
+    "font-size: var(--jp-content-font-size1, 14px); color: var(--jp-content-font-color2, #4b5563)"
 )
 LEGEND = (
     "red: the node of this step &nbsp; blue: the children whose grads it adds to "
@@ -65,12 +82,8 @@ prefer_widgets = True
 # ---------------------------------------------------------------------- the picture
 
 
-def stepper_html(stepper: Stepper) -> str:
-    """The Stepper's arithmetic and its drawing (inline SVG) as one piece of HTML.
-
-    A graph too big to draw (see `engine.views.drawing.draw`, `max_nodes`) shows the
-    arithmetic alone, with a line saying why.
-    """
+def narration_html(stepper: Stepper) -> str:
+    """Where the Stepper is and the step's chain-rule arithmetic, as HTML."""
     step = stepper.last_step
     lines = [stepper.header()]
     if step is not None:
@@ -78,23 +91,43 @@ def stepper_html(stepper: Stepper) -> str:
     elif stepper.total:
         lines.append("Press Next (or call next()) to take the first step.")
     parts = [
-        '<div class="stepgrad-stepper-view">',
         f'<pre class="stepgrad-narration" style="{NARRATION_STYLE}">'
-        f"{html.escape(chr(10).join(lines))}</pre>",
+        f"{html.escape(chr(10).join(lines))}</pre>"
     ]
     note = stepper.stale_note(NOTEBOOK_WIDTH)
     if note:
         parts.append(f'<div class="stepgrad-note" style="{NOTE_STYLE}">{html.escape(note)}</div>')
+    return "\n".join(parts)
+
+
+def step_svg(stepper: Stepper) -> tuple[str, str]:
+    """The drawing of the Stepper's step as SVG text, or "" and why there is none.
+
+    The node of the step is the SVG group with class `current`, the children
+    it adds to have class `updated` (the web view zooms to them).
+    """
     try:
-        svg = stepper.show().pipe(format="svg", encoding="utf-8")
+        return stepper.show().pipe(format="svg", encoding="utf-8"), ""
     except (ValueError, RuntimeError) as error:  # too big to draw, or no renderer
-        parts.append(f"<p>(no drawing: {html.escape(str(error))})</p>")
+        return "", f"(no drawing: {error})"
+
+
+def stepper_html(stepper: Stepper) -> str:
+    """The Stepper's arithmetic and its drawing (inline SVG) as one piece of HTML.
+
+    Plain HTML and CSS, no script: a saved notebook shows it without a kernel.
+    The drawing fits the output's width, or scrolls sideways inside it when
+    that would make its text smaller than 11 px. A graph too big to draw (see
+    `engine.views.drawing.draw`, `max_nodes`) shows the arithmetic alone, with
+    a line saying why.
+    """
+    parts = ['<div class="stepgrad-stepper-view">', narration_html(stepper)]
+    svg, why_not = step_svg(stepper)
+    if svg:
+        parts.append(web.drawing_html(svg))
+        parts.append(f'<div style="{LEGEND_STYLE}">{LEGEND}</div>')
     else:
-        svg = svg[svg.find("<svg"):]  # drop the XML prologue: this is HTML
-        # As wide as the output at most, so the whole graph is on the screen at once.
-        svg = svg.replace("<svg", '<svg style="max-width: 100%; height: auto"', 1)
-        parts.append(f'<div class="stepgrad-drawing">{svg}</div>')
-        parts.append(f'<div style="font-size: 13px; color: #4b5563">{LEGEND}</div>')
+        parts.append(f"<p>{html.escape(why_not)}</p>")
     parts.append("</div>")
     return "\n".join(parts)
 
@@ -125,22 +158,26 @@ def running_in_kernel() -> bool:
 class _Shown:
     """How one Stepper is shown in this kernel."""
 
-    display_id: str | None = None  # its HTML output, updated on every move
+    display_id: str | None = None  # its output, updated when it moves
+    widget: Any = None  # the widget in that output, if it is one
     moved_by: str | None = None  # the request (cell) that moved it last
 
 
 _shown: WeakKeyDictionary[Stepper, _Shown] = WeakKeyDictionary()
 
 
-def _request_id() -> str | None:
-    """The id of the kernel request being handled: one cell's run, or one button click."""
+def _request() -> tuple[str | None, str | None]:
+    """The id and type of the kernel request being handled: a cell's run, or a button's click.
+
+    A cell's run is an `execute_request`; a widget's click is a `comm_msg`.
+    """
     from IPython import get_ipython
 
     kernel = getattr(get_ipython(), "kernel", None)
     if kernel is None:
-        return None
+        return None, None
     header = kernel.get_parent().get("header", {})
-    return header.get("msg_id")
+    return header.get("msg_id"), header.get("msg_type")
 
 
 def display_stepper(stepper: Stepper) -> None:
@@ -158,37 +195,80 @@ def display_stepper(stepper: Stepper) -> None:
     if shown is None:
         shown = _shown[stepper] = _Shown()
         stepper.on_change.append(lambda: _moved(stepper))
-    elif shown.moved_by is not None and shown.moved_by == _request_id():
+    elif shown.moved_by is not None and shown.moved_by == _request()[0]:
         display({"text/plain": f"{stepper.header()}: the picture above shows it"}, raw=True)
         return
     if prefer_widgets and ipywidgets_installed():
-        display(stepper_widget(stepper))
-        return
-    if shown.display_id is None:
-        handle = display(stepper_bundle(stepper), raw=True, display_id=True)
-        shown.display_id = getattr(handle, "display_id", None)
+        # The widget's output also carries the static picture (text/html), for saved notebooks.
+        shown.widget = stepper_widget(stepper)
+        handle = display(shown.widget, display_id=True)
     else:
-        display(stepper_bundle(stepper), raw=True, display_id=shown.display_id)
+        shown.widget = None
+        handle = display(stepper_bundle(stepper), raw=True, display_id=True)
+    shown.display_id = getattr(handle, "display_id", None)
 
 
 def _moved(stepper: Stepper) -> None:
-    """After a move: update the HTML output (the widgets update themselves)."""
+    """After a move: update the output (a widget's buttons and view update themselves).
+
+    A widget's output is redrawn only when a cell moved the Stepper, so that
+    its static picture shows that step in a saved notebook; a click on its
+    buttons moves the live view alone (redrawing the output would restart it).
+    """
     from IPython.display import update_display
 
     shown = _shown[stepper]
-    shown.moved_by = _request_id()
-    if shown.display_id is not None:
+    shown.moved_by, request_type = _request()
+    if shown.display_id is None:
+        return
+    if shown.widget is None:
         update_display(stepper_bundle(stepper), raw=True, display_id=shown.display_id)
+    elif request_type == "execute_request":
+        update_display(shown.widget, display_id=shown.display_id)
 
 
 # ---------------------------------------------------------------------- the widget
 
 
+def anywidget_installed() -> bool:
+    """Whether anywidget (part of the optional extra `notebook`) is installed."""
+    return importlib.util.find_spec("anywidget") is not None
+
+
+def graph_view_widget() -> Any:
+    """The browser's graph view (`engine/views/web`) as a widget: an anywidget.
+
+    Set its `svg` to a drawing (`step_svg(stepper)`): it shows it inline and
+    zooms to the node of the step. The same JavaScript as the classroom's page.
+    """
+    return _graph_view_class()()
+
+
+@functools.cache
+def _graph_view_class() -> Any:
+    import anywidget
+    import traitlets
+
+    class GraphView(anywidget.AnyWidget):
+        _esm = web.read("widget.js").decode("utf-8")
+        _css = (web.read("graph-view.css") + web.read("widget.css")).decode("utf-8")
+        # The view's code and its pan-zoom library, loaded by widget.js as modules.
+        _view = traitlets.Unicode(web.read("graph-view.js").decode("utf-8")).tag(sync=True)
+        _panzoom = traitlets.Unicode(
+            web.read("vendor/panzoom/panzoom.es.js").decode("utf-8")
+        ).tag(sync=True)
+        svg = traitlets.Unicode("").tag(sync=True)
+
+    return GraphView
+
+
 def stepper_widget(stepper: Stepper) -> Any:
-    """An ipywidgets box: Reset, Back, Next, Run to end, a slider, and the picture.
+    """An ipywidgets box: Reset, Back, Next, Run to end, a slider, the step and the graph.
 
     The buttons and the slider call the Stepper's own methods, and a call
-    made in a cell (`stepper.next()`) updates the widget too.
+    made in a cell (`stepper.next()`) updates the widget too. The graph is
+    the browser's graph view (with anywidget), which follows the step; its
+    output also carries the static picture (`stepper_html`) for saved notebooks.
     """
     try:
         import ipywidgets as widgets
@@ -215,19 +295,38 @@ def stepper_widget(stepper: Stepper) -> Any:
         description="step",
         continuous_update=False,
     )
-    picture = widgets.HTML(value=stepper_html(stepper))
+    narration = widgets.HTML()
+    # Without anywidget: the static picture (it fits the width, or scrolls).
+    drawing = graph_view_widget() if anywidget_installed() else widgets.HTML()
+    legend = widgets.HTML(value=f'<div style="{LEGEND_STYLE}">{LEGEND}</div>')
 
     class StepperBox(widgets.VBox):
-        """Where widgets cannot show (a saved notebook on a web page), the text stands in."""
+        """Where widgets cannot show (a saved notebook on a web page), the picture stands in."""
 
         def __repr__(self) -> str:
             return stepper.text()
 
-    box = StepperBox([widgets.HBox([reset, back, step, finish, slider]), picture])
+        def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+            bundle = super()._repr_mimebundle_(**kwargs)
+            if bundle is not None:
+                bundle["text/html"] = stepper_html(stepper)
+            return bundle
+
+    controls = widgets.HBox([reset, back, step, finish, slider])
+    box = StepperBox([controls, narration, drawing, legend])
     box.add_class("stepgrad-stepper")
 
     def refresh() -> None:
-        picture.value = stepper_html(stepper)
+        svg, why_not = step_svg(stepper)
+        narration.value = narration_html(stepper)
+        if why_not:
+            narration.value += f"<p>{html.escape(why_not)}</p>"
+        if isinstance(drawing, widgets.HTML):
+            drawing.value = web.drawing_html(svg) if svg else ""
+        else:
+            drawing.svg = svg
+        drawing.layout.display = None if svg else "none"
+        legend.layout.display = None if svg else "none"
         slider.value = stepper.position
         reset.disabled = back.disabled = stepper.position == 0
         step.disabled = finish.disabled = stepper.finished

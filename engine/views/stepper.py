@@ -574,7 +574,7 @@ def _mark_updates(drawing: GraphDrawing, step: BackwardStep, root: Value) -> Non
         child_id = f"v{index[child]}"
         if f"\t{child_id} [" not in source:
             continue
-        drawing.node(child_id, color=UPDATED_COLOUR, penwidth="3")
+        drawing.node(child_id, color=UPDATED_COLOUR, penwidth="3", **{"class": "updated"})
         # Its arrows carry no attributes yet (the Stepper draws no edge labels).
         arrow = f"\t{child_id} -> {node_id}_op"
         for number, line in enumerate(drawing.body):

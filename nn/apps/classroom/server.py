@@ -8,6 +8,7 @@ routes; nothing else is reachable, and no URL is ever turned into a file path:
     GET  /events[?token=...]     Server-Sent Events: the lesson's state, pushed on change
     GET  /state[?token=...]      the same state, once, as JSON
     GET  /graph.svg              the graph as drawn now
+    GET  /graph/page.js ...      the graph view's files (engine/views/web: `web.FILES`)
     GET  /training/boundary.png  the decision boundary of the run streaming now
     GET  /training/curves.png    its loss and accuracy curves
     POST /control                a teacher's action; needs the X-Stepgrad-Token header
@@ -42,6 +43,7 @@ from importlib import resources
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from engine.views import web
 from nn.apps.classroom.push import BadRequest, ControlError, Picture
 from nn.apps.classroom.state import Lesson
 
@@ -52,6 +54,8 @@ ASSETS = {
     "/app.js": ("app.js", "text/javascript; charset=utf-8"),
     "/style.css": ("style.css", "text/css; charset=utf-8"),
 }
+# The graph view's files, the same the Stepper's notebook widget uses (engine/views/web).
+GRAPH_VIEW = {f"/graph/{name}": name for name in web.FILES}
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
         "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; "
@@ -132,6 +136,7 @@ class ClassroomServer(ThreadingHTTPServer):
         self.token = token
         self.limits = limits
         self.assets = load_assets()
+        self.graph_view = {name: web.read(name) for name in web.FILES}
         self.answer_rates = AnswerRates(limits.answers_per_window, limits.answer_window)
         # Student ids are made up by the browsers: a second limit per network address
         # holds back a script that makes up a new id for every answer.
@@ -240,6 +245,9 @@ class ClassroomHandler(BaseHTTPRequestHandler):
         if path in ASSETS:
             name, content_type = ASSETS[path]
             self._send(HTTPStatus.OK, content_type, self.server.assets[name])
+        elif path in GRAPH_VIEW:
+            name = GRAPH_VIEW[path]
+            self._send(HTTPStatus.OK, web.FILES[name], self.server.graph_view[name])
         elif path == "/events":
             self._event_stream(self._is_teacher(query))
         elif path == "/state":

@@ -1,7 +1,8 @@
 // The stepgrad classroom page: shows the lesson the server pushes (Server-Sent
 // Events), sends the teacher's clicks and the students' answers. Everything
 // shown is set with textContent or as an <img>: no text from the server is
-// ever parsed as HTML.
+// ever parsed as HTML. (The graph view, engine/views/web, parses the server's
+// Graphviz drawing as SVG, without scripts.)
 "use strict";
 
 const $ = (id) => document.getElementById(id);
@@ -113,7 +114,6 @@ function connect() {
 
 // ------------------------------------------------------------------ showing the state
 
-let shownGraph = null;
 let shownBoundary = null;
 let shownCurves = null;
 let quizRound = null;
@@ -130,7 +130,8 @@ function showImage(element, url, shown) {
 function render(state) {
   $("title").textContent = state.source || (state.graph ? "Graph" : "Waiting for the teacher…");
   $("progress").textContent = state.graph ? "step " + state.position + " of " + state.total : "";
-  shownGraph = showImage($("graph"), state.graph, shownGraph);
+  // The graph view (engine/views/web/page.js) fetches and shows the drawing at this address.
+  $("graph-box").dataset.src = state.graph || "";
   $("current-step").textContent = state.current_step ? state.current_step.text : "No step taken yet.";
   renderSteps(state.steps);
   renderQuiz(state.quiz);
@@ -252,11 +253,6 @@ function setTrainingButtons(status) {
   $("resume").disabled = status !== "paused";
   $("stop").disabled = !active;
 }
-
-// A wide graph is scaled to fit the page; a click shows it at full size (scroll sideways).
-$("graph").addEventListener("click", () => {
-  $("graph-box").classList.toggle("full-size");
-});
 
 // ------------------------------------------------------------------ the teacher's buttons
 
