@@ -535,7 +535,7 @@ def svg_boxes(svg: bytes) -> tuple[dict[str, tuple[list[str], tuple[float, float
     """
     text = svg.decode()
     boxes = {}
-    for match in re.finditer(r'<g id="node\d+" class="node">(.*?)</g>', text, re.S):
+    for match in re.finditer(r'<g id="node\d+" class="node[^"]*">(.*?)</g>', text, re.S):
         group = match.group(1)
         title = re.search(r"<title>(.*?)</title>", group).group(1)
         texts = [html.unescape(t) for t in re.findall(r"<text[^>]*>(.*?)</text>", group)]
