@@ -12,8 +12,11 @@ import json
 import os
 import shutil
 import signal
+import stat
+import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Callable, NamedTuple
 
@@ -401,3 +404,87 @@ def test_a_run_whose_loss_rose_says_so(
     plain = stepgrad("train", "--data", "xor", "--hidden", "4", "--steps", "3",
                      "--out", "run2")
     assert "loss rose" not in plain.stdout
+
+
+# ---------------------------------------------------------------------- two runs, one folder
+
+
+@pytest.mark.parametrize("existing", [False, True], ids=["new-folder", "existing-folder"])
+def test_a_second_run_into_a_folder_in_use_is_refused(
+    stepgrad, tmp_path: Path, existing: bool
+) -> None:
+    if existing:
+        (tmp_path / "run").mkdir()
+    with runfolder.OutputFolder(tmp_path / "run", cli.TRAIN_FILES):  # the first run
+        finished = stepgrad("train", "--steps", "2", "--out", "run", "--force")
+        assert finished.returncode == 2
+        assert finished.stderr.startswith(
+            f"stepgrad train: error: --out 'run': another stepgrad run (process {os.getpid()}) "
+            "is writing into this folder"
+        )
+    assert listing(tmp_path) == (["run"] if existing else [])  # its lock file is gone
+    if existing:
+        assert listing(tmp_path / "run") == []
+
+
+def test_two_real_runs_into_one_new_folder_the_second_is_refused(tmp_path: Path) -> None:
+    environment = dict(os.environ, MPLBACKEND="Agg", PYTHONPATH=str(ROOT))
+    command = [sys.executable, "-m", "nn", "train", "--no-progress", "--out", "new"]
+    first = subprocess.Popen(
+        [*command, "--steps", "9000"], cwd=tmp_path, env=environment,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        lock = tmp_path / f"{runfolder.LOCK_PREFIX}-new"
+        for _ in range(600):  # until the first run holds its lock (at most 60 s)
+            if lock.exists() or first.poll() is not None:
+                break
+            time.sleep(0.1)
+        assert lock.exists(), first.communicate()
+        second = subprocess.run(
+            [*command, "--steps", "2", "--force"], cwd=tmp_path, env=environment,
+            capture_output=True, text=True, timeout=120,
+        )
+        assert first.poll() is None, "the first run ended too soon for this test"
+        assert second.returncode == 2
+        assert f"another stepgrad run (process {first.pid}) is writing" in second.stderr
+    finally:
+        first.send_signal(signal.SIGINT)
+        _, first_errors = first.communicate(timeout=60)
+    assert first.returncode == 130, first_errors
+    assert listing(tmp_path) == []  # no folder, no staging folder, no lock left
+
+
+def test_the_lock_of_a_killed_run_is_taken_over(stepgrad, tmp_path: Path) -> None:
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         "import sys, time; from pathlib import Path; from nn.apps.runfolder import FolderLock\n"
+         "lock = FolderLock(Path('run'), Path('.')); print('locked', flush=True); time.sleep(60)"],
+        cwd=tmp_path, env=dict(os.environ, PYTHONPATH=str(ROOT)), stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "locked\n"
+        refused = stepgrad("train", "--steps", "2", "--out", "run")
+        assert refused.returncode == 2 and f"(process {holder.pid})" in refused.stderr
+    finally:
+        holder.kill()  # SIGKILL: no cleanup, the lock file stays
+        holder.wait(timeout=30)
+    assert listing(tmp_path) == [f"{runfolder.LOCK_PREFIX}-run"]
+    finished = stepgrad("train", "--steps", "2", "--out", "run")
+    assert finished.returncode == 0, finished.stderr
+    assert listing(tmp_path) == ["run"]
+
+
+@pytest.mark.parametrize("umask, mode", [(0o022, 0o755), (0o077, 0o700), (0o002, 0o775)])
+def test_a_new_output_folder_follows_the_umask(
+    stepgrad, tmp_path: Path, umask: int, mode: int
+) -> None:
+    previous = os.umask(umask)
+    try:
+        finished = stepgrad("train", "--steps", "2", "--out", "new/run")
+    finally:
+        os.umask(previous)
+    assert finished.returncode == 0, finished.stderr
+    assert stat.S_IMODE((tmp_path / "new").stat().st_mode) == mode
+    assert stat.S_IMODE((tmp_path / "new" / "run").stat().st_mode) == mode
+    assert stat.S_IMODE((tmp_path / "new" / "run" / "model.json").stat().st_mode) == mode & 0o666
