@@ -16,6 +16,7 @@ import stat
 import subprocess
 import sys
 import tempfile
+import textwrap
 import time
 from pathlib import Path
 from typing import Callable, NamedTuple
@@ -488,3 +489,109 @@ def test_a_new_output_folder_follows_the_umask(
     assert stat.S_IMODE((tmp_path / "new").stat().st_mode) == mode
     assert stat.S_IMODE((tmp_path / "new" / "run").stat().st_mode) == mode
     assert stat.S_IMODE((tmp_path / "new" / "run" / "model.json").stat().st_mode) == mode & 0o666
+
+
+# ---------------------------------------------------------------------- Ctrl-C at any moment
+
+# The installed `stepgrad` script runs `from nn.__main__ import run; sys.exit(run())`.
+STEPGRAD_SCRIPT = "import sys; from nn.__main__ import run; sys.exit(run())"
+
+
+def python_startup_seconds() -> float:
+    """How long Python takes to start (and stop) on this machine now, the longest of 3.
+
+    Before the first line of stepgrad runs, Ctrl-C gets Python's own treatment
+    (exit status -2, or a traceback from its startup): no program can change
+    that. The tests send Ctrl-C after this much time, plus their delay.
+    """
+    durations = []
+    for _ in range(3):
+        start = time.monotonic()
+        subprocess.run([sys.executable, "-c", "import signal"], check=True, timeout=60)
+        durations.append(time.monotonic() - start)
+    return max(durations)
+
+
+def interrupt_after(tmp_path: Path, delay: float | None, command: list[str]) -> Finished:
+    """Start the real command, send SIGINT once Python has started and `delay`
+    seconds more (None: as soon as its output folder `out` appears), and
+    return how it ended."""
+    startup = python_startup_seconds()
+    environment = dict(os.environ, MPLBACKEND="Agg", PYTHONPATH=str(ROOT))
+    child = subprocess.Popen(
+        [sys.executable, "-c", STEPGRAD_SCRIPT, *command, "--no-progress", "--out", "out"],
+        cwd=tmp_path, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    if delay is None:
+        deadline = time.monotonic() + 120
+        while not (tmp_path / "out").exists() and child.poll() is None:
+            assert time.monotonic() < deadline
+            time.sleep(0.001)
+    else:
+        time.sleep(startup + delay)
+    child.send_signal(signal.SIGINT)
+    out, errors = child.communicate(timeout=120)
+    return Finished(child.returncode, out, errors)
+
+
+@pytest.mark.parametrize(
+    "delay", [0.0, 0.3, 1.0, 2.5, None],
+    ids=lambda delay: "as-the-files-land" if delay is None else f"{delay}s-after-python-started",
+)
+def test_ctrl_c_at_any_moment_is_one_line_and_exit_130(tmp_path: Path, delay: float | None) -> None:
+    # Starting up, importing the command and matplotlib, training, writing,
+    # just after the files landed (until the run exits, Python shutting down).
+    finished = interrupt_after(tmp_path, delay, ["demo", "--steps", "30"])
+    assert finished.returncode == 130, finished.stderr
+    assert finished.stderr in (
+        "stepgrad: interrupted (Ctrl-C)\n", "stepgrad demo: interrupted (Ctrl-C)\n"
+    ), finished.stderr
+    if delay is None:  # the run was complete: its files are all there
+        assert listing(tmp_path / "out") == sorted(cli.DEMO_FILES)
+    else:  # nothing half-done is left behind (no staging folder, no lock)
+        assert listing(tmp_path) in ([], ["out"])
+        if listing(tmp_path):
+            assert listing(tmp_path / "out") == sorted(cli.DEMO_FILES)
+
+
+def _run_script(tmp_path: Path, script: str) -> Finished:
+    done = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(script)], cwd=tmp_path, capture_output=True,
+        text=True, timeout=120, env=dict(os.environ, PYTHONPATH=f"{ROOT}{os.pathsep}{tmp_path}"),
+    )
+    return Finished(done.returncode, done.stdout, done.stderr)
+
+
+def test_ctrl_c_during_an_import_exits_at_once_after_the_cleanups(tmp_path: Path) -> None:
+    # An exception raised inside a module's import can leave an extension module
+    # half set up (it once gave "Fatal Python error"): exit at once instead.
+    (tmp_path / "slow_module.py").write_text(
+        "import os, signal\nos.kill(os.getpid(), signal.SIGINT)\nprint('still importing')\n"
+    )
+    finished = _run_script(tmp_path, """
+        from nn.apps import interrupts
+        interrupts.catch_ctrl_c()
+        interrupts.name_command("stepgrad demo")
+        interrupts.cleanups.append(lambda: print("cleaned up", flush=True))
+        import slow_module
+        print("not reached")
+    """)
+    assert (finished.returncode, finished.stderr) == (130, "stepgrad demo: interrupted (Ctrl-C)\n")
+    assert finished.stdout == "cleaned up\n"
+
+
+def test_ctrl_c_after_the_command_is_done_exits_at_once(tmp_path: Path) -> None:
+    finished = _run_script(tmp_path, """
+        import os, signal
+        from nn.apps import interrupts
+        interrupts.catch_ctrl_c()
+        try:
+            os.kill(os.getpid(), signal.SIGINT)  # while it works: an exception to catch
+        except KeyboardInterrupt:
+            print("caught", flush=True)
+        interrupts.finished()
+        os.kill(os.getpid(), signal.SIGINT)  # while Python shuts down: nothing would catch it
+        print("not reached")
+    """)
+    assert (finished.returncode, finished.stdout) == (130, "caught\n")
+    assert finished.stderr == "stepgrad: interrupted (Ctrl-C)\n"

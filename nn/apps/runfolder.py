@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Iterator, Sequence
 
 from engine.files import process_exists
+from nn.apps import interrupts
 from nn.apps.arguments import CommandLineError
 
 if sys.platform != "win32":  # Windows has no flock: runs are not locked there
@@ -129,6 +130,13 @@ class OutputFolder:
                 f"({error.strerror}); choose another folder with --out"
             ) from None
         self.committed = False
+        interrupts.cleanups.append(self._clean_up)  # if Ctrl-C must exit at once
+
+    def _clean_up(self) -> None:
+        """Remove the staging folder (unless committed) and end the lock."""
+        if not self.committed:
+            shutil.rmtree(self.staging, ignore_errors=True)
+        self.lock.release()
 
     def path(self, name: str) -> Path:
         """Where to write the file `name` during the run."""
@@ -154,9 +162,9 @@ class OutputFolder:
         return self
 
     def __exit__(self, *exception: object) -> None:
-        if not self.committed:
-            shutil.rmtree(self.staging, ignore_errors=True)
-        self.lock.release()
+        self._clean_up()
+        if self._clean_up in interrupts.cleanups:
+            interrupts.cleanups.remove(self._clean_up)
 
 
 class FolderLock:
