@@ -595,3 +595,48 @@ def test_ctrl_c_after_the_command_is_done_exits_at_once(tmp_path: Path) -> None:
     """)
     assert (finished.returncode, finished.stdout) == (130, "caught\n")
     assert finished.stderr == "stepgrad: interrupted (Ctrl-C)\n"
+
+
+# ---------------------------------------------------------------------- a full disk
+
+
+def test_a_full_disk_names_the_file_of_the_run_not_the_staging_folder(
+    stepgrad, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def disk_full(descriptor: int) -> None:  # simulated: where a full disk fails a write
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", disk_full)
+    finished = stepgrad("train", "--steps", "2", "--out", "run")
+    assert finished.returncode == 1
+    assert finished.stderr == (
+        "stepgrad train: error: [Errno 28] cannot write run/model.json: No space left on "
+        "device (the run's files were not written)\n"
+    )
+    assert listing(tmp_path) == []
+
+
+def test_a_really_full_disk_names_the_file_of_the_run(tmp_path: Path) -> None:
+    # A real 40 KiB tmpfs in a private mount namespace (as in tests/test_files.py).
+    mount = ["unshare", "--map-root-user", "--mount", "sh", "-c"]
+    try:
+        usable = subprocess.run(
+            [*mount, f"mount -t tmpfs -o size=40k tmpfs {tmp_path}"], capture_output=True, timeout=30
+        ).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        usable = False
+    if not usable:
+        pytest.skip("cannot mount a small tmpfs here (unshare or mount refused)")
+    command = (
+        f"mount -t tmpfs -o size=40k tmpfs {tmp_path} && cd {tmp_path} && "
+        f"{sys.executable} -m nn train --steps 2 --no-progress --out run; echo status $?; ls -A"
+    )
+    done = subprocess.run(
+        [*mount, command], capture_output=True, text=True, timeout=300,
+        env=dict(os.environ, MPLBACKEND="Agg", PYTHONPATH=str(ROOT)),
+    )
+    assert done.stderr.endswith(
+        ": No space left on device (the run's files were not written)\n"
+    ), done.stderr
+    assert "error: [Errno 28] cannot write run/" in done.stderr
+    assert done.stdout.endswith("status 1\n")  # and nothing is left on the disk

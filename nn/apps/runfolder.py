@@ -161,10 +161,15 @@ class OutputFolder:
     def __enter__(self) -> OutputFolder:
         return self
 
-    def __exit__(self, *exception: object) -> None:
+    def __exit__(self, kind: object, error: BaseException | None, traceback: object) -> None:
         self._clean_up()
         if self._clean_up in interrupts.cleanups:
             interrupts.cleanups.remove(self._clean_up)
+        # An error writing a file names the hidden staging folder: name the
+        # file the user asked for (a full disk: "cannot write run/loss.png").
+        if isinstance(error, OSError) and str(self.staging) in str(error.strerror):
+            where = str(error.strerror).replace(str(self.staging), str(self.folder))
+            raise OSError(error.errno, f"{where} (the run's files were not written)") from None
 
 
 class FolderLock:
