@@ -246,9 +246,7 @@ def parameter_count(class_name: str, fields: Mapping[str, Any]) -> int:
 
 def load_recipe(path: PathLike) -> dict[str, Any] | None:
     """The recipe dict saved with the model at `path` (None if it has none)."""
-    recipe = read_model_document(path).get("recipe")
-    if recipe is not None and not isinstance(recipe, dict):
-        raise ValueError(f"{path}: the recipe must be an object or null, not {shown(recipe)}")
+    recipe: dict[str, Any] | None = read_model_document(path).get("recipe")
     return recipe
 
 
@@ -299,6 +297,9 @@ def read_model_document(path: PathLike) -> dict[str, Any]:
     for key in ("architecture", "weights"):
         if not isinstance(document.get(key), dict):
             raise ValueError(f"{path}: the model file has no {key!r} object")
+    recipe = document.get("recipe")
+    if recipe is not None and not isinstance(recipe, dict):  # load() refuses it too
+        raise ValueError(f"{path}: the recipe must be an object or null, not {shown(recipe)}")
     return document
 
 
