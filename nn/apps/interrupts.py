@@ -62,6 +62,10 @@ def interrupted_line() -> str:
 def exit_interrupted() -> None:
     """Print the line, run the cleanups, exit with status 130: now, raising nothing."""
     try:
+        sys.stdout.flush()  # what the command printed so far (os._exit would drop it)
+    except Exception:
+        pass  # e.g. Ctrl-C came in the middle of a print to stdout: its rest is lost
+    try:
         # os.write, not print: Ctrl-C may have come in the middle of a print.
         os.write(2, interrupted_line().encode("utf-8", "replace"))
     except OSError:
