@@ -109,7 +109,9 @@ class OutputFolder:
     not write are removed, while Ctrl-C waits for the few renames to end.
     A run that fails or is interrupted before `commit()` removes its staging
     folder and leaves the output folder as it was. (A staging folder left by
-    a killed run is removed by the next run that writes there.)
+    a killed run is removed by the next run that writes there.) From its
+    start to the end of `commit()` it holds the output folder's `FolderLock`,
+    so that a second run into the same folder is refused meanwhile.
     """
 
     def __init__(self, folder: Path, names: Sequence[str]) -> None:
