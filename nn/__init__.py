@@ -80,17 +80,27 @@ _NAMES = {
 }
 
 
+# The library's modules, which `import nn` used to load at once: `nn.data`
+# after `import nn` still works.
+_MODULES = (
+    "checks", "data", "io", "layers", "losses", "module", "optim", "randomness",
+    "torch_bridge", "train",
+)
+
+
 def __getattr__(name: str) -> "Any":
-    """`nn.MLP`, `from nn import fit`, ...: import the name's module the first time."""
+    """`nn.MLP`, `from nn import fit`, `nn.data`: import the module the first time."""
     import importlib
 
+    if name in _MODULES:
+        return importlib.import_module(f"nn.{name}")
     if name not in _NAMES:
         raise AttributeError(f"module 'nn' has no attribute {name!r}")
     return getattr(importlib.import_module(_NAMES[name]), name)
 
 
 def __dir__() -> "list[str]":
-    return sorted([*globals(), *_NAMES])
+    return sorted([*globals(), *_NAMES, *_MODULES])
 
 
 __all__ = [

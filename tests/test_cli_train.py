@@ -641,3 +641,19 @@ def test_a_really_full_disk_names_the_file_of_the_run(tmp_path: Path) -> None:
     ), done.stderr
     assert "error: [Errno 28] cannot write run/" in done.stderr
     assert done.stdout.endswith("status 1\n")  # and nothing is left on the disk
+
+
+def test_the_entry_point_catches_ctrl_c_before_importing_the_command(tmp_path: Path) -> None:
+    # Everything imported before catch_ctrl_c() runs is a moment where Ctrl-C
+    # would still print a traceback: only these small modules, no engine, no nn.
+    finished = _run_script(tmp_path, """
+        import sys
+        before = set(sys.modules)
+        import nn.__main__
+        print(sorted(name for name in set(sys.modules) - before if name.startswith(("nn", "engine"))))
+        import nn
+        print(nn.MLP.__name__, nn.data.moons.__name__)  # the library's names still load
+    """)
+    assert finished.stdout.splitlines() == [
+        "['nn', 'nn.__main__', 'nn.apps', 'nn.apps.interrupts']", "MLP moons"
+    ], finished.stderr
