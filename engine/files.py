@@ -118,9 +118,11 @@ def write_atomic(path: PathLike, content: bytes) -> Path:
         if existing is not None:  # keep the mode of the file we replace
             os.chmod(temporary, stat.S_IMODE(existing.st_mode))
         os.replace(temporary, target)
-    except BaseException:
+    except BaseException as error:  # a full disk, Ctrl-C, ...: the old file stays
         if os.path.exists(temporary):
             os.remove(temporary)
+        if isinstance(error, OSError):  # e.g. ENOSPC names no file: name the target
+            raise OSError(error.errno, f"cannot write {name}: {error.strerror}") from None
         raise
     return Path(path)
 
@@ -233,7 +235,10 @@ def read_file(path: PathLike, max_bytes: int, what: str = "this file") -> bytes:
         _check_regular(name, size.st_mode, "read")
         if size.st_size > max_bytes:
             raise ValueError(_too_large(name, size.st_size, max_bytes, what))
-        content = file.read(max_bytes + 1)  # + 1: a file that grows since fstat
+        try:
+            content = file.read(max_bytes + 1)  # + 1: a file that grows since fstat
+        except OSError as error:  # e.g. EIO from a failing disk names no file
+            raise OSError(error.errno, f"cannot read {name}: {error.strerror}") from None
     if len(content) > max_bytes:
         raise ValueError(_too_large(name, len(content), max_bytes, what))
     return content

@@ -1,8 +1,28 @@
-"""`python -m nn` runs the `stepgrad` command (see `nn/apps/cli.py`)."""
+"""The `stepgrad` command's entry point; `python -m nn` runs it too (see `nn/apps/cli.py`).
+
+It catches Ctrl-C before it imports the command (`import nn` itself imports
+nothing yet), so that Ctrl-C at any moment prints one line and exits with
+status 130 (see `nn/apps/interrupts.py`).
+"""
 
 import sys
 
-from nn.apps.cli import main
+from nn.apps import interrupts
+
+
+def run() -> int:
+    """Run `stepgrad` with the real command line; return its exit status."""
+    interrupts.catch_ctrl_c()
+    try:
+        from nn.apps.cli import main
+
+        return main()
+    except KeyboardInterrupt:  # between the import and main(): rare, but possible
+        sys.stderr.write(interrupts.interrupted_line())
+        return interrupts.INTERRUPTED
+    finally:
+        interrupts.finished()
+
 
 if __name__ == "__main__":  # not when pytest imports this file to look for doctests
-    sys.exit(main())
+    sys.exit(run())

@@ -333,7 +333,15 @@ def standardize(X: Sequence[Sequence[float]]) -> tuple[Rows, Standardization]:
     means = tuple(sum(row[j] for row in X) / n for j in range(width))
     stds = []
     for j in range(width):
-        variance = sum((row[j] - means[j]) ** 2 for row in X) / n
+        try:
+            variance = sum((row[j] - means[j]) ** 2 for row in X) / n
+        except OverflowError:  # a square beyond the largest float (1.8e308)
+            variance = math.inf
+        if not math.isfinite(means[j] + variance):
+            raise ValueError(
+                f"column {j} holds numbers too large to standardize (their mean or "
+                "spread is beyond the largest float); rescale it, e.g. to other units"
+            )
         std = math.sqrt(variance)
         stds.append(std if std > 0.0 else 1.0)
     scaling = Standardization(means, tuple(stds))
@@ -362,6 +370,11 @@ class Dataset(NamedTuple):
 # numbers, far more than a scalar engine trains on in a lesson.
 MAX_CSV_BYTES = 32 * 1024 * 1024
 
+# The largest size of a number `load_csv` reads. Floats reach 1.8e308, but
+# the square of 1e155 is already too large for one (standardize() and the
+# losses square numbers), so a table of such numbers could not be trained on.
+MAX_CSV_NUMBER = 1e100
+
 
 def load_csv(path: str | PathLike[str], label_column: str | int = -1) -> Dataset:
     """Read a CSV file with a header line: number columns are features, one column the label.
@@ -376,7 +389,7 @@ def load_csv(path: str | PathLike[str], label_column: str | int = -1) -> Dataset
 
     A file that is not such a table raises one ValueError naming the file
     and the line, e.g. `iris.csv, line 7, column 2 ('sepal_width'): 'abc'
-    is not a number`. That includes files a spreadsheet would read as
+    is not a number` (a number larger than `MAX_CSV_NUMBER` in size too). That includes files a spreadsheet would read as
     something else than the author meant: a quote that is never closed (it
     would swallow the lines after it), rows longer or shorter than the
     header, an empty label, a first line of numbers (a missing header), a
@@ -487,10 +500,14 @@ def _parse_csv(text: str, source: str, label_column: str | int) -> Dataset:
             if column == label_index:
                 continue
             number = _finite_number(field)
-            if number is None:
+            if number is None or abs(number) > MAX_CSV_NUMBER:
+                where = f"{source}, line {line}, column {column + 1} ({shown(header[column])})"
+                if number is None:
+                    raise ValueError(f"{where}: {shown(field)} is not a number")
                 raise ValueError(
-                    f"{source}, line {line}, column {column + 1} ({shown(header[column])}): "
-                    f"{shown(field)} is not a number"
+                    f"{where}: {shown(field)} is too large; load_csv reads numbers up to "
+                    f"{MAX_CSV_NUMBER:g} in size, so that training never overflows: "
+                    "rescale this column (other units)"
                 )
             row.append(number)
         label = fields[label_index].strip()
@@ -512,13 +529,14 @@ def _parse_csv(text: str, source: str, label_column: str | int) -> Dataset:
 def _check_header(header: list[str], where: str) -> None:
     """Refuse a header with a column name used twice, or with one column only
     (the file has no features, or is not separated by commas)."""
-    names = [name.strip() for name in header]
-    for column, name in enumerate(names):
-        if name and names.index(name) < column:
+    first_column: dict[str, int] = {}  # each name's first column: one pass, not one per name
+    for column, name in enumerate(name.strip() for name in header):
+        if name and name in first_column:
             raise ValueError(
                 f"{where}: the header names two columns {shown(name)} (columns "
-                f"{names.index(name) + 1} and {column + 1}); give each column its own name"
+                f"{first_column[name] + 1} and {column + 1}); give each column its own name"
             )
+        first_column.setdefault(name, column)
     if len(header) > 1:
         return
     for separator, name in ((";", "semicolons"), ("\t", "tabs")):

@@ -34,15 +34,19 @@ model is built. Errors:
 - `ValueError` naming the file, and the line where JSON can tell, for
   everything else: larger than `MAX_FILE_BYTES`, not UTF-8, not JSON
   (truncated, nested deeper than `MAX_NESTING`, a number of more than 4300
-  digits), not a stepgrad model, another version, a wrong architecture
-  field, or weights that do not fit.
+  digits, a key given twice in one object), not a stepgrad model, another
+  version, an unknown or wrong field, or weights that do not fit.
+
+**Saving checks the same limits**: `save` refuses, before anything is
+written, a model file that `load` would refuse (a recipe nested too deep, a
+file too large), so a saved file always loads.
 """
 
 from __future__ import annotations
 
 import json
 import os
-from typing import Any, Callable, Mapping, Union
+from typing import Any, Callable, Iterator, Mapping, Union
 
 from engine.files import read_file, write_atomic
 from nn.checks import check_choice, check_count, check_flag, check_layer_sizes, shown
@@ -62,6 +66,9 @@ MAX_NESTING = 100
 
 PathLike = Union[str, "os.PathLike[str]"]
 
+# The parts of a model file; "recipe" may be left out.
+PARTS = ("format", "version", "architecture", "weights", "recipe")
+
 # The model classes a file may name; each is rebuilt from its `config()`.
 MODEL_CLASSES: dict[str, Callable[..., Module]] = {"Neuron": Neuron, "Layer": Layer, "MLP": MLP}
 
@@ -79,8 +86,10 @@ def save(model: Module, path: PathLike, recipe: Mapping[str, Any] | None = None)
     """Write `model` (a Neuron, Layer or MLP) and an optional `recipe` dict to `path`.
 
     The recipe must be JSON data (dicts, lists, strings, numbers, booleans,
-    None). An existing file at `path` is replaced only once the new one is
-    completely written; the errors of writing are those of
+    None) with string keys, nested at most `MAX_NESTING` - 1 levels deep:
+    what `load` would refuse is refused here (TypeError, ValueError) before
+    anything is written. An existing file at `path` is replaced only once
+    the new one is completely written; the errors of writing are those of
     `engine.files.write_atomic`.
     """
     # Exactly these classes: a subclass may need other constructor arguments.
@@ -105,6 +114,7 @@ def save(model: Module, path: PathLike, recipe: Mapping[str, Any] | None = None)
         "weights": model.state_dict(),
         "recipe": dict(recipe) if recipe is not None else None,
     }
+    check_loadable(document)  # load's limits, checked before any writing
     try:
         text = json.dumps(document, indent=2, allow_nan=False) + "\n"
     except (TypeError, ValueError, RecursionError) as error:
@@ -112,7 +122,37 @@ def save(model: Module, path: PathLike, recipe: Mapping[str, Any] | None = None)
             f"the recipe cannot be saved as JSON ({error}); use only dicts, lists, "
             "strings, numbers, booleans and None"
         ) from None
-    write_atomic(path, text.encode("utf-8"))  # the old file survives any failure
+    content = text.encode("utf-8")
+    if len(content) > MAX_FILE_BYTES:
+        raise ValueError(
+            f"the model file would be {len(content):,} bytes, but load() reads at most "
+            f"{MAX_FILE_BYTES:,}; nothing was written"
+        )
+    write_atomic(path, content)  # the old file survives any failure
+
+
+def check_loadable(document: Mapping[str, Any]) -> None:
+    """Raise TypeError or ValueError if `load` would refuse this model document.
+
+    `save` calls it before writing, so that it never replaces a good file
+    with one that cannot be read back: the recipe may nest no deeper than
+    `read_model_document` allows, and its keys must be strings (JSON writes
+    every key as a string, so a key 1 would come back as "1", or clash with
+    a key "1" in the same dict).
+    """
+    ending = "; nothing was written"
+    depth = nesting_depth(document, stop_after=MAX_NESTING)  # stops: a recipe may be a loop
+    if depth > MAX_NESTING:
+        raise ValueError(
+            f"the recipe nests lists and dicts more than {MAX_NESTING - 1} levels deep; "
+            f"a model file nests at most {MAX_NESTING}, so at most {MAX_NESTING - 1} "
+            f"in the recipe{ending}"
+        )
+    for key in _keys_not_strings(document.get("recipe")):
+        raise TypeError(
+            f"the recipe has the key {shown(key)}, a {type(key).__name__}: a model file "
+            f"keeps only string keys (JSON would write it as a string){ending}"
+        )
 
 
 def load(path: PathLike) -> Module:
@@ -206,9 +246,7 @@ def parameter_count(class_name: str, fields: Mapping[str, Any]) -> int:
 
 def load_recipe(path: PathLike) -> dict[str, Any] | None:
     """The recipe dict saved with the model at `path` (None if it has none)."""
-    recipe = read_model_document(path).get("recipe")
-    if recipe is not None and not isinstance(recipe, dict):
-        raise ValueError(f"{path}: the recipe must be an object or null, not {shown(recipe)}")
+    recipe: dict[str, Any] | None = read_model_document(path).get("recipe")
     return recipe
 
 
@@ -223,7 +261,12 @@ def read_model_document(path: PathLike) -> dict[str, Any]:
             f"{path}, line {line}: not a stepgrad model file (not UTF-8 text)"
         ) from None
     try:
-        document = json.loads(text)
+        document = json.loads(text, object_pairs_hook=_object_without_repeated_keys)
+    except RepeatedKeyError as error:
+        raise ValueError(
+            f"{path}: the key {shown(error.key)} appears twice in one object; a model "
+            "file gives each field once (which one was meant?)"
+        ) from None
     except json.JSONDecodeError as error:
         raise ValueError(
             f"{path}, line {error.lineno}: corrupt or truncated model file, "
@@ -240,19 +283,63 @@ def read_model_document(path: PathLike) -> dict[str, Any]:
         raise ValueError(
             f"{path}: not a stepgrad model file (expected \"format\": \"{FORMAT}\" at the top)"
         )
+    unknown = [key for key in document if key not in PARTS]
+    if unknown:
+        raise ValueError(
+            f"{path}: unknown part {shown(unknown[0])} in the model file; it may have "
+            f"{', '.join(PARTS)}"
+        )
     version = document.get("version")
-    if version != VERSION:
+    if type(version) is not int or version != VERSION:  # not true, nor 1.0: both == 1
         raise ValueError(
             f"{path}: model file version {shown(version)}; this stepgrad reads version {VERSION}"
         )
     for key in ("architecture", "weights"):
         if not isinstance(document.get(key), dict):
             raise ValueError(f"{path}: the model file has no {key!r} object")
+    recipe = document.get("recipe")
+    if recipe is not None and not isinstance(recipe, dict):  # load() refuses it too
+        raise ValueError(f"{path}: the recipe must be an object or null, not {shown(recipe)}")
     return document
 
 
-def nesting_depth(document: object) -> int:
+class RepeatedKeyError(ValueError):
+    """A JSON object gives the same key twice (json.loads would keep the last)."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(f"the key {key!r} appears twice")
+        self.key = key
+
+
+def _object_without_repeated_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """json.loads' object_pairs_hook: the object as a dict, if no key is repeated."""
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise RepeatedKeyError(key)
+            seen.add(key)
+    return result
+
+
+def _keys_not_strings(value: object) -> Iterator[object]:
+    """The dict keys in `value` that are not strings (a walk without recursion)."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, Mapping):
+            yield from (key for key in item if not isinstance(key, str))
+            pending.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            pending.extend(item)
+
+
+def nesting_depth(document: object, stop_after: int | None = None) -> int:
     """How deeply lists and dicts nest in `document` (a walk without recursion).
+
+    With `stop_after`, the walk stops at the first value nested deeper than
+    that and returns its depth (so a list that holds itself ends the walk).
 
     >>> nesting_depth({"a": [1, [2]], "b": 3})
     3
@@ -261,8 +348,10 @@ def nesting_depth(document: object) -> int:
     pending = [(document, 1)]
     while pending:
         value, depth = pending.pop()
-        if isinstance(value, (list, dict)):
+        if isinstance(value, (list, tuple, Mapping)):  # tuples and Mappings: in a recipe
+            if stop_after is not None and depth > stop_after:
+                return depth
             deepest = max(deepest, depth)
-            items = value.values() if isinstance(value, dict) else value
+            items = value.values() if isinstance(value, Mapping) else value
             pending.extend((item, depth + 1) for item in items)
     return deepest

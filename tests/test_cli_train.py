@@ -12,8 +12,12 @@ import json
 import os
 import shutil
 import signal
+import stat
+import subprocess
 import sys
 import tempfile
+import textwrap
+import time
 from pathlib import Path
 from typing import Callable, NamedTuple
 
@@ -401,3 +405,255 @@ def test_a_run_whose_loss_rose_says_so(
     plain = stepgrad("train", "--data", "xor", "--hidden", "4", "--steps", "3",
                      "--out", "run2")
     assert "loss rose" not in plain.stdout
+
+
+# ---------------------------------------------------------------------- two runs, one folder
+
+
+@pytest.mark.parametrize("existing", [False, True], ids=["new-folder", "existing-folder"])
+def test_a_second_run_into_a_folder_in_use_is_refused(
+    stepgrad, tmp_path: Path, existing: bool
+) -> None:
+    if existing:
+        (tmp_path / "run").mkdir()
+    with runfolder.OutputFolder(tmp_path / "run", cli.TRAIN_FILES):  # the first run
+        finished = stepgrad("train", "--steps", "2", "--out", "run", "--force")
+        assert finished.returncode == 2
+        assert finished.stderr.startswith(
+            f"stepgrad train: error: --out 'run': another stepgrad run (process {os.getpid()}) "
+            "is writing into this folder"
+        )
+    assert listing(tmp_path) == (["run"] if existing else [])  # its lock file is gone
+    if existing:
+        assert listing(tmp_path / "run") == []
+
+
+def test_two_real_runs_into_one_new_folder_the_second_is_refused(tmp_path: Path) -> None:
+    environment = dict(os.environ, MPLBACKEND="Agg", PYTHONPATH=str(ROOT))
+    command = [sys.executable, "-m", "nn", "train", "--no-progress", "--out", "new"]
+    first = subprocess.Popen(
+        [*command, "--steps", "9000"], cwd=tmp_path, env=environment,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        lock = tmp_path / f"{runfolder.LOCK_PREFIX}-new"
+        for _ in range(600):  # until the first run holds its lock (at most 60 s)
+            if lock.exists() or first.poll() is not None:
+                break
+            time.sleep(0.1)
+        assert lock.exists(), first.communicate()
+        second = subprocess.run(
+            [*command, "--steps", "2", "--force"], cwd=tmp_path, env=environment,
+            capture_output=True, text=True, timeout=120,
+        )
+        assert first.poll() is None, "the first run ended too soon for this test"
+        assert second.returncode == 2
+        assert f"another stepgrad run (process {first.pid}) is writing" in second.stderr
+    finally:
+        first.send_signal(signal.SIGINT)
+        _, first_errors = first.communicate(timeout=60)
+    assert first.returncode == 130, first_errors
+    assert listing(tmp_path) == []  # no folder, no staging folder, no lock left
+
+
+def test_the_lock_of_a_killed_run_is_taken_over(stepgrad, tmp_path: Path) -> None:
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         "import sys, time; from pathlib import Path; from nn.apps.runfolder import FolderLock\n"
+         "lock = FolderLock(Path('run'), Path('.')); print('locked', flush=True); time.sleep(60)"],
+        cwd=tmp_path, env=dict(os.environ, PYTHONPATH=str(ROOT)), stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "locked\n"
+        refused = stepgrad("train", "--steps", "2", "--out", "run")
+        assert refused.returncode == 2 and f"(process {holder.pid})" in refused.stderr
+    finally:
+        holder.kill()  # SIGKILL: no cleanup, the lock file stays
+        holder.wait(timeout=30)
+    assert listing(tmp_path) == [f"{runfolder.LOCK_PREFIX}-run"]
+    finished = stepgrad("train", "--steps", "2", "--out", "run")
+    assert finished.returncode == 0, finished.stderr
+    assert listing(tmp_path) == ["run"]
+
+
+@pytest.mark.parametrize("umask, mode", [(0o022, 0o755), (0o077, 0o700), (0o002, 0o775)])
+def test_a_new_output_folder_follows_the_umask(
+    stepgrad, tmp_path: Path, umask: int, mode: int
+) -> None:
+    previous = os.umask(umask)
+    try:
+        finished = stepgrad("train", "--steps", "2", "--out", "new/run")
+    finally:
+        os.umask(previous)
+    assert finished.returncode == 0, finished.stderr
+    assert stat.S_IMODE((tmp_path / "new").stat().st_mode) == mode
+    assert stat.S_IMODE((tmp_path / "new" / "run").stat().st_mode) == mode
+    assert stat.S_IMODE((tmp_path / "new" / "run" / "model.json").stat().st_mode) == mode & 0o666
+
+
+# ---------------------------------------------------------------------- Ctrl-C at any moment
+
+# The installed `stepgrad` script runs `from nn.__main__ import run; sys.exit(run())`.
+STEPGRAD_SCRIPT = "import sys; from nn.__main__ import run; sys.exit(run())"
+
+
+def python_startup_seconds() -> float:
+    """How long Python takes to start (and stop) on this machine now, the longest of 3.
+
+    Before the first line of stepgrad runs, Ctrl-C gets Python's own treatment
+    (exit status -2, or a traceback from its startup): no program can change
+    that. The tests send Ctrl-C after this much time, plus their delay.
+    """
+    durations = []
+    for _ in range(3):
+        start = time.monotonic()
+        subprocess.run([sys.executable, "-c", "import signal"], check=True, timeout=60)
+        durations.append(time.monotonic() - start)
+    return max(durations)
+
+
+def interrupt_after(tmp_path: Path, delay: float | None, command: list[str]) -> Finished:
+    """Start the real command, send SIGINT once Python has started and `delay`
+    seconds more (None: as soon as its output folder `out` appears), and
+    return how it ended."""
+    startup = python_startup_seconds()
+    environment = dict(os.environ, MPLBACKEND="Agg", PYTHONPATH=str(ROOT))
+    child = subprocess.Popen(
+        [sys.executable, "-c", STEPGRAD_SCRIPT, *command, "--no-progress", "--out", "out"],
+        cwd=tmp_path, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    if delay is None:
+        deadline = time.monotonic() + 120
+        while not (tmp_path / "out").exists() and child.poll() is None:
+            assert time.monotonic() < deadline
+            time.sleep(0.001)
+    else:
+        time.sleep(startup + delay)
+    child.send_signal(signal.SIGINT)
+    out, errors = child.communicate(timeout=120)
+    return Finished(child.returncode, out, errors)
+
+
+@pytest.mark.parametrize(
+    "delay", [0.0, 0.3, 1.0, 2.5, None],
+    ids=lambda delay: "as-the-files-land" if delay is None else f"{delay}s-after-python-started",
+)
+def test_ctrl_c_at_any_moment_is_one_line_and_exit_130(tmp_path: Path, delay: float | None) -> None:
+    # Starting up, importing the command and matplotlib, training, writing,
+    # just after the files landed (until the run exits, Python shutting down).
+    finished = interrupt_after(tmp_path, delay, ["demo", "--steps", "30"])
+    assert finished.returncode == 130, finished.stderr
+    assert finished.stderr in (
+        "stepgrad: interrupted (Ctrl-C)\n", "stepgrad demo: interrupted (Ctrl-C)\n"
+    ), finished.stderr
+    if delay is None:  # the run was complete: its files are all there
+        assert listing(tmp_path / "out") == sorted(cli.DEMO_FILES)
+    else:  # nothing half-done is left behind (no staging folder, no lock)
+        assert listing(tmp_path) in ([], ["out"])
+        if listing(tmp_path):
+            assert listing(tmp_path / "out") == sorted(cli.DEMO_FILES)
+
+
+def _run_script(tmp_path: Path, script: str) -> Finished:
+    done = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(script)], cwd=tmp_path, capture_output=True,
+        text=True, timeout=120, env=dict(os.environ, PYTHONPATH=f"{ROOT}{os.pathsep}{tmp_path}"),
+    )
+    return Finished(done.returncode, done.stdout, done.stderr)
+
+
+def test_ctrl_c_during_an_import_exits_at_once_after_the_cleanups(tmp_path: Path) -> None:
+    # An exception raised inside a module's import can leave an extension module
+    # half set up (it once gave "Fatal Python error"): exit at once instead.
+    (tmp_path / "slow_module.py").write_text(
+        "import os, signal\nos.kill(os.getpid(), signal.SIGINT)\nprint('still importing')\n"
+    )
+    finished = _run_script(tmp_path, """
+        from nn.apps import interrupts
+        interrupts.catch_ctrl_c()
+        interrupts.name_command("stepgrad demo")
+        interrupts.cleanups.append(lambda: print("cleaned up", flush=True))
+        print("training on ...")  # still in stdout's buffer (a pipe): kept, not lost
+        import slow_module
+        print("not reached")
+    """)
+    assert (finished.returncode, finished.stderr) == (130, "stepgrad demo: interrupted (Ctrl-C)\n")
+    assert finished.stdout == "training on ...\ncleaned up\n"
+
+
+def test_ctrl_c_after_the_command_is_done_exits_at_once(tmp_path: Path) -> None:
+    finished = _run_script(tmp_path, """
+        import os, signal
+        from nn.apps import interrupts
+        interrupts.catch_ctrl_c()
+        try:
+            os.kill(os.getpid(), signal.SIGINT)  # while it works: an exception to catch
+        except KeyboardInterrupt:
+            print("caught", flush=True)
+        interrupts.finished()
+        os.kill(os.getpid(), signal.SIGINT)  # while Python shuts down: nothing would catch it
+        print("not reached")
+    """)
+    assert (finished.returncode, finished.stdout) == (130, "caught\n")
+    assert finished.stderr == "stepgrad: interrupted (Ctrl-C)\n"
+
+
+# ---------------------------------------------------------------------- a full disk
+
+
+def test_a_full_disk_names_the_file_of_the_run_not_the_staging_folder(
+    stepgrad, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def disk_full(descriptor: int) -> None:  # simulated: where a full disk fails a write
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", disk_full)
+    finished = stepgrad("train", "--steps", "2", "--out", "run")
+    assert finished.returncode == 1
+    assert finished.stderr == (
+        "stepgrad train: error: [Errno 28] cannot write run/model.json: No space left on "
+        "device (the run's files were not written)\n"
+    )
+    assert listing(tmp_path) == []
+
+
+def test_a_really_full_disk_names_the_file_of_the_run(tmp_path: Path) -> None:
+    # A real 40 KiB tmpfs in a private mount namespace (as in tests/test_files.py).
+    mount = ["unshare", "--map-root-user", "--mount", "sh", "-c"]
+    try:
+        usable = subprocess.run(
+            [*mount, f"mount -t tmpfs -o size=40k tmpfs {tmp_path}"], capture_output=True, timeout=30
+        ).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        usable = False
+    if not usable:
+        pytest.skip("cannot mount a small tmpfs here (unshare or mount refused)")
+    command = (
+        f"mount -t tmpfs -o size=40k tmpfs {tmp_path} && cd {tmp_path} && "
+        f"{sys.executable} -m nn train --steps 2 --no-progress --out run; echo status $?; ls -A"
+    )
+    done = subprocess.run(
+        [*mount, command], capture_output=True, text=True, timeout=300,
+        env=dict(os.environ, MPLBACKEND="Agg", PYTHONPATH=str(ROOT)),
+    )
+    assert done.stderr.endswith(
+        ": No space left on device (the run's files were not written)\n"
+    ), done.stderr
+    assert "error: [Errno 28] cannot write run/" in done.stderr
+    assert done.stdout.endswith("status 1\n")  # and nothing is left on the disk
+
+
+def test_the_entry_point_catches_ctrl_c_before_importing_the_command(tmp_path: Path) -> None:
+    # Everything imported before catch_ctrl_c() runs is a moment where Ctrl-C
+    # would still print a traceback: only these small modules, no engine, no nn.
+    finished = _run_script(tmp_path, """
+        import sys
+        before = set(sys.modules)
+        import nn.__main__
+        print(sorted(name for name in set(sys.modules) - before if name.startswith(("nn", "engine"))))
+        import nn
+        print(nn.MLP.__name__, nn.data.moons.__name__)  # the library's names still load
+    """)
+    assert finished.stdout.splitlines() == [
+        "['nn', 'nn.__main__', 'nn.apps', 'nn.apps.interrupts']", "MLP moons"
+    ], finished.stderr

@@ -2,6 +2,8 @@
 
 import math
 import random
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -20,6 +22,8 @@ from nn.data import (
     train_test_split,
     xor,
 )
+
+ROOT = Path(__file__).resolve().parent.parent
 
 GENERATORS = {
     "moons": (moons, {}, [0, 1]),
@@ -315,3 +319,38 @@ def test_seed_none_follows_pythons_global_random_everywhere() -> None:
     assert run() == first
     random.seed(7)
     assert run() != first
+
+
+@pytest.mark.parametrize("number", ["1e155", "-1e155", "1e308", "-1.7976931348623157e308", "1e101"])
+def test_load_csv_refuses_numbers_too_large_to_train_on_naming_the_place(
+    tmp_path: Path, number: str
+) -> None:
+    path = write(tmp_path, f"a,b,label\n1,2,x\n3,{number},y\n")
+    with pytest.raises(ValueError, match=r"table.csv, line 3, column 2 \('b'\): .* too large.*rescale"):
+        load_csv(path)
+    assert load_csv(write(tmp_path, "a,b,label\n1,2,x\n3,-1e100,y\n")).X[1] == [3.0, -1e100]
+
+
+def test_load_csv_checks_a_million_columns_in_seconds(tmp_path: Path) -> None:
+    # Checking the header for a name used twice once compared each name with
+    # all before it: 40,000 columns took 11 s, a million hours. A subprocess
+    # with a generous limit (it takes about a second now) turns a hang into a failure.
+    columns = 1_000_000
+    header = ",".join(f"c{i}" for i in range(columns))
+    write(tmp_path, f"{header},c0\n" + "1," * columns + "x\n")  # the last name repeats the first
+    script = (
+        "import sys; from nn.data import load_csv\n"
+        "try: load_csv(sys.argv[1])\n"
+        "except ValueError as error: print(error)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path / "table.csv")],
+        capture_output=True, text=True, timeout=60, cwd=ROOT,
+    )
+    assert "two columns 'c0' (columns 1 and 1000001)" in done.stdout, done.stderr
+
+
+@pytest.mark.parametrize("big", [1e155, 1e308])
+def test_standardize_names_a_column_too_large_to_scale(big: float) -> None:
+    with pytest.raises(ValueError, match="column 1 holds numbers too large to standardize"):
+        standardize([[1.0, big], [2.0, -big], [3.0, big]])

@@ -298,3 +298,97 @@ def test_after_a_sigkill_mid_write_the_next_write_removes_the_temporary_file(
     assert target.read_bytes() == b"old model"  # the old file, whole
     write_atomic(target, b"newer model")
     assert os.listdir(tmp_path) == ["model.json"] and target.read_bytes() == b"newer model"
+
+
+# ---------------------------------------------------------------------- a full disk
+
+
+class _FullDiskFile(io.BytesIO):
+    """A file whose write fails as on a full disk (FileIO.write cannot be patched)."""
+
+    def write(self, data: object) -> int:
+        raise OSError(28, "No space left on device")
+
+
+@pytest.mark.parametrize("step", ["write", "fsync", "replace"])
+def test_a_full_disk_names_the_file_and_keeps_the_old_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, step: str
+) -> None:
+    # Simulated: the step that meets the full disk raises ENOSPC, as the system would.
+    path = tmp_path / "model.json"
+    path.write_bytes(b"the old model")
+
+    def disk_full(*arguments: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    if step == "write":
+        real_fdopen = os.fdopen
+
+        def fdopen(handle: int, *arguments: object) -> io.BytesIO:
+            real_fdopen(handle).close()
+            return _FullDiskFile()
+
+        monkeypatch.setattr(os, "fdopen", fdopen)
+    else:
+        monkeypatch.setattr(os, step, disk_full)
+    with pytest.raises(OSError, match=re.escape(f"cannot write {path}: No space left")) as caught:
+        write_atomic(path, b"the new model")
+    assert caught.value.errno == 28
+    monkeypatch.undo()
+    assert path.read_bytes() == b"the old model"
+    assert os.listdir(tmp_path) == ["model.json"]
+
+
+MOUNT_TMPFS = ["unshare", "--map-root-user", "--mount", "sh", "-c"]
+
+
+def _can_mount_a_tmpfs(folder: Path) -> bool:
+    try:
+        done = subprocess.run(
+            [*MOUNT_TMPFS, f"mount -t tmpfs -o size=64k tmpfs {folder}"],
+            capture_output=True, timeout=30,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return done.returncode == 0
+
+
+def test_a_really_full_disk_names_the_file(tmp_path: Path) -> None:
+    # A real 64 KiB tmpfs, mounted in a private mount namespace of a child
+    # process (unshare: no root needed where user namespaces are allowed).
+    if not _can_mount_a_tmpfs(tmp_path):
+        pytest.skip("cannot mount a small tmpfs here (unshare or mount refused)")
+    script = (
+        "from engine.files import write_atomic\n"
+        f"write_atomic({str(tmp_path / 'small.txt')!r}, b'fits')\n"
+        "try:\n"
+        f"    write_atomic({str(tmp_path / 'big.bin')!r}, bytes(200_000))\n"
+        "except OSError as error:\n"
+        "    print(error)\n"
+    )
+    command = f"mount -t tmpfs -o size=64k tmpfs {tmp_path} && {sys.executable} -c \"$0\""
+    done = subprocess.run(
+        [*MOUNT_TMPFS, command, script], capture_output=True, text=True, timeout=60,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    assert done.stdout.strip() == f"[Errno 28] cannot write {tmp_path / 'big.bin'}: No space left on device", done.stderr
+
+
+def test_a_read_error_names_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "data.csv"
+    path.write_bytes(b"a,b\n")
+
+    class FailingDisk(io.BytesIO):
+        def read(self, size: int | None = -1) -> bytes:
+            raise OSError(5, "Input/output error")
+
+    real_fdopen = os.fdopen
+
+    def fdopen(handle: int, *arguments: object) -> io.BytesIO:
+        real_fdopen(handle).close()
+        return FailingDisk()
+
+    monkeypatch.setattr(os, "fdopen", fdopen)
+    monkeypatch.setattr(os, "fstat", lambda handle: os.stat(path))  # the handle is closed
+    with pytest.raises(OSError, match=re.escape(f"cannot read {path}: Input/output error")):
+        read_file(path, max_bytes=100)

@@ -10,6 +10,8 @@ import threading
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import nn.io
 from engine.files import SpecialFileError
@@ -276,8 +278,9 @@ def test_bad_architecture(tmp_path: Path) -> None:
 def test_bad_recipe_in_file(tmp_path: Path) -> None:
     path, document = _saved(tmp_path)
     _write(path, {**document, "recipe": [1, 2]})
-    with pytest.raises(ValueError, match="the recipe must be an object or null"):
-        load_recipe(path)
+    for read in (load_recipe, load):  # load refuses the file too: it is not a model file
+        with pytest.raises(ValueError, match="the recipe must be an object or null"):
+            read(path)
 
 
 def test_missing_file_or_a_folder_is_a_documented_error_naming_it(tmp_path: Path) -> None:
@@ -386,3 +389,109 @@ def test_nesting_that_json_can_read_but_repr_could_not_is_refused(tmp_path: Path
     for read in (load, load_recipe):
         with pytest.raises(ValueError, match="model.json: .*nested too deep"):
             read(path)
+
+
+# ---------------------------------------------------------------------- save refuses what load refuses
+
+
+def _nested_list(depth: int) -> list:
+    """[[[...]]]: `depth` lists, each inside the one before."""
+    inner: list = []
+    for _ in range(depth - 1):
+        inner = [inner]
+    return inner
+
+
+@pytest.mark.parametrize("depth", [99, 100, 500, 990])
+def test_save_refuses_a_recipe_that_load_would_refuse_and_keeps_the_old_file(
+    tmp_path: Path, depth: int
+) -> None:
+    path = tmp_path / "model.json"
+    save(MLP(2, [2, 1], seed=0), path)
+    before = path.read_bytes()
+    recipe = {"deep": _nested_list(depth)}  # the recipe nests depth + 1 levels
+    with pytest.raises(ValueError, match=r"recipe nests .* at most 99 .*nothing was written"):
+        save(MLP(2, [2, 1], seed=1), path, recipe=recipe)
+    assert path.read_bytes() == before
+    assert os.listdir(tmp_path) == ["model.json"]
+
+
+def test_the_deepest_recipe_save_accepts_loads_back(tmp_path: Path) -> None:
+    path = tmp_path / "model.json"
+    for recipe in ({"deep": _nested_list(98)}, {"deep": [_nested_list(97), 1.5]}):
+        save(MLP(2, [2, 1], seed=0), path, recipe=recipe)  # 99 levels: the limit
+        assert load_recipe(path) == recipe
+
+
+def test_a_recipe_that_holds_itself_is_refused(tmp_path: Path) -> None:
+    recipe: dict = {"seed": 0}
+    recipe["again"] = [recipe, recipe]
+    with pytest.raises(ValueError, match="recipe nests .* more than 99 levels"):
+        save(MLP(2, [2, 1], seed=0), tmp_path / "model.json", recipe=recipe)
+
+
+def test_save_refuses_a_file_load_would_find_too_large(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "model.json"
+    save(MLP(2, [2, 1], seed=0), path)
+    before = path.read_bytes()
+    monkeypatch.setattr(nn.io, "MAX_FILE_BYTES", len(before) + 10)
+    with pytest.raises(ValueError, match=r"would be [\d,]+ bytes, but load\(\) reads at most"):
+        save(MLP(2, [2, 1], seed=0), path, recipe={"note": "x" * 100})
+    assert path.read_bytes() == before
+
+
+@pytest.mark.parametrize("recipe", [{1: "a", "1": "b"}, {"data": {None: 2}}, {"x": [{2.5: 0}]}])
+def test_save_refuses_recipe_keys_that_json_would_change(tmp_path: Path, recipe: dict) -> None:
+    path = tmp_path / "model.json"
+    with pytest.raises(TypeError, match="recipe has the key .* string keys"):
+        save(MLP(2, [2, 1], seed=0), path, recipe=recipe)
+    assert not path.exists()
+
+
+def test_a_key_given_twice_is_refused_by_name(tmp_path: Path) -> None:
+    path, document = _saved(tmp_path)
+    text = json.dumps(document)
+    path.write_text(text.replace('"version": 1,', '"version": 1, "version": 1,'))
+    with pytest.raises(ValueError, match="model.json: the key 'version' appears twice"):
+        load(path)
+    path.write_text(text.replace('"nin": 2,', '"nin": 2, "nin": 3,'))
+    with pytest.raises(ValueError, match="model.json: the key 'nin' appears twice"):
+        load(path)
+
+
+@pytest.mark.parametrize("version", [True, 1.0, "1", [1]])
+def test_a_version_that_only_equals_one_is_refused(tmp_path: Path, version: object) -> None:
+    path, document = _saved(tmp_path)
+    _write(path, {**document, "version": version})
+    with pytest.raises(ValueError, match="model.json: model file version .*reads version 1"):
+        load(path)
+
+
+def test_an_unknown_part_is_refused_by_name(tmp_path: Path) -> None:
+    path, document = _saved(tmp_path)
+    _write(path, {**document, "recipie": {"seed": 0}})
+    with pytest.raises(ValueError, match="model.json: unknown part 'recipie'"):
+        load(path)
+
+
+_recipe_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=5),
+    lambda inner: st.lists(inner, max_size=3)
+    | st.dictionaries(st.text(max_size=3) | st.integers(0, 3) | st.booleans(), inner, max_size=3),
+    max_leaves=200,
+)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(recipe=st.dictionaries(st.text(max_size=3), _recipe_values, max_size=4), depth=st.integers(0, 120))
+def test_whatever_save_writes_load_reads_back(tmp_path: Path, recipe: dict, depth: int) -> None:
+    path = tmp_path / "model.json"
+    recipe = {**recipe, "deep": _nested_list(depth) if depth else 0}
+    try:
+        save(MLP(2, [2, 1], seed=0), path, recipe=recipe)
+    except (TypeError, ValueError):
+        return  # refused before writing: fine
+    assert load_recipe(path) == json.loads(json.dumps(recipe))

@@ -12,9 +12,10 @@ Mistakes print one line on stderr (a bad formula adds two: the formula and a
 caret under the place) and exit with status 2 (a bad formula, a bad
 `name=value`, a missing input, a run too large) or 1 (arithmetic that fails
 for these numbers, such as log(-1), or a file that cannot be written).
-Ctrl-C prints one line and exits with status 130; the files of a run are put
-in place only when the run is complete, so an interrupted or failed run
-leaves the output folder as it was (see `nn/apps/runfolder.py`).
+Ctrl-C prints one line and exits with status 130, at any moment (see
+`nn/apps/interrupts.py`); the files of a run are put in place only when the
+run is complete, so an interrupted or failed run leaves the output folder as
+it was (see `nn/apps/runfolder.py`).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from engine.views.stepper import (
     pack_line,
     terminal_width,
 )
+from nn.apps import interrupts
 from nn.apps.arguments import CommandLineError, parse_assignments
 from nn.apps.classroom.command import add_serve_command
 from nn.apps.runfolder import OutputFolder, check_output_folder
@@ -45,7 +47,7 @@ if TYPE_CHECKING:
 
 USAGE_ERROR = 2  # the command line is wrong: fix the arguments
 RUN_ERROR = 1  # the arguments are fine but the work failed
-INTERRUPTED = 130  # Ctrl-C, as a shell reports it (128 + SIGINT)
+INTERRUPTED = interrupts.INTERRUPTED  # Ctrl-C, as a shell reports it (128 + SIGINT)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -84,6 +86,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run `stepgrad` with `argv` (default: the real command line); return the exit status."""
     parser = build_parser()
     arguments = parse_arguments(parser, sys.argv[1:] if argv is None else list(argv))
+    interrupts.name_command(f"stepgrad {arguments.command}")
     try:
         return int(arguments.run(arguments))
     except BrokenPipeError:
@@ -91,10 +94,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return RUN_ERROR
-    except KeyboardInterrupt:
-        # On a terminal, write over the ^C that the terminal echoed.
-        start = "\r" if sys.stderr.isatty() else ""
-        print(f"{start}stepgrad {arguments.command}: interrupted (Ctrl-C)", file=sys.stderr)
+    except KeyboardInterrupt:  # the one line (see nn/apps/interrupts.py)
+        sys.stderr.write(interrupts.interrupted_line())
         return INTERRUPTED
     except CommandLineError as error:
         print(f"stepgrad {arguments.command}: error: {error}", file=sys.stderr)

@@ -10,6 +10,14 @@ on the way never leaves a new model beside the plots of an earlier run.
 - `OutputFolder` writes the files into a hidden staging folder beside their
   place, and `commit()` moves them into place together.
 
+Two runs writing into the same folder at once would mix their files, so a
+run holds a lock on its output folder from the start of `OutputFolder` to
+the end of `commit()`, and a second run into the same folder is refused
+with a message naming the first. The lock is the system's (flock): it ends
+with its process, so a run killed with SIGKILL leaves no lock behind, only
+a hidden `.stepgrad-lock` file that the next run takes over and removes.
+(Where there is no flock, on Windows, runs are not locked.)
+
 The mistakes found here are the user's (the --out argument), so they raise
 the command's `CommandLineError` (exit status 2).
 """
@@ -18,18 +26,27 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import shutil
 import signal
-import tempfile
+import sys
 import threading
 from pathlib import Path
 from typing import Iterator, Sequence
 
 from engine.files import process_exists
+from nn.apps import interrupts
 from nn.apps.arguments import CommandLineError
+
+if sys.platform != "win32":  # Windows has no flock: runs are not locked there
+    import fcntl
 
 # The hidden folder a run writes into: .stepgrad-partial-PID-RANDOM
 STAGING_PREFIX = ".stepgrad-partial-"
+
+# The hidden file a run locks: .stepgrad-lock in an existing output folder,
+# .stepgrad-lock-NAME beside a new one (in the nearest folder that exists).
+LOCK_PREFIX = ".stepgrad-lock"
 
 
 def check_output_folder(folder: Path, names: Sequence[str], force: bool) -> None:
@@ -92,24 +109,36 @@ class OutputFolder:
     not write are removed, while Ctrl-C waits for the few renames to end.
     A run that fails or is interrupted before `commit()` removes its staging
     folder and leaves the output folder as it was. (A staging folder left by
-    a killed run is removed by the next run that writes there.)
+    a killed run is removed by the next run that writes there.) From its
+    start to the end of `commit()` it holds the output folder's `FolderLock`,
+    so that a second run into the same folder is refused meanwhile.
     """
 
     def __init__(self, folder: Path, names: Sequence[str]) -> None:
         self.folder = folder
         self.names = tuple(names)
         home = _nearest_existing(folder)
+        self.lock = FolderLock(folder, home)  # first: refuse a second run at once
         _remove_stale_staging(home)
+        # os.mkdir with 0o777 applies the umask, as `mkdir` does (tempfile.mkdtemp
+        # would make it 0o700, and the new output folder private with it).
+        self.staging = home / f"{STAGING_PREFIX}{os.getpid()}-{secrets.token_hex(8)}"
         try:
-            self.staging = Path(
-                tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{os.getpid()}-", dir=home)
-            )
+            os.mkdir(self.staging, 0o777)
         except OSError as error:
+            self.lock.release()
             raise CommandLineError(
                 f"--out {str(folder)!r}: cannot write into {str(home)!r} "
                 f"({error.strerror}); choose another folder with --out"
             ) from None
         self.committed = False
+        interrupts.cleanups.append(self._clean_up)  # if Ctrl-C must exit at once
+
+    def _clean_up(self) -> None:
+        """Remove the staging folder (unless committed) and end the lock."""
+        if not self.committed:
+            shutil.rmtree(self.staging, ignore_errors=True)
+        self.lock.release()
 
     def path(self, name: str) -> Path:
         """Where to write the file `name` during the run."""
@@ -129,13 +158,74 @@ class OutputFolder:
                         (self.folder / name).unlink(missing_ok=True)
                 self.staging.rmdir()
             self.committed = True
+            self.lock.release()  # the set is in place: another run may write now
 
     def __enter__(self) -> OutputFolder:
         return self
 
-    def __exit__(self, *exception: object) -> None:
-        if not self.committed:
-            shutil.rmtree(self.staging, ignore_errors=True)
+    def __exit__(self, kind: object, error: BaseException | None, traceback: object) -> None:
+        self._clean_up()
+        if self._clean_up in interrupts.cleanups:
+            interrupts.cleanups.remove(self._clean_up)
+        # An error writing a file names the hidden staging folder: name the
+        # file the user asked for (a full disk: "cannot write run/loss.png").
+        if isinstance(error, OSError) and str(self.staging) in str(error.strerror):
+            where = str(error.strerror).replace(str(self.staging), str(self.folder))
+            raise OSError(error.errno, f"{where} (the run's files were not written)") from None
+
+
+class FolderLock:
+    """A lock on the output folder `folder`, held by this process until `release()`.
+
+    The lock file is `.stepgrad-lock` in `folder` if it exists, else
+    `.stepgrad-lock-NAME` in `home`, the nearest folder above it that does
+    (NAME is the rest of the path, with "-" between its parts). Raises
+    CommandLineError if another process holds it.
+    """
+
+    def __init__(self, folder: Path, home: Path) -> None:
+        absolute, home = Path(os.path.abspath(folder)), Path(os.path.abspath(home))
+        rest = "-".join(absolute.relative_to(home).parts)
+        self.path = home / (f"{LOCK_PREFIX}-{rest}" if rest else LOCK_PREFIX)
+        self.handle: int | None = None
+        if sys.platform == "win32":
+            return
+        while self.handle is None:
+            handle = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                holder = os.read(handle, 20).decode("ascii", "replace").strip()
+                os.close(handle)
+                process = f"process {holder}" if holder.isdigit() else "another process"
+                raise CommandLineError(
+                    f"--out {str(folder)!r}: another stepgrad run ({process}) is writing "
+                    "into this folder; wait for it to end, or choose another folder with --out"
+                ) from None
+            # Locked, but maybe a file that the run before removed when it
+            # ended, while we were opening it: then lock the new one instead.
+            if _same_file(handle, self.path):
+                os.ftruncate(handle, 0)
+                os.write(handle, f"{os.getpid()}\n".encode("ascii"))  # for the message above
+                self.handle = handle
+            else:
+                os.close(handle)
+
+    def release(self) -> None:
+        """Remove the lock file and end the lock (again: nothing)."""
+        if self.handle is None:
+            return
+        self.path.unlink(missing_ok=True)  # before unlocking: see the check in __init__
+        os.close(self.handle)  # closing ends the flock
+        self.handle = None
+
+
+def _same_file(handle: int, path: Path) -> bool:
+    """Is the open file `handle` still the file at `path`?"""
+    try:
+        return os.path.samestat(os.fstat(handle), os.stat(path))
+    except FileNotFoundError:
+        return False
 
 
 def _nearest_existing(folder: Path) -> Path:
