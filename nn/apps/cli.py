@@ -140,7 +140,7 @@ def version_text() -> str:
         return f"stepgrad {metadata.version('stepgrad')}"
     except metadata.PackageNotFoundError:
         pass
-    pyproject = Path(__file__).resolve().parent.parent / "pyproject.toml"
+    pyproject = Path(__file__).resolve().parents[2] / "pyproject.toml"
     try:
         found = re.search(r'^version = "([^"]+)"', pyproject.read_text(), re.MULTILINE)
     except OSError:
