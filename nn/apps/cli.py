@@ -126,6 +126,9 @@ def parse_arguments(parser: _Parser, argv: list[str]) -> argparse.Namespace:
         if after_command and parser.commands is not None:
             owner = parser.commands.choices[command]
         owner.error(f"unrecognized arguments: {' '.join(unknown)}")
+    if command is None and not argv:  # bare `stepgrad`: what it can do
+        parser.print_help()
+        parser.exit(0)
     if command is None:
         parser.error("the following arguments are required: COMMAND")
     return arguments
@@ -139,7 +142,7 @@ def version_text() -> str:
         return f"stepgrad {metadata.version('stepgrad')}"
     except metadata.PackageNotFoundError:
         pass
-    pyproject = Path(__file__).resolve().parent.parent / "pyproject.toml"
+    pyproject = Path(__file__).resolve().parents[2] / "pyproject.toml"  # nn/apps/cli.py
     try:
         found = re.search(r'^version = "([^"]+)"', pyproject.read_text(), re.MULTILINE)
     except OSError:
