@@ -736,8 +736,11 @@ def train_model(
         hidden=arguments.hidden, steps=arguments.steps, lr=arguments.lr, seed=arguments.seed
     )
     save_model(model, output.path("model.json"), recipe=recipe)
-    save_figure(training_curves(history), output.path("loss.png"))
+    curves = training_curves(history, loss=loss.replace("_", "-"))  # "hinge loss (training data)"
+    save_figure(curves, output.path("loss.png"))
     if features != 2:  # no boundary to draw (an earlier run's boundary.png goes)
         return ["model.json", "loss.png"]
-    save_figure(decision_boundary(model, X_train, y_train), output.path("boundary.png"))
+    title = f"decision boundary, {arguments.data} training points"
+    boundary = decision_boundary(model, X_train, y_train, title=title)
+    save_figure(boundary, output.path("boundary.png"))
     return ["model.json", "loss.png", "boundary.png"]
