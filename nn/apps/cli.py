@@ -740,7 +740,7 @@ def train_model(
     save_figure(curves, output.path("loss.png"))
     if features != 2:  # no boundary to draw (an earlier run's boundary.png goes)
         return ["model.json", "loss.png"]
-    title = f"decision boundary, {arguments.data} training points"
+    title = f"decision boundary, {Path(arguments.data).name} training points"  # a CSV: its name
     boundary = decision_boundary(model, X_train, y_train, title=title)
     save_figure(boundary, output.path("boundary.png"))
     return ["model.json", "loss.png", "boundary.png"]
