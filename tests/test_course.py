@@ -68,11 +68,14 @@ def code_cells(notebook: Any) -> list[Any]:
 
 
 def kinds(cell: Any) -> list[tuple[str, bool]]:
-    """Each output of a cell: its type, and whether it holds a picture."""
-    return [
-        (output.output_type, bool(PICTURES & set(output.get("data", {}))))
-        for output in cell.outputs
-    ]
+    """Each output of a cell: its type, and whether it holds a picture. (Text printed at
+    once may arrive in one stream output or in two in a row: they count as one.)"""
+    found: list[tuple[str, bool]] = []
+    for output in cell.outputs:
+        kind = (output.output_type, bool(PICTURES & set(output.get("data", {}))))
+        if not (kind[0] == "stream" and found and found[-1] == kind):
+            found.append(kind)
+    return found
 
 
 def text(cell: Any) -> str:
