@@ -1,23 +1,20 @@
 """Activation functions and their derivatives, computed by the engine itself.
 
-    python3 demos/activations.py [OUTPUT_FOLDER]
+    python3 demos/activations.py [OUTPUT_FOLDER] [--force]
 
 For each activation (relu, tanh, sigmoid) and many inputs x, build
 y = activation(x) as a Value, run backward(), and read dy/dx from x.grad.
 No derivative formula is written here: the curves on the right are what
 backpropagation computes. Saves activations.png in OUTPUT_FOLDER (by
-default stepgrad-out/, in the folder you run it from).
+default stepgrad-out/, in the folder you run it from; replaced only with --force).
 """
-
-import sys
-from pathlib import Path
 
 from matplotlib.figure import Figure
 
 from engine import Value
+from stepgrad_out import prepare_output_folder  # demos/stepgrad_out.py
 
-output_folder = Path(sys.argv[1] if len(sys.argv) > 1 else "stepgrad-out")
-output_folder.mkdir(parents=True, exist_ok=True)
+output_folder, _ = prepare_output_folder(["activations.png"])
 
 xs = [i / 20 for i in range(-100, 101)]  # -5.0 to 5.0
 activations = {"relu": Value.relu, "tanh": Value.tanh, "sigmoid": Value.sigmoid}

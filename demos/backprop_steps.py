@@ -9,7 +9,14 @@ you can check every line by hand. At the end the grads are exactly what
 L.backward() gives.
 """
 
+import signal
+
 from engine import Value
+
+# `python3 demos/backprop_steps.py | head` stops reading early: end quietly, as other
+# programs do, rather than with a BrokenPipeError (SIGPIPE is not on Windows).
+if hasattr(signal, "SIGPIPE"):
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
 
 a = Value(2.0, label="a")
 b = Value(-3.0, label="b")

@@ -1,25 +1,25 @@
 """The classic demo: a 2-16-16-1 MLP learns to separate two moons.
 
-    python3 demos/moons.py [OUTPUT_FOLDER] [STEPS]
+    python3 demos/moons.py [OUTPUT_FOLDER] [STEPS] [--force]
 
 Written as the plain training loop a teacher types live: forward, loss,
 zero_grad, backward, update. Saves, in OUTPUT_FOLDER (by default
 stepgrad-out/, in the folder you run it from), the decision boundary, the
 loss and accuracy curves, and the trained network drawn one box per neuron
-(each arrow coloured by the sign of its weight, as thick as its size).
+(each arrow coloured by the sign of its weight, as thick as its size). The same
+names as `stepgrad demo`'s pictures: like it, this replaces them only with --force.
 """
-
-import sys
-from pathlib import Path
 
 from engine import draw
 from nn import MLP, hinge_loss, l2_penalty
 from nn.data import moons, signed_labels
 from nn.apps.plots import decision_boundary, training_curves
 from nn.train import History
+from stepgrad_out import prepare_output_folder  # demos/stepgrad_out.py
 
-output_folder = Path(sys.argv[1] if len(sys.argv) > 1 else "stepgrad-out")
-output_folder.mkdir(parents=True, exist_ok=True)
+output_folder, arguments = prepare_output_folder(
+    ["moons_boundary.png", "moons_loss.png", "moons_network.png"]
+)
 
 X, y = moons(n=100, noise=0.1, seed=0)
 y = signed_labels(y)  # the hinge loss wants labels -1 and +1
@@ -28,7 +28,7 @@ print(model)
 print("parameters:", len(model.parameters()))
 
 history = History()
-steps = int(sys.argv[2]) if len(sys.argv) > 2 else 100
+steps = int(arguments[0]) if arguments else 100
 for step in range(steps):
     scores = [model(x) for x in X]  # 1. forward
     loss = hinge_loss(scores, y) + l2_penalty(model.parameters(), 1e-4)  # 2. loss

@@ -1,20 +1,18 @@
 """One neuron, drawn with its data and gradients.
 
-    python3 demos/neuron.py [OUTPUT_FOLDER]
+    python3 demos/neuron.py [OUTPUT_FOLDER] [--force]
 
 A neuron computes o = tanh(x1*w1 + x2*w2 + b). This script builds it from
 Values, runs backward(), prints the grads, and saves the drawing of its graph
 (every box shows a value's data and grad, every arrow the local derivative)
 as neuron.svg and neuron.png in OUTPUT_FOLDER (by default stepgrad-out/, in
-the folder you run it from).
+the folder you run it from; files already there are replaced only with --force).
 """
 
-import sys
-from pathlib import Path
-
 from engine import Value, draw
+from stepgrad_out import prepare_output_folder  # demos/stepgrad_out.py
 
-output_folder = Path(sys.argv[1] if len(sys.argv) > 1 else "stepgrad-out")
+output_folder, _ = prepare_output_folder(["neuron.svg", "neuron.png"])
 
 # Inputs x1, x2; weights w1, w2; bias b (chosen so that the output is a round number).
 x1 = Value(2.0, label="x1")

@@ -129,7 +129,6 @@ def test_graph_is_drawn_to_a_file(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("arguments", "message", "help_command"),
     [
-        ([], "the following arguments are required: COMMAND", "stepgrad"),
         (["nonsense"], "invalid choice: 'nonsense'", "stepgrad"),
         (["step"], "the following arguments are required: EXPRESSION", "stepgrad step"),
         (["step", "x", "--colour"], "unrecognized arguments: --colour", "stepgrad step"),
@@ -150,6 +149,15 @@ def test_usage_mistakes(
     # The error names the command at fault and points to its help.
     assert error.startswith(f"{help_command}: error:")
     assert error.endswith(f"(see {help_command} --help)\n")
+
+
+def test_bare_stepgrad_prints_its_help(capsys) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main([])
+    assert exit_.value.code == 0
+    shown = capsys.readouterr()
+    assert shown.out.startswith("usage: stepgrad") and "train" in shown.out
+    assert shown.err == ""
 
 
 def test_version(capsys) -> None:

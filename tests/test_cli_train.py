@@ -124,6 +124,25 @@ def test_train_on_each_toy_data_set(stepgrad, tmp_path: Path, data: str) -> None
     assert json.loads((tmp_path / "run" / "model.json").read_text())["recipe"]["data"] == data
 
 
+def test_train_plots_are_titled_with_the_loss_and_the_data(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    titles: list[str] = []
+
+    def record(figure, path: Path) -> Path:
+        titles.extend(axes.get_title() for axes in figure.axes)
+        return path
+
+    monkeypatch.setattr(cli, "save_figure", record)
+    arguments = ["train", "--data", "spiral", "--steps", "2", "--no-progress"]
+    assert cli.main([*arguments, "--out", str(tmp_path)]) == 0
+    assert titles == [
+        "cross-entropy loss (training data)",
+        "accuracy (training data)",
+        "decision boundary, spiral training points",
+    ]
+
+
 def test_train_on_a_csv_file_with_a_named_label_column(stepgrad, tmp_path: Path) -> None:
     rows = ["kind,a,b"] + [f"{'big' if i % 2 else 'small'},{i},{i % 2 * 3.5}" for i in range(20)]
     (tmp_path / "mine.csv").write_text("\n".join(rows) + "\n")

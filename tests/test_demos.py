@@ -24,16 +24,22 @@ def run_demo(name: str, folder: Path, *arguments: str) -> str:
 
 
 def test_every_demo_has_a_test() -> None:
-    tested = {"neuron.py", "backprop_steps.py", "iris.py", "activations.py", "moons.py"}
+    tested = {"neuron.py", "backprop_steps.py", "iris.py", "activations.py", "moons.py",
+              "stepgrad_out.py"}  # (stepgrad_out.py: the scripts' output folder, tested below)
     assert {path.name for path in DEMOS.glob("*.py")} == tested
     assert [path.name for path in (DEMOS / "pictures").glob("*.py")] == ["make.py"]
 
 
 def test_the_readme_pictures_are_remade_from_the_demos(tmp_path: Path) -> None:
+    (tmp_path / "out").mkdir()
+    screenshot = (DEMOS / "pictures" / "classroom.png").read_bytes()
+    (tmp_path / "out" / "classroom.png").write_bytes(screenshot)  # not make.py's to touch
     output = run_demo("pictures/make.py", tmp_path, str(tmp_path / "out"), "2")
     made = sorted(path.name for path in (tmp_path / "out").iterdir())
-    assert made == ["activations.png", "moons_boundary.png", "moons_loss.png",
+    assert made == ["activations.png", "classroom.png", "moons_boundary.png", "moons_loss.png",
                     "moons_network.png", "neuron.png"]
+    assert (tmp_path / "out" / "classroom.png").read_bytes() == screenshot
+    assert "classroom.png" not in output
     assert "moons_network.png: " in output and " px (" in output
     committed = {path.name for path in (DEMOS / "pictures").glob("*.png")}
     assert set(made) <= committed  # the README shows each of them
@@ -56,6 +62,40 @@ def test_neuron_demo_draws_the_neuron(tmp_path: Path) -> None:
     assert (tmp_path / "out" / "neuron.svg").read_text().lstrip().startswith("<?xml")
     assert (tmp_path / "out" / "neuron.png").read_bytes()[:4] == b"\x89PNG"
     assert sorted(os.listdir(tmp_path / "out")) == ["neuron.png", "neuron.svg"]
+
+
+def test_a_demo_replaces_earlier_pictures_only_with_force(tmp_path: Path) -> None:
+    """As `stepgrad demo` does: moons.py finds stepgrad demo's moons_loss.png and stops
+    before training, naming the file and --force; neuron.py likewise, then --force."""
+    (tmp_path / "out").mkdir()
+    earlier = tmp_path / "out" / "moons_loss.png"
+    earlier.write_bytes(b"stepgrad demo's picture")
+    environment = dict(os.environ, MPLBACKEND="Agg")
+    for script in ("moons.py", "neuron.py"):
+        if script == "neuron.py":
+            run_demo("neuron.py", tmp_path, "out")
+        finished = subprocess.run(
+            [sys.executable, str(DEMOS / script), "out"], cwd=tmp_path, env=environment,
+            capture_output=True, text=True, timeout=300,
+        )
+        assert finished.returncode == 1 and finished.stdout == ""
+        assert "already holds" in finished.stderr and "--force" in finished.stderr
+    assert earlier.read_bytes() == b"stepgrad demo's picture"
+    output = run_demo("neuron.py", tmp_path, "out", "--force")
+    assert "wrote out/neuron.png" in output
+
+
+def test_backprop_steps_demo_ends_quietly_when_its_reader_stops(tmp_path: Path) -> None:
+    """`python3 demos/backprop_steps.py | head`: no BrokenPipeError traceback."""
+    process = subprocess.Popen(
+        [sys.executable, str(DEMOS / "backprop_steps.py")], cwd=tmp_path,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.close()  # the reader is gone before the first line
+    error = process.stderr.read().decode()
+    process.wait(timeout=60)
+    assert "BrokenPipeError" not in error and "Traceback" not in error, error
 
 
 def test_backprop_steps_demo_prints_each_chain_rule_step(tmp_path: Path) -> None:

@@ -79,7 +79,7 @@ def test_stepping_through_a_neuron_in_the_repl(repl: Repl) -> None:
 
     repl.run("stepper.next()")
     third = repl.run("stepper.next()").splitlines()
-    assert third[0] == "Stepper(out): 3 of 3 steps taken (done: every grad is now what backward() gives)"
+    assert third[0] == "Stepper(out): 3 of 3 steps taken (done: the grads backward() gives)"
     assert "w.grad += #2.grad * d(#2)/d(w) = 0.7864 * 2 = 1.573" in third[3]
     assert repl.run("round(w.grad, 4), round(x.grad, 4)") == "(1.5729, -2.3593)"
 

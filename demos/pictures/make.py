@@ -28,7 +28,8 @@ MADE = {
 folder = Path(sys.argv[1]) if len(sys.argv) > 1 else HERE
 steps = sys.argv[2] if len(sys.argv) > 2 else "100"
 for demo, arguments in (("neuron.py", []), ("moons.py", [steps]), ("activations.py", [])):
-    subprocess.run([sys.executable, str(DEMOS / demo), str(folder), *arguments], check=True)
+    command = [sys.executable, str(DEMOS / demo), str(folder), *arguments, "--force"]
+    subprocess.run(command, check=True)
 (folder / "neuron.svg").unlink()  # the README shows the PNG
 for name in sorted(name for names in MADE.values() for name in names):
     path = folder / name

@@ -514,9 +514,9 @@ class Stepper:
         header = f"Stepper({self._root_name()}): {self.position} of {self.total} steps taken"
         if self.finished and self.total:
             if self.stale_leaves:
-                header += " (done: the grads are backward()'s plus the old ones)"
+                header += " (done: backward()'s grads plus the old ones)"
             else:
-                header += " (done: every grad is now what backward() gives)"
+                header += " (done: the grads backward() gives)"
         return header
 
     def __repr__(self) -> str:

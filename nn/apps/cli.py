@@ -127,6 +127,9 @@ def parse_arguments(parser: _Parser, argv: list[str]) -> argparse.Namespace:
         if after_command and parser.commands is not None:
             owner = parser.commands.choices[command]
         owner.error(f"unrecognized arguments: {' '.join(unknown)}")
+    if command is None and not argv:  # bare `stepgrad`: what it can do
+        parser.print_help()
+        parser.exit(0)
     if command is None:
         parser.error("the following arguments are required: COMMAND")
     return arguments
@@ -140,7 +143,7 @@ def version_text() -> str:
         return f"stepgrad {metadata.version('stepgrad')}"
     except metadata.PackageNotFoundError:
         pass
-    pyproject = Path(__file__).resolve().parents[2] / "pyproject.toml"
+    pyproject = Path(__file__).resolve().parents[2] / "pyproject.toml"  # nn/apps/cli.py
     try:
         found = re.search(r'^version = "([^"]+)"', pyproject.read_text(), re.MULTILINE)
     except OSError:
@@ -735,8 +738,11 @@ def train_model(
         hidden=arguments.hidden, steps=arguments.steps, lr=arguments.lr, seed=arguments.seed
     )
     save_model(model, output.path("model.json"), recipe=recipe)
-    save_figure(training_curves(history), output.path("loss.png"))
+    curves = training_curves(history, loss=loss.replace("_", "-"))  # "hinge loss (training data)"
+    save_figure(curves, output.path("loss.png"))
     if features != 2:  # no boundary to draw (an earlier run's boundary.png goes)
         return ["model.json", "loss.png"]
-    save_figure(decision_boundary(model, X_train, y_train), output.path("boundary.png"))
+    title = f"decision boundary, {Path(arguments.data).name} training points"  # a CSV: its name
+    boundary = decision_boundary(model, X_train, y_train, title=title)
+    save_figure(boundary, output.path("boundary.png"))
     return ["model.json", "loss.png", "boundary.png"]
