@@ -107,10 +107,11 @@ def test_a_quiz_round_with_one_right_and_one_wrong_student(
     wrong.fill("#answer", "1")
     wrong.click("#send-answer")
     expect(right.locator("#answer-status")).to_contain_text("Sent")
+    expect(teacher.locator("#quiz-counts")).to_contain_text("2 answered")
+    teacher.click("#reveal")
     expect(teacher.locator("#quiz-counts")).to_contain_text("2 answered, 1 right")
     expect(teacher.locator("#spread li")).to_have_count(2)
     expect(teacher.locator("#spread li.wrong")).to_contain_text("1 (1)")
-    teacher.click("#reveal")
     expect(right.locator("#quiz-revealed")).to_contain_text("right!")
     expect(wrong.locator("#quiz-revealed")).to_contain_text("not quite")
     expect(wrong.locator("#current-step")).to_contain_text("step 1 of 3")
@@ -140,7 +141,7 @@ def test_a_training_run_streams_to_the_students(browser: Any, room: Classroom) -
     teacher.click("#train")
     expect(student.locator("#training-status")).to_contain_text("done: step 12 of 12")
     expect(student.locator("#training-title")).to_contain_text("xor")
-    for picture in ("boundary", "curves"):
-        expect(student.locator(f"#{picture}")).to_be_visible()
-        student.wait_for_function(f"document.getElementById('{picture}').naturalWidth > 0")
+    expect(student.locator("#boundary-title")).to_have_text("Decision boundary at step 12")
+    expect(student.locator("#boundary circle")).to_have_count(100)  # the data, drawn
+    expect(student.locator("#curves polyline")).to_have_count(2)  # loss and accuracy
     expect(teacher.locator("#train")).to_be_enabled()
