@@ -29,6 +29,7 @@ import hmac
 import json
 import math
 import re
+import select
 import socket
 import sys
 import threading
@@ -421,14 +422,33 @@ class ClassroomHandler(BaseHTTPRequestHandler):
         version, view = broadcaster.latest(teacher)
         self.wfile.write(b"retry: 2000\n\n")
         self._write_event(version, view)
+        idle = 0.0
         while not broadcaster.closed:
-            update = broadcaster.wait(version, teacher, self.server.limits.keepalive)
+            # Wake each second to notice a closed page: the teacher's count of students is live.
+            wait = min(1.0, self.server.limits.keepalive)
+            update = broadcaster.wait(version, teacher, wait)
             if update is None:
-                self.wfile.write(b": still here\n\n")  # keeps proxies and phones awake
+                if self._page_closed():
+                    return
+                idle += wait
+                if idle >= self.server.limits.keepalive:
+                    idle = 0.0
+                    self.wfile.write(b": still here\n\n")  # keeps proxies and phones awake
             else:
                 version, view = update
                 self._write_event(version, view)
             self.wfile.flush()
+
+    def _page_closed(self) -> bool:
+        """Whether the browser hung up: a page sends nothing on its event stream, so
+        its socket reads as ended (b"") only once the page is closed or reloaded."""
+        readable, _, _ = select.select([self.connection], [], [], 0)
+        if not readable:
+            return False
+        try:
+            return self.connection.recv(1, socket.MSG_PEEK) == b""
+        except OSError:
+            return True
 
     def _write_event(self, version: int, view: bytes) -> None:
         self.wfile.write(b"event: state\nid: %d\ndata: %s\n\n" % (version, view))

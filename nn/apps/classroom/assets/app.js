@@ -398,7 +398,7 @@ function renderRoom(room) {
 
 // ------------------------------------------------------------------ training
 
-const SVG = "http://www.w3.org/2000/svg";
+const SVG = $("curves").namespaceURI; // the SVG namespace, from the page's own <svg>
 const CLASS_COLOURS = ["#1d4ed8", "#dc2626", "#15803d"]; // as nn/apps/plots.py
 const REGION_COLOURS = ["#bfdbfe", "#fecaca", "#bbf7d0"];
 
@@ -446,15 +446,23 @@ function renderTraining(training) {
   setTrainingButtons(training.status);
 }
 
-// The decision boundary from numbers: one square per grid point, coloured by
-// the class the model picks there, and the data on top. The SVG scales
-// without blur and keeps its aspect.
+// The decision boundary from numbers: the grid's squares coloured by the
+// class the model picks there (a run of squares of one class in a row is one
+// rectangle), and the data on top. The SVG scales without blur and keeps its aspect.
+let drawnBoundary = null;
+
 function drawBoundary(boundary) {
   $("boundary-figure").hidden = !boundary;
   if (!boundary) {
     $("boundary").replaceChildren();
+    drawnBoundary = null;
     return;
   }
+  const key = boundary.step + ":" + boundary.picks;
+  if (key === drawnBoundary) {
+    return; // the same picture: leave it be
+  }
+  drawnBoundary = key;
   $("boundary-title").textContent = "Decision boundary at step " + boundary.step;
   const size = boundary.size;
   const [xLow, xHigh] = boundary.x;
@@ -462,14 +470,25 @@ function drawBoundary(boundary) {
   const cell = 100 / (size - 1);
   const svg = $("boundary");
   const children = [];
-  boundary.picks.forEach((pick, index) => {
-    const row = Math.floor(index / size);
-    const column = index % size;
-    children.push(svgElement("rect", {
-      x: (column - 0.5) * cell, y: 100 - (row + 0.5) * cell, width: cell, height: cell,
-      fill: REGION_COLOURS[pick % REGION_COLOURS.length], "shape-rendering": "crispEdges",
-    }));
-  });
+  for (let row = 0; row < size; row++) {
+    const picks = boundary.picks.slice(row * size, (row + 1) * size);
+    let start = 0;
+    for (let column = 1; column <= size; column++) {
+      if (column === size || picks[column] !== picks[start]) {
+        // squares are centred on their grid point; the outer ones are cut at the edge
+        const left = Math.max(0, (start - 0.5) * cell);
+        const right = Math.min(100, (column - 0.5) * cell);
+        const top = Math.max(0, 100 - (row + 0.5) * cell);
+        const bottom = Math.min(100, 100 - (row - 0.5) * cell);
+        children.push(svgElement("rect", {
+          x: left, y: top, width: right - left, height: bottom - top,
+          fill: REGION_COLOURS[Number(picks[start]) % REGION_COLOURS.length],
+          "shape-rendering": "crispEdges",
+        }));
+        start = column;
+      }
+    }
+  }
   for (const [x, y, label] of boundary.points) {
     children.push(svgElement("circle", {
       cx: (100 * (x - xLow)) / (xHigh - xLow), cy: 100 - (100 * (y - yLow)) / (yHigh - yLow),
