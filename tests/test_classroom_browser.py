@@ -73,6 +73,7 @@ def test_a_formula_typed_by_the_teacher_appears_on_every_page(
 ) -> None:
     teacher = open_page(browser, room.teacher_url)
     student = open_page(browser, room.student_url, PHONE)
+    teacher.click("#formula-toggle")  # the form folds away while a graph is shown
     teacher.fill("#expression", "sigmoid(a*b) + a")
     teacher.fill("#values", "a=1 b=-2")
     teacher.click("#show-formula")
@@ -83,6 +84,7 @@ def test_a_formula_typed_by_the_teacher_appears_on_every_page(
         expect(graph).to_be_visible()
         page.wait_for_function("document.getElementById('graph').naturalWidth > 0")
         assert "v=2" in graph.get_attribute("src")
+    teacher.click("#formula-toggle")
     teacher.fill("#expression", "open('x')")
     teacher.click("#show-formula")
     expect(teacher.locator("#notice")).to_contain_text("unknown function open")
@@ -386,3 +388,26 @@ def test_a_restart_with_a_token_keeps_the_teacher_link(browser: Any) -> None:
         again.goto(f"http://127.0.0.1:{second.port}/?teacher")
         expect(again.locator("#role")).to_have_text("Teacher")
         expect(again.locator("#connection")).to_have_text("live")
+
+
+def test_at_1280x720_the_graph_and_this_steps_arithmetic_are_on_the_first_screen(
+    browser: Any,
+) -> None:
+    with Classroom("tanh(x1*w1 + x2*w2 + b)", "x1=2 w1=-3 x2=0 w2=1 b=6.88") as room:
+        teacher = open_page(browser, room.teacher_url)
+        laptop = open_page(browser, room.student_url)
+        room.next()
+        room.next()
+        room.quiz()  # the question takes room too
+        for page in (teacher, laptop):
+            expect(page.locator("#quiz-panel")).to_be_visible()
+            expect(page.locator("#current-step")).to_contain_text("step 2 of 5")
+            graph = page.locator("#graph-panel").bounding_box()
+            step = page.locator("#current-step").bounding_box()
+            panel = page.locator("#step-panel").bounding_box()
+            assert graph["y"] < 300 and graph["x"] + graph["width"] <= step["x"]  # side by side
+            assert step["y"] + step["height"] <= PROJECTOR["height"], step
+            # The arithmetic takes the width of its panel, and wraps only between terms.
+            assert step["width"] >= 0.85 * panel["width"]
+            for term in page.locator("#current-step .term").all():
+                assert term.evaluate("(element) => element.getClientRects().length") == 1

@@ -201,6 +201,9 @@ function render(state) {
       $("expression").value = state.source;
       $("values").value = state.values;
     }
+    if (!state.graph) {
+      showFormulaForm(true); // nothing to step yet: the formula is what to do first
+    }
   }
 }
 
@@ -376,6 +379,13 @@ async function peek(on) {
   renderSpread(bars, quiz.spread);
   box.replaceChildren(line, bars);
   box.hidden = false;
+}
+
+// The formula form folds away (the projector's first screen is for the graph
+// and the step); "New formula…" opens it.
+function showFormulaForm(shown) {
+  $("formula-form").hidden = !shown;
+  $("formula-toggle").setAttribute("aria-expanded", String(shown));
 }
 
 // ------------------------------------------------------------------ the room (teacher)
@@ -571,9 +581,16 @@ if (isTeacher) {
   for (const action of ["next", "back", "run", "reset", "quiz", "reveal", "pause", "resume", "stop"]) {
     $(action).addEventListener("click", () => control(action));
   }
-  $("formula-form").addEventListener("submit", (event) => {
+  $("formula-toggle").addEventListener("click", () => {
+    showFormulaForm($("formula-form").hidden);
+  });
+  $("formula-form").addEventListener("submit", async (event) => {
     event.preventDefault();
-    control("formula", { expression: $("expression").value, values: $("values").value });
+    const result = await control("formula",
+      { expression: $("expression").value, values: $("values").value });
+    if (result.ok) {
+      showFormulaForm(false); // the graph needs the room now
+    }
   });
   $("train-form").addEventListener("submit", (event) => {
     event.preventDefault();
