@@ -179,10 +179,12 @@ class Classroom:
     ) -> Callable[[int, History], bool | None]:
         """A `fit(..., callback=...)` that streams the run to every page.
 
-        The pages show the loss and accuracy curves and (for 2 features) the
-        decision boundary, redrawn at most twice a second. The teacher's Pause
-        holds the training loop inside the callback until Resume; Stop ends it
-        (the callback returns True). Give `steps` to show "step 40 of 100".
+        The pages draw the loss and accuracy curves from numbers sent several
+        times a second, and (for 2 features) the decision boundary, sent at
+        least twice a second while it takes little of the run's time. The
+        teacher's Pause holds the training loop inside the callback until
+        Resume, at the step the pages show; Stop ends it (the callback returns
+        True). Give `steps` to show "step 40 of 100".
         """
         return self.lesson.training.callback(model, X, y, steps=steps, title=title)
 

@@ -38,7 +38,9 @@ def add_serve_command(commands: argparse._SubParsersAction) -> None:
         epilog=(
             "example:\n"
             '  stepgrad serve --expr "tanh(x1*w1 + x2*w2 + b)" x1=2 w1=-3 x2=0 w2=1 b=6.88\n'
-            "  stepgrad serve --host 0.0.0.0 --port 8000   (for a classroom network)"
+            "  stepgrad serve --host 0.0.0.0 --port 8000   (for a classroom network)\n"
+            "  stepgrad serve --port 8000 --token-file ~/.stepgrad-token\n"
+            "                                     (the same two links at every start)"
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -55,7 +57,8 @@ def add_serve_command(commands: argparse._SubParsersAction) -> None:
     token.add_argument(
         "--token",
         help="the teacher's token (16+ letters, digits, - or _), to keep the teacher's "
-        "link across restarts (default: a new random one)",
+        "link across restarts (default: a new random one; other users can see a "
+        "command line: --token-file is safer)",
     )
     token.add_argument(
         "--token-file",
