@@ -211,11 +211,16 @@ def test_a_presenter_page_shows_the_answers_to_the_teacher_only(
     browser: Any, room: Classroom
 ) -> None:
     teacher = open_page(browser, room.teacher_url)
-    presenter = teacher.context.new_page()
-    presenter.goto(base_url(room) + "/?teacher&presenter")
+    with teacher.context.expect_page() as opened:
+        teacher.click("#presenter-link")  # a new tab, for the teacher's own screen
+    presenter = opened.value
     expect(presenter.locator("#role")).to_have_text("Presenter (private)")
+    assert presenter.url.endswith("/?teacher&presenter")
+    elsewhere = open_page(browser, room.presenter_url)  # the link, on a second computer
+    expect(elsewhere.locator("#role")).to_have_text("Presenter (private)")
     expected = start_quiz(teacher, room)
-    expect(presenter.locator("#peek-box")).to_contain_text(f"Answer {expected}")
+    for page in (presenter, elsewhere):
+        expect(page.locator("#peek-box")).to_contain_text(f"Answer {expected}")
     assert expected not in teacher.locator("body").inner_text()
 
 
@@ -411,3 +416,15 @@ def test_at_1280x720_the_graph_and_this_steps_arithmetic_are_on_the_first_screen
             assert step["width"] >= 0.85 * panel["width"]
             for term in page.locator("#current-step .term").all():
                 assert term.evaluate("(element) => element.getClientRects().length") == 1
+
+
+def test_after_a_restart_with_a_new_token_the_old_teacher_page_says_why(browser: Any) -> None:
+    first = Classroom("x * w", "x=2 w=-3")
+    port = first.port
+    try:
+        teacher = open_page(browser, first.teacher_url)
+    finally:
+        first.close()
+    with Classroom(port=port):  # no token given: a new one
+        expect(teacher.locator("#offline")).to_contain_text("teacher link is out of date")
+        expect(teacher.locator("#next")).to_be_disabled()

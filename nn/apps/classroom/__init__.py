@@ -107,6 +107,12 @@ class Classroom:
         return f"http://{host}:{self.port}/?token={self._token}"
 
     @property
+    def presenter_url(self) -> str:
+        """The teacher's link for a private screen: it shows quiz answers before Reveal
+        (the teacher's page, on the projector, shows only how many answered)."""
+        return f"{self.teacher_url}&presenter"
+
+    @property
     def student_url(self) -> str:
         """The students' link: read-only (they can answer quiz questions)."""
         host = network_address() if self.host in ("0.0.0.0", "") else self.host

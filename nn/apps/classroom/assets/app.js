@@ -60,6 +60,7 @@ const studentName = student
   : "";
 
 document.body.classList.add(isTeacher ? "is-teacher" : "is-student");
+document.body.classList.toggle("is-presenter", isTeacher && isPresenter);
 $("role").textContent = isTeacher ? (isPresenter ? "Presenter (private)" : "Teacher") : "Student";
 $("student-name").textContent = student ? "You are " + studentName + " (a random name)" : "";
 for (const element of document.querySelectorAll(".teacher-only")) {
