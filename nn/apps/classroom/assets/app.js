@@ -409,7 +409,7 @@ function renderRoom(room) {
 
 // ------------------------------------------------------------------ training
 
-const SVG = $("curves").namespaceURI; // the SVG namespace, from the page's own <svg>
+const SVG = $("boundary").namespaceURI; // the SVG namespace, from the page's own <svg>
 const CLASS_COLOURS = ["#1d4ed8", "#dc2626", "#15803d"]; // as nn/apps/plots.py
 const REGION_COLOURS = ["#bfdbfe", "#fecaca", "#bbf7d0"];
 
@@ -423,6 +423,8 @@ function svgElement(name, attributes, text) {
   }
   return element;
 }
+
+let scrollToTraining = false;
 
 function renderTraining(training) {
   if (!training) {
@@ -455,6 +457,10 @@ function renderTraining(training) {
   drawBoundary(training.boundary);
   drawCurves(training);
   setTrainingButtons(training.status);
+  if (scrollToTraining && training.loss.length > 0) {
+    scrollToTraining = false; // the teacher pressed Train: show the pictures, once drawn
+    $("training-panel").scrollIntoView({ block: "start" });
+  }
 }
 
 // The decision boundary from numbers: the grid's squares coloured by the
@@ -510,19 +516,19 @@ function drawBoundary(boundary) {
   svg.replaceChildren(...children);
 }
 
-// Loss (left) and accuracy (right) against the step, drawn from the numbers.
+// Loss and accuracy against the step, drawn from the numbers: one SVG each,
+// side by side where there is room (one above the other on a phone).
 function drawCurves(training) {
   const hasAccuracy = training.accuracy.some((value) => value !== null);
   $("curves-figure").hidden = training.loss.length === 0;
-  const children = [];
   const charts = [["loss", training.loss, "#dc2626"]];
   if (hasAccuracy) {
     charts.push(["accuracy", training.accuracy, "#15803d"]);
   }
-  const width = 640 / charts.length;
-  charts.forEach(([name, values, colour], index) => {
-    const left = index * width + 46;
-    const right = (index + 1) * width - 12;
+  const svgs = charts.map(([name, values, colour]) => {
+    const children = [];
+    const left = 50;
+    const right = 308;
     const top = 24;
     const bottom = 222;
     const finite = values.filter((value) => value !== null);
@@ -552,8 +558,11 @@ function drawCurves(training) {
       points: points.join(" "), fill: "none", stroke: colour, "stroke-width": 3,
       "stroke-linejoin": "round", "vector-effect": "non-scaling-stroke",
     }));
+    const svg = svgElement("svg", { viewBox: "0 0 320 256", role: "img", "aria-label": name });
+    svg.replaceChildren(...children);
+    return svg;
   });
-  $("curves").replaceChildren(...children);
+  $("curves").replaceChildren(...svgs);
 }
 
 function formatTick(number) {
@@ -595,7 +604,10 @@ if (isTeacher) {
   });
   $("train-form").addEventListener("submit", (event) => {
     event.preventDefault();
-    control("train", { data: $("train-data").value, steps: parseInt($("train-steps").value, 10) });
+    const steps = parseInt($("train-steps").value, 10);
+    control("train", { data: $("train-data").value, steps: steps }).then((result) => {
+      scrollToTraining = result.ok;
+    });
   });
   // Peek: the answers show only while the button is held down.
   const peekButton = $("peek");
