@@ -39,11 +39,11 @@ if TYPE_CHECKING:
     from nn.module import Module
     from nn.train import History
 
-MAX_CURVE_POINTS = 400  # loss/accuracy points sent to pages (longer runs are thinned)
+MAX_CURVE_POINTS = 200  # loss/accuracy points sent to pages (longer runs are thinned)
 BOUNDARY_INTERVAL = 0.4  # seconds at most between two boundaries (when it costs little)
 BOUNDARY_SIZE = 30  # grid points along each axis of the boundary
 BOUNDARY_PADDING = 0.5  # the grid spans the data plus this much on every side
-VIEW_INTERVAL = 0.15  # seconds between two training updates pushed to the pages
+VIEW_INTERVAL = 0.1  # seconds between two training updates pushed to the pages
 DEMO_DATA = ("moons", "circles", "xor")
 MAX_DEMO_STEPS = 1000
 
@@ -145,9 +145,8 @@ class TrainingStream:
             nonlocal last_view, next_boundary
             now = time.monotonic()
             finished = steps is not None and step + 1 >= steps
-            pausing = not self.resume_event.is_set() and not finished
             boundary = None
-            if two_features and (finished or pausing or now >= next_boundary):
+            if two_features and (finished or now >= next_boundary):
                 boundary = boundary_grid(model, X, y)
                 boundary["step"] = len(history.loss)
                 # Drawing takes time from training: spend at most a quarter of it drawing.
@@ -158,21 +157,33 @@ class TrainingStream:
                     run.boundary = boundary
                 if finished:
                     run.status = "done"
-                elif pausing and not (self.stop_requested or self.closed):
-                    run.status = "paused"  # only now: the page shows the step it stops at
-                if finished or pausing or now - last_view >= VIEW_INTERVAL:
+                if finished or now - last_view >= VIEW_INTERVAL:
                     last_view = now
                     self.publish()
             # Pause: hold the training loop here until Resume (or Stop, or the server stops).
-            while not finished and not self.resume_event.wait(0.2):
-                if self.stop_requested or self.closed:
-                    break
+            while not (finished or self.resume_event.is_set() or self.stop_requested
+                       or self.closed):  # fmt: skip
+                if run.status != "paused":
+                    hold(history)
+                self.resume_event.wait(0.2)
             if self.stop_requested or self.closed:
                 with self.lock:
                     run.status = "stopped"
                     self.publish()
                 return True
             return None
+
+        def hold(history: History) -> None:
+            """Paused after this step: the pages show it, its boundary included."""
+            drawn = run.boundary is not None and run.boundary["step"] == len(history.loss)
+            boundary = boundary_grid(model, X, y) if two_features and not drawn else None
+            with self.lock:
+                if boundary is not None:
+                    boundary["step"] = len(history.loss)
+                    run.boundary = boundary
+                if not self.resume_event.is_set():  # not resumed meanwhile
+                    run.status = "paused"
+                self.publish()
 
         return stream
 
