@@ -165,6 +165,8 @@ function connect() {
 // ------------------------------------------------------------------ showing the state
 
 let shownGraph = null;
+let shownStep = null;
+let shownSteps = null;
 let quizRound = null;
 let lessonId = null;
 let myAnswer = null;
@@ -182,10 +184,14 @@ function render(state) {
   $("title").textContent = state.source || (state.graph ? "Graph" : "Waiting for the teacher…");
   $("progress").textContent = state.graph ? "step " + state.position + " of " + state.total : "";
   shownGraph = showImage($("graph"), state.graph, shownGraph);
-  if (state.current_step) {
-    showArithmetic($("current-step"), state.current_step.text);
-  } else {
-    $("current-step").textContent = "No step taken yet.";
+  const current = state.current_step ? state.current_step.text : "";
+  if (current !== shownStep) { // redrawn only when it changes (training updates come often)
+    shownStep = current;
+    if (current) {
+      showArithmetic($("current-step"), current);
+    } else {
+      $("current-step").textContent = "No step taken yet.";
+    }
   }
   renderSteps(state.step_texts);
   renderQuiz(state.quiz);
@@ -233,6 +239,11 @@ function showArithmetic(element, text) {
 // Every step taken, newest last; each opens to its arithmetic (a late joiner,
 // or a student who looked away, can go back to any of them).
 function renderSteps(texts) {
+  const key = JSON.stringify(texts);
+  if (key === shownSteps) {
+    return; // unchanged: leave the list, what is open in it, and where it is scrolled
+  }
+  shownSteps = key;
   const list = $("steps");
   const open = new Set();
   list.querySelectorAll("details[open]").forEach((details) => open.add(details.dataset.text));
