@@ -271,7 +271,10 @@ def test_the_teacher_page_shows_the_students_link_and_how_many_are_here(
         "(element) => parseFloat(getComputedStyle(element).fontSize)"
     )
     assert font_size >= 24  # large type, for the back of the room
-    teacher.wait_for_function("document.getElementById('qr').naturalWidth > 0")
+    # (decode() waits for the picture; wait_for_function would need eval, which the page's
+    # Content-Security-Policy refuses once it has to poll.)
+    qr_width = teacher.locator("#qr").evaluate("(image) => image.decode().then(() => image.naturalWidth)")
+    assert qr_width > 0
     laptop = open_page(browser, room.student_url)
     phone = open_page(browser, room.student_url, PHONE)
     expect(teacher.locator("#student-count")).to_have_text("2 students connected")
