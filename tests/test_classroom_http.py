@@ -317,12 +317,17 @@ def test_an_idle_connection_is_dropped_after_the_request_timeout(room: Classroom
 def test_a_quiz_round_counts_answers_and_hides_the_answer_until_reveal(room: Classroom) -> None:
     status, reply = control(room, {"action": "quiz"})
     assert status == 200 and reply["quiz"]["question"] == "What is x.grad after this step?"
-    assert reply["quiz"]["expected"] == -3.0  # the teacher sees it
+    # The teacher's page is projected: before Reveal it shows only how many answered.
+    assert "expected" not in reply["quiz"] and "hint" not in reply["quiz"]
+    assert control(room, {"action": "peek"})[1]["quiz"]["expected"] == -3.0  # a private look
     student_view = json.loads(call(room, "GET", "/state")[1])
     assert "expected" not in student_view["quiz"] and "spread" not in student_view["quiz"]
     assert student_view["quiz"]["hint"].startswith("d(out)/d(x) = -3")
     assert answer(room, STUDENT_A, "-3.001")[0] == 200  # within the tolerance
     assert answer(room, STUDENT_B, 3)[0] == 200
+    teacher_view = json.loads(call(room, "GET", f"/state?token={token_of(room)}")[1])
+    assert teacher_view["quiz"]["answered"] == 2
+    assert "right" not in teacher_view["quiz"] and "spread" not in teacher_view["quiz"]
     results = room.quiz_results
     assert results is not None
     assert (results["answered"], results["right"]) == (2, 1)
@@ -439,8 +444,9 @@ def test_training_streams_and_pauses(room: Classroom) -> None:
         while seen["status"] != "done":
             seen = stream.next_state()["training"]
         assert seen["step"] == 3 and len(seen["loss"]) == 3
-        assert call(room, "GET", seen["boundary"])[2].headers["Content-Type"] == "image/png"
-        assert call(room, "GET", seen["curves"])[0] == 200
+        boundary = seen["boundary"]  # numbers the page draws: the grid's picks, the points
+        assert boundary["step"] == 3 and len(boundary["picks"]) == boundary["size"] ** 2
+        assert len(boundary["points"]) == 20
     finally:
         stream.close()
     assert control(room, {"action": "pause"})[0] == 409  # nothing is running now

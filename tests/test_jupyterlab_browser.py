@@ -295,6 +295,14 @@ def test_a_teacher_runs_the_notebook_and_steps_in_jupyterlab(
 
             # The playground trains in the background, so its Stop button is heard.
             playground = page.locator(".stepgrad-live-training")
+            playground.scroll_into_view_if_needed()
+            # Before Start: no broken image (the curves are hidden until there are some).
+            broken = playground.evaluate(
+                "(element) => Array.from(element.querySelectorAll('img')).filter((image) =>"
+                " image.offsetParent !== null && !(image.complete && image.naturalWidth > 0))"
+                ".length"
+            )
+            assert broken == 0
             playground.locator("button", has_text="Start").click()
             page.wait_for_function(
                 "() => document.querySelector('.stepgrad-live-training')"
@@ -304,10 +312,15 @@ def test_a_teacher_runs_the_notebook_and_steps_in_jupyterlab(
             playground.locator("button", has_text="Stop").click()
             page.wait_for_function(
                 "() => document.querySelector('.stepgrad-live-training')"
-                ".textContent.includes('stopped_early=True')",
+                ".textContent.includes('stopped at step')",
                 timeout=20_000,
             )
-            assert "done (stopped)" in playground.inner_text()
+            text = playground.inner_text()
+            assert "loss" in text and "History(" not in text  # a status line for people
+            # After Stop the same network can go on training.
+            playwright_api.expect(
+                playground.locator("button", has_text="Continue")
+            ).to_be_enabled()
             playground.screenshot(path=str(tmp_path / "playground-stopped.png"), **STILL)
         finally:
             browser.close()

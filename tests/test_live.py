@@ -79,18 +79,32 @@ def test_the_playground_trains_in_the_background_and_stops() -> None:
 
     finished = LiveTraining(MLP(2, [4, 1], seed=0), X, Y, steps=6, every=3)
     assert finished.wait() is None  # not started
+    # Before Start: the boundary of the untrained model, and no curves (not a broken image).
+    assert finished.boundary.value[:4] == b"\x89PNG"
+    assert finished.curves.value == b"" and finished.curves.layout.display == "none"
     history = finished.start().wait(timeout=60)
     assert history is not None and history.steps == 6 and not history.stopped_early
     assert finished.boundary.value[:4] == b"\x89PNG" and finished.curves.value[:4] == b"\x89PNG"
-    assert finished.status.value.startswith("done: History(steps=6")
-    with pytest.raises(RuntimeError, match="make a new one"):
-        finished.start()
+    assert finished.curves.layout.display is None
+    # The status is for people: where the run is, its loss and accuracy (not a repr).
+    assert finished.status.value.startswith("done: step 6 of 6: loss ")
+    assert "accuracy" in finished.status.value and "History(" not in finished.status.value
 
     stopped = LiveTraining(MLP(2, [4, 1], seed=0), X, Y, steps=100_000, every=1000)
-    stopped.start().stop()
-    history = stopped.wait(timeout=60)
+    stopped.start()
+    with pytest.raises(RuntimeError, match="press Stop first"):
+        stopped.start()
+    history = stopped.stop().wait(timeout=60)
     assert history is not None and history.stopped_early and history.steps < 100_000
-    assert "(stopped)" in stopped.status.value
+    assert stopped.status.value.startswith(f"stopped at step {history.steps} of 100000")
+    # After Stop, Start is there again, and goes on from where training stopped.
+    assert not stopped.start_button.disabled and stopped.stop_button.disabled
+    assert stopped.start_button.description == "Continue"
+    stopped.start_button.click()
+    assert stopped.start_button.disabled and not stopped.stop_button.disabled
+    more = stopped.stop().wait(timeout=60)
+    assert more is not None and more.steps > history.steps
+    assert more.loss[: history.steps] == history.loss  # one set of curves, continued
 
 
 def test_the_playground_runs_fit_itself() -> None:

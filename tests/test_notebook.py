@@ -140,6 +140,12 @@ def test_live_training_draws_two_pictures_in_place(tour: Any) -> None:
     assert "History(steps=80" in outputs[2].data["text/plain"]
 
 
+def test_the_network_learns_the_moons(tour: Any) -> None:
+    shown = cell(tour, "fit_live(").outputs[2].data["text/plain"]  # History(..., accuracy=0.98)
+    accuracy = float(shown.split("accuracy=")[1].split(",")[0].rstrip(")"))
+    assert accuracy >= 0.97, shown
+
+
 @pytest.mark.parametrize("call", ["training_curves(history)", "decision_boundary(model, X, y)"])
 def test_figures_show_as_images_with_no_magic(tour: Any, call: str) -> None:
     (output,) = cell(tour, call).outputs

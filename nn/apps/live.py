@@ -11,8 +11,9 @@ Two ways, both drawing `nn.apps.plots.decision_boundary` and
 - `LiveTraining(model, X, y, ...)` (needs ipywidgets: `pip install ipywidgets`)
   is the playground: displayed in a notebook, it shows the same pictures
   with Start and Stop buttons. Training runs in a background thread, so the
-  cell finishes at once and the kernel is free to hear Stop. Read
-  `live.history` when it is done (`live.wait()` waits for the end).
+  cell finishes at once and the kernel is free to hear Stop; Start again
+  goes on from where it stopped. Read `live.history` when it is done
+  (`live.wait()` waits for the end).
 
 Outside a notebook there is nothing to redraw: `fit_live` raises an error
 saying so before training starts (plot afterwards with
@@ -59,6 +60,23 @@ def redraw_every(every: bool | int, steps: int) -> int:
             "or a whole number n >= 1 (a redraw every n steps)"
         )
     return every
+
+
+def progress_text(history: History, total: int) -> str:
+    """A playground's status line: where the run is, and its last loss and accuracy.
+
+    >>> progress_text(History(loss=[0.9, 0.25], accuracy=[0.5, 0.95]), 100)
+    'step 2 of 100: loss 0.2500, accuracy 95%'
+    >>> progress_text(History(loss=[0.5], accuracy=[float("nan")]), 10)
+    'step 1 of 10: loss 0.5000'
+    """
+    text = f"step {history.steps} of {total}"
+    if history.steps:
+        text += f": loss {history.loss[-1]:.4f}"
+        accuracy = history.accuracy[-1]
+        if accuracy == accuracy:  # not nan (mse has no accuracy)
+            text += f", accuracy {accuracy:.0%}"
+    return text
 
 
 def fit_live(
@@ -170,9 +188,11 @@ class LiveTraining:
     `LiveTraining(model, X, y, steps=300, loss="hinge", ...)` takes the
     arguments of `fit()` (not `callback` or `progress`). Displayed in
     a notebook it shows the boundary, the curves, a status line, and Start
-    and Stop buttons. `start()` and `stop()` do what the buttons do, `wait()`
-    waits for the end and returns the History; `history` is None until then
-    and `error` holds the exception if training failed (e.g. diverged).
+    and Stop buttons. `start()` and `stop()` do what the buttons do; after a
+    Stop, or the end, Start trains the same model `steps` steps more, and the
+    curves go on. `wait()` waits for the end and returns the History of every
+    step so far; `history` is None until a run ends and `error` holds the
+    exception if training failed (e.g. diverged).
     Needs ipywidgets (`pip install ipywidgets`).
     """
 
@@ -198,7 +218,7 @@ class LiveTraining:
             if refused in fit_options:
                 raise TypeError(f"LiveTraining runs fit() itself: leave out {refused}=")
         self.model, self.X, self.y = model, X, y
-        self.steps = steps
+        self.steps = check_count("steps", steps)
         self.every = redraw_every(every, steps)
         self.fit_options = fit_options
         self.pictures = _Pictures(model, X, y, steps, resolution)
@@ -206,10 +226,14 @@ class LiveTraining:
         self.error: BaseException | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._earlier = History()  # the steps of the runs before this one
 
         fit_width = widgets.Layout(max_width="100%", height="auto")  # shrink, never cut
         self.boundary = widgets.Image(format="png", layout=fit_width)
-        self.curves = widgets.Image(format="png", layout=fit_width)
+        # No curves before the first step: hidden, not an empty (broken) image.
+        self.curves = widgets.Image(
+            format="png", layout=widgets.Layout(max_width="100%", height="auto", display="none")
+        )
         self.status = widgets.Label(value=f"ready: press Start to train for {steps} steps")
         self.start_button = widgets.Button(description="Start", button_style="success")
         self.stop_button = widgets.Button(description="Stop", button_style="danger")
@@ -228,10 +252,19 @@ class LiveTraining:
         self.widget.add_class("stepgrad-live-training")
         self._show(History())
 
+    @property
+    def running(self) -> bool:
+        """Whether a run is training now."""
+        return self._thread is not None and self._thread.is_alive()
+
     def start(self) -> LiveTraining:
-        """Start training in a background thread (the cell, and the kernel, stay free)."""
-        if self._thread is not None:
-            raise RuntimeError("this LiveTraining has run already: make a new one to train again")
+        """Train `steps` steps in a background thread (the cell, and the kernel, stay
+        free); after a Stop or the end, the same model goes on from where it is."""
+        if self.running:
+            raise RuntimeError("this LiveTraining is training now: press Stop first")
+        self._earlier = self.history or History()
+        self.pictures.total = self._earlier.steps + self.steps
+        self._stop.clear()
         self._thread = threading.Thread(target=self._train, daemon=True)
         self.start_button.disabled = True
         self.stop_button.disabled = False
@@ -250,26 +283,39 @@ class LiveTraining:
             self._thread.join(timeout)
         return self.history
 
+    def _so_far(self, history: History) -> History:
+        """This run's steps after those of the earlier runs: one set of curves."""
+        earlier = self._earlier
+        return History(
+            loss=earlier.loss + history.loss,
+            accuracy=earlier.accuracy + history.accuracy,
+            learning_rate=earlier.learning_rate + history.learning_rate,
+            stopped_early=history.stopped_early,
+        )
+
     def _train(self) -> None:
         def watch(step: int, history: History) -> bool | None:
             stop = self._stop.is_set()
             done = step + 1 == self.steps or stop  # the last step: draw it, as LiveView does
             if (step + 1) % self.every == 0 or done:
-                self._show(history)
+                self._show(self._so_far(history))
             return True if stop else None
 
         try:
-            self.history = fit(
+            history = fit(
                 self.model, self.X, self.y, steps=self.steps, callback=watch,
                 progress=False, **self.fit_options,
-            )
-            stopped = " (stopped)" if self.history.stopped_early else ""
-            self.status.value = f"done{stopped}: {self.history!r}"
+            )  # fmt: skip
+            self.history = self._so_far(history)
+            ended = "stopped at" if history.stopped_early else "done:"
+            self.status.value = f"{ended} {progress_text(self.history, self.pictures.total)}"
         except Exception as error:  # shown in the widget; the thread has no caller
             self.error = error
             self.status.value = f"training failed: {error}"
         finally:
-            self.start_button.disabled = True
+            # Start again goes on training the same model from where it is.
+            self.start_button.description = "Continue"
+            self.start_button.disabled = False
             self.stop_button.disabled = True
 
     def _show(self, history: History) -> None:
@@ -277,11 +323,17 @@ class LiveTraining:
         self.boundary.value = boundary
         if curves is not None:
             self.curves.value = curves
-            self.status.value = f"step {history.steps} of {self.steps}: {history!r}"
+            self.curves.layout.display = None  # shown from the first step on
+            self.status.value = progress_text(history, self.pictures.total)
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
         return self.widget._repr_mimebundle_(**kwargs)
 
     def __repr__(self) -> str:
-        state = "not started" if self._thread is None else repr(self.history or "running")
+        if self._thread is None:
+            state = "not started"
+        elif self.running:
+            state = "running"
+        else:
+            state = repr(self.history)
         return f"LiveTraining(steps={self.steps}, {state})"

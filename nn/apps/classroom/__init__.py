@@ -20,12 +20,15 @@ about the next step, and `room.fit(model, X, y, ...)` trains while every page
 watches the decision boundary and the loss curve. `stepgrad serve` on the
 command line does the same and waits for Ctrl-C.
 
-The server keeps everything in memory and writes nothing to disk. It
-listens on 127.0.0.1 (this computer only) unless you ask for another host.
+The server keeps everything in memory and writes nothing to disk. The
+teacher's token is new each start unless you give one (`token=...`, or
+`stepgrad serve --token-file`), so that the teacher's link outlives a restart.
+It listens on 127.0.0.1 (this computer only) unless you ask for another host.
 """
 
 from __future__ import annotations
 
+import re
 import secrets
 import socket
 import threading
@@ -41,7 +44,26 @@ if TYPE_CHECKING:
     from nn.module import Module
     from nn.train import History
 
-__all__ = ["Classroom", "ControlError", "Limits", "serve"]
+__all__ = ["Classroom", "ControlError", "Limits", "check_token", "serve"]
+
+TOKEN = re.compile(r"[A-Za-z0-9_-]{16,128}")
+
+
+def check_token(token: str) -> str:
+    """A teacher's token: 16 to 128 letters, digits, '-' or '_' (it goes in a link).
+
+    >>> check_token("short")
+    Traceback (most recent call last):
+    ...
+    ValueError: token='short' must be 16 to 128 letters, digits, '-' or '_' (it goes in a link); leave it out to get a random one
+    """
+    if not isinstance(token, str) or not TOKEN.fullmatch(token):
+        shown = repr(token) if isinstance(token, str) and len(token) <= 40 else "this token"
+        raise ValueError(
+            f"token={shown} must be 16 to 128 letters, digits, '-' or '_' "
+            "(it goes in a link); leave it out to get a random one"
+        )
+    return token
 
 
 class Classroom:
@@ -55,13 +77,14 @@ class Classroom:
         host: str = "127.0.0.1",
         port: int = 0,
         limits: Limits | None = None,
+        token: str | None = None,
     ) -> None:
         if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
             raise ValueError(f"port={port!r} must be a whole number from 0 (any free port) to 65535")
         self.lesson = Lesson()
         if expression is not None:
             self.lesson.show_formula(expression, values)
-        self._token = secrets.token_urlsafe(24)
+        self._token = check_token(token) if token is not None else secrets.token_urlsafe(24)
         self._server = ClassroomServer((host, port), self.lesson, self._token, limits or Limits())
         self.host = host
         self.port: int = self._server.server_address[1]
@@ -73,6 +96,7 @@ class Classroom:
         )
         self._thread.start()
         self.closed = False
+        self.lesson.invite(self.student_url)
 
     # ------------------------------------------------------------------ the links
 
@@ -81,6 +105,12 @@ class Classroom:
         """The teacher's link: it holds the token, so keep it off the projector's URL bar."""
         host = "127.0.0.1" if self.host in ("0.0.0.0", "") else self.host
         return f"http://{host}:{self.port}/?token={self._token}"
+
+    @property
+    def presenter_url(self) -> str:
+        """The teacher's link for a private screen: it shows quiz answers before Reveal
+        (the teacher's page, on the projector, shows only how many answered)."""
+        return f"{self.teacher_url}&presenter"
 
     @property
     def student_url(self) -> str:
@@ -139,9 +169,9 @@ class Classroom:
 
     @property
     def quiz_results(self) -> dict[str, Any] | None:
-        """The open (or last) question as the teacher sees it: answered, right, spread."""
-        quiz = self.lesson.quiz
-        return quiz.public(teacher=True) if quiz is not None else None
+        """The open (or last) question as the teacher sees it privately: answered,
+        right, the spread and the answer (the projected page shows only the count)."""
+        return self.lesson.peek()
 
     # ------------------------------------------------------------------ training
 
@@ -155,10 +185,12 @@ class Classroom:
     ) -> Callable[[int, History], bool | None]:
         """A `fit(..., callback=...)` that streams the run to every page.
 
-        The pages show the loss and accuracy curves and (for 2 features) the
-        decision boundary, redrawn at most twice a second. The teacher's Pause
-        holds the training loop inside the callback until Resume; Stop ends it
-        (the callback returns True). Give `steps` to show "step 40 of 100".
+        The pages draw the loss and accuracy curves from numbers sent several
+        times a second, and (for 2 features) the decision boundary, sent at
+        least twice a second while it takes little of the run's time. The
+        teacher's Pause holds the training loop inside the callback until
+        Resume, at the step the pages show; Stop ends it (the callback returns
+        True). Give `steps` to show "step 40 of 100".
         """
         return self.lesson.training.callback(model, X, y, steps=steps, title=title)
 
@@ -229,13 +261,16 @@ def serve(
     host: str = "127.0.0.1",
     port: int = 0,
     limits: Limits | None = None,
+    token: str | None = None,
 ) -> Classroom:
     """Start a classroom server in the background; returns the running `Classroom`.
 
     `expression` and `values` put a formula on the page to start with, e.g.
     `serve("tanh(x*w + b)", "x=2 w=-3 b=6.88")`. `port=0` picks a free port.
+    `token` keeps the teacher's link the same across restarts (default: a new
+    random one each start).
     """
-    return Classroom(expression, values, host=host, port=port, limits=limits)
+    return Classroom(expression, values, host=host, port=port, limits=limits, token=token)
 
 
 def network_address() -> str:

@@ -5,12 +5,20 @@
 prints the teacher's link (with its token) and the students' link, then
 serves until Ctrl-C, which stops it cleanly with exit status 0: stopping the
 server is how a lesson ends, not a failure.
+
+The teacher's link holds a token, new at each start unless `--token TEXT` or
+`--token-file PATH` gives one: the file is made (readable by you only, mode
+0600) with a random token the first time and read at every later start, so
+the teacher's bookmark keeps working after a restart.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import secrets
 import signal
+import stat
 import sys
 import threading
 from types import FrameType
@@ -30,7 +38,9 @@ def add_serve_command(commands: argparse._SubParsersAction) -> None:
         epilog=(
             "example:\n"
             '  stepgrad serve --expr "tanh(x1*w1 + x2*w2 + b)" x1=2 w1=-3 x2=0 w2=1 b=6.88\n'
-            "  stepgrad serve --host 0.0.0.0 --port 8000   (for a classroom network)"
+            "  stepgrad serve --host 0.0.0.0 --port 8000   (for a classroom network)\n"
+            "  stepgrad serve --port 8000 --token-file ~/.stepgrad-token\n"
+            "                                     (the same two links at every start)"
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -42,6 +52,19 @@ def add_serve_command(commands: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--port", type=port_number, default=0, help="the port (default: a free one, printed)"
+    )
+    token = parser.add_mutually_exclusive_group()
+    token.add_argument(
+        "--token",
+        help="the teacher's token (16+ letters, digits, - or _), to keep the teacher's "
+        "link across restarts (default: a new random one; other users can see a "
+        "command line: --token-file is safer)",
+    )
+    token.add_argument(
+        "--token-file",
+        metavar="PATH",
+        help="read the teacher's token from PATH, or make PATH (mode 0600) with a new "
+        "random one: the teacher's link then stays the same at every start",
     )
     parser.add_argument(
         "--expr", metavar="FORMULA", help='a formula to start with, e.g. "tanh(x*w + b)"'
@@ -59,18 +82,56 @@ def port_number(text: str) -> int:
     return int(text)
 
 
+def read_or_make_token(path: str) -> str:
+    """The token in the file at `path`; a new random one, saved there, if it does not exist.
+
+    The file holds a secret: it is created readable by its owner only, and
+    refused if others can read it.
+    """
+    from nn.apps.arguments import CommandLineError
+
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        mode = os.stat(path).st_mode
+        if mode & (stat.S_IRWXG | stat.S_IRWXO):
+            raise CommandLineError(
+                f"--token-file {path}: others can read it (mode {stat.filemode(mode)}); "
+                f"make it yours only: chmod 600 {path}"
+            ) from None
+        with open(path, encoding="utf-8") as file:
+            return file.read(200).strip()
+    except OSError as error:
+        raise CommandLineError(f"--token-file {path}: {error.strerror or error}") from None
+    token = secrets.token_urlsafe(24)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+        file.write(token + "\n")
+    return token
+
+
 def run_serve(arguments: argparse.Namespace) -> int:
     """Serve the classroom until Ctrl-C (or SIGTERM); return 0."""
     from nn.apps.arguments import CommandLineError, parse_assignments
-    from nn.apps.classroom import Classroom, ControlError
+    from nn.apps.classroom import Classroom, ControlError, check_token
 
     if arguments.values and arguments.expr is None:
         raise CommandLineError(
             f"{arguments.values[0]!r}: input values need a formula; add --expr \"...\""
         )
     values = parse_assignments(arguments.values)
+    token = arguments.token
+    if arguments.token_file is not None:
+        token = read_or_make_token(arguments.token_file)
+    if token is not None:
+        try:
+            check_token(token)
+        except ValueError as error:
+            source = f"--token-file {arguments.token_file}" if arguments.token_file else "--token"
+            raise CommandLineError(f"{source}: {error}") from None
     try:
-        room = Classroom(arguments.expr, values, host=arguments.host, port=arguments.port)
+        room = Classroom(
+            arguments.expr, values, host=arguments.host, port=arguments.port, token=token
+        )
     except ControlError as error:
         raise CommandLineError(f"--expr: {error}") from None
     except OSError as error:

@@ -138,21 +138,38 @@ class QuizRound:
         return {"answered": len(values), "right": right, "spread": spread}
 
     def public(self, *, teacher: bool) -> dict[str, Any]:
-        """The round as JSON for a page; students get the expected answer only after Reveal."""
+        """The round as JSON for a shared page: until Reveal, only how many answered.
+
+        The teacher's page is on the projector, so before Reveal it gets no
+        more than the students' (and not the hint either): the teacher looks
+        at the answer and the spread privately, with `private()` (the page's
+        Peek button). After Reveal everybody sees the answer and how many got
+        it right; the teacher's page also sees the spread.
+        """
         shown: dict[str, Any] = {
             "round": self.round_number,
             "step": self.step_number,
             "question": self.question,
-            "hint": self.hint,
             "revealed": self.revealed,
+            "answered": len(self.answers),
             "tolerance": {"absolute": ABSOLUTE_TOLERANCE, "relative": RELATIVE_TOLERANCE},
         }
-        if teacher or self.revealed:
+        if not teacher or self.revealed:
+            shown["hint"] = self.hint
+        if self.revealed:
+            summary = self.summary()
             shown["expected"] = self.expected
             shown["expected_text"] = format_number(self.expected)
-        if teacher:
-            shown.update(self.summary())
-        elif self.revealed:
-            shown["answered"] = len(self.answers)
-            shown["right"] = self.summary()["right"]
+            shown["right"] = summary["right"]
+            if teacher:
+                shown["spread"] = summary["spread"]
         return shown
+
+    def private(self) -> dict[str, Any]:
+        """Everything about the round, for the teacher's eyes only (not the projector)."""
+        return {
+            **self.public(teacher=False),
+            **self.summary(),
+            "expected": self.expected,
+            "expected_text": format_number(self.expected),
+        }

@@ -9,8 +9,6 @@ routes; nothing else is reachable, and no URL is ever turned into a file path:
     GET  /state[?token=...]      the same state, once, as JSON
     GET  /graph.svg              the graph as drawn now
     GET  /graph/page.js ...      the graph view's files (engine/views/web: `web.FILES`)
-    GET  /training/boundary.png  the decision boundary of the run streaming now
-    GET  /training/curves.png    its loss and accuracy curves
     POST /control                a teacher's action; needs the X-Stepgrad-Token header
     POST /answer                 a student's answer to the open quiz question
 
@@ -32,6 +30,7 @@ import hmac
 import json
 import math
 import re
+import select
 import socket
 import sys
 import threading
@@ -255,10 +254,6 @@ class ClassroomHandler(BaseHTTPRequestHandler):
             self._send(HTTPStatus.OK, "application/json", view)
         elif path == "/graph.svg":
             self._picture(self.server.lesson.graph_picture)
-        elif path == "/training/boundary.png":
-            self._picture(self.server.lesson.training.boundary)
-        elif path == "/training/curves.png":
-            self._picture(self.server.lesson.training.curves)
         elif path in ("/control", "/answer"):
             raise RequestRefused(HTTPStatus.METHOD_NOT_ALLOWED, f"{path} takes POST")
         else:
@@ -425,20 +420,43 @@ class ClassroomHandler(BaseHTTPRequestHandler):
             self.close_connection = True
             if self.command == "HEAD":
                 return
-            broadcaster = self.server.lesson.broadcaster
-            version, view = broadcaster.latest(teacher)
-            self.wfile.write(b"retry: 2000\n\n")
-            self._write_event(version, view)
-            while not broadcaster.closed:
-                update = broadcaster.wait(version, teacher, self.server.limits.keepalive)
-                if update is None:
-                    self.wfile.write(b": still here\n\n")  # keeps proxies and phones awake
-                else:
-                    version, view = update
-                    self._write_event(version, view)
-                self.wfile.flush()
+            with self.server.lesson.watching(teacher):  # the teacher's page counts students
+                self._stream_views(teacher)
         finally:
             self.server.close_event_stream()
+
+    def _stream_views(self, teacher: bool) -> None:
+        broadcaster = self.server.lesson.broadcaster
+        version, view = broadcaster.latest(teacher)
+        self.wfile.write(b"retry: 2000\n\n")
+        self._write_event(version, view)
+        idle = 0.0
+        while not broadcaster.closed:
+            # Wake each second to notice a closed page: the teacher's count of students is live.
+            wait = min(1.0, self.server.limits.keepalive)
+            update = broadcaster.wait(version, teacher, wait)
+            if update is None:
+                if self._page_closed():
+                    return
+                idle += wait
+                if idle >= self.server.limits.keepalive:
+                    idle = 0.0
+                    self.wfile.write(b": still here\n\n")  # keeps proxies and phones awake
+            else:
+                version, view = update
+                self._write_event(version, view)
+            self.wfile.flush()
+
+    def _page_closed(self) -> bool:
+        """Whether the browser hung up: a page sends nothing on its event stream, so
+        its socket reads as ended (b"") only once the page is closed or reloaded."""
+        readable, _, _ = select.select([self.connection], [], [], 0)
+        if not readable:
+            return False
+        try:
+            return self.connection.recv(1, socket.MSG_PEEK) == b""
+        except OSError:
+            return True
 
     def _write_event(self, version: int, view: bytes) -> None:
         self.wfile.write(b"event: state\nid: %d\ndata: %s\n\n" % (version, view))

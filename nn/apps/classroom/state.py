@@ -17,14 +17,21 @@ step 1 of 1: out = x * w, out.grad = 1
 >>> view = lesson.view(teacher=False)
 >>> view["position"], view["total"], view["graph"]
 (1, 1, '/graph.svg?v=2')
+
+Every step taken stays on the page, arithmetic and all (`view["step_texts"]`),
+so a student who looks away, reloads or comes in late can open any of them.
+The teacher's page also gets the students' link, its QR code and how many
+student pages are open (`invite()`, `watching()`).
 """
 
 from __future__ import annotations
 
 import json
+import secrets
 import sys
 import threading
-from typing import Any, Callable, Mapping
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator, Mapping
 
 from engine.checks import described
 from engine.graph import PLAIN_NAME, topological_order
@@ -35,9 +42,6 @@ from nn.apps.classroom.quiz import QuizFull, QuizRound
 from nn.apps.classroom.training import TrainingStream
 
 MAX_STEP_LIST = 200  # steps listed on the page (the most recent)
-# A step's arithmetic is laid out for 80 columns, whatever the width of the
-# terminal the server runs in (the page wraps what does not fit).
-PAGE_WIDTH = 80
 
 
 class Lesson:
@@ -51,11 +55,16 @@ class Lesson:
         self.stepper: Stepper | None = None
         self.source = ""
         self.values_text = ""
-        self.headlines: list[str] = []  # first line of each step taken, in order
+        self.step_texts: list[str] = []  # the arithmetic of each step taken, in order
         self.stepping_started = False
         self.quiz: QuizRound | None = None
         self.rounds = 0
         self.training = TrainingStream(self.lock, self.publish)
+        # A new id each time the server starts: pages drop what they kept of an older lesson.
+        self.lesson_id = secrets.token_hex(8)
+        self.student_url = ""
+        self.student_qr = ""
+        self.student_pages = 0
         self.publish()
 
     # ------------------------------------------------------------------ the graph
@@ -68,7 +77,7 @@ class Lesson:
             svg = self._render(root, None)  # too big to draw: refuse before changing anything
             self.root, self.stepper = root, Stepper(root)
             self.source, self.values_text = source, values_text
-            self.headlines, self.stepping_started, self.quiz = [], False, None
+            self.step_texts, self.stepping_started, self.quiz = [], False, None
             self.graph_picture.replace(svg)
             self.publish()
 
@@ -81,13 +90,13 @@ class Lesson:
             # Read the steps taken so far through the public API: undo them, then redo them.
             position = stepper.position
             stepper.reset()
-            headlines = []
+            step_texts = []
             for _ in range(position):
-                headlines.append(_headline(stepper.next()))
+                step_texts.append(_step_text(stepper.next()))
             if stepper.root is not self.root:
                 self.source, self.values_text = "", ""
             self.root, self.stepper = stepper.root, stepper
-            self.headlines, self.stepping_started, self.quiz = headlines, True, None
+            self.step_texts, self.stepping_started, self.quiz = step_texts, True, None
             self.graph_picture.replace(svg)
             self.publish()
 
@@ -126,7 +135,7 @@ class Lesson:
             if stepper.finished:
                 raise ControlError("backprop is finished: every step is taken (Back or Reset)")
             self.quiz = None
-            self.headlines.append(_headline(stepper.next()))
+            self.step_texts.append(_step_text(stepper.next()))
             self._after_step()
 
     def back(self) -> None:
@@ -139,7 +148,7 @@ class Lesson:
             else:
                 self.quiz = None
                 stepper.back()
-                self.headlines.pop()
+                self.step_texts.pop()
             self._after_step()
 
     def run(self) -> None:
@@ -147,7 +156,7 @@ class Lesson:
             stepper = self._stepper()
             self.quiz = None
             while not stepper.finished:
-                self.headlines.append(_headline(stepper.next()))
+                self.step_texts.append(_step_text(stepper.next()))
             self._after_step()
 
     def reset(self) -> None:
@@ -155,7 +164,7 @@ class Lesson:
             stepper = self._stepper()
             self.quiz = None
             stepper.reset()
-            self.headlines = []
+            self.step_texts = []
             self._after_step()
 
     def start_quiz(self) -> None:
@@ -175,7 +184,7 @@ class Lesson:
             stepper = self._stepper()
             if self.quiz is None or self.quiz.revealed:
                 raise ControlError("there is no open question to reveal: press Quiz first")
-            self.headlines.append(_headline(stepper.next()))
+            self.step_texts.append(_step_text(stepper.next()))
             self.quiz.revealed = True
             self._after_step()
 
@@ -232,12 +241,47 @@ class Lesson:
             if not isinstance(expression, str) or not isinstance(values, str):
                 raise BadRequest("send the formula and its values as text: 'x*w', 'x=2 w=-3'")
             self.show_formula(expression, values)
+        elif action == "peek":
+            return {"quiz": self.peek()}
         elif action == "train":
             self.training.start_demo(request.get("data", "moons"), request.get("steps", 100))
         else:
-            actions = ", ".join([*simple, "formula", "train"])
+            actions = ", ".join([*simple, "peek", "formula", "train"])
             raise BadRequest(f"unknown action {action!r}: use one of {actions}")
         return self.view(teacher=True)
+
+    def peek(self) -> dict[str, Any] | None:
+        """The open (or last) question with its answer and spread: the teacher's private look."""
+        with self.lock:
+            return self.quiz.private() if self.quiz is not None else None
+
+    # ------------------------------------------------------------------ the room
+
+    def invite(self, student_url: str) -> None:
+        """Put the students' link, and a QR code of it, on the teacher's page."""
+        import segno  # a QR code made here, offline
+
+        with self.lock:
+            self.student_url = student_url
+            code = segno.make(student_url, error="m")
+            self.student_qr = code.svg_data_uri(scale=1, border=2)
+            self.publish()
+
+    @contextmanager
+    def watching(self, teacher: bool) -> Iterator[None]:
+        """While a page's event stream is open: the teacher's page counts the students'."""
+        if teacher:
+            yield
+            return
+        with self.lock:
+            self.student_pages += 1
+            self.publish()
+        try:
+            yield
+        finally:
+            with self.lock:
+                self.student_pages -= 1
+                self.publish()
 
     # ------------------------------------------------------------------ the views
 
@@ -254,14 +298,22 @@ class Lesson:
                 "position": stepper.position if stepper else 0,
                 "total": stepper.total if stepper else 0,
                 "current_step": None,
-                "steps": self.headlines[-MAX_STEP_LIST:],
+                "lesson": self.lesson_id,
+                "steps": [_headline(text) for text in self.step_texts[-MAX_STEP_LIST:]],
+                "step_texts": self.step_texts[-MAX_STEP_LIST:],
                 "quiz": self.quiz.public(teacher=teacher) if self.quiz else None,
                 "training": self.training.view(),
             }
+            if teacher:
+                shown["room"] = {
+                    "student_url": self.student_url,
+                    "qr": self.student_qr,
+                    "students": self.student_pages,
+                }
             if self.root is not None:
                 shown["graph"] = f"/graph.svg?v={self.graph_picture.version}"
             if last is not None:
-                shown["current_step"] = {"number": last.number, "text": last.text(PAGE_WIDTH)}
+                shown["current_step"] = {"number": last.number, "text": last.text(width=sys.maxsize)}
             return shown
 
     def publish(self) -> None:
@@ -278,11 +330,17 @@ class Lesson:
 # ---------------------------------------------------------------------- helpers
 
 
-def _headline(stepper: Stepper) -> str:
-    """The first line of the step just taken, whole (the page's list of steps)."""
+def _step_text(stepper: Stepper) -> str:
+    """The arithmetic of the step just taken, one line per update and never cut:
+    the page wraps a long line between its terms, to the width it has."""
     step = stepper.last_step
     assert step is not None
-    return step.text(width=sys.maxsize).splitlines()[0]
+    return step.text(width=sys.maxsize)
+
+
+def _headline(step_text: str) -> str:
+    """The first line of a step's text (the page's list of steps)."""
+    return step_text.splitlines()[0]
 
 
 def _parse_values(text: str) -> dict[str, float]:

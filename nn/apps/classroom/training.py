@@ -1,15 +1,27 @@
 """Training on the page: a `fit()` run streamed live, with Pause, Resume and Stop.
 
 `TrainingStream.callback(model, X, y)` is a `fit()` callback. After each
-step it records the loss and accuracy; a few times a second it has the
-pages updated, and now and then it redraws the decision boundary and the
-curves with `nn.apps.plots` (drawing takes time from training, so it spends at
-most a quarter of the run drawing). The teacher's Pause holds the training
-loop inside the callback until Resume; Stop makes the callback return True,
-which ends `fit()` as any callback can.
+step it records the loss and accuracy, and a few times a second it has the
+pages updated: the pages draw the curves themselves from these numbers (an
+SVG, sharp at any size). For two features it also sends the decision
+boundary as numbers: which class the model picks at each point of a grid
+over the data, with the step it was computed at, at least twice a second
+(it takes at most a quarter of the run's time: a forward pass per grid
+point). The teacher's Pause holds the training loop inside the callback
+until Resume: the step the page shows when paused is the step the model is
+at, boundary included. Stop makes the callback return True, which ends
+`fit()` as any callback can.
 
 The page's Train button runs `start_demo()`: a 2-8-8-1 MLP learning one of
 the toy data sets, in a thread of its own.
+
+>>> from nn import MLP
+>>> model = MLP(2, [4, 1], seed=0)
+>>> grid = boundary_grid(model, [[0.0, 0.0], [1.0, 1.0]], [-1, 1], size=3)
+>>> grid["x"], grid["size"], len(grid["picks"]), grid["points"]
+([-0.5, 1.5], 3, 9, [[0.0, 0.0, 0], [1.0, 1.0, 1]])
+>>> set(grid["picks"]) <= {"0", "1"}
+True
 """
 
 from __future__ import annotations
@@ -20,16 +32,18 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
-from nn.apps.classroom.push import BadRequest, ControlError, Picture
+from nn.apps.classroom.push import BadRequest, ControlError
 from nn.checks import check_choice, check_count
 
 if TYPE_CHECKING:
     from nn.module import Module
     from nn.train import History
 
-MAX_CURVE_POINTS = 400  # loss/accuracy points sent to pages (longer runs are thinned)
-PICTURE_INTERVAL = 0.5  # seconds at least between two drawings of the training plots
-VIEW_INTERVAL = 0.2  # seconds between two training updates pushed to the pages
+MAX_CURVE_POINTS = 200  # loss/accuracy points sent to pages (longer runs are thinned)
+BOUNDARY_INTERVAL = 0.4  # seconds at most between two boundaries (when it costs little)
+BOUNDARY_SIZE = 30  # grid points along each axis of the boundary
+BOUNDARY_PADDING = 0.5  # the grid spans the data plus this much on every side
+VIEW_INTERVAL = 0.1  # seconds between two training updates pushed to the pages
 DEMO_DATA = ("moons", "circles", "xor")
 MAX_DEMO_STEPS = 1000
 
@@ -44,14 +58,56 @@ class TrainingRun:
     loss: list[float] = field(default_factory=list)
     accuracy: list[float] = field(default_factory=list)
     message: str = ""
+    boundary: dict[str, Any] | None = None  # boundary_grid(), with the step it shows
 
     @property
     def active(self) -> bool:
         return self.status in ("running", "paused")
 
 
+def boundary_grid(
+    model: Module, X: Sequence[Sequence[float]], y: Sequence[int], size: int = BOUNDARY_SIZE
+) -> dict[str, Any]:
+    """The decision boundary as numbers a page can draw: the class the model
+    picks at each point of a `size` x `size` grid over the data (one digit
+    per point, row by row from the lowest y), and the data points with their
+    class.
+
+    One output is a score (> 0 picks class 1, as labels +1 or 1; else class
+    0); several outputs pick the largest (labels 0, 1, ...).
+    """
+    bounds = []
+    for column in range(2):
+        low = min(row[column] for row in X) - BOUNDARY_PADDING
+        high = max(row[column] for row in X) + BOUNDARY_PADDING
+        bounds.append([round(low, 3), round(high, 3)])
+    (x_low, x_high), (y_low, y_high) = bounds
+    picks = []  # a string of digits: a few hundred bytes, sent several times a second
+    for row in range(size):
+        for column in range(size):
+            point = [
+                x_low + (x_high - x_low) * column / (size - 1),
+                y_low + (y_high - y_low) * row / (size - 1),
+            ]
+            picks.append(str(min(_picked_class(model(point)), 9)))  # one digit each
+    one_score = not isinstance(model([X[0][0], X[0][1]]), list)
+    points = [
+        [round(row[0], 3), round(row[1], 3), (1 if label > 0 else 0) if one_score else int(label)]
+        for row, label in zip(X, y)
+    ]
+    return {"x": bounds[0], "y": bounds[1], "size": size, "picks": "".join(picks), "points": points}
+
+
+def _picked_class(output: Any) -> int:
+    """The class a model's output picks: one score by its sign, several by the largest."""
+    if isinstance(output, list):
+        numbers = [value.data for value in output]
+        return numbers.index(max(numbers))
+    return 1 if output.data > 0 else 0
+
+
 class TrainingStream:
-    """The training panel: the run streaming now (or the last one) and its pictures.
+    """The training panel: the run streaming now (or the last one).
 
     It shares the lesson's lock, and calls the lesson's `publish` after a change.
     """
@@ -60,8 +116,6 @@ class TrainingStream:
         self.lock = lock
         self.publish = publish
         self.run: TrainingRun | None = None
-        self.boundary = Picture("image/png")
-        self.curves = Picture("image/png")
         self.resume_event = threading.Event()
         self.resume_event.set()
         self.stop_requested = False
@@ -76,11 +130,6 @@ class TrainingStream:
         title: str = "",
     ) -> Callable[[int, History], bool | None]:
         """A `fit()` callback that streams the run to the pages."""
-        from nn.apps.plots import (  # matplotlib: only when used
-            decision_boundary,
-            training_curves,
-        )
-
         with self.lock:
             if self.run is not None and self.run.active:
                 raise ControlError("a training run is already streaming; wait for it to end")
@@ -90,41 +139,51 @@ class TrainingStream:
             self.resume_event.set()
             self.publish()
         two_features = bool(X) and len(X[0]) == 2
-        last_view = next_picture = 0.0
+        last_view = next_boundary = 0.0
 
         def stream(step: int, history: History) -> bool | None:
-            nonlocal last_view, next_picture
+            nonlocal last_view, next_boundary
             now = time.monotonic()
             finished = steps is not None and step + 1 >= steps
-            if finished or now >= next_picture:
-                boundary = b""
-                if two_features:
-                    boundary = decision_boundary(model, X, y, resolution=25).png(dpi=72)
-                curves = training_curves(history).png(dpi=72)
+            boundary = None
+            if two_features and (finished or now >= next_boundary):
+                boundary = boundary_grid(model, X, y)
+                boundary["step"] = len(history.loss)
                 # Drawing takes time from training: spend at most a quarter of it drawing.
-                next_picture = now + max(PICTURE_INTERVAL, 4 * (time.monotonic() - now))
-                with self.lock:
-                    if boundary:
-                        self.boundary.replace(boundary)
-                    self.curves.replace(curves)
+                next_boundary = now + max(BOUNDARY_INTERVAL, 4 * (time.monotonic() - now))
             with self.lock:
                 run.loss, run.accuracy = list(history.loss), list(history.accuracy)
+                if boundary is not None:
+                    run.boundary = boundary
                 if finished:
                     run.status = "done"
-                paused = not self.resume_event.is_set()
-                if finished or paused or now - last_view >= VIEW_INTERVAL:
+                if finished or now - last_view >= VIEW_INTERVAL:
                     last_view = now
                     self.publish()
             # Pause: hold the training loop here until Resume (or Stop, or the server stops).
-            while not self.resume_event.wait(0.2):
-                if self.stop_requested or self.closed:
-                    break
+            while not (finished or self.resume_event.is_set() or self.stop_requested
+                       or self.closed):  # fmt: skip
+                if run.status != "paused":
+                    hold(history)
+                self.resume_event.wait(0.2)
             if self.stop_requested or self.closed:
                 with self.lock:
                     run.status = "stopped"
                     self.publish()
                 return True
             return None
+
+        def hold(history: History) -> None:
+            """Paused after this step: the pages show it, its boundary included."""
+            drawn = run.boundary is not None and run.boundary["step"] == len(history.loss)
+            boundary = boundary_grid(model, X, y) if two_features and not drawn else None
+            with self.lock:
+                if boundary is not None:
+                    boundary["step"] = len(history.loss)
+                    run.boundary = boundary
+                if not self.resume_event.is_set():  # not resumed meanwhile
+                    run.status = "paused"
+                self.publish()
 
         return stream
 
@@ -138,16 +197,16 @@ class TrainingStream:
                 self.publish()
 
     def pause(self) -> None:
+        """Hold the run after the step it is taking: the callback says "paused" then."""
         with self.lock:
             if self.run is None or self.run.status != "running":
                 raise ControlError("no training run is running: nothing to pause")
             self.resume_event.clear()
-            self.run.status = "paused"
-            self.publish()
 
     def resume(self) -> None:
         with self.lock:
-            if self.run is None or self.run.status != "paused":
+            pausing = self.run is not None and self.run.active and not self.resume_event.is_set()
+            if self.run is None or not pausing:
                 raise ControlError("the training is not paused: nothing to resume")
             self.run.status = "running"
             self.resume_event.set()
@@ -204,8 +263,7 @@ class TrainingStream:
             "loss": [_finite(v) for v in run.loss[::thin]],
             "accuracy": [_finite(v) for v in run.accuracy[::thin]],
             "message": run.message,
-            "boundary": _picture_url("boundary", self.boundary),
-            "curves": _picture_url("curves", self.curves),
+            "boundary": run.boundary,
         }
 
     def close(self) -> None:
@@ -214,11 +272,8 @@ class TrainingStream:
         self.resume_event.set()
 
 
-def _picture_url(name: str, picture: Picture) -> str | None:
-    return f"/training/{name}.png?v={picture.version}" if picture.version else None
-
-
 def _finite(number: float) -> float | None:
-    """JSON has no nan: a diverged loss (or the nan accuracy of "mse") is sent as null."""
-    return number if math.isfinite(number) else None
+    """JSON has no nan: a diverged loss (or the nan accuracy of "mse") is sent as
+    null. Four digits are plenty for a curve and keep the updates small."""
+    return float(f"{number:.4g}") if math.isfinite(number) else None
 
