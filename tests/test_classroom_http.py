@@ -369,6 +369,33 @@ def test_a_student_cannot_control_through_the_answer_route(room: Classroom) -> N
     assert room.position == 0
 
 
+# ---------------------------------------------------------------------- nothing stalls the lesson
+
+
+def test_a_formula_too_slow_to_draw_is_refused_and_stalls_nobody() -> None:
+    import threading
+
+    slow = "+".join(["x"] * 150)  # 299 characters; its layout takes minutes
+    with Classroom("x * w", "x=2 w=-3", limits=Limits(render_seconds=1.0)) as room:
+        room.quiz()
+        replies: list[tuple[int, dict[str, Any]]] = []
+        teacher = threading.Thread(
+            target=lambda: replies.append(
+                control(room, {"action": "formula", "expression": slow, "values": "x=1"})
+            )
+        )
+        teacher.start()
+        time.sleep(0.3)  # the renderer is at work now
+        started = time.perf_counter()
+        assert call(room, "GET", "/state")[0] == 200
+        assert answer(room, STUDENT_A, -3)[0] == 200
+        assert time.perf_counter() - started < 0.5  # the lesson's lock is free
+        teacher.join(timeout=TIMEOUT)
+        status, reply = replies[0]
+        assert status == 400 and "too big to draw in time: 150 Values" in reply["error"]
+        assert json.loads(call(room, "GET", "/state")[1])["source"] == "x * w"  # unchanged
+
+
 # ---------------------------------------------------------------------- from Python
 
 

@@ -58,11 +58,12 @@ class Classroom:
     ) -> None:
         if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
             raise ValueError(f"port={port!r} must be a whole number from 0 (any free port) to 65535")
-        self.lesson = Lesson()
+        limits = limits or Limits()
+        self.lesson = Lesson(render_seconds=limits.render_seconds)
         if expression is not None:
             self.lesson.show_formula(expression, values)
         self._token = secrets.token_urlsafe(24)
-        self._server = ClassroomServer((host, port), self.lesson, self._token, limits or Limits())
+        self._server = ClassroomServer((host, port), self.lesson, self._token, limits)
         self.host = host
         self.port: int = self._server.server_address[1]
         self._thread = threading.Thread(

@@ -76,6 +76,7 @@ class Limits:
     answer_window: float = 10.0  # seconds
     request_timeout: float = 10.0  # seconds to send a request before the server hangs up
     keepalive: float = 15.0  # seconds between two comments on an idle event stream
+    render_seconds: float = 5.0  # the most time one drawing of the graph may take
 
 
 def load_assets() -> dict[str, bytes]:
