@@ -41,6 +41,14 @@ def add_serve_command(commands: argparse._SubParsersAction) -> None:
         "0.0.0.0: every machine on the network)",
     )
     parser.add_argument(
+        "--allow-host",
+        metavar="NAME",
+        action="append",
+        default=[],
+        help="a name the server answers to besides its addresses and localhost "
+        "(repeat for more), e.g. the name the school's network gives this computer",
+    )
+    parser.add_argument(
         "--port", type=port_number, default=0, help="the port (default: a free one, printed)"
     )
     parser.add_argument(
@@ -70,7 +78,10 @@ def run_serve(arguments: argparse.Namespace) -> int:
         )
     values = parse_assignments(arguments.values)
     try:
-        room = Classroom(arguments.expr, values, host=arguments.host, port=arguments.port)
+        room = Classroom(
+            arguments.expr, values, host=arguments.host, port=arguments.port,
+            hosts=arguments.allow_host,
+        )  # fmt: skip
     except ControlError as error:
         raise CommandLineError(f"--expr: {error}") from None
     except OSError as error:
