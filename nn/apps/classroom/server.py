@@ -84,6 +84,7 @@ SECURITY_HEADERS = {
 }
 MAX_TEACHER_STREAMS = 20  # the teacher's own tabs and projector, apart from the students'
 MAX_QUERY_FIELDS = 8
+MAX_UNREAD = 32 * 1024  # bytes a page may leave unread before a write waits for it
 
 
 @dataclass(frozen=True)
@@ -209,8 +210,9 @@ class GuardedConnection(asyncio.Protocol):
     everything once the connection is let in.
     """
 
-    def __init__(self, inner: asyncio.Protocol, gate: ConnectionGate) -> None:
-        self.inner = inner
+    def __init__(self, make_inner: Callable[[], asyncio.Protocol], gate: ConnectionGate) -> None:
+        self.make_inner = make_inner
+        self.inner: asyncio.Protocol = self  # until let in: nobody to hand anything to
         self.gate = gate
         self.address: str | None = None
         self.deadline: asyncio.TimerHandle | None = None
@@ -224,11 +226,15 @@ class GuardedConnection(asyncio.Protocol):
             # Say why, then hang up; the client's request is read and dropped
             # meanwhile (closing with it unread would reset the connection
             # before the client could read the reason).
-            transport.write(_refusal(refusal))
-            transport.write_eof()
+            try:
+                transport.write(_refusal(refusal))
+                transport.write_eof()
+            except OSError:  # the client has gone already
+                pass
             asyncio.get_running_loop().call_later(1.0, transport.abort)
             return
         self.address, self.transport = address, transport
+        self.inner = self.make_inner()
         loop = asyncio.get_running_loop()
         self.deadline = loop.call_later(self.gate.limits.request_timeout, transport.abort)
         self.gate.waiting[transport] = self
@@ -331,7 +337,7 @@ class ClassroomServer:
         self.teacher_threads = ThreadPoolExecutor(2, thread_name_prefix="stepgrad-teacher")
         self.student_threads = ThreadPoolExecutor(4, thread_name_prefix="stepgrad-student")
         _raise_open_file_limit(limits.max_connections + 100)
-        self.socket = socket.create_server(address, backlog=1024)
+        self.socket = socket.create_server(address, backlog=4096)
         self.server_address: tuple[str, int] = self.socket.getsockname()[:2]
         self.loop = asyncio.new_event_loop()
         self.changed = asyncio.Event()
@@ -349,6 +355,7 @@ class ClassroomServer:
         asyncio.set_event_loop(self.loop)
         self.loop.run_until_complete(self._start())
         self._started.set()
+        self.loop.call_later(self.limits.keepalive, self._keepalive)
         self.loop.run_forever()
         self.loop.close()
 
@@ -363,7 +370,7 @@ class ClassroomServer:
         )  # fmt: skip
         http = self.http
         self.listener = await self.loop.create_server(
-            lambda: GuardedConnection(http(), self.gate), sock=self.socket, backlog=1024
+            lambda: GuardedConnection(http, self.gate), sock=self.socket, backlog=4096
         )
 
     def close(self) -> None:
@@ -396,6 +403,11 @@ class ClassroomServer:
     def _wake_streams(self) -> None:
         changed, self.changed = self.changed, asyncio.Event()
         changed.set()
+
+    def _keepalive(self) -> None:
+        """Every `keepalive` seconds, wake every stream: one with nothing new sends a comment."""
+        self._wake_streams()
+        self.loop.call_later(self.limits.keepalive, self._keepalive)
 
     def is_teacher_token(self, given: str) -> bool:
         return hmac.compare_digest(given.encode("utf-8"), self.token.encode("utf-8"))
@@ -572,28 +584,36 @@ class ClassroomServer:
                 return response
             broadcaster = self.lesson.broadcaster
             seen, view = broadcaster.latest(teacher)
-            await self._send(response, b"retry: 2000\n\n" + _event(seen, view))
+            await self._send(request, response, b"retry: 2000\n\n" + _event(seen, view))
             while not broadcaster.closed:
-                changed = self.changed
+                await self.changed.wait()  # a change, or the keepalive tick
                 version, view = broadcaster.latest(teacher)
                 if version > seen:
                     seen = version
-                    await self._send(response, _event(version, view))
-                    continue
-                try:
-                    await asyncio.wait_for(changed.wait(), self.limits.keepalive)
-                except asyncio.TimeoutError:
-                    await self._send(response, b": still here\n\n")  # keeps phones awake
-        except (ConnectionError, asyncio.TimeoutError):
-            if request.transport is not None:
-                request.transport.abort()
+                    await self._send(request, response, _event(version, view))
+                else:
+                    await self._send(request, response, b": still here\n\n")  # phones stay awake
+        except ConnectionError:
+            pass
         finally:
             self.streams[teacher] -= 1
         return response
 
-    async def _send(self, response: web.StreamResponse, data: bytes) -> None:
+    async def _send(
+        self, request: web.BaseRequest, response: web.StreamResponse, data: bytes
+    ) -> None:
         """Write to a page; a page that stops reading for long is dropped."""
-        await asyncio.wait_for(response.write(data), self.limits.request_timeout)
+        transport = request.transport
+        if transport is None:
+            raise ConnectionResetError("the page has gone")
+        if transport.get_write_buffer_size() + len(data) < MAX_UNREAD:
+            await response.write(data)  # goes out at once: no need for a timer
+            return
+        try:  # the page is behind: give it a little time to catch up
+            await asyncio.wait_for(response.write(data), self.limits.request_timeout)
+        except asyncio.TimeoutError:
+            transport.abort()
+            raise ConnectionResetError("the page stopped reading") from None
 
 
 # ---------------------------------------------------------------------- replies
