@@ -690,3 +690,47 @@ def test_only_the_servers_own_names_are_answered(host: str, status: int) -> None
         assert got == status
         if status == 400:
             assert b"--allow-host evil.example" in content
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+@pytest.mark.parametrize("signal_name", ["SIGTERM", "SIGINT"])
+def test_stopping_the_server_during_a_drawing_stops_the_renderer(signal_name: str) -> None:
+    import threading
+
+    from test_render import SLOW_FORMULA, process_is_gone, renderer_children
+
+    process = serve_command("--expr", "x * w", "x=2", "w=-3")
+    renderers: list[int] = []
+    try:
+        assert process.stdout is not None
+        token = process.stdout.readline().split("token=")[1].strip()
+        port = int(process.stdout.readline().split(":")[-1].strip("/\n"))
+
+        def ask_for_the_slow_formula() -> None:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=TIMEOUT)
+            body = json.dumps({"action": "formula", "expression": SLOW_FORMULA, "values": "x=1"})
+            headers = {"Content-Type": "application/json", "X-Stepgrad-Token": token}
+            try:
+                connection.request("POST", "/control", body, headers)
+                connection.getresponse().read()
+            except OSError:
+                pass  # the server stopped before it answered
+
+        threading.Thread(target=ask_for_the_slow_formula, daemon=True).start()
+        deadline = time.monotonic() + 20
+        while not (renderers := renderer_children(process.pid)):
+            assert time.monotonic() < deadline, "the renderer never started"
+            time.sleep(0.05)
+        process.send_signal(getattr(signal, signal_name))
+        out, err = process.communicate(timeout=TIMEOUT)
+        assert process.returncode == 0 and "Traceback" not in err
+        deadline = time.monotonic() + 5
+        while not all(process_is_gone(pid) for pid in renderers):
+            assert time.monotonic() < deadline, f"the renderer outlived the server ({signal_name})"
+            time.sleep(0.05)
+    finally:
+        process.kill()
+        process.wait(timeout=TIMEOUT)
+        for pid in renderers:
+            if not process_is_gone(pid):
+                os.kill(pid, signal.SIGKILL)
