@@ -206,22 +206,23 @@ class ConnectionGate:
 class GuardedConnection(asyncio.Protocol):
     """One connection: let in by the gate, dropped if its request is too slow to come.
 
-    It stands in front of aiohttp's own protocol object and hands it
-    everything once the connection is let in.
+    It stands in front of aiohttp's own protocol object (`inner`, made only
+    for a connection let in) and hands everything on to it.
     """
 
     def __init__(self, make_inner: Callable[[], asyncio.Protocol], gate: ConnectionGate) -> None:
         self.make_inner = make_inner
-        self.inner: asyncio.Protocol = self  # until let in: nobody to hand anything to
         self.gate = gate
-        self.address: str | None = None
-        self.deadline: asyncio.TimerHandle | None = None
+        self.inner: asyncio.Protocol | None = None
+        self.address = ""
         self.transport: Any = None
+        self.deadline: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport: Any) -> None:
         peer = transport.get_extra_info("peername")
         address = str(peer[0]) if peer else "unknown"
         refusal = self.gate.admit(address)
+        loop = asyncio.get_running_loop()
         if refusal is not None:
             # Say why, then hang up; the client's request is read and dropped
             # meanwhile (closing with it unread would reset the connection
@@ -231,13 +232,12 @@ class GuardedConnection(asyncio.Protocol):
                 transport.write_eof()
             except OSError:  # the client has gone already
                 pass
-            asyncio.get_running_loop().call_later(1.0, transport.abort)
+            loop.call_later(1.0, transport.abort)
             return
         self.address, self.transport = address, transport
-        self.inner = self.make_inner()
-        loop = asyncio.get_running_loop()
         self.deadline = loop.call_later(self.gate.limits.request_timeout, transport.abort)
         self.gate.waiting[transport] = self
+        self.inner = self.make_inner()
         self.inner.connection_made(transport)
 
     def stop_deadline(self) -> None:
@@ -246,22 +246,22 @@ class GuardedConnection(asyncio.Protocol):
             self.deadline = None
 
     def data_received(self, data: bytes) -> None:
-        if self.address is not None:
+        if self.inner is not None:
             self.inner.data_received(data)
 
     def eof_received(self) -> bool | None:
-        return self.inner.eof_received() if self.address is not None else None
+        return self.inner.eof_received() if self.inner is not None else None
 
     def pause_writing(self) -> None:
-        if self.address is not None:
+        if self.inner is not None:
             self.inner.pause_writing()
 
     def resume_writing(self) -> None:
-        if self.address is not None:
+        if self.inner is not None:
             self.inner.resume_writing()
 
     def connection_lost(self, exc: Exception | None) -> None:
-        if self.address is None:
+        if self.inner is None:
             return
         self.stop_deadline()
         self.gate.waiting.pop(self.transport, None)
