@@ -44,6 +44,8 @@ its loop), and has no deadline for a request's headers.
 from __future__ import annotations
 
 import asyncio
+import collections
+import functools
 import hmac
 import ipaddress
 import json
@@ -84,6 +86,8 @@ SECURITY_HEADERS = {
 }
 MAX_TEACHER_STREAMS = 20  # the teacher's own tabs and projector, apart from the students'
 MAX_QUERY_FIELDS = 8
+ACCEPT_BURST = 512  # connections accepted in one go, before the loop turns to others
+MAX_REFUSED_WAITING = 2000  # refused sockets kept open for their second, at most
 MAX_UNREAD = 32 * 1024  # bytes a page may leave unread before a write waits for it
 
 
@@ -170,13 +174,38 @@ class RoundIds:
 
 
 class ConnectionGate:
-    """Counts open connections, in all and per address (only the event loop uses it)."""
+    """Counts open connections, in all and per address (only the event loop uses it).
+
+    It decides as a connection is accepted, before asyncio or aiohttp spend
+    anything on it: refusing the thousandth connection of a flood costs a
+    few system calls, so a flood cannot keep the loop from the teacher.
+    """
 
     def __init__(self, limits: Limits) -> None:
         self.limits = limits
         self.total = 0
         self.by_address: dict[str, int] = {}
         self.waiting: dict[Any, GuardedConnection] = {}  # transport -> its guard
+        # Refused sockets, closed a second later: time for the client to send its
+        # request and read why (closing at once could reset the connection first).
+        self.refused: collections.deque[tuple[float, socket.socket]] = collections.deque()
+
+    def refuse(self, connection: socket.socket, message: str) -> None:
+        try:
+            connection.send(_refusal(message))
+            connection.shutdown(socket.SHUT_WR)
+        except OSError:  # the client has gone already
+            pass
+        if len(self.refused) >= MAX_REFUSED_WAITING:
+            connection.close()
+        else:
+            self.refused.append((time.monotonic() + 1.0, connection))
+
+    def close_refused(self) -> None:
+        """Close the refused sockets whose second is up."""
+        now = time.monotonic()
+        while self.refused and self.refused[0][0] <= now:
+            self.refused.popleft()[1].close()
 
     def admit(self, address: str) -> str | None:
         """Count a new connection from `address` in; or say why it is refused."""
@@ -204,40 +233,24 @@ class ConnectionGate:
 
 
 class GuardedConnection(asyncio.Protocol):
-    """One connection: let in by the gate, dropped if its request is too slow to come.
+    """One connection let in by the gate: dropped if its request is too slow to come.
 
-    It stands in front of aiohttp's own protocol object (`inner`, made only
-    for a connection let in) and hands everything on to it.
+    It stands in front of aiohttp's own protocol object (`inner`) and hands
+    everything on to it.
     """
 
-    def __init__(self, make_inner: Callable[[], asyncio.Protocol], gate: ConnectionGate) -> None:
-        self.make_inner = make_inner
+    def __init__(self, inner: asyncio.Protocol, gate: ConnectionGate, address: str) -> None:
+        self.inner = inner
         self.gate = gate
-        self.inner: asyncio.Protocol | None = None
-        self.address = ""
+        self.address = address
         self.transport: Any = None
         self.deadline: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport: Any) -> None:
-        peer = transport.get_extra_info("peername")
-        address = str(peer[0]) if peer else "unknown"
-        refusal = self.gate.admit(address)
+        self.transport = transport
         loop = asyncio.get_running_loop()
-        if refusal is not None:
-            # Say why, then hang up; the client's request is read and dropped
-            # meanwhile (closing with it unread would reset the connection
-            # before the client could read the reason).
-            try:
-                transport.write(_refusal(refusal))
-                transport.write_eof()
-            except OSError:  # the client has gone already
-                pass
-            loop.call_later(1.0, transport.abort)
-            return
-        self.address, self.transport = address, transport
         self.deadline = loop.call_later(self.gate.limits.request_timeout, transport.abort)
         self.gate.waiting[transport] = self
-        self.inner = self.make_inner()
         self.inner.connection_made(transport)
 
     def stop_deadline(self) -> None:
@@ -246,29 +259,25 @@ class GuardedConnection(asyncio.Protocol):
             self.deadline = None
 
     def data_received(self, data: bytes) -> None:
-        if self.inner is not None:
-            self.inner.data_received(data)
+        self.inner.data_received(data)
 
     def eof_received(self) -> bool | None:
-        return self.inner.eof_received() if self.inner is not None else None
+        return self.inner.eof_received()
 
     def pause_writing(self) -> None:
-        if self.inner is not None:
-            self.inner.pause_writing()
+        self.inner.pause_writing()
 
     def resume_writing(self) -> None:
-        if self.inner is not None:
-            self.inner.resume_writing()
+        self.inner.resume_writing()
 
     def connection_lost(self, exc: Exception | None) -> None:
-        if self.inner is None:
-            return
         self.stop_deadline()
         self.gate.waiting.pop(self.transport, None)
         self.gate.release(self.address)
         self.inner.connection_lost(exc)
 
 
+@functools.lru_cache(maxsize=4)  # a flood is refused with the same few bytes each time
 def _refusal(message: str) -> bytes:
     body = json.dumps({"error": message}).encode()
     return (
@@ -338,6 +347,7 @@ class ClassroomServer:
         self.student_threads = ThreadPoolExecutor(4, thread_name_prefix="stepgrad-student")
         _raise_open_file_limit(limits.max_connections + 100)
         self.socket = socket.create_server(address, backlog=4096)
+        self.socket.setblocking(False)
         self.server_address: tuple[str, int] = self.socket.getsockname()[:2]
         self.loop = asyncio.new_event_loop()
         self.changed = asyncio.Event()
@@ -356,6 +366,7 @@ class ClassroomServer:
         self.loop.run_until_complete(self._start())
         self._started.set()
         self.loop.call_later(self.limits.keepalive, self._keepalive)
+        self.loop.call_later(1.0, self._every_second)
         self.loop.run_forever()
         self.loop.close()
 
@@ -368,10 +379,7 @@ class ClassroomServer:
             self._handle, access_log=None, logger=quiet, max_line_size=8190,
             max_field_size=8190, max_headers=64, keepalive_timeout=self.limits.request_timeout,
         )  # fmt: skip
-        http = self.http
-        self.listener = await self.loop.create_server(
-            lambda: GuardedConnection(http, self.gate), sock=self.socket, backlog=4096
-        )
+        self.loop.add_reader(self.socket, self._accept)
 
     def close(self) -> None:
         """Stop serving: every page's stream ends, every connection is closed."""
@@ -388,10 +396,40 @@ class ClassroomServer:
             self.student_threads.shutdown(wait=False, cancel_futures=True)
 
     async def _stop(self) -> None:
-        self.listener.close()
+        self.loop.remove_reader(self.socket)
+        self.socket.close()
         self._wake_streams()
         await self.http.shutdown(timeout=1.0)
-        await self.listener.wait_closed()
+        while self.gate.refused:
+            self.gate.refused.popleft()[1].close()
+
+    def _accept(self) -> None:
+        """New connections are waiting: let each in, or refuse it (see `ConnectionGate`)."""
+        for _ in range(ACCEPT_BURST):
+            try:
+                connection, peer = self.socket.accept()
+            except (BlockingIOError, InterruptedError):
+                break
+            except OSError as error:  # out of file descriptors: wait a moment
+                print(f"stepgrad serve: cannot accept a connection: {error}", file=sys.stderr)
+                self.loop.remove_reader(self.socket)
+                self.loop.call_later(1.0, self.loop.add_reader, self.socket, self._accept)
+                break
+            address = str(peer[0])
+            refusal = self.gate.admit(address)
+            if refusal is not None:
+                self.gate.refuse(connection, refusal)
+                continue
+            connection.setblocking(False)
+            protocol = GuardedConnection(self.http(), self.gate, address)
+            self.loop.create_task(self._connect(connection, protocol))
+
+    async def _connect(self, connection: socket.socket, protocol: GuardedConnection) -> None:
+        try:
+            await self.loop.connect_accepted_socket(lambda: protocol, connection)
+        except OSError:
+            self.gate.release(protocol.address)
+            connection.close()
 
     def _lesson_changed(self) -> None:
         """The lesson published (in some thread): wake every stream, on the loop."""
@@ -403,6 +441,10 @@ class ClassroomServer:
     def _wake_streams(self) -> None:
         changed, self.changed = self.changed, asyncio.Event()
         changed.set()
+
+    def _every_second(self) -> None:
+        self.gate.close_refused()
+        self.loop.call_later(1.0, self._every_second)
 
     def _keepalive(self) -> None:
         """Every `keepalive` seconds, wake every stream: one with nothing new sends a comment."""
