@@ -120,8 +120,9 @@ class GraphPainter:
     seconds: float  # the time budget of one drawing
     _wanted: int = 0  # the number of the latest drawing asked for
     _pending: tuple[int, str, str] | None = None
-    _working: bool = False
-    _guard: threading.Lock = field(default_factory=threading.Lock)
+    _thread: threading.Thread | None = None  # started at the first paint(), kept
+    _closed: bool = False
+    _guard: threading.Condition = field(default_factory=threading.Condition)
 
     def draw_now(self, source: str, what: str) -> bytes:
         """Render DOT `source` here and now, within the budget (TooBigToDraw if not)."""
@@ -141,16 +142,24 @@ class GraphPainter:
         with self._guard:
             self._wanted += 1
             self._pending = (self._wanted, source, what)
-            if self._working:
-                return
-            self._working = True
-        threading.Thread(target=self._work, name="stepgrad-painter", daemon=True).start()
+            self._guard.notify()
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._work, name="stepgrad-painter", daemon=True
+                )
+                self._thread.start()
+
+    def close(self) -> None:
+        """Let the painter's thread end (a drawing under way finishes first)."""
+        with self._guard:
+            self._closed = True
+            self._guard.notify()
 
     def _work(self) -> None:
         while True:
             with self._guard:
-                if self._pending is None:
-                    self._working = False
+                self._guard.wait_for(lambda: self._pending is not None or self._closed)
+                if self._closed or self._pending is None:
                     return
                 number, source, what = self._pending
                 self._pending = None

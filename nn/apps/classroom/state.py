@@ -223,8 +223,8 @@ class Lesson:
     def _after_step(self) -> None:
         """Publish the step now; its picture is drawn outside the lock and follows."""
         assert self.root is not None and self.stepper is not None
-        self.painter.paint(_drawing(self.root, self.stepper).source, _size(self.root))
         self.publish()
+        self.painter.paint(_drawing(self.root, self.stepper).source, _size(self.root))
 
     # ------------------------------------------------------------------ the teacher's requests
 
@@ -292,6 +292,7 @@ class Lesson:
 
     def close(self) -> None:
         self.training.close()
+        self.painter.close()
         self.broadcaster.close()
 
 
