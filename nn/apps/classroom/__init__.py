@@ -22,7 +22,7 @@ command line does the same and waits for Ctrl-C.
 
 The server keeps everything in memory and writes nothing to disk. It
 listens on 127.0.0.1 (this computer only) unless you ask for another host,
-and answers only to the names it was started for (see `server.py`): a name
+and answers only to the names it was started for (see `limits.py`): a name
 of your own, e.g. the one a school's DNS gives this computer, goes in
 `hosts=("classroom.school.example",)`.
 """
@@ -34,8 +34,9 @@ import socket
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
 
 from engine.views.render import stop_renderers
+from nn.apps.classroom.limits import Limits
 from nn.apps.classroom.push import ControlError
-from nn.apps.classroom.server import ClassroomServer, Limits
+from nn.apps.classroom.server import ClassroomServer
 from nn.apps.classroom.state import Lesson
 
 if TYPE_CHECKING:
