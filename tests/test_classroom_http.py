@@ -561,6 +561,12 @@ def test_the_network_address_for_students_is_an_ipv4_address() -> None:
 # ---------------------------------------------------------------------- under load and attack
 
 
+# Linux routes all of 127.0.0.0/8 to this machine: tests play many addresses from one.
+many_addresses = pytest.mark.skipif(
+    not sys.platform.startswith("linux"), reason="needs every 127.x.y.z address (Linux)"
+)
+
+
 def call_from(
     room: Classroom, address: str, method: str, path: str, body: Any = None,
     headers: dict[str, str] | None = None,
@@ -578,6 +584,7 @@ def call_from(
     return response.status, content
 
 
+@many_addresses
 def test_one_address_gets_a_fair_share_of_connections_and_the_teacher_gets_in() -> None:
     limits = Limits(connections_per_address=5, request_timeout=10.0)
     with Classroom("x * w", "x=2 w=-3", limits=limits) as room:
@@ -641,6 +648,7 @@ def test_malformed_fields_are_400s_never_500s(room: Classroom) -> None:
     assert status == 400 and b"finite" in content
 
 
+@many_addresses
 def test_spam_from_many_addresses_cannot_fill_a_round() -> None:
     limits = Limits(answers_per_address=1000, answers_per_window=1000)
     with Classroom("x * w", "x=2 w=-3", limits=limits) as room:
@@ -734,3 +742,21 @@ def test_stopping_the_server_during_a_drawing_stops_the_renderer(signal_name: st
         for pid in renderers:
             if not process_is_gone(pid):
                 os.kill(pid, signal.SIGKILL)
+
+
+def test_the_command_answers_to_a_name_given_with_allow_host() -> None:
+    process = serve_command("--allow-host", "Classroom.School.Example")
+    try:
+        assert process.stdout is not None
+        process.stdout.readline()
+        port = int(process.stdout.readline().split(":")[-1].strip("/\n"))
+        for name, status in (("classroom.school.example", 200), ("other.example", 400)):
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=TIMEOUT)
+            connection.request("GET", "/state", headers={"Host": f"{name}:{port}"})
+            assert connection.getresponse().status == status
+            connection.close()
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=TIMEOUT)
+    finally:
+        process.kill()
+        process.wait(timeout=TIMEOUT)
