@@ -53,10 +53,9 @@ class Limits:
     answers_per_window: int = 5  # answers one student may send per window
     answers_per_address: int = 60  # answers one network address may send per window
     answer_window: float = 10.0  # seconds
-    request_timeout: float = 5.0  # seconds to send a request before the server hangs up
+    request_timeout: float = 5.0  # seconds to send a request (or read a reply) before we hang up
     keepalive: float = 15.0  # seconds between two comments on an idle event stream
     render_seconds: float = 5.0  # the most time one drawing of the graph may take
-
 
 
 # ---------------------------------------------------------------------- budgets
@@ -243,7 +242,11 @@ def is_address(name: str) -> bool:
 
 
 def host_name(header: str) -> str:
-    """'Example.org:8000' -> 'example.org'; '[::1]:8000' -> '[::1]'."""
+    """The name in a Host header, without its port.
+
+    >>> host_name("Example.org:8000"), host_name("[::1]:8000"), host_name("localhost")
+    ('example.org', '[::1]', 'localhost')
+    """
     if header.startswith("["):
         return header.split("]")[0] + "]"
     return header.rsplit(":", 1)[0].lower().rstrip(".")
