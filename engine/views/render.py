@@ -153,8 +153,7 @@ def render_dot(
         process.kill()
         process.communicate()
         raise TooBigToDraw(
-            f"too big to draw in time: {what}; the renderer was stopped after {seconds:g} s. "
-            "Draw a smaller graph (fewer terms, or draw(root, collapse=True) for a network)"
+            f"too big to draw in time: {what} (over {seconds:g} s); draw a smaller graph"
         ) from None
     except BaseException:  # Ctrl-C, or anything else: the renderer stops with us
         process.kill()
