@@ -109,7 +109,7 @@ def write_atomic(path: PathLike, content: bytes) -> Path:
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
         handle = os.open(temporary, flags, 0o666)
     except OSError as error:  # name the file the user asked for, not our temporary one
-        raise OSError(error.errno, f"cannot write {name}: {error.strerror}") from None
+        raise OSError(error.errno, f"cannot write {name}: {_reason(error)}") from None
     try:
         with os.fdopen(handle, "wb") as file:
             file.write(content)
@@ -122,9 +122,14 @@ def write_atomic(path: PathLike, content: bytes) -> Path:
         if os.path.exists(temporary):
             os.remove(temporary)
         if isinstance(error, OSError):  # e.g. ENOSPC names no file: name the target
-            raise OSError(error.errno, f"cannot write {name}: {error.strerror}") from None
+            raise OSError(error.errno, f"cannot write {name}: {_reason(error)}") from None
         raise
     return Path(path)
+
+
+def _reason(error: OSError) -> str:
+    """What went wrong, in words: the system's text (`strerror`), else the message."""
+    return error.strerror or str(error)
 
 
 def check_writable(path: PathLike) -> None:
@@ -153,7 +158,7 @@ def _writable_target(path: PathLike) -> tuple[Path, str, os.stat_result | None]:
     except (FileNotFoundError, NotADirectoryError):  # explained below
         existing = None
     except OSError as error:  # e.g. a loop of symbolic links
-        raise OSError(error.errno, f"cannot write {name}: {error.strerror}") from None
+        raise OSError(error.errno, f"cannot write {name}: {_reason(error)}") from None
     if existing is not None:
         _check_regular(name, existing.st_mode, "write")
     elif target.parent.exists() and not target.parent.is_dir():
@@ -229,7 +234,7 @@ def read_file(path: PathLike, max_bytes: int, what: str = "this file") -> bytes:
     except (IsADirectoryError, SpecialFileError):
         raise
     except OSError as error:
-        raise OSError(error.errno, f"cannot read {name}: {error.strerror}") from None
+        raise OSError(error.errno, f"cannot read {name}: {_reason(error)}") from None
     with os.fdopen(handle, "rb") as file:
         size = os.fstat(handle)
         _check_regular(name, size.st_mode, "read")
@@ -238,7 +243,7 @@ def read_file(path: PathLike, max_bytes: int, what: str = "this file") -> bytes:
         try:
             content = file.read(max_bytes + 1)  # + 1: a file that grows since fstat
         except OSError as error:  # e.g. EIO from a failing disk names no file
-            raise OSError(error.errno, f"cannot read {name}: {error.strerror}") from None
+            raise OSError(error.errno, f"cannot read {name}: {_reason(error)}") from None
     if len(content) > max_bytes:
         raise ValueError(_too_large(name, len(content), max_bytes, what))
     return content

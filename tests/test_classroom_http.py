@@ -242,7 +242,7 @@ def test_a_body_must_be_json_with_a_length(room: Classroom) -> None:
     [
         (b"NONSENSE\r\n\r\n", b"400"),
         (b"GET / HTTP/9.9\r\n\r\n", b"400"),
-        (b"GET /" + b"a" * 70000 + b" HTTP/1.0\r\n\r\n", b"414"),
+        (b"GET /" + b"a" * 70000 + b" HTTP/1.0\r\n\r\n", b"400"),  # aiohttp: line too long
         (b"PUT / HTTP/1.0\r\n\r\n", b"405"),
         (b"GET /control HTTP/1.0\r\n\r\n", b"405"),
     ],
@@ -387,6 +387,33 @@ def test_a_student_cannot_control_through_the_answer_route(room: Classroom) -> N
     assert room.position == 0
 
 
+# ---------------------------------------------------------------------- nothing stalls the lesson
+
+
+def test_a_formula_too_slow_to_draw_is_refused_and_stalls_nobody() -> None:
+    import threading
+
+    slow = "+".join(["x"] * 150)  # 299 characters; its layout takes minutes
+    with Classroom("x * w", "x=2 w=-3", limits=Limits(render_seconds=4.0)) as room:
+        room.quiz()
+        replies: list[tuple[int, dict[str, Any]]] = []
+        teacher = threading.Thread(
+            target=lambda: replies.append(
+                control(room, {"action": "formula", "expression": slow, "values": "x=1"})
+            )
+        )
+        teacher.start()
+        time.sleep(0.3)  # the renderer is at work now
+        started = time.perf_counter()
+        assert call(room, "GET", "/state")[0] == 200
+        assert answer(room, STUDENT_A, -3)[0] == 200
+        assert time.perf_counter() - started < 2.0  # not held up by the 4-s drawing
+        teacher.join(timeout=TIMEOUT)
+        status, reply = replies[0]
+        assert status == 400 and "too big to draw in time: 150 Values" in reply["error"]
+        assert json.loads(call(room, "GET", "/state")[1])["source"] == "x * w"  # unchanged
+
+
 # ---------------------------------------------------------------------- from Python
 
 
@@ -456,9 +483,13 @@ def test_a_paused_run_waits_for_resume(room: Classroom) -> None:
     status, reply = control(room, {"action": "train", "data": "xor", "steps": 1000})
     assert status == 200 and reply["training"]["status"] == "running"
     assert control(room, {"action": "pause"})[0] == 200
-    step = json.loads(call(room, "GET", "/state")[1])["training"]["step"]
+    # The pages get a view at most 10 times a second: wait for the one that says "paused".
+    deadline = time.monotonic() + 10
+    while (training := json.loads(call(room, "GET", "/state")[1])["training"])["status"] != "paused":
+        assert time.monotonic() < deadline, f"never paused: {training['status']}"
+        time.sleep(0.05)
     time.sleep(0.5)
-    assert json.loads(call(room, "GET", "/state")[1])["training"]["step"] <= step + 1
+    assert json.loads(call(room, "GET", "/state")[1])["training"]["step"] == training["step"]
     assert control(room, {"action": "resume"})[0] == 200
     assert control(room, {"action": "stop"})[0] == 200
 
@@ -548,3 +579,207 @@ def test_the_network_address_for_students_is_an_ipv4_address() -> None:
 
     parts = network_address().split(".")
     assert len(parts) == 4 and all(0 <= int(part) <= 255 for part in parts)
+
+
+# ---------------------------------------------------------------------- under load and attack
+
+
+# Linux routes all of 127.0.0.0/8 to this machine: tests play many addresses from one.
+many_addresses = pytest.mark.skipif(
+    not sys.platform.startswith("linux"), reason="needs every 127.x.y.z address (Linux)"
+)
+
+
+def call_from(
+    room: Classroom, address: str, method: str, path: str, body: Any = None,
+    headers: dict[str, str] | None = None,
+) -> tuple[int, bytes]:
+    """One request from another loopback address (Linux routes all of 127.0.0.0/8 here)."""
+    connection = http.client.HTTPConnection(
+        "127.0.0.1", room.port, timeout=TIMEOUT, source_address=(address, 0)
+    )
+    data = None if body is None else json.dumps(body).encode()
+    sent = {"Content-Type": "application/json"} if data is not None else {}
+    connection.request(method, path, body=data, headers={**sent, **(headers or {})})
+    response = connection.getresponse()
+    content = response.read()
+    connection.close()
+    return response.status, content
+
+
+@many_addresses
+def test_one_address_gets_a_fair_share_of_connections_and_the_teacher_gets_in() -> None:
+    limits = Limits(connections_per_address=5, request_timeout=10.0)
+    with Classroom("x * w", "x=2 w=-3", limits=limits) as room:
+        hog = [
+            socket.create_connection(("127.0.0.1", room.port), TIMEOUT, ("127.0.0.9", 0))
+            for _ in range(5)
+        ]
+        try:
+            status, content = call_from(room, "127.0.0.9", "GET", "/state")
+            assert status == 503 and b"from your address" in content
+            assert control(room, {"action": "next"})[0] == 200  # the teacher, elsewhere
+            assert call_from(room, "127.0.0.10", "GET", "/state")[0] == 200  # a new student
+        finally:
+            for connection in hog:
+                connection.close()
+
+
+def test_a_request_that_drips_its_headers_is_dropped(room: Classroom) -> None:
+    with socket.create_connection(("127.0.0.1", room.port), timeout=TIMEOUT) as connection:
+        started = time.monotonic()
+        try:
+            for byte in b"GET / HTTP/1.0\r\nX-Slow: " + b"a" * 40:
+                connection.sendall(bytes([byte]))  # one byte every 0.2 s: each looks alive
+                time.sleep(0.2)
+        except (ConnectionError, BrokenPipeError):
+            pass
+        assert connection.recv(100) == b""  # dropped...
+        assert time.monotonic() - started < 2.0 + 1.0  # ...by the 2-s request timeout
+
+
+def test_the_teachers_page_is_not_refused_when_the_students_pages_are_full(
+    room: Classroom,
+) -> None:
+    pages = [EventStream(room), EventStream(room)]  # the students' limit is 2
+    try:
+        for page in pages:
+            page.next_state()
+        assert call(room, "GET", "/events")[0] == 503
+        teacher = EventStream(room, f"?token={token_of(room)}")
+        assert teacher.next_state()["teacher"] is True
+        teacher.close()
+    finally:
+        for page in pages:
+            page.close()
+
+
+def test_malformed_fields_are_400s_never_500s(room: Classroom) -> None:
+    reply = raw(
+        room,
+        "POST /answer HTTP/1.0\r\nContent-Type: application/json\r\n"
+        "Content-Length: \u00b2\r\n\r\n{}".encode(),
+    )
+    assert reply.split(b" ")[1] == b"400"
+    status, reply_json = control(room, {"action": ["next"]})
+    assert status == 400 and "unknown action" in reply_json["error"]
+    control(room, {"action": "quiz"})
+    status, content, _ = call(
+        room, "POST", "/answer", b'{"student": "%s", "answer": %s}' % (
+            STUDENT_A.encode(), b"9" * 401)
+    )  # fmt: skip
+    assert status == 400 and b"finite" in content
+
+
+@many_addresses
+def test_spam_from_many_addresses_cannot_fill_a_round() -> None:
+    limits = Limits(answers_per_address=1000, answers_per_window=1000)
+    with Classroom("x * w", "x=2 w=-3", limits=limits) as room:
+        room.quiz()
+        statuses = []
+        for address_number in range(2, 22):  # 20 addresses, 60 made-up ids each
+            address = f"127.0.0.{address_number}"
+            for number in range(60):
+                student = f"{address_number:02x}{number:030x}"
+                body = {"student": student, "answer": 1.0}
+                statuses.append(call_from(room, address, "POST", "/answer", body)[0])
+        assert statuses.count(200) == 20 * limits.ids_per_address
+        assert set(statuses) == {200, 429}
+        real = {"student": "f" * 32, "answer": -3.0}
+        assert call_from(room, "127.0.0.99", "POST", "/answer", real)[0] == 200
+
+
+def test_each_teacher_reply_shows_its_own_request(room: Classroom) -> None:
+    import threading
+
+    room.formula("tanh(x*w + b)", "x=2 w=-3 b=6.5")
+    wrong: list[str] = []
+
+    def press(action: str, position: int) -> None:
+        for _ in range(40):
+            status, reply = control(room, {"action": action})
+            if status == 200 and reply["position"] != position:
+                wrong.append(f"{action} replied position {reply['position']}")
+
+    teachers = [threading.Thread(target=press, args=("run", 3)),
+                threading.Thread(target=press, args=("reset", 0))]  # fmt: skip
+    for teacher in teachers:
+        teacher.start()
+    for teacher in teachers:
+        teacher.join()
+    assert wrong == []
+
+
+@pytest.mark.parametrize(
+    "host, status",
+    [("localhost", 200), ("127.0.0.1", 200), ("[::1]", 200), ("evil.example", 400),
+     ("classroom.school.example", 200)],
+)  # fmt: skip
+def test_only_the_servers_own_names_are_answered(host: str, status: int) -> None:
+    with Classroom(hosts=["classroom.school.example"], limits=LIMITS) as room:
+        got, content, _ = call(room, "GET", "/state", headers={"Host": f"{host}:{room.port}"})
+        assert got == status
+        if status == 400:
+            assert b"--allow-host evil.example" in content
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+@pytest.mark.parametrize("signal_name", ["SIGTERM", "SIGINT"])
+def test_stopping_the_server_during_a_drawing_stops_the_renderer(signal_name: str) -> None:
+    import threading
+
+    from test_render import SLOW_FORMULA, process_is_gone, renderer_children
+
+    process = serve_command("--expr", "x * w", "x=2", "w=-3")
+    renderers: list[int] = []
+    try:
+        assert process.stdout is not None
+        token = process.stdout.readline().split("token=")[1].strip()
+        port = int(process.stdout.readline().split(":")[-1].strip("/\n"))
+
+        def ask_for_the_slow_formula() -> None:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=TIMEOUT)
+            body = json.dumps({"action": "formula", "expression": SLOW_FORMULA, "values": "x=1"})
+            headers = {"Content-Type": "application/json", "X-Stepgrad-Token": token}
+            try:
+                connection.request("POST", "/control", body, headers)
+                connection.getresponse().read()
+            except OSError:
+                pass  # the server stopped before it answered
+
+        threading.Thread(target=ask_for_the_slow_formula, daemon=True).start()
+        deadline = time.monotonic() + 20
+        while not (renderers := renderer_children(process.pid)):
+            assert time.monotonic() < deadline, "the renderer never started"
+            time.sleep(0.05)
+        process.send_signal(getattr(signal, signal_name))
+        out, err = process.communicate(timeout=TIMEOUT)
+        assert process.returncode == 0 and "Traceback" not in err
+        deadline = time.monotonic() + 5
+        while not all(process_is_gone(pid) for pid in renderers):
+            assert time.monotonic() < deadline, f"the renderer outlived the server ({signal_name})"
+            time.sleep(0.05)
+    finally:
+        process.kill()
+        process.wait(timeout=TIMEOUT)
+        for pid in renderers:
+            if not process_is_gone(pid):
+                os.kill(pid, signal.SIGKILL)
+
+
+def test_the_command_answers_to_a_name_given_with_allow_host() -> None:
+    process = serve_command("--allow-host", "Classroom.School.Example")
+    try:
+        assert process.stdout is not None
+        process.stdout.readline()
+        port = int(process.stdout.readline().split(":")[-1].strip("/\n"))
+        for name, status in (("classroom.school.example", 200), ("other.example", 400)):
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=TIMEOUT)
+            connection.request("GET", "/state", headers={"Host": f"{name}:{port}"})
+            assert connection.getresponse().status == status
+            connection.close()
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=TIMEOUT)
+    finally:
+        process.kill()
+        process.wait(timeout=TIMEOUT)

@@ -213,3 +213,83 @@ def test_render_leaves_no_source_file_behind(
     assert os.listdir(folder) == ["neuron.png"]
     assert_is_svg((tmp_path / "neuron.svg").read_bytes())
     assert_is_png((folder / "neuron.png").read_bytes())
+
+
+# ------------------------------------------------------------------ budgets
+
+# 299 characters whose drawing takes the layout minutes: every + points at the one x.
+SLOW_FORMULA = "+".join(["x"] * 150)
+
+
+def test_a_drawing_too_slow_to_lay_out_is_stopped_with_a_plain_message(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from nn.apps.cli import main
+
+    monkeypatch.setattr(render_module, "RENDER_TIMEOUT", 1.0)
+    status = main(["step", SLOW_FORMULA, "x=1", "--graph", str(tmp_path / "g.svg")])
+    error_lines = capsys.readouterr().err.strip().splitlines()
+    assert status != 0 and len(error_lines) == 1
+    assert "too big to draw in time: 150 Values" in error_lines[0]
+    assert os.listdir(tmp_path) == []
+
+
+def renderer_children(pid: int) -> list[int]:
+    """The processes started by `pid`'s threads (Linux: /proc)."""
+    children = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        children += [int(child) for child in (task / "children").read_text().split()]
+    return children
+
+
+def process_is_gone(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return True
+    return state == "Z"  # a zombie has stopped: only its exit status is left
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+@pytest.mark.parametrize("signal_name", ["SIGTERM", "SIGINT"])
+def test_a_renderer_never_outlives_its_python(signal_name: str) -> None:
+    import signal
+    import subprocess
+    import time
+
+    script = (
+        "import threading\n"
+        "from engine.expression import parse_expression\n"
+        "from engine.views.drawing import draw\n"
+        "from engine.views.render import render_dot\n"
+        f"root = parse_expression({SLOW_FORMULA!r}).build({{'x': 1.0}})\n"
+        "source = draw(root).source\n"
+        "thread = threading.Thread(target=render_dot, args=(source,), daemon=True)\n"
+        "thread.start()\n"
+        "print('rendering', flush=True)\n"
+        "thread.join()\n"
+    )
+    root = Path(__file__).resolve().parents[1]
+    python = subprocess.Popen(
+        [sys.executable, "-c", script], cwd=root, env=dict(os.environ, PYTHONPATH=str(root)),
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    renderers: list[int] = []
+    try:
+        assert python.stdout is not None and python.stdout.readline() == b"rendering\n"
+        deadline = time.monotonic() + 20
+        while not (renderers := renderer_children(python.pid)):
+            assert time.monotonic() < deadline, "the renderer never started"
+            time.sleep(0.05)
+        python.send_signal(getattr(signal, signal_name))
+        python.wait(timeout=20)
+        deadline = time.monotonic() + 5
+        while not all(process_is_gone(pid) for pid in renderers):
+            assert time.monotonic() < deadline, f"the renderer outlived Python ({signal_name})"
+            time.sleep(0.05)
+    finally:
+        python.kill()
+        python.wait()
+        for pid in renderers:  # if the test failed: leave nothing running
+            if not process_is_gone(pid):
+                os.kill(pid, signal.SIGKILL)

@@ -11,6 +11,13 @@ something and runs it:
 Both read DOT on stdin and write the picture on stdout (`dot -Tsvg`), so the
 rest of stepgrad never needs to know which one it got.
 
+A short formula can be an expensive drawing (`x+x+...+x` with 150 terms
+takes the layout minutes), so every render has a budget: it runs in a child
+process that is stopped after `timeout` seconds (`TooBigToDraw`, a plain
+message) or when it takes too much memory, and that never outlives this
+Python: on Linux the system stops it when its parent dies, and everywhere
+`stop_renderers()` (called at exit) stops any still running.
+
 >>> svg = render_dot("digraph { a -> b }", "svg")
 >>> svg.lstrip().startswith(b"<?xml")
 True
@@ -20,12 +27,16 @@ b'\\x89PNG\\r\\n\\x1a\\n'
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
+import signal
 import subprocess
+import sys
 import sysconfig
+import threading
 from pathlib import Path
-from typing import Protocol, Union
+from typing import Callable, Protocol, Union
 
 from engine.checks import check_choice
 from engine.files import write_atomic
@@ -44,7 +55,8 @@ SAVE_FORMATS = {
 }
 
 # Seconds before a renderer is stopped: a lecture should never hang on a drawing.
-RENDER_TIMEOUT = 120.0
+# A layout that takes longer than this is too big to read anyway.
+RENDER_TIMEOUT = 30.0
 
 # The most memory a renderer may take (on Linux and macOS): a drawing too big
 # to read must not take the laptop's memory with it.
@@ -63,6 +75,14 @@ class RendererNotFound(RuntimeError):
 
 class RenderError(RuntimeError):
     """The renderer ran but could not turn the DOT text into a picture."""
+
+
+class TooBigToDraw(ValueError):
+    """The renderer did not finish within its time budget, so it was stopped.
+
+    A ValueError: the graph given is too big (as `draw()` refuses one with
+    more than `max_nodes` Values); the fix is a smaller graph.
+    """
 
 
 class HasDotSource(Protocol):
@@ -95,36 +115,56 @@ def find_renderer() -> str:
     )
 
 
-def render_dot(source: str, format: str = "svg", *, engine: str | None = None) -> bytes:
+def render_dot(
+    source: str,
+    format: str = "svg",
+    *,
+    engine: str | None = None,
+    timeout: float | None = None,
+    what: str = "this drawing",
+) -> bytes:
     """Render DOT text to picture bytes in `format` ("svg" or "png", also "jpeg").
 
     `engine` picks a Graphviz layout engine ("dot", the default, draws
-    graphs in ranks; "neato" and friends place nodes by physics).
+    graphs in ranks; "neato" and friends place nodes by physics). The
+    renderer is stopped after `timeout` seconds (default `RENDER_TIMEOUT`),
+    raising `TooBigToDraw` with a message that names `what` (e.g. "150 Values").
     """
     check_choice("format", format, RENDER_FORMATS)
+    seconds = RENDER_TIMEOUT if timeout is None else timeout
     command = [find_renderer(), f"-T{format}"]
     if format != "svg":
         command.append(f"-Gsize={RASTER_MAX_INCHES},{RASTER_MAX_INCHES}")
         command.append(f"-Gdpi={RASTER_DPI}")
     if engine is not None:
         command.append(f"-K{engine}")
+    process = subprocess.Popen(
+        command,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        preexec_fn=_prepare_child() if os.name == "posix" else None,
+    )
+    with _RUNNING_LOCK:
+        _RUNNING.add(process)
     try:
-        finished = subprocess.run(
-            command,
-            input=source.encode("utf-8"),
-            capture_output=True,
-            timeout=RENDER_TIMEOUT,
-            check=False,
-            preexec_fn=_limit_memory if os.name == "posix" else None,
-        )
+        picture, errors = process.communicate(source.encode("utf-8"), timeout=seconds)
     except subprocess.TimeoutExpired:
-        raise RenderError(
-            f"{command[0]} took more than {RENDER_TIMEOUT:g} s to render the drawing; "
-            "draw a smaller graph (e.g. draw(root, collapse=True))"
+        process.kill()
+        process.communicate()
+        raise TooBigToDraw(
+            f"too big to draw in time: {what} (over {seconds:g} s); draw a smaller graph"
         ) from None
-    if finished.returncode != 0:
-        message = finished.stderr.decode("utf-8", errors="replace").strip()
-        if finished.returncode < 0 or "memory" in message.lower():
+    except BaseException:  # Ctrl-C, or anything else: the renderer stops with us
+        process.kill()
+        process.wait()
+        raise
+    finally:
+        with _RUNNING_LOCK:
+            _RUNNING.discard(process)
+    if process.returncode != 0:
+        message = errors.decode("utf-8", errors="replace").strip()
+        if process.returncode < 0 or "memory" in message.lower():
             first_line = message.splitlines()[0] if message else "stopped"
             message = (
                 f"{first_line} (the renderer may use at most "
@@ -133,16 +173,61 @@ def render_dot(source: str, format: str = "svg", *, engine: str | None = None) -
             )
         raise RenderError(
             f"{command[0]} could not render the drawing as {format} "
-            f"(exit status {finished.returncode}): {message}"
+            f"(exit status {process.returncode}): {message}"
         )
-    return finished.stdout
+    return picture
 
 
-def _limit_memory() -> None:
-    """Run in the renderer's process before it starts: cap its memory."""
+# The renderers running now, so that none outlives this Python (see stop_renderers).
+_RUNNING: set[subprocess.Popen[bytes]] = set()
+_RUNNING_LOCK = threading.Lock()
+
+
+def stop_renderers() -> None:
+    """Stop every renderer this Python started that is still running.
+
+    Called at exit, and by the classroom server when it stops: a drawing
+    that is no longer wanted must not go on taking a core.
+    """
+    with _RUNNING_LOCK:
+        running = list(_RUNNING)
+    for process in running:
+        if process.poll() is None:
+            process.kill()
+
+
+atexit.register(stop_renderers)
+
+
+# Linux's prctl() option that sends the child a signal when its parent dies.
+PR_SET_PDEATHSIG = 1
+
+
+def _prepare_child() -> Callable[[], None]:
+    """What the renderer's process does before it starts (on POSIX): cap its
+    memory and, on Linux, ask to be killed when its parent dies.
+
+    Everything is looked up here, before the fork, so that the child only
+    makes system calls.
+    """
     import resource
 
-    resource.setrlimit(resource.RLIMIT_AS, (RENDER_MEMORY_LIMIT, RENDER_MEMORY_LIMIT))
+    limit = RENDER_MEMORY_LIMIT
+    parent = os.getpid()
+    prctl = None
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+
+    def prepare() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        if prctl is not None:
+            prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() != parent:  # the parent died before the request took effect
+            os._exit(1)
+
+    return prepare
 
 
 def save_drawing(drawing: HasDotSource | str, path: Union[str, os.PathLike[str]]) -> Path:
@@ -173,7 +258,8 @@ def save_drawing(drawing: HasDotSource | str, path: Union[str, os.PathLike[str]]
     if format == "dot":
         content = source.encode("utf-8")
     else:
-        content = render_dot(source, format)
+        values = getattr(drawing, "values_drawn", 0)
+        content = render_dot(source, format, what=f"{values} Values" if values else "this drawing")
     target.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(target, content)
     return target

@@ -23,7 +23,10 @@ command line does the same and waits for Ctrl-C.
 The server keeps everything in memory and writes nothing to disk. The
 teacher's token is new each start unless you give one (`token=...`, or
 `stepgrad serve --token-file`), so that the teacher's link outlives a restart.
-It listens on 127.0.0.1 (this computer only) unless you ask for another host.
+It listens on 127.0.0.1 (this computer only) unless you ask for another host,
+and answers only to the names it was started for (see `limits.py`): a name
+of your own, e.g. the one a school's DNS gives this computer, goes in
+`hosts=("classroom.school.example",)`.
 """
 
 from __future__ import annotations
@@ -31,11 +34,12 @@ from __future__ import annotations
 import re
 import secrets
 import socket
-import threading
-from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
 
+from engine.views.render import stop_renderers
+from nn.apps.classroom.limits import Limits
 from nn.apps.classroom.push import ControlError
-from nn.apps.classroom.server import ClassroomServer, Limits
+from nn.apps.classroom.server import ClassroomServer
 from nn.apps.classroom.state import Lesson
 
 if TYPE_CHECKING:
@@ -78,23 +82,18 @@ class Classroom:
         port: int = 0,
         limits: Limits | None = None,
         token: str | None = None,
+        hosts: Iterable[str] = (),
     ) -> None:
         if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
             raise ValueError(f"port={port!r} must be a whole number from 0 (any free port) to 65535")
-        self.lesson = Lesson()
+        limits = limits or Limits()
+        self.lesson = Lesson(render_seconds=limits.render_seconds)
         if expression is not None:
             self.lesson.show_formula(expression, values)
         self._token = check_token(token) if token is not None else secrets.token_urlsafe(24)
-        self._server = ClassroomServer((host, port), self.lesson, self._token, limits or Limits())
+        self._server = ClassroomServer((host, port), self.lesson, self._token, limits, hosts)
         self.host = host
         self.port: int = self._server.server_address[1]
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.1},
-            name=f"stepgrad-classroom-{self.port}",
-            daemon=True,
-        )
-        self._thread.start()
         self.closed = False
         self.lesson.invite(self.student_url)
 
@@ -229,9 +228,8 @@ class Classroom:
             return
         self.closed = True
         self.lesson.close()
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
+        self._server.close()
+        stop_renderers()  # a drawing still running is no longer wanted
 
     def __enter__(self) -> Classroom:
         return self
@@ -262,15 +260,19 @@ def serve(
     port: int = 0,
     limits: Limits | None = None,
     token: str | None = None,
+    hosts: Iterable[str] = (),
 ) -> Classroom:
     """Start a classroom server in the background; returns the running `Classroom`.
 
     `expression` and `values` put a formula on the page to start with, e.g.
     `serve("tanh(x*w + b)", "x=2 w=-3 b=6.88")`. `port=0` picks a free port.
     `token` keeps the teacher's link the same across restarts (default: a new
-    random one each start).
+    random one each start). `hosts` adds names the server answers to (besides
+    its addresses and `localhost`).
     """
-    return Classroom(expression, values, host=host, port=port, limits=limits, token=token)
+    return Classroom(
+        expression, values, host=host, port=port, limits=limits, token=token, hosts=hosts
+    )
 
 
 def network_address() -> str:

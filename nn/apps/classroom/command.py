@@ -51,6 +51,14 @@ def add_serve_command(commands: argparse._SubParsersAction) -> None:
         "0.0.0.0: every machine on the network)",
     )
     parser.add_argument(
+        "--allow-host",
+        metavar="NAME",
+        action="append",
+        default=[],
+        help="a name the server answers to besides its addresses and localhost "
+        "(repeat for more), e.g. the name the school's network gives this computer",
+    )
+    parser.add_argument(
         "--port", type=port_number, default=0, help="the port (default: a free one, printed)"
     )
     token = parser.add_mutually_exclusive_group()
@@ -130,8 +138,9 @@ def run_serve(arguments: argparse.Namespace) -> int:
             raise CommandLineError(f"{source}: {error}") from None
     try:
         room = Classroom(
-            arguments.expr, values, host=arguments.host, port=arguments.port, token=token
-        )
+            arguments.expr, values, host=arguments.host, port=arguments.port,
+            token=token, hosts=arguments.allow_host,
+        )  # fmt: skip
     except ControlError as error:
         raise CommandLineError(f"--expr: {error}") from None
     except OSError as error:

@@ -1,48 +1,68 @@
 """The classroom's web server: the page, its pictures, and a live stream of the lesson.
 
-Python's own `http.server` (a thread per connection) serves a fixed set of
-routes; nothing else is reachable, and no URL is ever turned into a file path:
+It runs on aiohttp (an asyncio HTTP server) in a thread of its own, with a
+fixed set of routes; nothing else is reachable, and no URL is ever turned
+into a file path:
 
     GET  /                       the page (teacher and students get the same page)
     GET  /app.js  /style.css     its script and style, read from nn/apps/classroom/assets
     GET  /events[?token=...]     Server-Sent Events: the lesson's state, pushed on change
     GET  /state[?token=...]      the same state, once, as JSON
     GET  /graph.svg              the graph as drawn now
-    GET  /graph/page.js ...      the graph view's files (engine/views/web: `web.FILES`)
+    GET  /graph/page.js ...      the graph view's files (engine/views/web: `FILES`)
     POST /control                a teacher's action; needs the X-Stepgrad-Token header
     POST /answer                 a student's answer to the open quiz question
 
 Only the teacher's token changes the lesson (compared with
 `hmac.compare_digest`, in constant time); a student can read and answer.
-Request bodies, the number of open connections and event streams, and each
-student's rate of answers are bounded (`Limits`). A mistake gets a short
-4xx reply in JSON, never a traceback.
+A mistake gets a short 4xx reply in JSON, never a traceback.
 
-Why Server-Sent Events from the standard library: updates go one way
-(server to pages; the few clicks back are ordinary POSTs), EventSource
-reconnects by itself in every browser, and `http.server` is enough for a
-class of 60, so `pip install stepgrad` needs nothing more.
+The teacher comes first. A connection costs the server a few kilobytes, not
+a thread, so a thousand idle ones take nothing from the lesson, and nobody
+can hold all of them: each address gets a fair share, a request's headers
+have a deadline, answers have budgets, and only the server's own names are
+answered (see `nn/apps/classroom/limits.py`). The teacher's pages do not
+count against the students' event streams, and the lesson's work (a step,
+an answer) runs in threads, the teacher's apart from the students'.
+
+Why aiohttp: one well-kept package gives a fast, strict HTTP parser,
+streamed replies for Server-Sent Events, and a server that runs on an event
+loop we start in a background thread (the classroom runs beside a REPL or a
+notebook) and whose connections we can count and time by address. Starlette
+on uvicorn would need two packages, wants to own the process (its signals,
+its loop), and has no deadline for a request's headers.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
+import logging
 import math
 import re
-import select
 import socket
 import sys
 import threading
-import time
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
-from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from typing import Any, Callable, Iterable
 
-from engine.views import web
+from aiohttp import web
+
+from engine.views import web as graph_view
+from nn.apps.classroom.limits import (
+    ACCEPT_BURST,
+    AnswerRates,
+    ConnectionGate,
+    GuardedConnection,
+    Limits,
+    RoundIds,
+    allowed_host_names,
+    host_name,
+    is_address,
+)
 from nn.apps.classroom.push import BadRequest, ControlError, Picture
 from nn.apps.classroom.state import Lesson
 
@@ -54,7 +74,7 @@ ASSETS = {
     "/style.css": ("style.css", "text/css; charset=utf-8"),
 }
 # The graph view's files, the same the Stepper's notebook widget uses (engine/views/web).
-GRAPH_VIEW = {f"/graph/{name}": name for name in web.FILES}
+GRAPH_VIEW = {f"/graph/{name}": name for name in graph_view.FILES}
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
         "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; "
@@ -65,20 +85,9 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",  # the teacher's URL holds the token
     "Cache-Control": "no-store",
 }
-
-
-@dataclass(frozen=True)
-class Limits:
-    """How much the server accepts; the defaults suit a class of a few dozen."""
-
-    max_body: int = 4096  # bytes of a POST body
-    max_event_streams: int = 200  # open pages (each holds one event stream)
-    max_connections: int = 300  # connections of any kind at once
-    answers_per_window: int = 5  # answers one student may send per window
-    answers_per_address: int = 60  # answers one network address may send per window
-    answer_window: float = 10.0  # seconds
-    request_timeout: float = 10.0  # seconds to send a request before the server hangs up
-    keepalive: float = 15.0  # seconds between two comments on an idle event stream
+MAX_TEACHER_STREAMS = 20  # the teacher's own tabs and projector, apart from the students'
+MAX_QUERY_FIELDS = 8
+MAX_UNREAD = 32 * 1024  # bytes a page may leave unread before a write waits for it
 
 
 def load_assets() -> dict[str, bytes]:
@@ -90,377 +99,426 @@ def load_assets() -> dict[str, bytes]:
 class RequestRefused(Exception):
     """A request the server answers with a 4xx status and a one-line message."""
 
-    def __init__(self, status: HTTPStatus, message: str, close: bool = False) -> None:
+    def __init__(self, status: HTTPStatus, message: str) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
-        self.close = close
 
 
-class AnswerRates:
-    """Per student (or address): the times of their recent answers, in a sliding window."""
-
-    MAX_STUDENTS = 5000  # forget everybody when more ids than this show up
-
-    def __init__(self, limit: int, window: float) -> None:
-        self.limit = limit
-        self.window = window
-        self.lock = threading.Lock()
-        self.recent: dict[str, list[float]] = {}
-
-    def allow(self, student: str) -> bool:
-        now = time.monotonic()
-        with self.lock:
-            if student not in self.recent and len(self.recent) >= self.MAX_STUDENTS:
-                self.recent.clear()
-            times = [t for t in self.recent.get(student, []) if now - t < self.window]
-            if len(times) >= self.limit:
-                self.recent[student] = times
-                return False
-            times.append(now)
-            self.recent[student] = times
-            return True
+# ---------------------------------------------------------------------- the server
 
 
-class ClassroomServer(ThreadingHTTPServer):
-    """A ThreadingHTTPServer that knows the lesson, the token and the limits."""
-
-    daemon_threads = True  # an open page never keeps Python from exiting
-    request_queue_size = 64
+class ClassroomServer:
+    """The classroom's HTTP server, on an asyncio event loop in a background thread."""
 
     def __init__(
-        self, address: tuple[str, int], lesson: Lesson, token: str, limits: Limits
+        self,
+        address: tuple[str, int],
+        lesson: Lesson,
+        token: str,
+        limits: Limits,
+        hosts: Iterable[str] = (),
     ) -> None:
         self.lesson = lesson
         self.token = token
         self.limits = limits
+        self.host_names = allowed_host_names(address[0], hosts)
         self.assets = load_assets()
-        self.graph_view = {name: web.read(name) for name in web.FILES}
+        self.graph_view = {name: graph_view.read(name) for name in graph_view.FILES}
+        self.gate = ConnectionGate(limits)
         self.answer_rates = AnswerRates(limits.answers_per_window, limits.answer_window)
         # Student ids are made up by the browsers: a second limit per network address
         # holds back a script that makes up a new id for every answer.
         self.address_rates = AnswerRates(limits.answers_per_address, limits.answer_window)
-        self.count_lock = threading.Lock()
-        self.connections = 0
-        self.event_streams = 0
-        super().__init__(address, ClassroomHandler)
+        self.round_ids = RoundIds(limits.ids_per_address)
+        self.streams = {True: 0, False: 0}  # open event streams: the teacher's, the students'
+        # The lesson's methods block (a lock, a drawing): they run in threads,
+        # the teacher's apart from the students', so answers never queue before a step.
+        self.teacher_threads = ThreadPoolExecutor(2, thread_name_prefix="stepgrad-teacher")
+        self.student_threads = ThreadPoolExecutor(4, thread_name_prefix="stepgrad-student")
+        _raise_open_file_limit(limits.max_connections + 100)
+        self.socket = socket.create_server(address, backlog=4096)
+        self.socket.setblocking(False)
+        self.server_address: tuple[str, int] = self.socket.getsockname()[:2]
+        self.loop = asyncio.new_event_loop()
+        self.changed = asyncio.Event()
+        self._started = threading.Event()
+        self._thread = threading.Thread(
+            target=self._run, name=f"stepgrad-classroom-{self.server_address[1]}", daemon=True
+        )
+        self._thread.start()
+        self._started.wait()
+        self.lesson.broadcaster.add_listener(self._lesson_changed)
+
+    # -------------------------------------------------------------- starting and stopping
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self.loop)
+        self.loop.run_until_complete(self._start())
+        self._started.set()
+        self.loop.call_later(self.limits.keepalive, self._keepalive)
+        self.loop.call_later(1.0, self._every_second)
+        self.loop.run_forever()
+        self.loop.close()
+
+    async def _start(self) -> None:
+        quiet = logging.getLogger("stepgrad.classroom.http")
+        quiet.addHandler(logging.NullHandler())
+        quiet.propagate = False  # aiohttp logs each refused request with a traceback
+        self.changed = asyncio.Event()
+        self.http = web.Server(
+            self._handle, access_log=None, logger=quiet, max_line_size=8190,
+            max_field_size=8190, max_headers=64, keepalive_timeout=self.limits.request_timeout,
+        )  # fmt: skip
+        self.loop.add_reader(self.socket, self._accept)
+
+    def close(self) -> None:
+        """Stop serving: every page's stream ends, every connection is closed."""
+        if self.loop.is_closed() or not self._thread.is_alive():
+            return
+        self.lesson.broadcaster.remove_listener(self._lesson_changed)
+        stopping = asyncio.run_coroutine_threadsafe(self._stop(), self.loop)
+        try:
+            stopping.result(timeout=5)
+        finally:
+            self.loop.call_soon_threadsafe(self.loop.stop)
+            self._thread.join(timeout=5)
+            self.teacher_threads.shutdown(wait=False, cancel_futures=True)
+            self.student_threads.shutdown(wait=False, cancel_futures=True)
+
+    async def _stop(self) -> None:
+        self.loop.remove_reader(self.socket)
+        self.socket.close()
+        self._wake_streams()
+        await self.http.shutdown(timeout=1.0)
+        while self.gate.refused:
+            self.gate.refused.popleft()[1].close()
+
+    def _accept(self) -> None:
+        """New connections are waiting: let each in, or refuse it (see `ConnectionGate`)."""
+        for _ in range(ACCEPT_BURST):
+            try:
+                connection, peer = self.socket.accept()
+            except (BlockingIOError, InterruptedError):
+                break
+            except OSError as error:  # out of file descriptors: wait a moment
+                print(f"stepgrad serve: cannot accept a connection: {error}", file=sys.stderr)
+                self.loop.remove_reader(self.socket)
+                self.loop.call_later(1.0, self.loop.add_reader, self.socket, self._accept)
+                break
+            address = str(peer[0])
+            refusal = self.gate.admit(address)
+            if refusal is not None:
+                self.gate.refuse(connection, refusal)
+                continue
+            connection.setblocking(False)
+            protocol = GuardedConnection(self.http(), self.gate, address)
+            self.loop.create_task(self._connect(connection, protocol))
+
+    async def _connect(self, connection: socket.socket, protocol: GuardedConnection) -> None:
+        try:
+            await self.loop.connect_accepted_socket(lambda: protocol, connection)
+        except OSError:
+            self.gate.release(protocol.address)
+            connection.close()
+
+    def _lesson_changed(self) -> None:
+        """The lesson published (in some thread): wake every stream, on the loop."""
+        try:
+            self.loop.call_soon_threadsafe(self._wake_streams)
+        except RuntimeError:  # the loop has stopped
+            pass
+
+    def _wake_streams(self) -> None:
+        changed, self.changed = self.changed, asyncio.Event()
+        changed.set()
+
+    def _every_second(self) -> None:
+        self.gate.close_refused()
+        self.loop.call_later(1.0, self._every_second)
+
+    def _keepalive(self) -> None:
+        """Every `keepalive` seconds, wake every stream: one with nothing new sends a comment."""
+        self._wake_streams()
+        self.loop.call_later(self.limits.keepalive, self._keepalive)
 
     def is_teacher_token(self, given: str) -> bool:
         return hmac.compare_digest(given.encode("utf-8"), self.token.encode("utf-8"))
 
-    def process_request(self, request: Any, client_address: Any) -> None:
-        with self.count_lock:
-            too_many = self.connections >= self.limits.max_connections
-            if not too_many:
-                self.connections += 1
-        if too_many:
-            _refuse_connection(request)
-            self.shutdown_request(request)
-            return
-        super().process_request(request, client_address)
-
-    def process_request_thread(self, request: Any, client_address: Any) -> None:
-        try:
-            super().process_request_thread(request, client_address)
-        finally:
-            with self.count_lock:
-                self.connections -= 1
-
-    def open_event_stream(self) -> bool:
-        with self.count_lock:
-            if self.event_streams >= self.limits.max_event_streams:
-                return False
-            self.event_streams += 1
-            return True
-
-    def close_event_stream(self) -> None:
-        with self.count_lock:
-            self.event_streams -= 1
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        """A failure inside a request: one line on stderr, not a traceback."""
-        error = sys.exc_info()[1]
-        if not isinstance(error, (ConnectionError, TimeoutError, socket.timeout)):
-            print(f"stepgrad serve: error in a request: {error!r}", file=sys.stderr)
-
-
-def _refuse_connection(request: socket.socket) -> None:
-    body = b'{"error": "too many connections: try again in a moment"}'
-    try:
-        request.sendall(
-            b"HTTP/1.0 503 Service Unavailable\r\nContent-Type: application/json\r\n"
-            b"Retry-After: 5\r\nContent-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body
-        )
-    except OSError:
-        pass
-
-
-class ClassroomHandler(BaseHTTPRequestHandler):
-    """One request: find its route, check it, answer it."""
-
-    server: ClassroomServer
-    server_version = "stepgrad"
-    sys_version = ""
-    protocol_version = "HTTP/1.0"  # one request per connection; event streams end on close
-    error_content_type = "application/json"
-
-    def setup(self) -> None:
-        # A client that stalls (sending or reading) is dropped after this many seconds.
-        self.request.settimeout(self.server.limits.request_timeout)
-        super().setup()
-
     # -------------------------------------------------------------- dispatch
 
-    def do_GET(self) -> None:
-        self._dispatch(self._get)
-
-    def do_HEAD(self) -> None:
-        self._dispatch(self._get)
-
-    def do_POST(self) -> None:
-        self._dispatch(self._post)
-
-    def _not_allowed(self) -> None:
-        self.send_error(HTTPStatus.METHOD_NOT_ALLOWED, "use GET or POST")
-
-    do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_TRACE = do_CONNECT = _not_allowed
-
-    def _dispatch(self, route: Any) -> None:
+    async def _handle(self, request: web.BaseRequest) -> web.StreamResponse:
+        self.gate.request_arrived(request.transport)
         try:
-            route()
+            self._check_host(request)
+            if request.method in ("GET", "HEAD"):
+                response = await self._get(request)
+            elif request.method == "POST":
+                response = await self._post(request)
+            else:
+                raise RequestRefused(HTTPStatus.METHOD_NOT_ALLOWED, "use GET or POST")
         except RequestRefused as refusal:
-            if refusal.close:
-                self.close_connection = True
-            self.send_error(refusal.status, refusal.message)
-        except (ConnectionError, TimeoutError, socket.timeout):
-            self.close_connection = True
+            response = _json_reply(refusal.status, {"error": refusal.message})
+        except (ConnectionError, asyncio.CancelledError):
+            raise
         except Exception as error:  # a bug of ours: say so in one line, keep serving
-            print(f"stepgrad serve: error in {self.command} {self.path[:80]}: {error!r}",
-                  file=sys.stderr)
-            self.send_error(HTTPStatus.INTERNAL_SERVER_ERROR, "internal error (see the server)")
+            print(f"stepgrad serve: error in {request.method} {request.path[:80]}: {error!r}",
+                  file=sys.stderr)  # fmt: skip
+            response = _json_reply(
+                HTTPStatus.INTERNAL_SERVER_ERROR, {"error": "internal error (see the server)"}
+            )
+        response.force_close()  # one request per connection
+        return response
 
-    def _get(self) -> None:
-        path, query = self._split_url()
+    def _check_host(self, request: web.BaseRequest) -> None:
+        header = request.headers.get("Host")
+        if header is None:  # HTTP/1.0 may leave it out; a browser always sends it
+            return
+        name = host_name(header)
+        if not (is_address(name) or name in self.host_names):
+            raise RequestRefused(
+                HTTPStatus.BAD_REQUEST,
+                f"this server does not answer to the name {name[:60]!r}: open the link "
+                f"stepgrad printed, or start it with --allow-host {name[:60]}",
+            )
+
+    async def _get(self, request: web.BaseRequest) -> web.StreamResponse:
+        path, query = request.path, _query(request)
+        lesson = self.lesson
         if path in ASSETS:
             name, content_type = ASSETS[path]
-            self._send(HTTPStatus.OK, content_type, self.server.assets[name])
-        elif path in GRAPH_VIEW:
+            return _reply(HTTPStatus.OK, content_type, self.assets[name])
+        if path in GRAPH_VIEW:
             name = GRAPH_VIEW[path]
-            self._send(HTTPStatus.OK, web.FILES[name], self.server.graph_view[name])
-        elif path == "/events":
-            self._event_stream(self._is_teacher(query))
-        elif path == "/state":
-            _, view = self.server.lesson.broadcaster.latest(self._is_teacher(query))
-            self._send(HTTPStatus.OK, "application/json", view)
-        elif path == "/graph.svg":
-            self._picture(self.server.lesson.graph_picture)
-        elif path in ("/control", "/answer"):
+            return _reply(HTTPStatus.OK, graph_view.FILES[name], self.graph_view[name])
+        if path == "/events":
+            return await self._event_stream(request, self._is_teacher(query))
+        if path == "/state":
+            _, view = lesson.broadcaster.latest(self._is_teacher(query))
+            return _reply(HTTPStatus.OK, "application/json", view)
+        pictures: dict[str, Callable[[], Picture]] = {
+            "/graph.svg": lambda: lesson.graph_picture,
+        }
+        if path in pictures:
+            picture = pictures[path]()
+            if not picture.version:
+                raise RequestRefused(HTTPStatus.NOT_FOUND, "nothing to show yet")
+            return _reply(HTTPStatus.OK, picture.content_type, picture.data)
+        if path in ("/control", "/answer"):
             raise RequestRefused(HTTPStatus.METHOD_NOT_ALLOWED, f"{path} takes POST")
-        else:
-            raise RequestRefused(HTTPStatus.NOT_FOUND, f"no page {path[:80]!r} here")
+        raise RequestRefused(HTTPStatus.NOT_FOUND, f"no page {path[:80]!r} here")
 
-    def _post(self) -> None:
-        path, _ = self._split_url()
+    async def _post(self, request: web.BaseRequest) -> web.StreamResponse:
+        path = request.path
         if path not in ("/control", "/answer"):
-            raise RequestRefused(HTTPStatus.NOT_FOUND, f"no page {path[:80]!r} here", close=True)
+            raise RequestRefused(HTTPStatus.NOT_FOUND, f"no page {path[:80]!r} here")
         if path == "/control":
-            self._require_teacher()
-        request = self._read_json()
-        lesson = self.server.lesson
+            self._require_teacher(request)
+        body = await self._read_json(request)
+        loop = asyncio.get_running_loop()
         try:
             if path == "/control":
-                reply: dict[str, Any] = lesson.control(request)
+                reply = await loop.run_in_executor(
+                    self.teacher_threads, self.lesson.control, body
+                )
             else:
-                student, answer = self._check_answer(request)
-                address = str(self.client_address[0])
-                allowed = self.server.address_rates.allow(address)
-                if not (allowed and self.server.answer_rates.allow(student)):
-                    raise RequestRefused(
-                        HTTPStatus.TOO_MANY_REQUESTS,
-                        "too many answers: wait a few seconds before answering again",
-                    )
-                lesson.answer(student, answer)
+                student, answer = _check_answer(body)
+                self._check_answer_budget(str(request.remote), student)
+                await loop.run_in_executor(
+                    self.student_threads, self.lesson.answer, student, answer
+                )
                 reply = {"received": True}
         except BadRequest as error:
             raise RequestRefused(HTTPStatus.BAD_REQUEST, str(error)) from None
         except ControlError as error:
             raise RequestRefused(HTTPStatus.CONFLICT, str(error)) from None
-        self._send(HTTPStatus.OK, "application/json", json.dumps(reply).encode())
+        return _json_reply(HTTPStatus.OK, reply)
 
     # -------------------------------------------------------------- checks
-
-    def _split_url(self) -> tuple[str, dict[str, list[str]]]:
-        parts = urlsplit(self.path)
-        try:
-            query = parse_qs(parts.query, max_num_fields=8, strict_parsing=False)
-        except ValueError:
-            raise RequestRefused(HTTPStatus.BAD_REQUEST, "too many query parameters") from None
-        return parts.path, query
 
     def _is_teacher(self, query: dict[str, list[str]]) -> bool:
         """No token: a student. The right token: the teacher. A wrong one: refused."""
         tokens = query.get("token")
         if not tokens:
             return False
-        if len(tokens) != 1 or not self.server.is_teacher_token(tokens[0]):
+        if len(tokens) != 1 or not self.is_teacher_token(tokens[0]):
             raise RequestRefused(HTTPStatus.FORBIDDEN, "wrong teacher token: use the teacher link")
         return True
 
-    def _require_teacher(self) -> None:
-        given = self.headers.get(TOKEN_HEADER)
+    def _require_teacher(self, request: web.BaseRequest) -> None:
+        given = request.headers.get(TOKEN_HEADER)
         if given is None:
+            raise RequestRefused(HTTPStatus.UNAUTHORIZED, "only the teacher can do this (no token)")
+        if not self.is_teacher_token(given):
             raise RequestRefused(
-                HTTPStatus.UNAUTHORIZED, "only the teacher can do this (no token)", close=True
-            )
-        if not self.server.is_teacher_token(given):
-            raise RequestRefused(
-                HTTPStatus.FORBIDDEN, "only the teacher can do this (wrong token)", close=True
+                HTTPStatus.FORBIDDEN, "only the teacher can do this (wrong token)"
             )
 
-    def _read_json(self) -> dict[str, Any]:
-        length_text = self.headers.get("Content-Length")
+    async def _read_json(self, request: web.BaseRequest) -> dict[str, Any]:
+        length_text = request.headers.get("Content-Length")
         if length_text is None:
-            raise RequestRefused(HTTPStatus.LENGTH_REQUIRED, "send a Content-Length", close=True)
-        if not length_text.isdigit():
-            raise RequestRefused(HTTPStatus.BAD_REQUEST, "bad Content-Length", close=True)
+            raise RequestRefused(HTTPStatus.LENGTH_REQUIRED, "send a Content-Length")
+        if not (length_text.isascii() and length_text.isdigit()):
+            raise RequestRefused(HTTPStatus.BAD_REQUEST, "bad Content-Length")
         length = int(length_text)
-        if length > self.server.limits.max_body:
+        if length > self.limits.max_body:
             raise RequestRefused(
                 HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
-                f"the request body is {length} bytes; the limit is {self.server.limits.max_body}",
-                close=True,
+                f"the request body is {length} bytes; the limit is {self.limits.max_body}",
             )
-        content_type = self.headers.get("Content-Type", "")
+        content_type = request.headers.get("Content-Type", "")
         if content_type.split(";")[0].strip().lower() != "application/json":
             raise RequestRefused(
-                HTTPStatus.UNSUPPORTED_MEDIA_TYPE, "send JSON (Content-Type: application/json)",
-                close=True,
+                HTTPStatus.UNSUPPORTED_MEDIA_TYPE, "send JSON (Content-Type: application/json)"
             )
-        body = self.rfile.read(length)
         try:
-            request = json.loads(body.decode("utf-8"))
+            body = await asyncio.wait_for(request.read(), self.limits.request_timeout)
+        except asyncio.TimeoutError:
+            raise RequestRefused(HTTPStatus.REQUEST_TIMEOUT, "the body came too slowly") from None
+        try:
+            parsed = json.loads(body.decode("utf-8"))
         except (UnicodeDecodeError, ValueError, RecursionError):
             raise RequestRefused(HTTPStatus.BAD_REQUEST, "the body is not valid JSON") from None
-        if not isinstance(request, dict):
+        if not isinstance(parsed, dict):
             raise RequestRefused(HTTPStatus.BAD_REQUEST, "send a JSON object, e.g. {...}")
-        return request
+        return parsed
 
-    def _check_answer(self, request: dict[str, Any]) -> tuple[str, float]:
-        student = request.get("student")
-        if not isinstance(student, str) or not STUDENT_ID.fullmatch(student):
-            raise RequestRefused(HTTPStatus.BAD_REQUEST, "student must be the page's random id")
-        answer = request.get("answer")
-        if isinstance(answer, str) and len(answer) <= 40:
-            try:
-                answer = float(answer.strip().replace(",", "."))
-            except ValueError:
+    def _check_answer_budget(self, address: str, student: str) -> None:
+        """Answers per student and per address in a window; ids per address in a round."""
+        quiz = self.lesson.quiz
+        if quiz is not None and not quiz.revealed:
+            if not self.round_ids.allow(quiz.round_number, address, student):
                 raise RequestRefused(
-                    HTTPStatus.BAD_REQUEST, f"{answer!r} is not a number; write e.g. -0.5"
-                ) from None
-        if isinstance(answer, bool) or not isinstance(answer, (int, float)):
-            raise RequestRefused(HTTPStatus.BAD_REQUEST, "answer must be a number, e.g. -0.5")
-        answer = float(answer)
-        if not math.isfinite(answer):
-            raise RequestRefused(HTTPStatus.BAD_REQUEST, "answer must be a finite number")
-        return student, answer
+                    HTTPStatus.TOO_MANY_REQUESTS,
+                    f"too many students answer from your address ({self.limits.ids_per_address} "
+                    "per question): answer from your own device",
+                )
+        allowed = self.address_rates.allow(address)
+        if not (allowed and self.answer_rates.allow(student)):
+            raise RequestRefused(
+                HTTPStatus.TOO_MANY_REQUESTS,
+                "too many answers: wait a few seconds before answering again",
+            )
 
-    # -------------------------------------------------------------- replies
+    # -------------------------------------------------------------- event streams
 
-    def _start_reply(self, status: HTTPStatus, content_type: str, length: int | None) -> None:
-        """The status line and the headers every reply has (end_headers() is the caller's)."""
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        if length is not None:  # an event stream has no length: it ends when it closes
-            self.send_header("Content-Length", str(length))
-        for name, value in SECURITY_HEADERS.items():
-            self.send_header(name, value)
-
-    def _send(self, status: HTTPStatus, content_type: str, body: bytes) -> None:
-        self._start_reply(status, content_type, len(body))
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(body)
-
-    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
-        """Every refusal, ours or http.server's (a bad request line, ...): short JSON.
-
-        A request http.server cannot parse gets 400 (not its 501 or 505), with a
-        status line even when the request line was too broken to name a version.
-        """
-        if code in (HTTPStatus.NOT_IMPLEMENTED, HTTPStatus.HTTP_VERSION_NOT_SUPPORTED):
-            code, message = HTTPStatus.BAD_REQUEST, message or "unsupported request"
-        self.request_version = "HTTP/1.0"
-        try:
-            status = HTTPStatus(code)
-        except ValueError:
-            status = HTTPStatus.BAD_REQUEST
-        text = message or status.phrase
-        body = json.dumps({"error": text}).encode()
-        self._start_reply(status, "application/json", len(body))
-        if status == HTTPStatus.TOO_MANY_REQUESTS or status == HTTPStatus.SERVICE_UNAVAILABLE:
-            self.send_header("Retry-After", "5")
-        self.send_header("Connection", "close")
-        self.end_headers()
-        if self.command != "HEAD" and code >= 200 and code not in (204, 304):
-            self.wfile.write(body)
-
-    def _picture(self, picture: Picture) -> None:
-        if not picture.version:
-            raise RequestRefused(HTTPStatus.NOT_FOUND, "nothing to show yet")
-        self._send(HTTPStatus.OK, picture.content_type, picture.data)
-
-    def _event_stream(self, teacher: bool) -> None:
-        if not self.server.open_event_stream():
+    async def _event_stream(self, request: web.BaseRequest, teacher: bool) -> web.StreamResponse:
+        most = MAX_TEACHER_STREAMS if teacher else self.limits.max_event_streams
+        if self.streams[teacher] >= most:
             raise RequestRefused(
                 HTTPStatus.SERVICE_UNAVAILABLE, "too many open pages: close one and reload"
             )
+        self.streams[teacher] += 1
         try:
-            self._start_reply(HTTPStatus.OK, "text/event-stream", None)
-            self.end_headers()
-            self.close_connection = True
-            if self.command == "HEAD":
-                return
-            with self.server.lesson.watching(teacher):  # the teacher's page counts students
-                self._stream_views(teacher)
+            response = web.StreamResponse(
+                headers={"Content-Type": "text/event-stream", **SECURITY_HEADERS}
+            )
+            await response.prepare(request)
+            if request.method == "HEAD":
+                return response
+            with self.lesson.watching(teacher):  # the teacher's page counts the students'
+                await self._stream_views(request, response, teacher)
+        except ConnectionError:
+            pass
         finally:
-            self.server.close_event_stream()
+            self.streams[teacher] -= 1
+        return response
 
-    def _stream_views(self, teacher: bool) -> None:
-        broadcaster = self.server.lesson.broadcaster
-        version, view = broadcaster.latest(teacher)
-        self.wfile.write(b"retry: 2000\n\n")
-        self._write_event(version, view)
-        idle = 0.0
+    async def _stream_views(
+        self, request: web.BaseRequest, response: web.StreamResponse, teacher: bool
+    ) -> None:
+        broadcaster = self.lesson.broadcaster
+        seen, view = broadcaster.latest(teacher)
+        await self._send(request, response, b"retry: 2000\n\n" + _event(seen, view))
         while not broadcaster.closed:
-            # Wake each second to notice a closed page: the teacher's count of students is live.
-            wait = min(1.0, self.server.limits.keepalive)
-            update = broadcaster.wait(version, teacher, wait)
-            if update is None:
-                if self._page_closed():
-                    return
-                idle += wait
-                if idle >= self.server.limits.keepalive:
-                    idle = 0.0
-                    self.wfile.write(b": still here\n\n")  # keeps proxies and phones awake
+            try:  # a change, or the keepalive tick; and each second, a look at the page
+                await asyncio.wait_for(self.changed.wait(), 1.0)
+            except asyncio.TimeoutError:
+                if request.transport is None or request.transport.is_closing():
+                    return  # the page was closed or reloaded: the count of students drops now
+                continue
+            version, view = broadcaster.latest(teacher)
+            if version > seen:
+                seen = version
+                await self._send(request, response, _event(version, view))
             else:
-                version, view = update
-                self._write_event(version, view)
-            self.wfile.flush()
+                await self._send(request, response, b": still here\n\n")  # phones stay awake
 
-    def _page_closed(self) -> bool:
-        """Whether the browser hung up: a page sends nothing on its event stream, so
-        its socket reads as ended (b"") only once the page is closed or reloaded."""
-        readable, _, _ = select.select([self.connection], [], [], 0)
-        if not readable:
-            return False
+    async def _send(
+        self, request: web.BaseRequest, response: web.StreamResponse, data: bytes
+    ) -> None:
+        """Write to a page; a page that stops reading for long is dropped."""
+        transport = request.transport
+        if transport is None:
+            raise ConnectionResetError("the page has gone")
+        if transport.get_write_buffer_size() + len(data) < MAX_UNREAD:
+            await response.write(data)  # goes out at once: no need for a timer
+            return
+        try:  # the page is behind: give it a little time to catch up
+            await asyncio.wait_for(response.write(data), self.limits.request_timeout)
+        except asyncio.TimeoutError:
+            transport.abort()
+            raise ConnectionResetError("the page stopped reading") from None
+
+
+# ---------------------------------------------------------------------- replies
+
+
+def _query(request: web.BaseRequest) -> dict[str, list[str]]:
+    query = request.query
+    if len(query) > MAX_QUERY_FIELDS:
+        raise RequestRefused(HTTPStatus.BAD_REQUEST, "too many query parameters")
+    return {key: query.getall(key) for key in query.keys()}
+
+
+def _check_answer(request: dict[str, Any]) -> tuple[str, float]:
+    student = request.get("student")
+    if not isinstance(student, str) or not STUDENT_ID.fullmatch(student):
+        raise RequestRefused(HTTPStatus.BAD_REQUEST, "student must be the page's random id")
+    answer = request.get("answer")
+    if isinstance(answer, str) and len(answer) <= 40:
         try:
-            return self.connection.recv(1, socket.MSG_PEEK) == b""
-        except OSError:
-            return True
+            answer = float(answer.strip().replace(",", "."))
+        except ValueError:
+            raise RequestRefused(
+                HTTPStatus.BAD_REQUEST, f"{answer!r} is not a number; write e.g. -0.5"
+            ) from None
+    if isinstance(answer, bool) or not isinstance(answer, (int, float)):
+        raise RequestRefused(HTTPStatus.BAD_REQUEST, "answer must be a number, e.g. -0.5")
+    try:
+        answer = float(answer)
+    except OverflowError:  # a whole number of hundreds of digits
+        answer = math.inf
+    if not math.isfinite(answer):
+        raise RequestRefused(HTTPStatus.BAD_REQUEST, "answer must be a finite number")
+    return student, answer
 
-    def _write_event(self, version: int, view: bytes) -> None:
-        self.wfile.write(b"event: state\nid: %d\ndata: %s\n\n" % (version, view))
-        self.wfile.flush()
 
-    def log_message(self, format: str, *args: Any) -> None:
-        """Quiet: a lecture's terminal is not a web log (refusals go to the page, not here)."""
+def _event(version: int, view: bytes) -> bytes:
+    return b"event: state\nid: %d\ndata: %s\n\n" % (version, view)
+
+
+def _reply(status: HTTPStatus, content_type: str, body: bytes) -> web.Response:
+    headers = {"Content-Type": content_type, **SECURITY_HEADERS}
+    if status in (HTTPStatus.TOO_MANY_REQUESTS, HTTPStatus.SERVICE_UNAVAILABLE):
+        headers["Retry-After"] = "5"
+    return web.Response(status=status, body=body, headers=headers)
+
+
+def _json_reply(status: HTTPStatus, content: dict[str, Any]) -> web.Response:
+    return _reply(status, "application/json", json.dumps(content).encode())
+
+
+def _raise_open_file_limit(wanted: int) -> None:
+    """Let this process hold `wanted` connections, if the system allows (POSIX)."""
+    try:
+        import resource
+    except ImportError:
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+        except (ValueError, OSError):
+            pass

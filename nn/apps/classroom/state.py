@@ -2,7 +2,9 @@
 
 A `Lesson` holds the state of the classroom page and is changed only
 through its methods, each under one lock (the server's request threads, the
-teacher's REPL and a training thread all call them). After every change
+teacher's REPL and a training thread all call them). Drawing the graph
+takes the renderer a while, so it happens outside the lock (a `GraphPainter`):
+a slow drawing never holds up a step, an answer or another page. After every change
 `publish()` builds the two JSON views of the state, one for the teacher and
 one for the students, and hands them to the `Broadcaster`, which wakes every
 open page (see `nn/apps/classroom/push.py`). The training panel's part of the
@@ -15,8 +17,8 @@ step 1 of 1: out = x * w, out.grad = 1
   x.grad += out.grad * d(out)/d(x) = 1 * -3 = -3   (x.grad: 0 -> -3)
   w.grad += out.grad * d(out)/d(w) = 1 * 2 = 2   (w.grad: 0 -> 2)
 >>> view = lesson.view(teacher=False)
->>> view["position"], view["total"], view["graph"]
-(1, 1, '/graph.svg?v=2')
+>>> view["position"], view["total"], view["graph"].startswith("/graph.svg?v=")
+(1, 1, True)
 
 Every step taken stays on the page, arithmetic and all (`view["step_texts"]`),
 so a student who looks away, reloads or comes in late can open any of them.
@@ -31,26 +33,37 @@ import secrets
 import sys
 import threading
 from contextlib import contextmanager
-from typing import Any, Callable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping
 
 from engine.checks import described
 from engine.graph import PLAIN_NAME, topological_order
 from engine.value import Value
 from engine.views.stepper import Stepper
-from nn.apps.classroom.push import BadRequest, Broadcaster, ControlError, Picture
+from nn.apps.classroom.push import (
+    BadRequest,
+    Broadcaster,
+    ControlError,
+    GraphPainter,
+    Picture,
+)
 from nn.apps.classroom.quiz import QuizFull, QuizRound
 from nn.apps.classroom.training import TrainingStream
 
+if TYPE_CHECKING:
+    from engine.views.drawing import GraphDrawing
+
 MAX_STEP_LIST = 200  # steps listed on the page (the most recent)
+RENDER_SECONDS = 5.0  # the most time one drawing of the graph may take
 
 
 class Lesson:
     """The classroom's state. Every method takes the one lock."""
 
-    def __init__(self) -> None:
+    def __init__(self, render_seconds: float = RENDER_SECONDS) -> None:
         self.lock = threading.RLock()
         self.broadcaster = Broadcaster()
         self.graph_picture = Picture("image/svg+xml")
+        self.painter = GraphPainter(self.graph_picture, self.lock, self.publish, render_seconds)
         self.root: Value | None = None
         self.stepper: Stepper | None = None
         self.source = ""
@@ -70,23 +83,22 @@ class Lesson:
     # ------------------------------------------------------------------ the graph
 
     def show_value(self, root: Value, source: str = "", values_text: str = "") -> None:
-        """Show `root`'s graph; the page's Next starts backprop on it from scratch."""
+        """Show `root`'s graph; the page's Next starts backprop on it from scratch.
+
+        Raises ValueError, changing nothing, for a graph too big to draw in time.
+        """
         if not isinstance(root, Value):
             raise TypeError(f"show() needs a Value, not {described(root)}")
+        svg = self._first_picture(root, None)
         with self.lock:
-            svg = self._render(root, None)  # too big to draw: refuse before changing anything
-            self.root, self.stepper = root, Stepper(root)
-            self.source, self.values_text = source, values_text
-            self.step_texts, self.stepping_started, self.quiz = [], False, None
-            self.graph_picture.replace(svg)
-            self.publish()
+            self._install(root, Stepper(root), svg, source, values_text)
 
     def follow_stepper(self, stepper: Stepper) -> None:
         """Show `stepper` where it is now; the page's buttons move it from there."""
         if not isinstance(stepper, Stepper):
             raise TypeError(f"step() needs a Stepper, not {described(stepper)}")
+        svg = self._first_picture(stepper.root, stepper)
         with self.lock:
-            svg = self._render(stepper.root, stepper)
             # Read the steps taken so far through the public API: undo them, then redo them.
             position = stepper.position
             stepper.reset()
@@ -95,34 +107,41 @@ class Lesson:
                 step_texts.append(_step_text(stepper.next()))
             if stepper.root is not self.root:
                 self.source, self.values_text = "", ""
-            self.root, self.stepper = stepper.root, stepper
-            self.step_texts, self.stepping_started, self.quiz = step_texts, True, None
-            self.graph_picture.replace(svg)
-            self.publish()
+            self._install(stepper.root, stepper, svg, self.source, self.values_text, step_texts)
 
     def show_formula(self, expression: str, values: Mapping[str, float] | str) -> None:
         """Build the graph of a formula through the safe parser and show it."""
-        from engine.expression import ExpressionError, parse_expression
+        root, values_text = _build_formula(expression, values)
+        svg = self._first_picture(root, None)
+        with self.lock:
+            self._install(root, Stepper(root), svg, expression, values_text)
 
-        if not isinstance(expression, str):
-            raise BadRequest("the formula must be text, e.g. tanh(x*w + b)")
-        if isinstance(values, str):
-            values_text = values
-            values = _parse_values(values)
-        else:  # every digit (x=2, b=6.881373587019543): the box shown again builds this graph
-            values_text = " ".join(
-                f"{name}={value}".removesuffix(".0") for name, value in values.items()
-            )
+    def _first_picture(self, root: Value, stepper: Stepper | None) -> bytes:
+        """The drawing of a graph about to be shown, drawn outside the lock.
+
+        Too big to draw (in Values, or in time): ValueError, before anything changes.
+        """
         try:
-            root = parse_expression(expression).build(values)
-        except (ExpressionError, ArithmeticError) as error:
+            return self.painter.draw_now(_drawing(root, stepper).source, _size(root))
+        except ValueError as error:
             raise BadRequest(str(error)) from None
-        if not PLAIN_NAME.fullmatch(root.label):
-            root.label = "out"  # the steps read "out = tanh(#6)", not "#7 = tanh(#6)"
-        try:
-            self.show_value(root, source=expression, values_text=values_text)
-        except ValueError as error:  # too big to draw
-            raise BadRequest(str(error)) from None
+
+    def _install(
+        self,
+        root: Value,
+        stepper: Stepper,
+        svg: bytes,
+        source: str,
+        values_text: str,
+        step_texts: list[str] | None = None,
+    ) -> None:
+        """Make `root` the lesson's graph (the caller holds the lock)."""
+        self.root, self.stepper = root, stepper
+        self.source, self.values_text = source, values_text
+        self.step_texts, self.stepping_started = step_texts or [], step_texts is not None
+        self.quiz = None
+        self.painter.replace(svg)
+        self.publish()
 
     # ------------------------------------------------------------------ stepping
 
@@ -211,44 +230,45 @@ class Lesson:
         return self.stepper
 
     def _after_step(self) -> None:
+        """Publish the step now; its picture is drawn outside the lock and follows."""
         assert self.root is not None and self.stepper is not None
-        self.graph_picture.replace(self._render(self.root, self.stepper))
         self.publish()
-
-    def _render(self, root: Value, stepper: Stepper | None) -> bytes:
-        from engine.views.drawing import draw
-
-        if stepper is not None and stepper.position > 0:
-            drawing = stepper.show()
-        else:
-            drawing = draw(root)
-        return drawing.pipe(format="svg")
+        self.painter.paint(_drawing(self.root, self.stepper).source, _size(self.root))
 
     # ------------------------------------------------------------------ the teacher's requests
 
     def control(self, request: Mapping[str, Any]) -> dict[str, Any]:
-        """Do one teacher action from the page; return the teacher's view of the result."""
+        """Do one teacher action from the page; return the teacher's view of the result.
+
+        The view is read under the same hold of the lock as the action, so it
+        shows this action's result, never a later request's.
+        """
         action = request.get("action")
+        if action == "formula":
+            expression, values = request.get("expression"), request.get("values", "")
+            if not isinstance(expression, str) or not isinstance(values, str):
+                raise BadRequest("send the formula and its values as text: 'x*w', 'x=2 w=-3'")
+            root, values_text = _build_formula(expression, values)
+            svg = self._first_picture(root, None)
+            with self.lock:
+                self._install(root, Stepper(root), svg, expression, values_text)
+                return self.view(teacher=True)
         simple: dict[str, Callable[[], object]] = {
             "next": self.next, "back": self.back, "run": self.run, "reset": self.reset,
             "quiz": self.start_quiz, "reveal": self.reveal, "pause": self.training.pause,
             "resume": self.training.resume, "stop": self.training.stop,
         }  # fmt: skip
-        if action in simple:
-            simple[action]()
-        elif action == "formula":
-            expression, values = request.get("expression"), request.get("values", "")
-            if not isinstance(expression, str) or not isinstance(values, str):
-                raise BadRequest("send the formula and its values as text: 'x*w', 'x=2 w=-3'")
-            self.show_formula(expression, values)
-        elif action == "peek":
-            return {"quiz": self.peek()}
-        elif action == "train":
-            self.training.start_demo(request.get("data", "moons"), request.get("steps", 100))
-        else:
-            actions = ", ".join([*simple, "peek", "formula", "train"])
-            raise BadRequest(f"unknown action {action!r}: use one of {actions}")
-        return self.view(teacher=True)
+        with self.lock:
+            if isinstance(action, str) and action in simple:
+                simple[action]()
+            elif action == "peek":
+                return {"quiz": self.peek()}
+            elif action == "train":
+                self.training.start_demo(request.get("data", "moons"), request.get("steps", 100))
+            else:
+                actions = ", ".join([*simple, "peek", "formula", "train"])
+                raise BadRequest(f"unknown action {str(action)[:40]!r}: use one of {actions}")
+            return self.view(teacher=True)
 
     def peek(self) -> dict[str, Any] | None:
         """The open (or last) question with its answer and spread: the teacher's private look."""
@@ -324,7 +344,44 @@ class Lesson:
 
     def close(self) -> None:
         self.training.close()
+        self.painter.close()
         self.broadcaster.close()
+
+
+def _drawing(root: Value, stepper: Stepper | None) -> GraphDrawing:
+    """The graph as the page draws it: with the stepper's place once it has moved."""
+    from engine.views.drawing import draw
+
+    if stepper is not None and stepper.position > 0:
+        return stepper.show()
+    return draw(root)
+
+
+def _size(root: Value) -> str:
+    """How big a graph is, in the words of the "too big to draw" message."""
+    return f"{len(topological_order(root))} Values"
+
+
+def _build_formula(expression: Any, values: Mapping[str, float] | str) -> tuple[Value, str]:
+    """The graph of a formula (through the safe parser) and its values as text."""
+    from engine.expression import ExpressionError, parse_expression
+
+    if not isinstance(expression, str):
+        raise BadRequest("the formula must be text, e.g. tanh(x*w + b)")
+    if isinstance(values, str):
+        values_text = values
+        values = _parse_values(values)
+    else:  # every digit (x=2, b=6.881373587019543): the box shown again builds this graph
+        values_text = " ".join(
+            f"{name}={value}".removesuffix(".0") for name, value in values.items()
+        )
+    try:
+        root = parse_expression(expression).build(values)
+    except (ExpressionError, ArithmeticError) as error:
+        raise BadRequest(str(error)) from None
+    if not PLAIN_NAME.fullmatch(root.label):
+        root.label = "out"  # the steps read "out = tanh(...)", not "#7(tanh) = ..."
+    return root, values_text
 
 
 # ---------------------------------------------------------------------- helpers
