@@ -94,26 +94,54 @@ def backward(root: Value) -> None:
     The leaves (values with no children: your inputs and parameters) keep
     what they had and add to it, so gradients accumulate across calls.
     Intermediate nodes start this call at 0.0, so they hold this call's
-    gradient and never pass an old one on twice. A node whose grad is 0.0
-    would add 0.0 to each child, so it is skipped (in a ReLU network, every
-    neuron that is off).
+    gradient and never pass an old one on twice.
+
+    A node whose grad is 0.0 adds 0.0 to each child, so it is skipped (in a
+    ReLU network, every neuron that is off) -- unless one of its local
+    derivatives is infinite (or nan): 0 * inf is nan, in IEEE floats as in
+    PyTorch, and the nan is passed on. (`x - x == 0.0` is true for every
+    finite x and false for inf and nan: the cheapest test of both.)
+
+    >>> from engine import Value
+    >>> x, w = Value(0.0), Value(-1.0)
+    >>> out = x**0.5 * w.relu()   # d(x**0.5)/dx = inf at 0, and relu(-1) = 0
+    >>> out.backward()
+    >>> x.grad                    # 0 * inf, as PyTorch gives
+    nan
     """
     with _gradient_lock:
         order = _computed_nodes(root)  # a leaf has nothing to pass on
         root.grad += 1.0  # every node in `order` holds 0.0 now: the walk's mark
         for node in reversed(order):
             upstream = node.grad
-            if upstream == 0.0:
-                continue  # nothing to pass on (a ReLU that is off)
             a, b = node._a, node._b
             if b is not None:  # two children, the most common case
-                a.grad += upstream * node._da
-                b.grad += upstream * node._db
+                da, db = node._da, node._db
+                if upstream == 0.0 and da - da == 0.0 and db - db == 0.0:
+                    continue  # 0 * a finite number: nothing to pass on
+                a.grad += upstream * da
+                b.grad += upstream * db
             elif type(a) is tuple:  # three or more
-                for child, local in zip(a, node._da):
+                local_grads = node._da
+                if upstream == 0.0 and _all_finite(local_grads):
+                    continue
+                for child, local in zip(a, local_grads):
                     child.grad += upstream * local
             else:  # one child
-                a.grad += upstream * node._da
+                da = node._da
+                if upstream == 0.0 and da - da == 0.0:
+                    continue  # a ReLU that is off
+                a.grad += upstream * da
+
+
+def _all_finite(numbers: tuple[float, ...]) -> bool:
+    """True if the sum of `numbers` is finite, so that none is infinite or nan.
+
+    (A sum of large finite numbers can overflow too: then backward() does the
+    work it could have skipped, and adds zeros.)
+    """
+    total = sum(numbers)
+    return total - total == 0.0
 
 
 def _computed_nodes(root: Value) -> list[Value]:
