@@ -349,10 +349,11 @@ class _Writer:
         has_grad = {node for node in self.leaves}  # a leaf starts from the grad it holds
         for root, seed in zip(self.roots, seeds):
             grad = f"{variables[root]}_grad"
+            comment = f"d({variables[root]})/d({variables[root]}) = 1" if seed == "1.0" else "seed"
             if root in has_grad:
-                lines += _line(f"{grad} += {seed}", f"d({variables[root]})/d({variables[root]}) = 1")
+                lines += _line(f"{grad} += {seed}", comment)
             else:
-                lines += _line(f"{grad} = {seed}", f"d({variables[root]})/d({variables[root]}) = 1")
+                lines += _line(f"{grad} = {seed}", comment)
                 has_grad.add(root)
         for node in reversed(self.order):
             if node not in self.rules:
@@ -391,35 +392,38 @@ def _source(writer: _Writer, seeded: bool) -> tuple[str, dict[Value, list[int]]]
     """The module text: import math, the helpers it needs, and the function.
 
     seeded=False: `backprop(data, grads)`, the backward() of the root.
-    seeded=True: a generator for training (see `Unrolled.seeded`): it
-    yields the roots' values after the forward pass, and receives the
-    upstream grad of each root (`seeds`) before the backward pass.
+    seeded=True: a generator, for training (see `unroll_outputs`): it takes
+    the leaves' data, yields the roots' values after the forward pass, and
+    receives `(seeds, grads)`: the upstream grad of each root and the grads
+    the leaves hold; it returns the leaves' new grads.
     """
     variables = writer.variables
     leaves = [variables[leaf] for leaf in writer.leaves]
+    grads = [f"{leaf}_grad" for leaf in leaves]
     head = ["import math", "", ""]
     for helper in writer.helpers():
         head += [*helper.splitlines(), "", ""]
     root_name = ", ".join(writer.names[root] for root in writer.roots)
     head += [
-        "def backprop(data, grads):",
+        "def backprop(data):" if seeded else "def backprop(data, grads):",
         f"    # the forward and backward pass of {root_name}, written out by engine.unroll",
     ]
     head += _tuple_lines(leaves, "data")
-    head += _tuple_lines([f"{leaf}_grad" for leaf in leaves], "grads")
+    if not seeded:
+        head += _tuple_lines(grads, "grads")
     body = writer.forward_lines()
     roots = [variables[root] for root in writer.roots]
     if seeded:
         seed_names = [f"seed_{index}" for index in range(len(roots))]
-        body += _tuple_lines(seed_names, f"yield [{', '.join(roots)}]")
+        body += _line(f"seeds, grads = yield [{', '.join(roots)}]", "forward done: wait for seeds")
+        body += _tuple_lines(seed_names, "seeds")
+        body += _tuple_lines(grads, "grads")
     else:
         seed_names = ["1.0"]
     lines = head + body
     lines += writer.backward_lines(len(lines) + 1, seed_names)
-    grads = [f"{leaf}_grad" for leaf in leaves]
     if seeded:
-        ending = _list_text(grads)
-        lines += ["    return [", *ending, "    ]"]
+        lines += ["    return [", *_list_text(grads), "    ]"]
     else:
         text = f"    return {roots[0]}, [{', '.join(grads)}]"
         if len(text) <= MAX_COLUMNS:
@@ -496,6 +500,55 @@ class Unrolled:
         formatter = HtmlFormatter(noclasses=True, nobackground=True)
         text: str = highlight(self.source, PythonLexer(), formatter)
         return text
+
+
+class Replay:
+    """Several outputs as one generator function, for training (`unroll_outputs`)."""
+
+    def __init__(self, roots: list[Value]) -> None:
+        order: list[Value] = []
+        seen: set[Value] = set()
+        for root in roots:  # each root's walk, minus what an earlier root listed
+            for node in topological_order(root):
+                if node not in seen:
+                    seen.add(node)
+                    order.append(node)
+        writer = _Writer(order, roots)
+        self.roots = roots
+        self.leaves: list[Value] = writer.leaves
+        self.source, _ = _source(writer, seeded=True)
+        self.function = _compiled(self.source, "<unrolled outputs>")
+
+
+def unroll_outputs(roots: list[Value]) -> Replay:
+    """The graph under `roots` as a generator function, for training on floats.
+
+    `replay.function(data)` takes the data of `replay.leaves` (in order),
+    runs the forward pass, and yields the roots' values. Send it
+    `(seeds, grads)`: d(loss)/d(root) for each root, and the grads the
+    leaves hold; it runs the backward pass, seeding each root with its seed,
+    and returns the leaves' new grads (in StopIteration, as generators do).
+    Forward and backward are apart so that a loss can be computed between
+    them. (nn's `CompiledModel` runs a model this way.)
+
+    >>> from engine import Value
+    >>> x = Value(3.0, label="x")
+    >>> replay = unroll_outputs([x * x, x + 1])
+    >>> len(replay.leaves)                # x, and the constant 1 (a leaf too)
+    2
+    >>> x.data = 5.0
+    >>> run = replay.function([leaf.data for leaf in replay.leaves])
+    >>> next(run)                         # forward, on the new data
+    [25.0, 6.0]
+    >>> try:
+    ...     run.send(([1.0, 10.0], [0.0, 0.0]))  # d(loss)/d(x*x) = 1, d(loss)/d(x+1) = 10
+    ... except StopIteration as finished:
+    ...     finished.value                # x: 1 * 2x + 10 * 1; the constant: 10
+    [20.0, 10.0]
+    """
+    for root in roots:
+        _check_value(root)
+    return Replay(list(roots))
 
 
 def unroll(root: Value) -> Unrolled:
