@@ -72,7 +72,9 @@ MAX_COLUMNS = 100  # every line of the source fits in this
 COMMENT_COLUMN = 36  # where the comments start, when the code leaves room
 
 # Names the function uses itself, which no node may take.
-RESERVED = {"math", "data", "grads", "seeds", "power", "power_slope", "sigmoid", "backprop"}
+RESERVED = {
+    "math", "data", "grads", "seeds", "power", "power_slope", "sigmoid", "backprop", "forward"
+}
 
 # Small functions the lines call, for the operations that need more than one
 # expression to match `Value` exactly. Each is written into the source only
@@ -222,12 +224,15 @@ def _fused_rule(op: str, children: list[str]) -> Rule | None:
 # ---------------------------------------------------------------------------
 
 
-def variable_names(order: list[Value]) -> tuple[dict[Value, str], dict[Value, str]]:
+def variable_names(
+    order: list[Value], roots: int = 1
+) -> tuple[dict[Value, str], dict[Value, str]]:
     """A Python variable for each node, from the name every view gives it
     (`engine.graph.node_names`): `x1` stays `x1`, `w.0` becomes `w_0`, and
-    `#7(tanh)` becomes `n7`. Returns the variables and the names."""
+    `#7(tanh)` becomes `n7`. Returns the variables and the names. (The
+    seeds of `roots` roots, `seed_0`..., are taken too.)"""
     names = node_names(order)
-    taken = set(RESERVED)
+    taken = RESERVED | {f"seed_{index}" for index in range(roots)}
     variables: dict[Value, str] = {}
     for index, node in enumerate(order):
         name = names[node]
@@ -315,7 +320,7 @@ class _Writer:
     def __init__(self, order: list[Value], roots: list[Value]) -> None:
         self.order = order
         self.roots = roots
-        self.variables, self.names = variable_names(order)
+        self.variables, self.names = variable_names(order, len(roots))
         self.leaves = [node for node in order if node._a is None]
         self.rules: dict[Value, Rule] = {}
         for node in order:
@@ -340,10 +345,17 @@ class _Writer:
                 lines += _line(code, self.names[node])
         return lines
 
-    def backward_lines(self, first: int, seeds: list[str]) -> list[str]:
+    def backward_lines(self, first: int, seeds: list[str], guarded: bool = False) -> list[str]:
         """The chain rule, from the roots down; `first` is the number of the
         first line (to remember which lines each step wrote), and `seeds`
-        the upstream grad of each root ("1.0" for backward())."""
+        the upstream grad of each root ("1.0" for backward()).
+
+        guarded=True (for training) puts a node with two local derivatives
+        that are numbers, such as a*b, under `if grad or a - a or b - b:`,
+        which skips it exactly when backward() does: a grad of 0 times
+        finite numbers (x - x is 0.0, false, for a finite x; nan, true, for
+        inf and nan). The grads it would start are set to 0.0 before it.
+        """
         variables = self.variables
         lines = ["    # backward: child_grad += node_grad * d(node)/d(child), from the root down"]
         has_grad = {node for node in self.leaves}  # a leaf starts from the grad it holds
@@ -361,6 +373,16 @@ class _Writer:
             start = first + len(lines)
             found = self.rules[node]
             upstream = f"{variables[node]}_grad"
+            indent = "    "
+            names = [local for local in found.local_grads if re.fullmatch(r"[A-Za-z_]\w*", local)]
+            if guarded and len(found.local_grads) == 2 and len(names) == 2:
+                for child in node.children:
+                    if child not in has_grad:
+                        lines += _line(f"{variables[child]}_grad = 0.0")
+                        has_grad.add(child)
+                finite = " or ".join(f"{name} - {name}" for name in names)
+                lines += _line(f"if {upstream} or {finite}:", "else: 0 * finite numbers")
+                indent = "        "
             for child, local, derivative in zip(node.children, found.local_grads, found.derivatives):
                 target = f"{variables[child]}_grad"
                 if local == "1.0":
@@ -375,9 +397,21 @@ class _Writer:
                 else:
                     code = f"{target} = {term if sign == '+' else f'-{term}'}"
                     has_grad.add(child)
-                lines += _line(code, derivative)
+                lines += _line(code, derivative, indent)
             self.step_lines[node] = list(range(start, first + len(lines)))
         return lines
+
+    def saved(self) -> list[str]:
+        """The computed values that the backward pass reads (for "seeded")."""
+        computed = {self.variables[node] for node in self.rules}
+        read = []
+        for node in reversed(self.order):
+            if node in self.rules:
+                for local in self.rules[node].local_grads:
+                    for name in re.findall(r"[A-Za-z_]\w*", local):
+                        if name in computed and name not in read:
+                            read.append(name)
+        return read
 
     def helpers(self) -> list[str]:
         used = [name for name in HELPERS if any(
@@ -388,56 +422,67 @@ class _Writer:
         return [HELPERS[name].strip("\n") for name in used]
 
 
-def _source(writer: _Writer, seeded: bool) -> tuple[str, dict[Value, list[int]]]:
-    """The module text: import math, the helpers it needs, and the function.
+def _source(writer: _Writer, mode: str = "backward") -> tuple[str, dict[Value, list[int]]]:
+    """The module text: import math, the helpers it needs, and one function.
 
-    seeded=False: `backprop(data, grads)`, the backward() of the root.
-    seeded=True: a generator, for training (see `unroll_outputs`): it takes
-    the leaves' data, yields the roots' values after the forward pass, and
-    receives `(seeds, grads)`: the upstream grad of each root and the grads
-    the leaves hold; it returns the leaves' new grads.
+    - "backward": `backprop(data, grads)`, forward, then the backward() of
+      the root; returns the root's value and the leaves' new grads.
+    - "forward": `forward(data)`, the forward pass alone; returns the roots'
+      values, and the values the backward pass reads (`saved`).
+    - "seeded": `backprop(data, saved, seeds, grads)`: the backward pass
+      alone, on the values the forward pass saved, each root's grad starting
+      at its seed (d(loss)/d(root)), guarded (see `_Writer.backward_lines`);
+      returns the leaves' new grads.
     """
     variables = writer.variables
     leaves = [variables[leaf] for leaf in writer.leaves]
     grads = [f"{leaf}_grad" for leaf in leaves]
+    roots = [variables[root] for root in writer.roots]
     head = ["import math", "", ""]
     for helper in writer.helpers():
         head += [*helper.splitlines(), "", ""]
-    root_name = ", ".join(writer.names[root] for root in writer.roots)
+    signature = {
+        "backward": "backprop(data, grads)",
+        "forward": "forward(data)",
+        "seeded": "backprop(data, saved, seeds, grads)",
+    }[mode]
+    root_names = ", ".join(writer.names[root] for root in writer.roots)
     head += [
-        "def backprop(data):" if seeded else "def backprop(data, grads):",
-        f"    # the forward and backward pass of {root_name}, written out by engine.unroll",
+        f"def {signature}:",
+        f"    # the forward and backward pass of {root_names}, written out by engine.unroll"
+        if mode == "backward"
+        else f"    # the {mode} pass of {root_names}, written out by engine.unroll",
     ]
     head += _tuple_lines(leaves, "data")
-    if not seeded:
-        head += _tuple_lines(grads, "grads")
-    body = writer.forward_lines()
-    roots = [variables[root] for root in writer.roots]
-    if seeded:
+    saved = writer.saved()
+    seed_names = ["1.0"]
+    if mode == "seeded":
+        head += _tuple_lines(saved, "saved")
         seed_names = [f"seed_{index}" for index in range(len(roots))]
-        body += _line(f"seeds, grads = yield [{', '.join(roots)}]", "forward done: wait for seeds")
-        body += _tuple_lines(seed_names, "seeds")
-        body += _tuple_lines(grads, "grads")
+        head += _tuple_lines(seed_names, "seeds")
+    if mode != "forward":
+        head += _tuple_lines(grads, "grads")
+    lines = head
+    if mode != "seeded":
+        lines += writer.forward_lines()
+    if mode == "forward":
+        lines += [f"    return [{', '.join(roots)}], (", *_list_text(saved), "    )"]
+        return "\n".join(lines) + "\n", {}
+    lines += writer.backward_lines(len(lines) + 1, seed_names, guarded=mode == "seeded")
+    returned = f"[{', '.join(grads)}]" if mode == "seeded" else f"{roots[0]}, [{', '.join(grads)}]"
+    if len(f"    return {returned}") <= MAX_COLUMNS:
+        lines.append(f"    return {returned}")
     else:
-        seed_names = ["1.0"]
-    lines = head + body
-    lines += writer.backward_lines(len(lines) + 1, seed_names)
-    if seeded:
-        lines += ["    return [", *_list_text(grads), "    ]"]
-    else:
-        text = f"    return {roots[0]}, [{', '.join(grads)}]"
-        if len(text) <= MAX_COLUMNS:
-            lines.append(text)
-        else:
-            lines += [f"    return {roots[0]}, [", *_list_text(grads), "    ]"]
+        ahead = "" if mode == "seeded" else f"{roots[0]}, "
+        lines += [f"    return {ahead}[", *_list_text(grads), "    ]"]
     return "\n".join(lines) + "\n", writer.step_lines
 
 
-def _compiled(source: str, name: str) -> Callable[..., Any]:
-    """The function `backprop` that `source` defines."""
+def _compiled(source: str, name: str, function_name: str = "backprop") -> Callable[..., Any]:
+    """The function that `source` defines."""
     namespace: dict[str, Any] = {}
     exec(compile(source, name, "exec"), namespace)
-    function: Callable[..., Any] = namespace["backprop"]
+    function: Callable[..., Any] = namespace[function_name]
     return function
 
 
@@ -459,7 +504,7 @@ class Unrolled:
         writer = _Writer(order, [root])
         self.leaves: list[Value] = writer.leaves
         self.names = writer.names
-        self.source, self._step_lines = _source(writer, seeded=False)
+        self.source, self._step_lines = _source(writer)
         self.function = _compiled(self.source, f"<unrolled {writer.names[root]}>")
 
     def __call__(self) -> float:
@@ -503,7 +548,7 @@ class Unrolled:
 
 
 class Replay:
-    """Several outputs as one generator function, for training (`unroll_outputs`)."""
+    """Several outputs as two functions, for training (see `unroll_outputs`)."""
 
     def __init__(self, roots: list[Value]) -> None:
         order: list[Value] = []
@@ -516,35 +561,36 @@ class Replay:
         writer = _Writer(order, roots)
         self.roots = roots
         self.leaves: list[Value] = writer.leaves
-        self.source, _ = _source(writer, seeded=True)
-        self.function = _compiled(self.source, "<unrolled outputs>")
+        self.forward_source, _ = _source(writer, "forward")
+        self.source, _ = _source(writer, "seeded")
+        self.forward = _compiled(self.forward_source, "<unrolled forward>", "forward")
+        self.backward = _compiled(self.source, "<unrolled outputs>")
 
 
 def unroll_outputs(roots: list[Value]) -> Replay:
-    """The graph under `roots` as a generator function, for training on floats.
+    """The graph under `roots` as two functions, for training on plain floats.
 
-    `replay.function(data)` takes the data of `replay.leaves` (in order),
-    runs the forward pass, and yields the roots' values. Send it
-    `(seeds, grads)`: d(loss)/d(root) for each root, and the grads the
-    leaves hold; it runs the backward pass, seeding each root with its seed,
-    and returns the leaves' new grads (in StopIteration, as generators do).
-    Forward and backward are apart so that a loss can be computed between
-    them. (nn's `CompiledModel` runs a model this way.)
+    `replay.forward(data)` takes the data of `replay.leaves` (in order) and
+    returns the roots' values and `saved`, the values the backward pass
+    needs. `replay.backward(data, saved, seeds, grads)` takes the same data,
+    `saved`, d(loss)/d(root) for each root (`seeds`) and the grads the
+    leaves hold; it runs the backward pass, each root's grad starting at its
+    seed, and returns the leaves' new grads. (Two passes, so that a loss can
+    be computed from all the rows' outputs in between: nn's `CompiledModel`
+    runs a model this way.)
 
     >>> from engine import Value
     >>> x = Value(3.0, label="x")
     >>> replay = unroll_outputs([x * x, x + 1])
     >>> len(replay.leaves)                # x, and the constant 1 (a leaf too)
     2
-    >>> x.data = 5.0
-    >>> run = replay.function([leaf.data for leaf in replay.leaves])
-    >>> next(run)                         # forward, on the new data
+    >>> outputs, saved = replay.forward([5.0, 1.0])  # on new data: x = 5
+    >>> outputs
     [25.0, 6.0]
-    >>> try:
-    ...     run.send(([1.0, 10.0], [0.0, 0.0]))  # d(loss)/d(x*x) = 1, d(loss)/d(x+1) = 10
-    ... except StopIteration as finished:
-    ...     finished.value                # x: 1 * 2x + 10 * 1; the constant: 10
+    >>> replay.backward([5.0, 1.0], saved, [1.0, 10.0], [0.0, 0.0])  # seeds 1 and 10
     [20.0, 10.0]
+
+    (x gets 1 * 2x + 10 * 1, the constant 10.)
     """
     for root in roots:
         _check_value(root)

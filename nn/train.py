@@ -387,7 +387,8 @@ class CompiledModel:
         self._inputs: list[int] = []  # where each input of a row goes in the replay's data
         self._parameters: list[tuple[int, Value]] = []  # each parameter's place there
         self._single = True  # the model returns one Value, not a list
-        self._pending: list[tuple[Any, list[Value]]] = []  # the last forward's rows
+        self._pending: list[tuple[Sequence[float], Any, list[Value]]] = []  # the last forward
+        self._data: list[float] = []  # the leaves' data of the last forward
 
     def _trace(self, row: Sequence[float]) -> Replay:
         """Build the graph of one row, and unroll it."""
@@ -405,7 +406,7 @@ class CompiledModel:
         return replay
 
     def code(self) -> str:
-        """The source of the traced model's function (forward, yield, backward)."""
+        """The source of the traced model's function (forward and backward of one row)."""
         if self._replay is None:
             raise ValueError("nothing is traced yet: call forward(X) first")
         return self._replay.source
@@ -416,31 +417,36 @@ class CompiledModel:
         if replay is None or len(X[0]) != self._width:
             replay = self._trace(X[0])
         data = [leaf.data for leaf in replay.leaves]  # the parameters as they are now
-        function, places, single = replay.function, self._inputs, self._single
+        function, places, single = replay.forward, self._inputs, self._single
         outputs: list[Output] = []
         pending = []
         for row in X:
             for place, number in zip(places, row):
                 if place >= 0:
                     data[place] = number
-            run = function(data)
-            values = next(run)  # the forward pass (the function reads `data` now)
+            values, saved = function(data)
             leaves = [from_op(value, "", (), ()) for value in values]
             outputs.append(leaves[0] if single else leaves)
-            pending.append((run, leaves))
+            pending.append((row, saved, leaves))
+        self._data = data
         self._pending = pending
         return outputs
 
     def backward(self) -> None:
-        """Run the chain rule of every row of the last `forward`, into the parameters' grads."""
+        """Run the chain rule of every row of the last `forward`, into the parameters' grads.
+
+        Each row's backward pass reads the values its forward pass saved,
+        and d(loss)/d(output) from the outputs' grads.
+        """
         if not self._pending or self._replay is None:
             raise ValueError("backward() needs a forward(X) first (and runs once per forward)")
+        function, places, data = self._replay.backward, self._inputs, self._data
         grads = [leaf.grad for leaf in self._replay.leaves]
-        for run, leaves in self._pending:
-            try:
-                run.send(([leaf.grad for leaf in leaves], grads))
-            except StopIteration as finished:
-                grads = finished.value
+        for row, saved, leaves in self._pending:
+            for place, number in zip(places, row):
+                if place >= 0:
+                    data[place] = number
+            grads = function(data, saved, [leaf.grad for leaf in leaves], grads)
         self._pending = []
         for place, parameter in self._parameters:
             parameter.grad = grads[place]

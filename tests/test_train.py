@@ -410,7 +410,7 @@ def test_compiled_model_in_the_plain_loop_fills_the_graphs_grads() -> None:
     assert mine == pytest.approx([p.grad for p in model.parameters()], rel=1e-12)
     with pytest.raises(ValueError, match="forward"):
         compiled.backward()  # once per forward
-    assert "def backprop(data):" in compiled.code()
+    assert "def backprop(data, saved, seeds, grads):" in compiled.code()
 
 
 class PythonIf(Module):

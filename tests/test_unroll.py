@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from random_graphs import same_float
 
 from engine import Value, unroll
-from engine.unroll import CannotUnroll
+from engine.unroll import CannotUnroll, unroll_outputs
 from engine.value import from_op
 
 REPLAY_ERRORS = (ValueError, ZeroDivisionError, OverflowError)
@@ -197,3 +197,18 @@ def test_unroll_needs_a_value() -> None:
     with pytest.raises(TypeError, match="needs a Value.*float"):
         unroll(1.0)  # type: ignore[arg-type]
 
+
+
+@given(random_graphs.recipes)
+def test_the_training_form_gives_backwards_grads_bit_for_bit(recipe: tuple) -> None:
+    built, reference = random_graphs.build(recipe), random_graphs.build(recipe)
+    replay = unroll_outputs([built.root])
+    data = [leaf.data for leaf in replay.leaves]
+    (value,), saved = replay.forward(data)
+    grads = replay.backward(data, saved, [1.0], [0.0] * len(data))
+    reference.root.backward()
+    assert same_float(value, reference.root.data)
+    by_label = {leaf.label: leaf for leaf in reference.leaves}
+    for leaf, grad in zip(replay.leaves, grads):
+        if leaf.label:  # the recipe's leaves (constants are the replay's own)
+            assert same_float(grad, by_label[leaf.label].grad), leaf
