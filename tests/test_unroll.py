@@ -12,7 +12,8 @@ from hypothesis import assume, example, given
 from hypothesis import strategies as st
 from random_graphs import same_float
 
-from engine import Value, unroll
+from engine import Stepper, Value, topological_order, unroll
+from engine.graph import node_names
 from engine.unroll import CannotUnroll, unroll_outputs
 from engine.value import from_op
 
@@ -113,7 +114,10 @@ def test_the_neuron_fits_a_page_and_names_nodes_as_the_stepper() -> None:
     code = unroll(out)
     lines = code.source.splitlines()
     assert len([line for line in lines if line.strip()]) <= 40
-    assert "n9 = math.tanh(n8)" in code.source and "# #9(tanh)" in code.source
+    names = node_names(topological_order(out))
+    for node, name in names.items():  # each operation's line names it as the Stepper does
+        if node.children:
+            assert f"# {name}" in code.source
     assert "x1_grad += n2_grad * w1" in code.source
 
 
@@ -212,3 +216,27 @@ def test_the_training_form_gives_backwards_grads_bit_for_bit(recipe: tuple) -> N
     for leaf, grad in zip(replay.leaves, grads):
         if leaf.label:  # the recipe's leaves (constants are the replay's own)
             assert same_float(grad, by_label[leaf.label].grad), leaf
+
+
+def test_stepgrad_step_code_prints_source_that_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    from nn.apps.cli import main
+
+    status = main(["step", "tanh(x1*w1 + x2*w2 + b)", "x1=2", "w1=-3", "x2=0", "w2=1",
+                   "b=6.88", "--code"])
+    printed = capsys.readouterr().out
+    assert status == 0 and printed.startswith("import math")
+    namespace: dict = {}
+    exec(printed, namespace)
+    value, grads = namespace["backprop"]([2.0, -3.0, 0.0, 1.0, 6.88], [0.0] * 5)
+    assert value == pytest.approx(math.tanh(0.88))
+    assert grads[2] == pytest.approx(1 - math.tanh(0.88) ** 2)  # x2.grad = w2 * (1 - tanh**2)
+
+
+def test_a_stepper_shows_the_code_of_its_step() -> None:
+    out, _ = neuron()
+    stepper = Stepper(out)
+    assert stepper.code() == ""  # no step yet
+    stepper.next()
+    assert stepper.code().split("#")[0].strip() == "n8_grad = n9_grad * (1.0 - n9 * n9)"
+    stepper.run()
+    assert "w1_grad += n2_grad * x1" in stepper.code()
