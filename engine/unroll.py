@@ -73,7 +73,8 @@ COMMENT_COLUMN = 36  # where the comments start, when the code leaves room
 
 # Names the function uses itself, which no node may take.
 RESERVED = {
-    "math", "data", "grads", "seeds", "power", "power_slope", "sigmoid", "backprop", "forward"
+    "math", "data", "grads", "seeds", "power", "power_slope", "sigmoid", "backprop", "forward",
+    "saved", "not_finite", "sum",
 }
 
 # Small functions the lines call, for the operations that need more than one
@@ -336,13 +337,35 @@ class _Writer:
                 )
             self.rules[node] = found
         self.step_lines: dict[Value, list[int]] = {}  # backward lines of each node's step
+        self.uses: dict[Value, int] = {node: 0 for node in order}  # edges into each node
+        for node in self.rules:
+            for child in node.children:
+                self.uses[child] += 1
 
-    def forward_lines(self) -> list[str]:
+    def forward_lines(self, inline: bool = False) -> list[str]:
+        """One line per operation; or, with inline=True (for the forward pass
+        of training, which nobody reads), a value that one operation uses
+        once and the backward pass never reads is written into that
+        operation's expression, in parentheses, so it is computed in the
+        same order with fewer steps of Python."""
         lines = ["    # forward: one line per operation"]
+        keep = set(self.saved()) | {self.variables[root] for root in self.roots}
+        inlined: dict[Value, tuple[str, int]] = {}  # expression, nesting depth
         for node in self.order:
-            if node in self.rules:
-                code = f"{self.variables[node]} = {self.rules[node].forward}"
-                lines += _line(code, self.names[node])
+            if node not in self.rules:
+                continue
+            variable = self.variables[node]
+            if not inline:
+                lines += _line(f"{variable} = {self.rules[node].forward}", self.names[node])
+                continue
+            children = [inlined[c][0] if c in inlined else self.variables[c] for c in node.children]
+            depth = 1 + max([inlined[c][1] for c in node.children if c in inlined], default=0)
+            found = rule(node.op, variable, children)
+            assert found is not None  # the same op found a rule in __init__
+            if self.uses[node] == 1 and variable not in keep and depth < 30:
+                inlined[node] = (f"({found.forward})", depth)
+            else:
+                lines += _line(f"{variable} = {found.forward}", self.names[node])
         return lines
 
     def backward_lines(self, first: int, seeds: list[str], guarded: bool = False) -> list[str]:
@@ -351,14 +374,19 @@ class _Writer:
         the upstream grad of each root ("1.0" for backward()).
 
         guarded=True (for training) puts a node with two local derivatives
-        that are numbers, such as a*b, under `if grad or a - a or b - b:`,
-        which skips it exactly when backward() does: a grad of 0 times
-        finite numbers (x - x is 0.0, false, for a finite x; nan, true, for
-        inf and nan). The grads it would start are set to 0.0 before it.
+        that are numbers, such as a*b, under `if grad or not_finite:`, which
+        skips it exactly when backward() does, a grad of 0 times finite
+        numbers: those numbers are leaves or saved values, and `not_finite`
+        says whether any of them is inf or nan (or their sum overflows: then
+        nothing is skipped, and the same grads come out). The grads it would
+        start are set to 0.0 before it.
+        And a grad that is exactly another one (the one input of a "+" used
+        once) gets no line: the code calls it by the other's name.
         """
         variables = self.variables
         lines = ["    # backward: child_grad += node_grad * d(node)/d(child), from the root down"]
         has_grad = {node for node in self.leaves}  # a leaf starts from the grad it holds
+        grad_of: dict[Value, str] = {}  # guarded: a grad that is another's, under its name
         for root, seed in zip(self.roots, seeds):
             grad = f"{variables[root]}_grad"
             comment = f"d({variables[root]})/d({variables[root]}) = 1" if seed == "1.0" else "seed"
@@ -372,7 +400,7 @@ class _Writer:
                 continue
             start = first + len(lines)
             found = self.rules[node]
-            upstream = f"{variables[node]}_grad"
+            upstream = grad_of.get(node, f"{variables[node]}_grad")
             indent = "    "
             names = [local for local in found.local_grads if re.fullmatch(r"[A-Za-z_]\w*", local)]
             if guarded and len(found.local_grads) == 2 and len(names) == 2:
@@ -380,10 +408,13 @@ class _Writer:
                     if child not in has_grad:
                         lines += _line(f"{variables[child]}_grad = 0.0")
                         has_grad.add(child)
-                finite = " or ".join(f"{name} - {name}" for name in names)
-                lines += _line(f"if {upstream} or {finite}:", "else: 0 * finite numbers")
+                lines += _line(f"if {upstream} or not_finite:", "else: 0 * finite numbers")
                 indent = "        "
             for child, local, derivative in zip(node.children, found.local_grads, found.derivatives):
+                if guarded and local == "1.0" and child not in has_grad and self.uses[child] == 1:
+                    grad_of[child] = upstream  # its one grad is this one: no line to copy it
+                    has_grad.add(child)
+                    continue
                 target = f"{variables[child]}_grad"
                 if local == "1.0":
                     sign, term = "+", upstream
@@ -462,9 +493,14 @@ def _source(writer: _Writer, mode: str = "backward") -> tuple[str, dict[Value, l
         head += _tuple_lines(seed_names, "seeds")
     if mode != "forward":
         head += _tuple_lines(grads, "grads")
+    if mode == "seeded":
+        head += _line(
+            "not_finite = not (math.isfinite(sum(data)) and math.isfinite(sum(saved)))",
+            "inf or nan?",
+        )
     lines = head
     if mode != "seeded":
-        lines += writer.forward_lines()
+        lines += writer.forward_lines(inline=mode == "forward")
     if mode == "forward":
         lines += [f"    return [{', '.join(roots)}], (", *_list_text(saved), "    )"]
         return "\n".join(lines) + "\n", {}
