@@ -337,6 +337,7 @@ class _Writer:
                 )
             self.rules[node] = found
         self.step_lines: dict[Value, list[int]] = {}  # backward lines of each node's step
+        self._saved: list[str] | None = None  # see saved()
         self.uses: dict[Value, int] = {node: 0 for node in order}  # edges into each node
         for node in self.rules:
             for child in node.children:
@@ -349,7 +350,7 @@ class _Writer:
         operation's expression, in parentheses, so it is computed in the
         same order with fewer steps of Python."""
         lines = ["    # forward: one line per operation"]
-        keep = set(self.saved()) | {self.variables[root] for root in self.roots}
+        keep = set(self.saved() if inline else ()) | {self.variables[root] for root in self.roots}
         inlined: dict[Value, tuple[str, int]] = {}  # expression, nesting depth
         for node in self.order:
             if node not in self.rules:
@@ -434,15 +435,17 @@ class _Writer:
 
     def saved(self) -> list[str]:
         """The computed values that the backward pass reads (for "seeded")."""
-        computed = {self.variables[node] for node in self.rules}
-        read = []
-        for node in reversed(self.order):
-            if node in self.rules:
-                for local in self.rules[node].local_grads:
-                    for name in re.findall(r"[A-Za-z_]\w*", local):
-                        if name in computed and name not in read:
-                            read.append(name)
-        return read
+        if self._saved is None:
+            computed = {self.variables[node] for node in self.rules}
+            read: dict[str, None] = {}  # a dict keeps them in order, once each
+            for node in reversed(self.order):
+                if node in self.rules:
+                    for local in self.rules[node].local_grads:
+                        for name in re.findall(r"[A-Za-z_]\w*", local):
+                            if name in computed:
+                                read[name] = None
+            self._saved = list(read)
+        return self._saved
 
     def helpers(self) -> list[str]:
         used = [name for name in HELPERS if any(
@@ -485,10 +488,9 @@ def _source(writer: _Writer, mode: str = "backward") -> tuple[str, dict[Value, l
         else f"    # the {mode} pass of {root_names}, written out by engine.unroll",
     ]
     head += _tuple_lines(leaves, "data")
-    saved = writer.saved()
     seed_names = ["1.0"]
     if mode == "seeded":
-        head += _tuple_lines(saved, "saved")
+        head += _tuple_lines(writer.saved(), "saved")
         seed_names = [f"seed_{index}" for index in range(len(roots))]
         head += _tuple_lines(seed_names, "seeds")
     if mode != "forward":
@@ -502,7 +504,7 @@ def _source(writer: _Writer, mode: str = "backward") -> tuple[str, dict[Value, l
     if mode != "seeded":
         lines += writer.forward_lines(inline=mode == "forward")
     if mode == "forward":
-        lines += [f"    return [{', '.join(roots)}], (", *_list_text(saved), "    )"]
+        lines += [f"    return [{', '.join(roots)}], (", *_list_text(writer.saved()), "    )"]
         return "\n".join(lines) + "\n", {}
     lines += writer.backward_lines(len(lines) + 1, seed_names, guarded=mode == "seeded")
     returned = f"[{', '.join(grads)}]" if mode == "seeded" else f"{roots[0]}, [{', '.join(grads)}]"
