@@ -318,11 +318,20 @@ def _list_text(items: list[str], indent: str = "    ") -> list[str]:
 class _Writer:
     """Writes the function for the graph in `order` (topological, roots last)."""
 
-    def __init__(self, order: list[Value], roots: list[Value]) -> None:
+    def __init__(
+        self, order: list[Value], roots: list[Value], wanted: set[Value] | None = None
+    ) -> None:
         self.order = order
         self.roots = roots
         self.variables, self.names = variable_names(order, len(roots))
         self.leaves = [node for node in order if node._a is None]
+        # The nodes whose grads lead to a wanted leaf's (all, unless told)
+        self.needed = set(order)
+        if wanted is not None:
+            self.needed = set(wanted)
+            for node in order:
+                if any(child in self.needed for child in node.children):
+                    self.needed.add(node)
         self.rules: dict[Value, Rule] = {}
         for node in order:
             if node._a is None:
@@ -404,14 +413,18 @@ class _Writer:
             upstream = grad_of.get(node, f"{variables[node]}_grad")
             indent = "    "
             names = [local for local in found.local_grads if re.fullmatch(r"[A-Za-z_]\w*", local)]
+            if node not in self.needed:
+                continue  # no wanted leaf below
             if guarded and len(found.local_grads) == 2 and len(names) == 2:
                 for child in node.children:
-                    if child not in has_grad:
+                    if child not in has_grad and child in self.needed:
                         lines += _line(f"{variables[child]}_grad = 0.0")
                         has_grad.add(child)
                 lines += _line(f"if {upstream} or not_finite:", "else: 0 * finite numbers")
                 indent = "        "
             for child, local, derivative in zip(node.children, found.local_grads, found.derivatives):
+                if child not in self.needed:
+                    continue
                 if guarded and local == "1.0" and child not in has_grad and self.uses[child] == 1:
                     grad_of[child] = upstream  # its one grad is this one: no line to copy it
                     has_grad.add(child)
@@ -588,7 +601,7 @@ class Unrolled:
 class Replay:
     """Several outputs as two functions, for training (see `unroll_outputs`)."""
 
-    def __init__(self, roots: list[Value]) -> None:
+    def __init__(self, roots: list[Value], wanted: list[Value] | None = None) -> None:
         order: list[Value] = []
         seen: set[Value] = set()
         for root in roots:  # each root's walk, minus what an earlier root listed
@@ -596,7 +609,7 @@ class Replay:
                 if node not in seen:
                     seen.add(node)
                     order.append(node)
-        writer = _Writer(order, roots)
+        writer = _Writer(order, roots, None if wanted is None else set(wanted))
         self.roots = roots
         self.leaves: list[Value] = writer.leaves
         self.forward_source, _ = _source(writer, "forward")
@@ -605,7 +618,7 @@ class Replay:
         self.backward = _compiled(self.source, "<unrolled outputs>")
 
 
-def unroll_outputs(roots: list[Value]) -> Replay:
+def unroll_outputs(roots: list[Value], wanted: list[Value] | None = None) -> Replay:
     """The graph under `roots` as two functions, for training on plain floats.
 
     `replay.forward(data)` takes the data of `replay.leaves` (in order) and
@@ -615,7 +628,9 @@ def unroll_outputs(roots: list[Value]) -> Replay:
     leaves hold; it runs the backward pass, each root's grad starting at its
     seed, and returns the leaves' new grads. (Two passes, so that a loss can
     be computed from all the rows' outputs in between: nn's `CompiledModel`
-    runs a model this way.)
+    runs a model this way.) Give `wanted`, the leaves whose grads you need
+    (a model's parameters), and the backward pass computes only what leads
+    to them; the other leaves' grads come back as they were given.
 
     >>> from engine import Value
     >>> x = Value(3.0, label="x")
@@ -632,7 +647,7 @@ def unroll_outputs(roots: list[Value]) -> Replay:
     """
     for root in roots:
         _check_value(root)
-    return Replay(list(roots))
+    return Replay(list(roots), wanted)
 
 
 def unroll(root: Value) -> Unrolled:

@@ -396,7 +396,7 @@ class CompiledModel:
         output = self.model(inputs)
         self._single = not isinstance(output, list)
         try:
-            replay = unroll_outputs([output] if self._single else output)
+            replay = unroll_outputs([output] if self._single else output, self.model.parameters())
         except CannotUnroll as error:
             raise CannotUnroll(f"this model cannot be compiled: {error}") from None
         place = {leaf: index for index, leaf in enumerate(replay.leaves)}

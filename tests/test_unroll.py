@@ -240,3 +240,22 @@ def test_a_stepper_shows_the_code_of_its_step() -> None:
     assert stepper.code().split("#")[0].strip() == "n8_grad = n9_grad * (1.0 - n9 * n9)"
     stepper.run()
     assert "w1_grad += n2_grad * x1" in stepper.code()
+
+
+@given(random_graphs.recipes)
+def test_the_training_form_computes_the_wanted_grads_alone(recipe: tuple) -> None:
+    built, reference = random_graphs.build(recipe), random_graphs.build(recipe)
+    wanted = built.leaves[::2]
+    replay = unroll_outputs([built.root], wanted)
+    data = [leaf.data for leaf in replay.leaves]
+    _, saved = replay.forward(data)
+    grads = replay.backward(data, saved, [1.0], [0.5] * len(data))
+    for leaf in reference.leaves:
+        leaf.grad = 0.5
+    reference.root.backward()
+    by_label = {leaf.label: leaf for leaf in reference.leaves}
+    for leaf, grad in zip(replay.leaves, grads):
+        if leaf in wanted:
+            assert same_float(grad, by_label[leaf.label].grad), leaf
+        else:
+            assert grad == 0.5  # left as given

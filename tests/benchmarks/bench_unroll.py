@@ -15,7 +15,9 @@ It measures:
      the leaves' data, grads written back: what `code()` costs;
    - the training form (`unroll_outputs`: the forward pass with values used
      once written inline, then the backward pass guarded and with copies of
-     grads left out), forward + backward;
+     grads left out), forward + backward: every leaf's grad, then the grad
+     of the input x alone (`wanted=[x]`, as training wants the parameters'
+     grads only: the wrapped constants' grads are left out);
    - the time to unroll and compile the graph.
    Target: unrolled forward+backward <= 3x plain.
 2. The moons model of bench_training.py (2-16-16-1 ReLU MLP, 100 points,
@@ -108,14 +110,20 @@ def bench_random_graph(n_ops: int, repeats: int) -> None:
     replay = unroll_outputs([root])
     replay_seconds = clock() - start
     data = [leaf.data for leaf in replay.leaves]
+    only_x = unroll_outputs([root], wanted=[xs[0]])  # training: only the inputs' grads
 
     def training_form() -> None:
         _, saved = replay.forward(data)
         replay.backward(data, saved, [1.0], [0.0] * len(data))
 
+    def training_form_x() -> None:
+        _, saved = only_x.forward(data)
+        only_x.backward(data, saved, [1.0], [0.0] * len(data))
+
     plain_time = median_time(repeats, lambda: plain(0.5))
     code_time = median_time(repeats, code)
     training_time = median_time(repeats, training_form)
+    x_time = median_time(repeats, training_form_x)
     lines = code.source.count("\n")
     print(f"random program of {n_ops:,} operations ({lines:,} lines unrolled; "
           f"median of {repeats}, CPU time, GC at defaults)")
@@ -124,6 +132,9 @@ def bench_random_graph(n_ops: int, repeats: int) -> None:
           f" = {code_time / plain_time:5.2f}x plain (target <= 3x)")
     print(f"  training form: forward + backward        {training_time / n_ops * 1e9:6.0f} ns/op"
           f" = {training_time / plain_time:5.2f}x plain")
+    print(f"    the same, the grad of x alone (wanted=[x]; the constants'  {x_time / n_ops * 1e9:4.0f}"
+          f" ns/op = {x_time / plain_time:5.2f}x plain\n      grads left out, as training "
+          "leaves out all but the parameters')")
     print(f"  unroll + compile: {unroll_seconds:.2f} s (readable), "
           f"{replay_seconds:.2f} s (training form)")
 
