@@ -26,8 +26,9 @@ It measures:
    objects, and the peak of one step). bench_training.py times the step
    itself against micrograd (target >= 300x).
 
-Timings are medians of `--repeats` runs in CPU time of this process
-(`time.process_time`). The garbage collector stays at Python's defaults and
+Timings are CPU time of this process (`time.process_time`): the contenders
+take turns for `--repeats` rounds, and each ratio is the median of the
+rounds' ratios (the moons step: the median of its runs). The garbage collector stays at Python's defaults and
 nothing global is changed.
 """
 
@@ -120,21 +121,35 @@ def bench_random_graph(n_ops: int, repeats: int) -> None:
         _, saved = only_x.forward(data)
         only_x.backward(data, saved, [1.0], [0.0] * len(data))
 
-    plain_time = median_time(repeats, lambda: plain(0.5))
-    code_time = median_time(repeats, code)
-    training_time = median_time(repeats, training_form)
-    x_time = median_time(repeats, training_form_x)
+    # The contenders take turns, round by round, so that a busy machine slows
+    # them alike; each ratio is the median of the rounds' ratios.
+    contenders = {"plain": lambda: plain(0.5), "code": code, "training": training_form,
+                  "training_x": training_form_x}
+    times: dict[str, list[float]] = {name: [] for name in contenders}
+    for _ in range(repeats):
+        for name, run in contenders.items():
+            start = clock()
+            run()
+            times[name].append(clock() - start)
+
+    def per_op(name: str) -> float:
+        return statistics.median(times[name]) / n_ops * 1e9
+
+    def ratio(name: str) -> float:
+        return statistics.median(t / p for t, p in zip(times[name], times["plain"]))
+
     lines = code.source.count("\n")
     print(f"random program of {n_ops:,} operations ({lines:,} lines unrolled; "
-          f"median of {repeats}, CPU time, GC at defaults)")
-    print(f"  plain straight-line floats, forward      {plain_time / n_ops * 1e9:6.0f} ns/op")
-    print(f"  unroll(root)(): forward + backward       {code_time / n_ops * 1e9:6.0f} ns/op"
-          f" = {code_time / plain_time:5.2f}x plain (target <= 3x)")
-    print(f"  training form: forward + backward        {training_time / n_ops * 1e9:6.0f} ns/op"
-          f" = {training_time / plain_time:5.2f}x plain")
-    print(f"    the same, the grad of x alone (wanted=[x]; the constants'  {x_time / n_ops * 1e9:4.0f}"
-          f" ns/op = {x_time / plain_time:5.2f}x plain\n      grads left out, as training "
-          "leaves out all but the parameters')")
+          f"{repeats} rounds, CPU time, GC at defaults)")
+    print(f"  plain straight-line floats, forward      {per_op('plain'):6.0f} ns/op")
+    print(f"  unroll(root)(): forward + backward       {per_op('code'):6.0f} ns/op"
+          f" = {ratio('code'):5.2f}x plain (target <= 3x)")
+    print(f"  training form: forward + backward        {per_op('training'):6.0f} ns/op"
+          f" = {ratio('training'):5.2f}x plain")
+    print(f"    the same, the grad of x alone          {per_op('training_x'):6.0f} ns/op"
+          f" = {ratio('training_x'):5.2f}x plain")
+    print("      (wanted=[x]: the wrapped constants' grads are left out, as training")
+    print("      leaves out all but the parameters')")
     print(f"  unroll + compile: {unroll_seconds:.2f} s (readable), "
           f"{replay_seconds:.2f} s (training form)")
 
