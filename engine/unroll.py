@@ -398,6 +398,8 @@ class _Writer:
         has_grad = {node for node in self.leaves}  # a leaf starts from the grad it holds
         grad_of: dict[Value, str] = {}  # guarded: a grad that is another's, under its name
         for root, seed in zip(self.roots, seeds):
+            if root not in self.needed:
+                continue  # no wanted leaf below it (or it is a leaf not wanted)
             grad = f"{variables[root]}_grad"
             comment = f"d({variables[root]})/d({variables[root]}) = 1" if seed == "1.0" else "seed"
             if root in has_grad:
