@@ -23,6 +23,7 @@ fine too.
 
 from __future__ import annotations
 
+import math
 import re
 import threading
 from typing import TYPE_CHECKING, Any
@@ -99,7 +100,7 @@ def backward(root: Value) -> None:
     A node whose grad is 0.0 adds 0.0 to each child, so it is skipped (in a
     ReLU network, every neuron that is off) -- unless one of its local
     derivatives is infinite (or nan): 0 * inf is nan, in IEEE floats as in
-    PyTorch, and the nan is passed on. (`x - x == 0.0` is true for every
+    PyTorch, and the nan is passed on. (`-inf < x < inf` is true for every
     finite x and false for inf and nan: the cheapest test of both.)
 
     >>> from engine import Value
@@ -112,36 +113,28 @@ def backward(root: Value) -> None:
     with _gradient_lock:
         order = _computed_nodes(root)  # a leaf has nothing to pass on
         root.grad += 1.0  # every node in `order` holds 0.0 now: the walk's mark
+        low, high = -math.inf, math.inf  # low < x < high: x is finite (not inf, not nan)
         for node in reversed(order):
             upstream = node.grad
+            if upstream == 0.0:  # passes 0 * local on: nothing, if the locals are finite
+                local, other = node._da, node._db
+                if other is None:  # one child
+                    if low < local < high:
+                        continue  # nothing to pass on (a ReLU that is off)
+                elif type(local) is tuple:  # three or more: a sum of finite numbers
+                    if low < sum(local) < high:  # is finite (or overflows: no skip)
+                        continue
+                elif low < local < high and low < other < high:  # two children
+                    continue
             a, b = node._a, node._b
             if b is not None:  # two children, the most common case
-                da, db = node._da, node._db
-                if upstream == 0.0 and da - da == 0.0 and db - db == 0.0:
-                    continue  # 0 * a finite number: nothing to pass on
-                a.grad += upstream * da
-                b.grad += upstream * db
+                a.grad += upstream * node._da
+                b.grad += upstream * node._db
             elif type(a) is tuple:  # three or more
-                local_grads = node._da
-                if upstream == 0.0 and _all_finite(local_grads):
-                    continue
-                for child, local in zip(a, local_grads):
+                for child, local in zip(a, node._da):
                     child.grad += upstream * local
             else:  # one child
-                da = node._da
-                if upstream == 0.0 and da - da == 0.0:
-                    continue  # a ReLU that is off
-                a.grad += upstream * da
-
-
-def _all_finite(numbers: tuple[float, ...]) -> bool:
-    """True if the sum of `numbers` is finite, so that none is infinite or nan.
-
-    (A sum of large finite numbers can overflow too: then backward() does the
-    work it could have skipped, and adds zeros.)
-    """
-    total = sum(numbers)
-    return total - total == 0.0
+                a.grad += upstream * node._da
 
 
 def _computed_nodes(root: Value) -> list[Value]:

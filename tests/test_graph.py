@@ -385,3 +385,12 @@ def test_backward_gives_pytorchs_grads(recipe: tuple) -> None:
         if node.is_leaf and tensor.grad is not None:
             expected = tensor.grad.item()
             assert node.grad == pytest.approx(expected, rel=1e-9, nan_ok=True), node
+
+
+def test_a_zero_grad_skips_operations_of_your_own_with_whole_number_derivatives() -> None:
+    x, y, z = Value(1.0), Value(2.0), Value(3.0)
+    two = from_op(3.0, "pair", (x, y), (1, 2))  # ints are numbers too
+    three = from_op(6.0, "triple", (x, y, z), (1, 2, 3))
+    out = (two * 0.0 + three * 0.0).relu() * 0.0
+    out.backward()
+    assert (x.grad, y.grad, z.grad) == (0.0, 0.0, 0.0)
