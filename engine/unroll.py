@@ -545,7 +545,9 @@ class Unrolled:
     - `str(code)` or `code.source`: the Python text (it runs with nothing
       but `math`).
     - `code()`: run it on the leaves' current data; returns the root's new
-      value and adds each leaf's gradient into its `grad`.
+      value and adds each leaf's gradient into its `grad`, bit for bit as
+      backward() would. (One difference, of sign only: a leaf whose grad
+      you set to -0.0 may come back +0.0 where backward() skips a node.)
     - `code.leaves`: the leaves, in the order the function takes them.
     - `code.lines_of(node)`: the lines of the backward pass that make
       `node`'s step of the chain rule (what the Stepper shows).

@@ -30,7 +30,8 @@ Ratios use the medians. Each step is timed in CPU time of its own process
 less than wall-clock time (`--wall` times wall-clock instead).
 The garbage collector stays at Python's defaults; nothing global is changed.
 Targets (issue 9): fine >= 15x faster than micrograd, fused >= 75x;
-(issue 20): compiled >= 300x.
+(issue 20): compiled >= 300x (2026-12-04, one run of 3 rounds: micrograd
+1487 ms, compiled 3.1 ms, 481x).
 
 Where the time goes (CPU time on the 2-core shared VM). The loss is nn's own
 `hinge_loss` + `l2_penalty`, built of the same kind of nodes as micrograd's
