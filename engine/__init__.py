@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from engine.expression import parse_expression
 from engine.gradcheck import GradcheckReport, gradcheck
 from engine.graph import backward, topological_order, zero_grad
+from engine.unroll import Unrolled, unroll
 from engine.value import Value, as_value, scope
 from engine.views.stepper import BackwardStep, Stepper, backward_steps
 from engine.views.tree import text_tree
@@ -60,5 +61,7 @@ __all__ = [
     "scope",
     "text_tree",
     "topological_order",
+    "unroll",
+    "Unrolled",
     "zero_grad",
 ]

@@ -23,6 +23,7 @@ fine too.
 
 from __future__ import annotations
 
+import math
 import re
 import threading
 from collections import Counter
@@ -95,17 +96,37 @@ def backward(root: Value) -> None:
     The leaves (values with no children: your inputs and parameters) keep
     what they had and add to it, so gradients accumulate across calls.
     Intermediate nodes start this call at 0.0, so they hold this call's
-    gradient and never pass an old one on twice. A node whose grad is 0.0
-    would add 0.0 to each child, so it is skipped (in a ReLU network, every
-    neuron that is off).
+    gradient and never pass an old one on twice.
+
+    A node whose grad is 0.0 adds 0.0 to each child, so it is skipped (in a
+    ReLU network, every neuron that is off) -- unless one of its local
+    derivatives is infinite (or nan): 0 * inf is nan, in IEEE floats as in
+    PyTorch, and the nan is passed on. (`-inf < x < inf` is true for every
+    finite x and false for inf and nan: the cheapest test of both.)
+
+    >>> from engine import Value
+    >>> x, w = Value(0.0), Value(-1.0)
+    >>> out = x**0.5 * w.relu()   # d(x**0.5)/dx = inf at 0, and relu(-1) = 0
+    >>> out.backward()
+    >>> x.grad                    # 0 * inf, as PyTorch gives
+    nan
     """
     with _gradient_lock:
         order = _computed_nodes(root)  # a leaf has nothing to pass on
         root.grad += 1.0  # every node in `order` holds 0.0 now: the walk's mark
+        low, high = -math.inf, math.inf  # low < x < high: x is finite (not inf, not nan)
         for node in reversed(order):
             upstream = node.grad
-            if upstream == 0.0:
-                continue  # nothing to pass on (a ReLU that is off)
+            if upstream == 0.0:  # passes 0 * local on: nothing, if the locals are finite
+                local, other = node._da, node._db
+                if other is None:  # one child
+                    if low < local < high:
+                        continue  # nothing to pass on (a ReLU that is off)
+                elif type(local) is tuple:  # three or more: a sum of finite numbers
+                    if low < sum(local) < high:  # is finite (or overflows: no skip)
+                        continue
+                elif low < local < high and low < other < high:  # two children
+                    continue
             a, b = node._a, node._b
             if b is not None:  # two children, the most common case
                 a.grad += upstream * node._da

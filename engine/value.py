@@ -192,6 +192,36 @@ def _operator_pair(
     return operator, reflected
 
 
+class _MicrogradName:
+    """An attribute of micrograd's Value (`_prev`, `_op`, `_backward`) that
+    stepgrad spells differently: reading or setting it raises an
+    AttributeError that names stepgrad's spelling.
+
+    >>> Value(1.0)._prev
+    Traceback (most recent call last):
+    ...
+    AttributeError: Value has no '_prev' (micrograd's name): a Value's inputs are `children` (an ordered tuple)
+    """
+
+    def __init__(self, hint: str) -> None:
+        self.hint = hint
+        self.name = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, value: object, owner: type | None = None) -> _MicrogradName:
+        if value is None:
+            return self  # Value._prev itself, for help() and inspect
+        raise self.error()
+
+    def __set__(self, value: object, new: object) -> None:
+        raise self.error()
+
+    def error(self) -> AttributeError:
+        return AttributeError(f"Value has no {self.name!r} (micrograd's name): {self.hint}")
+
+
 # ---------------------------------------------------------------------------
 # The Value
 # ---------------------------------------------------------------------------
@@ -262,7 +292,9 @@ class Value:
     _da: Any
     _db: Any
 
-    def __init__(self, data: Number, label: str = "") -> None:
+    def __init__(self, data: Number, label: str = "", *micrograd_arguments: object) -> None:
+        if micrograd_arguments or type(label) in (tuple, list, set):
+            raise _micrograd_constructor_error(data)  # Value(data, (a, b), "+")
         if type(data) is not float and type(data) is not int:  # the slower, rarer checks
             _check_real_number(data)
         data = float(data)
@@ -366,7 +398,7 @@ class Value:
         a, n = self.data, float(exponent)
         out = _checked_power(a, n, exponent)  # a ** n, or an error naming it
         # d(a**n)/da = n * a**(n-1)
-        return _node(out, f"**{n:g}", self, _power_slope(a, n))
+        return _node(out, f"**{_exponent_text(n)}", self, _power_slope(a, n))
 
     def __neg__(self) -> Value:
         """-a"""
@@ -476,12 +508,39 @@ class Value:
         label = f"{self.label!r}, " if self.label else ""
         return f"Value({label}data={self.data!r}, grad={self.grad!r})"
 
-    def __float__(self) -> float:
-        return self.data
+    def __format__(self, spec: str) -> str:
+        """f"{v:.3f}" formats the number, `v.data`; f"{v}" is `repr(v)`."""
+        return format(self.data, spec) if spec else repr(self)
 
     def __bool__(self) -> bool:
         """True unless the number is 0.0 (like a float)."""
         return self.data != 0.0
+
+    # ------------------------------------------------------------ leaving the graph
+    # `math.sin(v)` asks the Value for a float (through `__float__`), and the
+    # float it got would carry no gradient: the graph, and backward(), would
+    # never know that sin was there. So a Value refuses to become a plain
+    # number by itself; `v.data` is the number, said out loud.
+
+    def __float__(self) -> float:
+        raise _plain_number_error(self, "float")
+
+    def __int__(self) -> int:
+        raise _plain_number_error(self, "int")
+
+    def __round__(self, digits: int | None = None) -> float:
+        raise _plain_number_error(self, "round")
+
+    # micrograd's names for what stepgrad calls `children`, `op` and the
+    # chain rule: code written for micrograd gets an error that names ours.
+    _prev = _MicrogradName("a Value's inputs are `children` (an ordered tuple)")
+    _op = _MicrogradName("the operation that made a Value is `op`")
+    _backward = _MicrogradName(
+        "a Value keeps d(itself)/d(child) in `local_grads`, no closure; "
+        "run the chain rule with `backward()`, step through it with "
+        "`backward_steps()` or `Stepper(v)`, and make an operation of your "
+        "own with `engine.value.from_op(data, op, children, local_grads)`"
+    )
 
     # Values hash and compare by identity (the default `==`), so that nodes can
     # live in sets and dicts: `Value(2.0) == 2.0` is False. To compare numbers,
@@ -620,6 +679,25 @@ def _check_real_number(data: object) -> None:
         raise TypeError(f"Value() needs an int or a float, not {described(data)}")
 
 
+def _micrograd_constructor_error(data: object) -> TypeError:
+    """The error for micrograd's `Value(data, (a, b), "+")`."""
+    return TypeError(
+        f"Value({data!r}, ...): a Value you make is an input, Value(data, label=''); "
+        "a result gets its children from the operation itself (a + b), or, for an "
+        "operation of your own, from engine.value.from_op(data, op, children, local_grads)"
+    )
+
+
+def _plain_number_error(value: Value, function: str) -> TypeError:
+    """The error for float(v), int(v), round(v), and so for math.sin(v) and friends."""
+    return TypeError(
+        f"{function}() of {value!r} would take its number out of the graph, "
+        "with no gradient (math.sin(v) and math.exp(v) do this too): use a "
+        "Value operation such as v.tanh() or v.exp() to keep the gradient, "
+        f"or v.data for the plain number ({function}(v.data))"
+    )
+
+
 def _check_divisor(a: float, b: float) -> None:
     """a / b needs b != 0."""
     if b == 0.0:
@@ -686,6 +764,17 @@ def _written_power(a: float, exponent: object) -> str:
     """
     written = f"Value({exponent.data!r})" if isinstance(exponent, Value) else repr(exponent)
     return f"({a!r}) ** {written}" if a < 0.0 else f"{a!r} ** {written}"
+
+
+def _exponent_text(n: float) -> str:
+    """n as the op "**n" shows it: short (`2`, `0.5`), yet exact, so that
+    `engine.unroll` can read the exponent back from the op.
+
+    >>> _exponent_text(2.0), _exponent_text(0.1), _exponent_text(1 / 3)
+    ('2', '0.1', '0.3333333333333333')
+    """
+    short = f"{n:g}"
+    return short if float(short) == n else repr(n)
 
 
 def _power_slope(a: float, n: float) -> float:

@@ -4,15 +4,27 @@ from __future__ import annotations
 
 import copy
 import gc
+import math
 import os
 import pickle
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
+import random_graphs
+from hypothesis import assume, example, given
 
-from engine import Value, backward, scope, topological_order, zero_grad
+from engine import (
+    Stepper,
+    Value,
+    backward,
+    backward_steps,
+    scope,
+    topological_order,
+    zero_grad,
+)
 from engine.graph import _computed_nodes, prepare_backward
 from engine.value import from_op
 
@@ -293,3 +305,95 @@ def test_copies_keep_what_is_shared_shared() -> None:
     w3, hidden3, loss3 = copy.deepcopy((w, hidden, loss))
     assert loss3.children[0].children == (hidden3, hidden3)  # every node stays one
     assert w3 in loss3.children and w3.label == "w"
+
+
+# ---------------------------------------------------------------------- 0 * inf (issue 19)
+
+
+def test_a_zero_grad_times_an_infinite_local_derivative_is_nan() -> None:
+    x, w = Value(0.0), Value(-1.0)
+    out = x**0.5 * w.relu()  # d(x**0.5)/dx is inf at 0; relu(-1) = 0 sends 0 upstream
+    out.backward()
+    assert math.isnan(x.grad) and w.grad == 0.0
+
+
+def test_a_zero_grad_still_skips_a_finite_node() -> None:
+    x = Value(-1.0)
+    out = (x * 3.0).relu()
+    out.backward()
+    assert x.grad == 0.0 and math.copysign(1.0, x.grad) == 1.0
+
+
+@example(([0.0, -1.0], [("**n", 0, 0, 0.5, "right"), ("relu", 1, 0, 0.0, "none"),
+                        ("*", 2, 3, 0.0, "none")]))
+@example(([1e300, 0.0], [("*", 0, 0, 0.0, "none"), ("*", 1, 2, 0.0, "none"),
+                         ("relu", 3, 0, 0.0, "none")]))
+@given(random_graphs.recipes)
+def test_backward_equals_the_stepper_bit_for_bit(recipe: tuple) -> None:
+    walked = random_graphs.build(recipe)
+    walked.root.backward()
+    stepped = random_graphs.build(recipe)
+    for _ in backward_steps(stepped.root):
+        pass
+    graphs = [stepped]
+    if not walked.root.is_leaf:  # a Stepper on a leaf has no step to take
+        graphs.append(random_graphs.build(recipe))
+        Stepper(graphs[-1].root).run()
+    for other in graphs:
+        for a, b in zip(topological_order(walked.root), topological_order(other.root)):
+            assert random_graphs.same_float(a.grad, b.grad), (a, b)
+
+
+# PyTorch's chain rule on the ops whose forward it computes exactly as Python
+# does (IEEE + - *, powers, relu), so only the backward pass is compared.
+TORCH_SAFE = {"+", "-", "*", "neg", "relu", "**n"}
+torch_recipes = random_graphs.recipes.map(
+    lambda recipe: (recipe[0], [op for op in recipe[1] if op[0] in TORCH_SAFE] or [recipe[1][0]])
+).filter(lambda recipe: all(op[0] in TORCH_SAFE for op in recipe[1]))
+
+
+def torch_result(torch: Any, node: Value, tensors: dict[Value, Any]) -> Any:
+    """The tensor of `node`, computed by PyTorch from its children's tensors."""
+    inputs = [tensors[child] for child in node.children]
+    if node.op == "relu":
+        return torch.relu(inputs[0])
+    if node.op == "neg":
+        return -inputs[0]
+    if node.op.startswith("**"):
+        return inputs[0] ** float(node.op[2:])
+    a, b = inputs
+    return {"+": a + b, "-": a - b, "*": a * b}[node.op]
+
+
+@example(([0.0, -1.0], [("**n", 0, 0, 0.5, "right"), ("relu", 1, 0, 0.0, "none"),
+                        ("*", 2, 3, 0.0, "none")]))
+@given(torch_recipes)
+def test_backward_gives_pytorchs_grads(recipe: tuple) -> None:
+    torch = pytest.importorskip("torch")
+    built = random_graphs.build(recipe)
+    # PyTorch takes x**0.5 as sqrt(x), whose slope at -0.0 is -inf (ours: +inf)
+    assume(all(math.copysign(1.0, node.data) > 0 or node.data != 0 for node in built.nodes))
+    built.root.backward()
+    # PyTorch's relu masks its grad (where(x > 0, grad, 0)): an inf or nan grad
+    # into a relu that is off gives 0 there, and nan (inf * 0) here and in the Stepper
+    assume(not any(node.op == "relu" and not math.isfinite(node.grad) for node in built.nodes))
+    tensors: dict[Value, Any] = {}
+    for node in topological_order(built.root):
+        if node.is_leaf:
+            tensors[node] = torch.tensor(node.data, dtype=torch.float64, requires_grad=True)
+        else:
+            tensors[node] = torch_result(torch, node, tensors)
+    tensors[built.root].backward()
+    for node, tensor in tensors.items():
+        if node.is_leaf and tensor.grad is not None:
+            expected = tensor.grad.item()
+            assert node.grad == pytest.approx(expected, rel=1e-9, nan_ok=True), node
+
+
+def test_a_zero_grad_skips_operations_of_your_own_with_whole_number_derivatives() -> None:
+    x, y, z = Value(1.0), Value(2.0), Value(3.0)
+    two = from_op(3.0, "pair", (x, y), (1, 2))  # ints are numbers too
+    three = from_op(6.0, "triple", (x, y, z), (1, 2, 3))
+    out = (two * 0.0 + three * 0.0).relu() * 0.0
+    out.backward()
+    assert (x.grad, y.grad, z.grad) == (0.0, 0.0, 0.0)

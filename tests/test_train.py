@@ -347,3 +347,113 @@ def test_a_run_whose_loss_ends_far_above_its_start_says_so() -> None:
     calm = fit(small_model(), X_SMALL, Y_SMALL, loss="mse", steps=12, progress=False)
     assert not calm.loss_rose and "loss_rose" not in repr(calm)
     assert not History().loss_rose
+
+
+# ---------------------------------------------------------------------- compiled=True (issue 20)
+
+from nn.data import circles, spiral  # noqa: E402
+from nn.losses import hinge_loss  # noqa: E402
+from nn.train import CompiledModel, check_compiled_step  # noqa: E402
+
+
+def compiled_case(dataset: str, loss: str) -> tuple[list, list, list[int]]:
+    """Rows, labels, and the layer sizes that suit `loss`."""
+    make = {"moons": moons, "circles": circles, "spiral": spiral}[dataset]
+    X, y = make(n=24, seed=1)
+    classes = max(y) + 1
+    if loss == "hinge":
+        y = signed_labels(y) if classes == 2 else [1 if label else -1 for label in y]
+    elif loss == "bce":
+        y = [min(label, 1) for label in y]
+    sizes = [6, classes] if loss == "cross_entropy" else [6, 1]
+    return X, y, sizes
+
+
+OPTIMIZERS = {
+    "sgd": lambda p: SGD(p, lr=0.1),
+    "momentum": lambda p: SGD(p, lr=0.05, momentum=0.9),
+    "adam": lambda p: Adam(p, lr=0.01),
+}
+
+
+@pytest.mark.parametrize("dataset", ["moons", "circles", "spiral"])
+@pytest.mark.parametrize("loss", ["hinge", "mse", "bce", "cross_entropy"])
+@pytest.mark.parametrize("optimizer", sorted(OPTIMIZERS))
+def test_compiled_training_equals_the_graph_engine(dataset: str, loss: str, optimizer: str) -> None:
+    X, y, sizes = compiled_case(dataset, loss)
+    runs = []
+    for compiled in (False, True):
+        activation = {"moons": "relu", "circles": "tanh", "spiral": "sigmoid"}[dataset]
+        model = MLP(2, sizes, activation=activation, seed=3, fused=compiled and loss == "mse")
+        chosen = OPTIMIZERS[optimizer](model.parameters())
+        schedule = LinearDecay(chosen, 1.0, 0.5, 8) if optimizer == "sgd" else None
+        history = fit(model, X, y, loss=loss, optimizer=chosen, schedule=schedule, steps=8,
+                      batch_size=16, seed=5, l2=1e-3, progress=False, compiled=compiled)
+        runs.append((model, history))
+    (graph, graph_history), (code, code_history) = runs
+    assert code_history.loss == pytest.approx(graph_history.loss, rel=1e-9)
+    for p, q in zip(graph.parameters(), code.parameters()):
+        assert q.data == pytest.approx(p.data, rel=1e-9, abs=1e-12)
+
+
+def test_compiled_model_in_the_plain_loop_fills_the_graphs_grads() -> None:
+    X, y = moons(n=10, seed=0)
+    y = signed_labels(y)
+    model = MLP(2, [4, 4, 1], seed=0)
+    compiled = CompiledModel(model)
+    loss = hinge_loss(compiled.forward(X), y)
+    loss.backward()
+    compiled.backward()
+    mine = [p.grad for p in model.parameters()]
+    model.zero_grad()
+    hinge_loss([model(x) for x in X], y).backward()
+    assert mine == pytest.approx([p.grad for p in model.parameters()], rel=1e-12)
+    with pytest.raises(ValueError, match="forward"):
+        compiled.backward()  # once per forward
+    assert "def backprop(data, saved, seeds, grads):" in compiled.code()
+
+
+class PythonIf(Module):
+    """A model with a Python `if` on the data: the trace keeps one branch."""
+
+    def __init__(self) -> None:
+        self.w = Value(0.5, label="w")
+
+    def forward(self, x: list) -> Value:
+        v = x[0] * self.w
+        return v * 3 if v.data > 0 else v * 0.5  # not a Value operation
+
+
+def test_a_model_that_does_not_replay_is_refused_with_the_reason() -> None:
+    X, y = [[1.0], [-1.0], [2.0]], [1, -1, 1]
+    with pytest.raises(ValueError, match=r"w\.grad.*graph engine.*Python `if`.*compiled=False"):
+        fit(PythonIf(), X, y, loss="mse", steps=2, progress=False, compiled=True)
+    model = PythonIf()
+    fit(model, X, y, loss="mse", steps=2, progress=False)  # the graph engine trains it
+
+
+def test_a_model_with_an_operation_given_as_numbers_cannot_be_compiled() -> None:
+    from engine.unroll import CannotUnroll
+    from engine.value import from_op
+
+    class Square(Module):
+        def __init__(self) -> None:
+            self.w = Value(0.5, label="w")
+
+        def forward(self, x: list) -> Value:
+            v = x[0] * self.w
+            return from_op(v.data**2, "square", (v,), (2 * v.data,))
+
+    with pytest.raises(CannotUnroll, match="cannot be compiled.*'square'"):
+        fit(Square(), [[1.0]], [1.0], loss="mse", steps=1, progress=False, compiled=True)
+
+
+def test_check_compiled_step_passes_on_agreeing_grads() -> None:
+    X, y = moons(n=6, seed=0)
+    model = MLP(2, [3, 1], seed=0)
+    compiled = CompiledModel(model)
+    hinge_loss(compiled.forward(X), signed_labels(y)).backward()
+    compiled.backward()
+    before = [p.grad for p in model.parameters()]
+    check_compiled_step(model, X, signed_labels(y), hinge_loss)
+    assert [p.grad for p in model.parameters()] == before

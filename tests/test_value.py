@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import math
 from fractions import Fraction
+from typing import Any
 
 import pytest
 
@@ -78,7 +79,7 @@ def test_operators_with_plain_numbers_on_either_side() -> None:
     assert (v ** Value(0.5)).data == 2.0
     assert (-v).data == -4.0 and (+v) is v
     assert sum([v, v, v]).data == 12.0
-    assert float(v) == 4.0
+    assert v.data == 4.0
 
 
 def test_reflected_operators_record_the_number_as_the_first_child() -> None:
@@ -371,3 +372,47 @@ def test_a_two_input_node_is_one_object_for_the_garbage_collector() -> None:
         referents = gc.get_referents(node)
         assert not any(type(r) is tuple and r for r in referents), referents
         assert all(child in referents for child in node.children)
+
+
+# ---------------------------------------------------------------------- leaving the graph (issue 19)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [math.sin, math.exp, math.isfinite, math.floor, float, int, lambda v: round(v, 2)],
+    ids=["sin", "exp", "isfinite", "floor", "float", "int", "round"],
+)
+def test_a_value_refuses_to_become_a_plain_number(call: Any) -> None:
+    with pytest.raises(TypeError, match=r"out of the graph.*v\.tanh\(\).*v\.data"):
+        call(Value(2.0))
+
+
+def test_formatting_a_value_formats_its_number() -> None:
+    loss = Value(0.123456)
+    assert f"loss {loss:.3f}" == "loss 0.123"
+    assert f"{loss}" == repr(loss) == str(loss)
+
+
+@pytest.mark.parametrize(
+    "name, ours", [("_prev", "children"), ("_op", "`op`"), ("_backward", "from_op")]
+)
+def test_micrograd_names_point_to_ours(name: str, ours: str) -> None:
+    v = Value(1.0) * 2
+    with pytest.raises(AttributeError, match=ours):
+        getattr(v, name)
+    with pytest.raises(AttributeError, match=ours):
+        setattr(v, name, None)
+    assert not hasattr(v, name)  # an AttributeError, never a silent None
+
+
+def test_micrograd_backward_names_the_stepper() -> None:
+    with pytest.raises(AttributeError, match=r"backward\(\).*Stepper"):
+        Value(1.0)._backward()
+
+
+@pytest.mark.parametrize(
+    "arguments", [((Value(1.0), Value(2.0)), "+"), ((Value(1.0),),), ([],)], ids=["op", "tuple", "list"]
+)
+def test_micrograds_constructor_names_from_op(arguments: tuple) -> None:
+    with pytest.raises(TypeError, match=r"Value\(3\.0, \.\.\.\).*from_op"):
+        Value(3.0, *arguments)

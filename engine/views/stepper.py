@@ -67,6 +67,7 @@ from engine.graph import (
     prepare_backward,
     topological_order,
 )
+from engine.unroll import Unrolled, unroll
 from engine.value import Value, register_view
 from engine.views.tree import terminal_width, text_tree
 
@@ -360,6 +361,7 @@ class Stepper:
         self.position = 0  # how many of them are applied now (back() lowers it)
         # Called after every move: the notebook views redraw themselves here.
         self.on_change: list[Callable[[], None]] = []
+        self._unrolled: Unrolled | None = None  # the graph as code, made by code()
 
     @property
     def finished(self) -> bool:
@@ -464,6 +466,22 @@ class Stepper:
             lines.append(note)
         lines.append(tree)
         return "\n".join(lines)
+
+    def code(self) -> str:
+        """The lines of `engine.unroll(root)` that do the last step's chain rule.
+
+        >>> from engine import Value
+        >>> x = Value(3.0, label="x")
+        >>> stepper = Stepper((x * x).tanh()).next().next()
+        >>> print(stepper.code())
+            x_grad += n1_grad * x           # d(a*b)/da = b
+            x_grad += n1_grad * x           # d(a*b)/db = a
+        """
+        if self.last_step is None:
+            return ""
+        if self._unrolled is None:
+            self._unrolled = unroll(self.root)
+        return "\n".join(self._unrolled.lines_of(self.last_step.node))
 
     def stale_note(self, width: int | None = None) -> str:
         """The warning about leaves that held grads before the first step ("" if none)."""

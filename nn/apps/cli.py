@@ -215,6 +215,11 @@ def add_step_command(commands: argparse._SubParsersAction) -> None:
         type=Path,
         help="also draw the graph with its grads to PATH (.svg or .png) in a folder that exists",
     )
+    parser.add_argument(
+        "--code",
+        action="store_true",
+        help="print the forward and backward pass as Python code instead (engine.unroll)",
+    )
     parser.set_defaults(run=run_step)
 
 
@@ -262,6 +267,11 @@ def run_step(arguments: argparse.Namespace) -> int:
         where = show_column(arguments.expression, error.column, terminal_width())
         raise CommandLineError(str(error), details=where) from None
 
+    if arguments.code:  # the same passes, as the straight-line Python they are
+        from engine.unroll import unroll
+
+        print(unroll(root).source, end="")
+        return 0
     order = topological_order(root)
     width = terminal_width()
     print(f"forward pass ({len(order)} {'node' if len(order) == 1 else 'nodes'}, inputs first):")

@@ -10,6 +10,9 @@ It times one step of micrograd's classic moons demo: a 2-16-16-1 ReLU MLP on
   benchmark only), starting from the same weights,
 - with stepgrad's fine-grained graph (one node per + and *, as micrograd),
 - with fused neurons (one "w·x+b" node per neuron),
+- compiled: the fine model as straight-line code on plain floats
+  (`nn.train.CompiledModel`, built on `engine.unroll`), with the same loss
+  (a small graph over the 100 scores and the L2 penalty),
 - with `--torch`: PyTorch, one 0-d float64 tensor per scalar (requires_grad),
   the graph built by the same Python loops.
 - with `--floor`: the fused graph again, node for node, built by one function
@@ -26,7 +29,9 @@ Ratios use the medians. Each step is timed in CPU time of its own process
 (`time.process_time`), which other programs on a busy machine disturb far
 less than wall-clock time (`--wall` times wall-clock instead).
 The garbage collector stays at Python's defaults; nothing global is changed.
-Targets (issue 9): fine >= 15x faster than micrograd, fused >= 75x.
+Targets (issue 9): fine >= 15x faster than micrograd, fused >= 75x;
+(issue 20): compiled >= 300x (2026-12-04, one run of 3 rounds: micrograd
+1487 ms, compiled 3.1 ms, 481x).
 
 Where the time goes (CPU time on the 2-core shared VM). The loss is nn's own
 `hinge_loss` + `l2_penalty`, built of the same kind of nodes as micrograd's
@@ -81,6 +86,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from engine import Value, topological_order  # noqa: E402
 from nn import MLP, SGD, hinge_loss, l2_penalty  # noqa: E402
 from nn.data import moons, signed_labels  # noqa: E402
+from nn.train import CompiledModel  # noqa: E402
 
 SIZES = [2, 16, 16, 1]
 ALPHA = 1e-4
@@ -110,6 +116,25 @@ def training_step(
         loss = hinge_loss(scores, labels) + l2_penalty(model.parameters(), ALPHA)
         optimizer.zero_grad()
         loss.backward()
+        optimizer.step()
+        return loss.data
+
+    return step
+
+
+def compiled_step(points: list[list[float]], labels: list[int]) -> Callable[[], float]:
+    """The demo's step with the model compiled: the loop of `CompiledModel`."""
+    model = MLP(2, SIZES[1:], seed=0)
+    compiled = CompiledModel(model)
+    parameters = model.parameters()
+    optimizer = SGD(parameters, lr=LEARNING_RATE)
+
+    def step() -> float:
+        scores = compiled.forward(points)
+        loss = hinge_loss(scores, labels) + l2_penalty(parameters, ALPHA)
+        optimizer.zero_grad()
+        loss.backward()
+        compiled.backward()
         optimizer.step()
         return loss.data
 
@@ -244,6 +269,7 @@ VARIANTS = {
     "micrograd": "micrograd 0.1.0",
     "fine": "stepgrad fine",
     "fused": "stepgrad fused",
+    "compiled": "stepgrad compiled",
     "torch": "PyTorch, one 0-d tensor per scalar",
     "floor": "fused graph, calls inlined",
 }
@@ -261,6 +287,8 @@ def run_variant(variant: str, steps: int, wall: bool) -> None:
         step = micrograd_step(points, labels)
     elif variant == "floor":
         step = floor_step(points, labels)
+    elif variant == "compiled":
+        step = compiled_step(points, labels)
     else:
         step = stepgrad_step(variant == "fused", points, labels)
     first_loss = step()
@@ -302,7 +330,7 @@ def main() -> None:
         run_variant(arguments.variant, arguments.steps, arguments.wall)
         return
 
-    variants = ["micrograd", "fine", "fused"] + (["torch"] if arguments.torch else [])
+    variants = ["micrograd", "fine", "fused", "compiled"] + (["torch"] if arguments.torch else [])
     variants += ["floor"] if arguments.floor else []
     times: dict[str, list[float]] = {variant: [] for variant in variants}
     first_losses: dict[str, float] = {}
@@ -321,11 +349,11 @@ def main() -> None:
                 f"   {first_losses[variant]:.12f}"
             )
     print()
-    for baseline, targets in (("micrograd", {"fine": 15, "fused": 75}), ("torch", {})):
+    for baseline, targets in (("micrograd", {"fine": 15, "fused": 75, "compiled": 300}), ("torch", {})):
         if not times.get(baseline):
             continue
         reference = statistics.median(times[baseline])
-        for variant in ("fine", "fused", "floor"):
+        for variant in ("fine", "fused", "compiled", "floor"):
             if not times.get(variant):
                 continue
             ratio = reference / statistics.median(times[variant])

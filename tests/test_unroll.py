@@ -1,0 +1,262 @@
+"""unroll(): the graph as code, replayed bit for bit like backward()."""
+
+from __future__ import annotations
+
+import math
+import subprocess
+import sys
+
+import pytest
+import random_graphs
+from hypothesis import assume, example, given
+from hypothesis import strategies as st
+from random_graphs import same_float
+
+from engine import Stepper, Value, topological_order, unroll
+from engine.graph import node_names
+from engine.unroll import CannotUnroll, unroll_outputs
+from engine.value import from_op
+
+REPLAY_ERRORS = (ValueError, ZeroDivisionError, OverflowError)
+
+
+def neuron() -> tuple[Value, list[Value]]:
+    x1, w1 = Value(2.0, label="x1"), Value(-3.0, label="w1")
+    x2, w2 = Value(0.0, label="x2"), Value(1.0, label="w2")
+    b = Value(6.8813735870195432, label="b")
+    return (x1 * w1 + x2 * w2 + b).tanh(), [x1, w1, x2, w2, b]
+
+
+# ---------------------------------------------------------------------- bit for bit
+
+
+@example(([0.0, -1.0], [("**n", 0, 0, 0.5, "right"), ("relu", 1, 0, 0.0, "none"),
+                        ("*", 2, 3, 0.0, "none")]), [0.0, -2.0], [0.5, 0.0])
+@example(([1e300, 2.0], [("*", 0, 0, 0.0, "none"), ("-", 2, 2, 0.0, "none"),  # inf - inf
+                        ("relu", 3, 0, 0.0, "none"), ("*", 4, 1, 0.0, "none")]),
+         [1e300, 2.0], [0.0, 0.0])
+@given(random_graphs.recipes, st.lists(random_graphs.numbers, min_size=5, max_size=5),
+       st.lists(st.floats(-1.0, 1.0), min_size=5, max_size=5))
+def test_code_after_new_data_equals_a_fresh_graphs_backward(
+    recipe: tuple, new_data: list[float], old_grads: list[float]
+) -> None:
+    built = random_graphs.build(recipe)
+    code = unroll(built.root)
+    data = new_data[: len(built.leaves)]
+    try:
+        fresh = random_graphs.build(recipe, data, built.plan)
+    except REPLAY_ERRORS:
+        assume(False)  # the new numbers make the graph impossible: nothing to compare
+        return
+    for leaf, fresh_leaf, number, grad in zip(built.leaves, fresh.leaves, data, old_grads):
+        leaf.data = number
+        leaf.grad = fresh_leaf.grad = grad
+    value = code()
+    fresh.root.backward()
+    assert same_float(value, fresh.root.data)
+    for leaf, fresh_leaf in zip(built.leaves, fresh.leaves):
+        assert same_float(leaf.grad, fresh_leaf.grad), (leaf, fresh_leaf)
+
+
+@given(random_graphs.recipes)
+def test_two_calls_add_up_like_two_backwards(recipe: tuple) -> None:
+    built, twice = random_graphs.build(recipe), random_graphs.build(recipe)
+    code = unroll(built.root)
+    code()
+    code()
+    twice.root.backward()
+    twice.root.backward()
+    for leaf, other in zip(built.leaves, twice.leaves):
+        assert same_float(leaf.grad, other.grad), (leaf, other)
+
+
+@given(random_graphs.recipes)
+def test_the_source_runs_on_its_own(recipe: tuple) -> None:
+    built = random_graphs.build(recipe)
+    code = unroll(built.root)
+    namespace: dict = {}
+    exec(code.source, namespace)  # nothing given: it imports math itself
+    data = [leaf.data for leaf in code.leaves]
+    value, grads = namespace["backprop"](data, [0.0] * len(data))
+    built.root.backward()
+    assert same_float(value, built.root.data)
+    assert all(same_float(g, leaf.grad) for g, leaf in zip(grads, code.leaves))
+    assert all(len(line) <= 100 for line in code.source.splitlines())
+
+
+def test_the_source_runs_in_a_fresh_python_with_nothing_but_math() -> None:
+    out, leaves = neuron()
+    source = unroll(out).source + "print(backprop([2.0, -3.0, 0.0, 1.0, 6.88], [0.0] * 5)[0])\n"
+    run = subprocess.run([sys.executable, "-I", "-c", source], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert float(run.stdout) == pytest.approx(math.tanh(0.88))
+
+
+def test_a_fused_mlp_unrolls_bit_for_bit() -> None:
+    from nn.layers import MLP
+
+    for fused in (False, True):
+        model = MLP(2, [4, 3, 1], seed=1, fused=fused)
+        first = model([0.3, -0.7])
+        code = unroll(first)
+        code()
+        grads = [p.grad for p in model.parameters()]
+        model.zero_grad()
+        model([0.3, -0.7]).backward()
+        assert grads == [p.grad for p in model.parameters()]
+
+
+# ---------------------------------------------------------------------- the source
+
+
+def test_the_neuron_fits_a_page_and_names_nodes_as_the_stepper() -> None:
+    out, _ = neuron()
+    code = unroll(out)
+    lines = code.source.splitlines()
+    assert len([line for line in lines if line.strip()]) <= 40
+    names = node_names(topological_order(out))
+    for node, name in names.items():  # each operation's line names it as the Stepper does
+        if node.children:
+            assert f"# {name}" in code.source
+    assert "x1_grad += n2_grad * w1" in code.source
+
+
+def test_long_names_are_wrapped_within_100_columns() -> None:
+    leaves = [Value(0.5, label=f"layers.0.neurons.{i}.w.{i}.and_a_much_longer_name") for i in range(6)]
+    total = leaves[0]
+    for leaf in leaves[1:]:
+        total = total * leaf + leaf
+    code = unroll(total)
+    assert all(len(line) <= 100 for line in code.source.splitlines())
+    code()
+    fresh = [p.grad for p in leaves]
+    for leaf in leaves:
+        leaf.grad = 0.0
+    total.backward()
+    assert fresh == [p.grad for p in leaves]
+
+
+def test_a_label_that_clashes_gets_a_new_variable() -> None:
+    x, also_x, n2 = Value(1.0, label="x"), Value(2.0, label="x"), Value(3.0, label="n2")
+    math_ = Value(4.0, label="math")
+    out = (x * also_x + n2) * math_
+    code = unroll(out)
+    assert "x_1" in code.source and "math_1" in code.source
+    assert code() == out.data
+
+
+def test_a_leaf_root_is_its_own_gradient() -> None:
+    x = Value(2.0, label="x")
+    assert unroll(x)() == 2.0 and x.grad == 1.0
+
+
+def test_each_step_has_its_lines() -> None:
+    out, (x1, w1, *_) = neuron()
+    code = unroll(out)
+    product = out.children[0].children[0].children[0]
+    assert [line.split("#")[0].strip() for line in code.lines_of(product)] == [
+        "x1_grad += n2_grad * w1",
+        "w1_grad += n2_grad * x1",
+    ]
+    assert code.lines_of(x1) == []
+
+
+def test_it_shows_itself_in_jupyter() -> None:
+    out, _ = neuron()
+    code = unroll(out)
+    assert code._repr_markdown_().startswith("```python\nimport math")
+    html = code._repr_html_()
+    assert "tanh" in html and "<span" in html  # highlighted by pygments
+    assert "print()" in repr(code)
+
+
+# ---------------------------------------------------------------------- what it cannot do
+
+
+def test_an_operation_given_as_numbers_is_refused_by_name() -> None:
+    x = Value(3.0, label="x")
+    square = from_op(x.data**2, "square", (x,), (2 * x.data,))
+    with pytest.raises(CannotUnroll, match=r"#1\(square\).*'square'.*from_op"):
+        unroll(square + 1)
+
+
+def test_a_python_if_was_decided_when_the_graph_was_built() -> None:
+    x = Value(2.0, label="x")
+    y = x * 3 if x.data > 0 else -x  # Python's if, on the data of the day
+    code = unroll(y)
+    x.data = -1.0
+    assert code() == -3.0  # still x * 3: the branch was taken at build time
+
+
+def test_a_replay_the_numbers_forbid_raises() -> None:
+    x = Value(2.0, label="x")
+    code = unroll(x.log())
+    x.data = -1.0
+    with pytest.raises(ValueError):
+        code()
+    assert x.grad == 0.0
+
+
+def test_unroll_needs_a_value() -> None:
+    with pytest.raises(TypeError, match="needs a Value.*float"):
+        unroll(1.0)  # type: ignore[arg-type]
+
+
+
+@given(random_graphs.recipes)
+def test_the_training_form_gives_backwards_grads_bit_for_bit(recipe: tuple) -> None:
+    built, reference = random_graphs.build(recipe), random_graphs.build(recipe)
+    replay = unroll_outputs([built.root])
+    data = [leaf.data for leaf in replay.leaves]
+    (value,), saved = replay.forward(data)
+    grads = replay.backward(data, saved, [1.0], [0.0] * len(data))
+    reference.root.backward()
+    assert same_float(value, reference.root.data)
+    by_label = {leaf.label: leaf for leaf in reference.leaves}
+    for leaf, grad in zip(replay.leaves, grads):
+        if leaf.label:  # the recipe's leaves (constants are the replay's own)
+            assert same_float(grad, by_label[leaf.label].grad), leaf
+
+
+def test_stepgrad_step_code_prints_source_that_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    from nn.apps.cli import main
+
+    status = main(["step", "tanh(x1*w1 + x2*w2 + b)", "x1=2", "w1=-3", "x2=0", "w2=1",
+                   "b=6.88", "--code"])
+    printed = capsys.readouterr().out
+    assert status == 0 and printed.startswith("import math")
+    namespace: dict = {}
+    exec(printed, namespace)
+    value, grads = namespace["backprop"]([2.0, -3.0, 0.0, 1.0, 6.88], [0.0] * 5)
+    assert value == pytest.approx(math.tanh(0.88))
+    assert grads[2] == pytest.approx(1 - math.tanh(0.88) ** 2)  # x2.grad = w2 * (1 - tanh**2)
+
+
+def test_a_stepper_shows_the_code_of_its_step() -> None:
+    out, _ = neuron()
+    stepper = Stepper(out)
+    assert stepper.code() == ""  # no step yet
+    stepper.next()
+    assert stepper.code().split("#")[0].strip() == "n8_grad = n9_grad * (1.0 - n9 * n9)"
+    stepper.run()
+    assert "w1_grad += n2_grad * x1" in stepper.code()
+
+
+@example(([0.0, 0.0], [("log", 0, 0, 0.0, "none")]))  # log(0) is skipped: the root is x1
+@given(random_graphs.recipes)
+def test_the_training_form_computes_the_wanted_grads_alone(recipe: tuple) -> None:
+    built, reference = random_graphs.build(recipe), random_graphs.build(recipe)
+    wanted = built.leaves[::2]
+    replay = unroll_outputs([built.root], wanted)
+    data = [leaf.data for leaf in replay.leaves]
+    _, saved = replay.forward(data)
+    grads = replay.backward(data, saved, [1.0], [0.5] * len(data))
+    for leaf in reference.leaves:
+        leaf.grad = 0.5
+    reference.root.backward()
+    by_label = {leaf.label: leaf for leaf in reference.leaves}
+    for leaf, grad in zip(replay.leaves, grads):
+        if leaf in wanted:
+            assert same_float(grad, by_label[leaf.label].grad), leaf
+        else:
+            assert grad == 0.5  # left as given
