@@ -16,15 +16,15 @@ import math
 <BLANKLINE>
 <BLANKLINE>
 def backprop(data, grads):
-    # the forward and backward pass of #9(tanh), written out by engine.unroll
+    # the forward and backward pass of #9, written out by engine.unroll
     x1, w1, x2, w2, b = data
     x1_grad, w1_grad, x2_grad, w2_grad, b_grad = grads
     # forward: one line per operation
-    n2 = x1 * w1                    # #2(*)
-    n5 = x2 * w2                    # #5(*)
-    n6 = n2 + n5                    # #6(+)
-    n8 = n6 + b                     # #8(+)
-    n9 = math.tanh(n8)              # #9(tanh)
+    n2 = x1 * w1                    # #2 (*)
+    n5 = x2 * w2                    # #5 (*)
+    n6 = n2 + n5                    # #6 (+)
+    n8 = n6 + b                     # #8 (+)
+    n9 = math.tanh(n8)              # #9 (tanh)
     # backward: child_grad += node_grad * d(node)/d(child), from the root down
     n9_grad = 1.0                   # d(n9)/d(n9) = 1
     n8_grad = n9_grad * (1.0 - n9 * n9)  # d(tanh(a))/da = 1 - tanh(a)**2
@@ -366,7 +366,7 @@ class _Writer:
                 continue
             variable = self.variables[node]
             if not inline:
-                lines += _line(f"{variable} = {self.rules[node].forward}", self.names[node])
+                lines += _line(f"{variable} = {self.rules[node].forward}", self.op_comment(node))
                 continue
             children = [inlined[c][0] if c in inlined else self.variables[c] for c in node.children]
             depth = 1 + max([inlined[c][1] for c in node.children if c in inlined], default=0)
@@ -375,8 +375,12 @@ class _Writer:
             if self.uses[node] == 1 and variable not in keep and depth < 30:
                 inlined[node] = (f"({found.forward})", depth)
             else:
-                lines += _line(f"{variable} = {found.forward}", self.names[node])
+                lines += _line(f"{variable} = {found.forward}", self.op_comment(node))
         return lines
+
+    def op_comment(self, node: Value) -> str:
+        """A forward line's comment: the node's name and the operation that made it."""
+        return f"{self.names[node]} ({node.op})"
 
     def backward_lines(self, first: int, seeds: list[str], guarded: bool = False) -> list[str]:
         """The chain rule, from the roots down; `first` is the number of the
