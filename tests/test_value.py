@@ -371,3 +371,17 @@ def test_a_two_input_node_is_one_object_for_the_garbage_collector() -> None:
         referents = gc.get_referents(node)
         assert not any(type(r) is tuple and r for r in referents), referents
         assert all(child in referents for child in node.children)
+
+
+@pytest.mark.parametrize("zero", [0.0, -0.0])
+def test_relu_at_zero_has_derivative_zero(zero: float) -> None:
+    """relu'(0) is 0, as in PyTorch: a neuron whose sum is exactly 0 passes
+    no gradient back (pinned here so that it holds without torch installed)."""
+    x = Value(zero)
+    y = x.relu()
+    assert (y.data, y.local_grads) == (0.0, (0.0,))
+    (y * 3.0).backward()
+    assert x.grad == 0.0
+    tiny = Value(1e-300)  # the smallest step above 0 already passes it on
+    tiny.relu().backward()
+    assert tiny.grad == 1.0
