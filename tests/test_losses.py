@@ -204,7 +204,8 @@ def test_batch_errors_name_the_loss_what_is_wrong_and_the_value(
         loss(5.0, labels)
     with pytest.raises(TypeError, match=rf"{name}\(\) .* the labels must be a list, not int 1$"):
         loss(outputs, 1)
-    with pytest.raises(ValueError, match=rf"{name}\(\) got 2 outputs but 1 labels"):
+    with pytest.raises(ValueError, match=rf"{name}\(\) got 2 outputs but 1 labels; "
+                       "give one label per example$"):
         loss(outputs * 2, labels)
     with pytest.raises(ValueError, match=rf"{name}\(\) got an empty batch"):
         loss([], [])
