@@ -24,6 +24,7 @@ after adding tests (mutmut re-runs what changed). To see a survivor:
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import shutil
 import subprocess
@@ -123,6 +124,8 @@ def main() -> int:
     parser.add_argument("--workdir", type=Path, help="where to copy the project (kept)")
     parser.add_argument("--children", type=int, default=2, help="mutants run at once")
     arguments = parser.parse_args()
+    if importlib.util.find_spec("mutmut") is None:
+        parser.error("mutmut is not installed: pip install -e '.[dev]' (or pip install mutmut)")
     for path in arguments.modules:
         if not (ROOT / path).is_file():
             parser.error(f"no module {path} in {ROOT}")
