@@ -354,3 +354,20 @@ def test_load_csv_checks_a_million_columns_in_seconds(tmp_path: Path) -> None:
 def test_standardize_names_a_column_too_large_to_scale(big: float) -> None:
     with pytest.raises(ValueError, match="column 1 holds numbers too large to standardize"):
         standardize([[1.0, big], [2.0, -big], [3.0, big]])
+
+
+@pytest.mark.parametrize("ending", ["\n", "\r\n", "\r"])
+def test_load_csv_reads_the_last_row_of_a_file_with_no_final_newline(
+    tmp_path: Path, ending: str
+) -> None:
+    """Editors and scripts often leave the last line unended: its row still counts."""
+    lines = ["a,b,kind", "1,2,cat", "3,4,dog", "5,6,cow"]
+    path = tmp_path / "table.csv"
+    path.write_bytes(ending.join(lines).encode())  # no ending after "5,6,cow"
+    X, y, features, classes = load_csv(path)
+    assert len(X) == len(y) == 3
+    for row, expected_row in zip(X, [[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]):
+        assert row == expected_row
+    assert y == [0, 2, 1] and classes == ["cat", "cow", "dog"] and features == ["a", "b"]
+    path.write_bytes("a,kind\n7,cat".encode())  # a single row, unended
+    assert load_csv(path).X == [[7.0]]

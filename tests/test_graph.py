@@ -397,3 +397,35 @@ def test_a_zero_grad_skips_operations_of_your_own_with_whole_number_derivatives(
     out = (two * 0.0 + three * 0.0).relu() * 0.0
     out.backward()
     assert (x.grad, y.grad, z.grad) == (0.0, 0.0, 0.0)
+
+
+def graph_shape(root: Value) -> list[tuple[object, ...]]:
+    """Every node under `root` in walk order: its fields and the positions
+    of its children, so two graphs compare equal only if they are wired alike."""
+    order = topological_order(root)
+    position = {node: index for index, node in enumerate(order)}
+    return [
+        (node.data, node.grad, node.op, node.label, node.scope, node.local_grads,
+         tuple(position[child] for child in node.children))
+        for node in order
+    ]
+
+
+def test_copies_of_a_fused_neuron_keep_every_child() -> None:
+    """A fused neuron's node has a child per weight and input and the bias
+    last: a copy that loses one child still has the right data, but not the
+    right graph or the right gradients."""
+    from nn.layers import MLP
+
+    model = MLP(3, [2, 1], activation="tanh", seed=0, fused=True)
+    output = model([0.5, -1.0, 2.0])
+    assert isinstance(output, Value)
+    output.backward()
+    assert max(len(node.children) for node in topological_order(output)) == 7
+    expected = graph_shape(output)
+    for copied in (pickle.loads(pickle.dumps(output)), copy.deepcopy(output)):
+        assert graph_shape(copied) == expected
+        # backward over the copy reaches every parameter, the biases included
+        copied.zero_grad()
+        copied.backward()
+        assert graph_shape(copied) == expected

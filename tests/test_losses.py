@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import math
+from typing import Callable
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine import Value
+from engine import Value, topological_order
 from nn import (
     binary_cross_entropy,
     hinge_loss,
@@ -180,3 +181,69 @@ def test_other_input_errors() -> None:
         mean_squared_error(["x"], [1.0])
     with pytest.raises(ValueError, match="alpha must be .*>= 0, not -1.0"):
         l2_penalty([Value(1.0)], alpha=-1.0)
+
+
+# ------------------------------------------- what the messages name (found by mutation testing)
+
+# Each loss with a batch of one it accepts: (function, outputs, labels).
+ONE_EXAMPLE = [
+    (mean_squared_error, [1.0], [1.0]),
+    (binary_cross_entropy, [Value(0.0)], [1]),
+    (hinge_loss, [Value(0.0)], [1]),
+    (softmax_cross_entropy, [[1.0, 2.0]], [0]),
+]
+
+
+@pytest.mark.parametrize("loss, outputs, labels", ONE_EXAMPLE)
+def test_batch_errors_name_the_loss_what_is_wrong_and_the_value(
+    loss: Callable[..., Value], outputs: list[object], labels: list[object]
+) -> None:
+    name = loss.__name__
+    with pytest.raises(TypeError, match=rf"{name}\(\) takes a whole batch: the outputs must "
+                       r"be a list, not float 5\.0"):
+        loss(5.0, labels)
+    with pytest.raises(TypeError, match=rf"{name}\(\) .* the labels must be a list, not int 1$"):
+        loss(outputs, 1)
+    with pytest.raises(ValueError, match=rf"{name}\(\) got 2 outputs but 1 labels; "
+                       "give one label per example$"):
+        loss(outputs * 2, labels)
+    with pytest.raises(ValueError, match=rf"{name}\(\) got an empty batch"):
+        loss([], [])
+
+
+def test_a_bad_output_is_named_by_its_place_in_the_batch() -> None:
+    with pytest.raises(TypeError, match=r"logit 1 must be a Value or a number, not str 'x'"):
+        binary_cross_entropy([Value(0.0), "x"], [0, 1])
+    with pytest.raises(TypeError, match=r"score 1 must be a Value or a number, not str 'x'"):
+        hinge_loss([Value(0.0), "x"], [1, -1])
+    with pytest.raises(TypeError, match=r"logit 0 must be a Value or a number, not str 'x'"):
+        softmax_cross_entropy([[1.0, "x"]], [0])
+    with pytest.raises(TypeError, match=r"row 0 must be a non-empty list of logits .*not 1\.5"):
+        softmax_cross_entropy([1.5], [0])
+    with pytest.raises(ValueError, match=r"prediction 0 has 2 outputs.* not 3\.0"):
+        mean_squared_error([_values([1.0, 2.0])], [3.0])
+
+
+@pytest.mark.parametrize("label", [-1, 1.5, True])
+def test_softmax_cross_entropy_needs_class_numbers(label: object) -> None:
+    with pytest.raises(ValueError, match=rf"y\[0\] = {label!r}, .*class numbers 0, 1, 2"):
+        softmax_cross_entropy([_values([1.0, 2.0])], [label])
+
+
+def test_softmax_cross_entropy_refuses_the_label_one_past_the_last_class() -> None:
+    with pytest.raises(ValueError, match=r"y\[0\] = 2, .*2 outputs.* from 0 to 1"):
+        softmax_cross_entropy([_values([1.0, 2.0])], [2])
+    softmax_cross_entropy([_values([1.0, 2.0])], [1])  # the last class itself is fine
+
+
+def test_binary_cross_entropy_makes_one_bce_node_per_example() -> None:
+    z = _values([0.5, -1.0, 2.0])
+    loss = binary_cross_entropy(z, [1, 0, 1])
+    nodes = [node for node in topological_order(loss) if node.op == "bce"]
+    assert [node.children for node in nodes] == [(z[0],), (z[1],), (z[2],)]
+
+
+def test_l2_penalty_of_no_parameters_is_a_value() -> None:
+    """A model may have no parameters yet: the penalty is still a Value to add."""
+    penalty = l2_penalty([], alpha=0.1)
+    assert isinstance(penalty, Value) and penalty.data == 0.0

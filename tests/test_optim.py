@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import math
+import re
 
 import pytest
 from hypothesis import given, settings
@@ -10,6 +12,7 @@ from hypothesis import strategies as st
 
 from engine import Value
 from nn import MLP, SGD, Adam, LinearDecay, mean_squared_error
+from nn.optim import Optimizer
 
 # Gradients seen over five steps, per parameter (fixed, so the formulas can be written out).
 GRADIENTS = [[0.5, -1.0], [0.25, 2.0], [-0.75, 0.0], [1.5, -0.5], [0.1, 0.3]]
@@ -139,3 +142,80 @@ def test_errors_name_the_problem() -> None:
     with pytest.raises(ValueError, match="steps must be a whole number >= 1, not 0"):
         LinearDecay(SGD([Value(1.0)], lr=0.1), 1.0, 0.1, 0)
     assert repr(SGD([Value(1.0)], lr=0.5, momentum=0.9)) == "SGD(1 parameters, lr=0.5, momentum=0.9)"
+
+
+# ------------------------------------------- what the checks refuse and say (found by mutation testing)
+
+
+def test_adam_defaults_are_pytorchs() -> None:
+    adam = Adam([Value(1.0)])
+    assert (adam.lr, adam.beta1, adam.beta2, adam.eps) == (1e-3, 0.9, 0.999, 1e-8)
+
+
+@pytest.mark.parametrize(
+    "options, words",
+    [
+        ({"betas": (-0.1, 0.999)}, r"betas\[0\] must be a finite number >= 0 and < 1, not -0\.1$"),
+        ({"betas": (1.0, 0.999)}, r"betas\[0\] must be .* < 1, not 1\.0$"),
+        ({"betas": (0.9, -0.1)}, r"betas\[1\] must be a finite number >= 0 and < 1, not -0\.1$"),
+        ({"betas": (0.9, 1.0)}, r"betas\[1\] must be .* < 1, not 1\.0$"),
+        ({"eps": -1e-8}, r"^eps must be a finite number >= 0, not -1e-08$"),
+    ],
+)
+def test_adam_refuses_betas_outside_0_to_1_and_a_negative_eps(
+    options: dict[str, object], words: str
+) -> None:
+    with pytest.raises(ValueError, match=words):
+        Adam([Value(1.0)], **options)
+
+
+def test_adam_takes_the_edges_of_its_ranges() -> None:
+    adam = Adam([Value(1.0)], betas=(0.0, 0.0), eps=0.0)
+    assert (adam.beta1, adam.beta2, adam.eps) == (0.0, 0.0, 0.0)
+
+
+def test_linear_decay_checks_its_rates_and_its_optimizer() -> None:
+    optimizer = SGD([Value(1.0)], lr=0.1)
+    with pytest.raises(ValueError, match=r"^start must be a finite number >= 0, not -1\.0$"):
+        LinearDecay(optimizer, start=-1.0, end=0.1, steps=3)
+    with pytest.raises(ValueError, match=r"^end must be a finite number >= 0, not -1\.0$"):
+        LinearDecay(optimizer, start=1.0, end=-1.0, steps=3)
+    with pytest.raises(TypeError, match=r"LinearDecay needs an optimizer such as SGD\(\.\.\.\), "
+                       "not list$"):
+        LinearDecay([Value(1.0)], start=1.0, end=0.1, steps=3)
+    schedule = LinearDecay(optimizer, start=0.5, end=0.0, steps=2)  # rates may start below 1
+    assert (schedule.start, schedule.end, optimizer.lr) == (0.5, 0.0, 0.5)
+
+
+def test_optimizer_messages_name_the_mistake_and_the_fix() -> None:
+    model = MLP(2, [1], seed=0)
+    with pytest.raises(TypeError, match=r"^an optimizer takes a list of parameters, but got the "
+                       r"function 'parameters' itself; call it: model\.parameters\(\) "
+                       r"\(with the brackets\)$"):
+        SGD(model.parameters, lr=0.1)
+    with pytest.raises(TypeError, match=r"^an optimizer takes a list of parameters, such as "
+                       r"model\.parameters\(\), not a single Value; wrap it in a list$"):
+        SGD(Value(1.0), lr=0.1)
+    with pytest.raises(ValueError, match=r"^the optimizer got no parameters; "
+                       r"pass model\.parameters\(\)$"):
+        SGD([], lr=0.1)
+    with pytest.raises(TypeError, match=r"needs Values \(model\.parameters\(\)\), not \[1\.0\]$"):
+        SGD([1.0], lr=0.1)
+    with pytest.raises(ValueError, match=r", not -0\.1; the learning rate$"):
+        SGD([Value(1.0)], lr=-0.1)
+    with pytest.raises(TypeError, match=r"betas must be a pair .*, not 0\.9$"):
+        Adam([Value(1.0)], betas=0.9)
+
+
+def test_an_optimizer_without_a_step_says_it_must_define_one() -> None:
+    class Unfinished(Optimizer):
+        pass
+
+    with pytest.raises(NotImplementedError, match=r"^Unfinished must define step\(\)$"):
+        Unfinished([Value(1.0)], lr=0.1).step()
+
+
+def test_a_callable_without_a_name_is_shown_as_it_is() -> None:
+    forgot_to_call = functools.partial(MLP(2, [1], seed=0).parameters)  # has no __name__
+    with pytest.raises(TypeError, match=re.escape(f"the function {forgot_to_call!r} itself")):
+        SGD(forgot_to_call, lr=0.1)

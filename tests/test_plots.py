@@ -93,8 +93,11 @@ def test_boundary_animation_errors_leave_no_file(tmp_path: Path) -> None:
         boundary_animation(model, X, Y, [model.state_dict()], tmp_path / "out.png")
     with pytest.raises(ValueError, match="no snapshots"):
         boundary_animation(model, X, Y, [], tmp_path / "out.gif")
-    with pytest.raises(ValueError, match="this model has no parameter|unknown|missing|expected"):
+    with pytest.raises(ValueError) as caught:
         boundary_animation(model, X, Y, [{"nonsense": 1.0}], tmp_path / "out.gif", resolution=4)
+    # the message names the key that does not belong and the ones the model needs
+    assert "'nonsense'" in str(caught.value)
+    assert "layers.0.neurons.0.b" in str(caught.value)
     assert list(tmp_path.iterdir()) == []
 
 
@@ -159,3 +162,75 @@ def test_a_figure_displays_as_png_in_ipython_without_any_magic() -> None:
     curves = training_curves(history)
     data, _ = shell.display_formatter.format(curves)
     assert "image/png" in data
+
+
+# ---------------------------------------------------------------------- which colour goes where
+
+
+def set_parameters(model: MLP, numbers: dict[str, float]) -> MLP:
+    """Give the named parameters of `model` these numbers (the rest stay)."""
+    parameters = dict(model.named_parameters())
+    for name, number in numbers.items():
+        parameters[name].data = number
+    return model
+
+
+def pixel_colours(figure: Figure, points: list[tuple[float, float]]) -> list[tuple[float, ...]]:
+    """The RGB colour (0 to 1) of the saved PNG at each point given in data coordinates."""
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")  # also lays the figure out, fixing transData
+    buffer.seek(0)
+    axes = figure.axes[0]
+    with Image.open(buffer) as image:
+        rgb = image.convert("RGB")
+        height = rgb.size[1]
+        colours = []
+        for point in points:
+            x, y = axes.transData.transform(point)
+            pixel = rgb.getpixel((int(round(x)), int(round(height - y))))
+            assert isinstance(pixel, tuple)
+            colours.append(tuple(channel / 255 for channel in pixel))
+    return colours
+
+
+def region_tint(colour_index: int) -> tuple[float, ...]:
+    """A class's colour as its region shows it: 30% of it over the white background."""
+    return tuple(0.3 * channel + 0.7 for channel in to_rgb(CLASS_COLOURS[colour_index]))
+
+
+def nearest_tint(colour: tuple[float, ...], classes: int) -> int:
+    """The class whose region tint is closest to `colour` (and close enough to be it)."""
+    distances = [
+        max(abs(a - b) for a, b in zip(colour, region_tint(k))) for k in range(classes)
+    ]
+    best = distances.index(min(distances))
+    assert distances[best] < 0.03, f"{colour} is no class's region colour"
+    return best
+
+
+def test_each_side_of_a_one_score_boundary_has_its_class_colour() -> None:
+    """score = x.0: the right half is class +1 (colour 1), the left half -1 (colour 0),
+    as the points of each class are drawn."""
+    model = set_parameters(
+        MLP(2, [1], seed=0),
+        {"layers.0.neurons.0.w.0": 1.0, "layers.0.neurons.0.w.1": 0.0,
+         "layers.0.neurons.0.b": 0.0},
+    )
+    corners = [[-3.0, -3.0], [-3.0, 3.0], [3.0, -3.0], [3.0, 3.0]]
+    figure = decision_boundary(model, corners, [-1, -1, 1, 1], resolution=20)
+    left, right = pixel_colours(figure, [(-1.5, -1.5), (1.5, -1.5)])
+    assert nearest_tint(left, 2) == 0 and nearest_tint(right, 2) == 1
+
+
+def test_each_region_of_a_three_class_model_has_its_class_colour() -> None:
+    """Outputs x.0, -x.0 and x.1: class 0 wins on the right, 1 on the left, 2 at the top."""
+    weights = {0: (1.0, 0.0), 1: (-1.0, 0.0), 2: (0.0, 1.0)}
+    numbers = {}
+    for k, (w0, w1) in weights.items():
+        numbers |= {f"layers.0.neurons.{k}.w.0": w0, f"layers.0.neurons.{k}.w.1": w1,
+                    f"layers.0.neurons.{k}.b": 0.0}
+    model = set_parameters(MLP(2, [3], seed=0), numbers)
+    corners = [[-3.0, -3.0], [-3.0, 3.0], [3.0, -3.0], [3.0, 3.0]]
+    figure = decision_boundary(model, corners, [0, 1, 2, 0], resolution=20)
+    colours = pixel_colours(figure, [(2.0, -1.0), (-2.0, -1.0), (0.0, 2.0)])
+    assert [nearest_tint(colour, 3) for colour in colours] == [0, 1, 2]

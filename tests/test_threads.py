@@ -25,11 +25,13 @@ def run_in_threads(*targets: Callable[[], None]) -> None:
 
         return run
 
-    threads = [threading.Thread(target=guarded(target)) for target in targets]
+    threads = [threading.Thread(target=guarded(target), daemon=True) for target in targets]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=60)
+    stuck = [thread.name for thread in threads if thread.is_alive()]
+    assert not stuck, f"still running after 60 s: {stuck}"
     assert not errors, errors
 
 

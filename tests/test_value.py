@@ -416,3 +416,17 @@ def test_micrograd_backward_names_the_stepper() -> None:
 def test_micrograds_constructor_names_from_op(arguments: tuple) -> None:
     with pytest.raises(TypeError, match=r"Value\(3\.0, \.\.\.\).*from_op"):
         Value(3.0, *arguments)
+
+
+@pytest.mark.parametrize("zero", [0.0, -0.0])
+def test_relu_at_zero_has_derivative_zero(zero: float) -> None:
+    """relu'(0) is 0, as in PyTorch: a neuron whose sum is exactly 0 passes
+    no gradient back (pinned here so that it holds without torch installed)."""
+    x = Value(zero)
+    y = x.relu()
+    assert (y.data, y.local_grads) == (0.0, (0.0,))
+    (y * 3.0).backward()
+    assert x.grad == 0.0
+    tiny = Value(1e-300)  # the smallest step above 0 already passes it on
+    tiny.relu().backward()
+    assert tiny.grad == 1.0

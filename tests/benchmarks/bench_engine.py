@@ -33,24 +33,8 @@ How to read the figures fairly:
   of the fastest forward pass the collector took, timed with `gc.callbacks`
   (which only observes).
 
-What was tried for issue 9 (2-core shared VM, Python 3.11):
-
-- Kept: one GC-tracked object per node. A node keeps its children and local
-  derivatives in its own slots instead of two tuples, so the collector has
-  half the objects to scan and each node is 104 bytes plus its float (it was
-  88 plus two 56-byte tuples). Fine moons step: about 1.6x faster.
-- Kept: backward() walks only the computed nodes (a leaf has nothing to pass
-  on), and the walk lists a node when a marker under its children comes off
-  the stack, instead of keeping a second set of listed nodes.
-- Kept: that walk marks each node it has seen in the node's own grad (a
-  0.0 made for the walk, see `_computed_nodes` in engine/graph.py) instead
-  of a set (backward of the moons graph about 20% faster), and with no
-  slot to pay for, unlike the "visited" slot below.
-- Measured, not kept: a private "visited" slot instead of the walk's set (the
-  walk 20% faster, but one more slot costs about as much when each node is
-  made); pushing a node back only when it has unvisited children (slower in
-  Python); writing each operator out by hand instead of building the pair
-  from one function (about 35 ns per op, within the noise of a training step).
+The figures are only those this run prints. What was tried for speed, and
+what it measured then, is in tests/benchmarks/NOTES.md.
 """
 
 from __future__ import annotations
@@ -176,8 +160,8 @@ def bench_random_graph(n_ops: int, repeats: int, with_torch: bool) -> dict[str, 
     torch.set_grad_enabled(True)
 
     def torch_forward_backward() -> tuple[float, float]:
+        start = clock()  # the input made inside the timing, as Value(0.5) is above
         x0 = torch.tensor(0.5, dtype=torch.float64, requires_grad=True)
-        start = clock()
         xs = run_program(program, [x0], torch.tanh, torch.sigmoid, torch.relu)
         middle = clock()
         xs[-1].backward()
@@ -274,7 +258,8 @@ def main() -> None:
 
     c = bench_chain(args.chain, copies=not args.no_copies)
     print(
-        f"chain {args.chain:,} deep (recursion limit {sys.getrecursionlimit()}): "
+        f"chain {args.chain:,} deep (recursion limit {sys.getrecursionlimit()}; "
+        "CPU time, one run):\n  "
         f"build {c['chain_forward_s']:.2f} s, backward {c['chain_backward_s']:.2f} s "
         f"({c['chain_backward_ns']:.0f} ns/node)"
     )

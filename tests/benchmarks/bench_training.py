@@ -25,49 +25,25 @@ Each variant runs in a fresh Python process (so each is timed without the
 others loaded, as a student would run it, and each process's garbage
 collector sees only its own objects): one warm-up step, then timed steps.
 The variants take turns, round by round, so a busy machine slows them alike.
-Ratios use the medians. Each step is timed in CPU time of its own process
-(`time.process_time`), which other programs on a busy machine disturb far
-less than wall-clock time (`--wall` times wall-clock instead).
+Every variant's timed step does the same work: it makes the input Values (or
+tensors) from the plain numbers of the points, runs the forward pass, the
+loss, backward and the update. Ratios use the medians. Each step is timed in
+CPU time of its own process (`time.process_time`), which other programs on a
+busy machine disturb far less than wall-clock time (`--wall` times
+wall-clock instead); the output's first line says which.
 The garbage collector stays at Python's defaults; nothing global is changed.
 Targets (issue 9): fine >= 15x faster than micrograd, fused >= 75x;
 (issue 20): compiled >= 300x (2026-12-04, one run of 3 rounds: micrograd
 1487 ms, compiled 3.1 ms, 481x).
 
-Where the time goes (CPU time on the 2-core shared VM). The loss is nn's own
-`hinge_loss` + `l2_penalty`, built of the same kind of nodes as micrograd's
-(relu(1 - y*s) per point, a sum and a product for the mean, p*p per
-parameter), so the fine graph is the same graph micrograd builds.
+The loss is nn's own `hinge_loss` + `l2_penalty`, built of the same kind of
+nodes as micrograd's (relu(1 - y*s) per point, a sum and a product for the
+mean, p*p per parameter), so the fine graph is the same graph micrograd
+builds.
 
-- A fine step (about 50-60 ms) records 64,000 nodes: Python work in the
-  operators and nn's loops, the cyclic garbage collector scanning the growing
-  graph (one tracked object per node), and backward() (walk and chain rule).
-- A fused step (about 14-15 ms) records 7,600 nodes with 69,000 edges:
-  - forward, about 7.8 ms without the collector: per neuron the weighted
-    sum (0.035 us per input), its two 33-tuples of children and local
-    derivatives, the node, the relu node. A Layer reads its inputs' numbers,
-    finds which of them are not leaves and names its neurons' scopes once for
-    all its neurons, instead of once per neuron (entering `scope()` per
-    neuron cost about 1.5 ms a step);
-  - the collector, about 2.1 ms: four tracked objects survive per neuron
-    (the node, the relu node, the two tuples), so about 16 young and 1.5
-    middle-generation collections a step;
-  - backward(), about 2.5 ms: the walk 1.6 (it follows 32,000 edges: a
-    fused node keeps its children that are not leaves, so the 17 weights of
-    each neuron are not looked at again for every point) and the chain rule
-    1.5 (a ReLU that is off passes nothing on);
-  - the losses and `model.parameters()`, about 0.7 ms.
-  On this shared 2-core machine, in runs over two days, micrograd's own
-  step took 730-1120 ms (it is mostly its garbage collector, which the
-  machine's load moves more than stepgrad's steps), the fine step was
-  13.7-16.4x faster and the fused step 53-67x.
-- `--floor` builds the fused graph with every call written out in place:
-  about 10-12 ms a step, 69-72x micrograd in three runs where the fused
-  step was 56-59x. So the readable code around the graph costs about a fifth of
-  the fused step, and even without it this graph (two nodes per neuron, as
-  drawings and the Stepper show it) stays under 75x here. A trial that
-  folds the activation into the neuron's node ("relu(w·x+b)", one node per
-  neuron: a different graph, not measured here) measured 75.2x in one run,
-  at the edge of the target.
+The figures are only those this run prints: they move with the machine and
+its load. Past measurements, and where a step's time goes, are in
+tests/benchmarks/NOTES.md.
 """
 
 from __future__ import annotations
@@ -237,7 +213,6 @@ def torch_step(torch: Any, points: list[list[float]], labels: list[int]) -> Call
             neurons.append((weights, bias))
         layers.append((neurons, layer.activation))
     parameters = [p for neurons, _ in layers for weights, bias in neurons for p in (*weights, bias)]
-    inputs = [[torch.tensor(x, dtype=torch.float64) for x in point] for point in points]
 
     def forward(x: list[Any]) -> Any:
         for neurons, activation in layers:
@@ -251,6 +226,8 @@ def torch_step(torch: Any, points: list[list[float]], labels: list[int]) -> Call
         return x[0]
 
     def step() -> float:
+        # the inputs made inside the step, as the other variants make their Values
+        inputs = [[torch.tensor(x, dtype=torch.float64) for x in point] for point in points]
         scores = [forward(x) for x in inputs]
         losses = [(1 - y * s).relu() for s, y in zip(scores, labels)]
         loss = sum(losses) * (1.0 / len(losses)) + ALPHA * sum(p * p for p in parameters)
@@ -334,6 +311,11 @@ def main() -> None:
     variants += ["floor"] if arguments.floor else []
     times: dict[str, list[float]] = {variant: [] for variant in variants}
     first_losses: dict[str, float] = {}
+    clock = "wall-clock time (time.perf_counter)" if arguments.wall else (
+        "CPU time of each variant's own process (time.process_time)"
+    )
+    print(f"timing: {clock};\n  {arguments.rounds} rounds of a fresh process per variant, "
+          f"each 1 warm-up step then {arguments.steps} timed steps\n", flush=True)
     for _ in range(arguments.rounds):  # the variants take turns, round by round
         for variant in variants:
             result = measure(variant, arguments.steps, arguments.wall)
