@@ -10,9 +10,9 @@ default stepgrad-out/, in the folder you run it from; replaced only with --force
 """
 
 from matplotlib.figure import Figure
+from stepgrad_out import prepare_output_folder  # demos/stepgrad_out.py
 
 from engine import Value
-from stepgrad_out import prepare_output_folder  # demos/stepgrad_out.py
 
 output_folder, _ = prepare_output_folder(["activations.png"])
 

@@ -10,12 +10,13 @@ loss and accuracy curves, and the trained network drawn one box per neuron
 names as `stepgrad demo`'s pictures: like it, this replaces them only with --force.
 """
 
+from stepgrad_out import prepare_output_folder  # demos/stepgrad_out.py
+
 from engine import draw
 from nn import MLP, hinge_loss, l2_penalty
-from nn.data import moons, signed_labels
 from nn.apps.plots import decision_boundary, training_curves
+from nn.data import moons, signed_labels
 from nn.train import History
-from stepgrad_out import prepare_output_folder  # demos/stepgrad_out.py
 
 output_folder, arguments = prepare_output_folder(
     ["moons_boundary.png", "moons_loss.png", "moons_network.png"]

@@ -9,8 +9,9 @@ as neuron.svg and neuron.png in OUTPUT_FOLDER (by default stepgrad-out/, in
 the folder you run it from; files already there are replaced only with --force).
 """
 
-from engine import Value, draw
 from stepgrad_out import prepare_output_folder  # demos/stepgrad_out.py
+
+from engine import Value, draw
 
 output_folder, _ = prepare_output_folder(["neuron.svg", "neuron.png"])
 

@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from PIL import Image
+
 DEMOS = Path(__file__).resolve().parents[1] / "demos"
 
 
@@ -27,7 +29,16 @@ def test_every_demo_has_a_test() -> None:
     tested = {"neuron.py", "backprop_steps.py", "iris.py", "activations.py", "moons.py",
               "stepgrad_out.py"}  # (stepgrad_out.py: the scripts' output folder, tested below)
     assert {path.name for path in DEMOS.glob("*.py")} == tested
-    assert [path.name for path in (DEMOS / "pictures").glob("*.py")] == ["make.py"]
+    pictures = sorted(path.name for path in (DEMOS / "pictures").glob("*.py"))
+    assert pictures == ["classroom_shot.py", "make.py"]
+
+
+def test_the_classroom_screenshot_is_remade_in_a_real_browser(tmp_path: Path) -> None:
+    """classroom_shot.py photographs the projector page (Debian's chromium, as in CI)."""
+    output = run_demo("pictures/classroom_shot.py", tmp_path, str(tmp_path))
+    assert "classroom.png" in output
+    with Image.open(tmp_path / "classroom.png") as picture:
+        assert picture.size == (1280, 720)
 
 
 def test_the_readme_pictures_are_remade_from_the_demos(tmp_path: Path) -> None:
