@@ -14,14 +14,18 @@ def run() -> int:
     """Run `stepgrad` with the real command line; return its exit status."""
     interrupts.catch_ctrl_c()
     try:
-        from nn.apps.cli import main
+        try:
+            from nn.apps.cli import main
 
-        return main()
-    except KeyboardInterrupt:  # between the import and main(): rare, but possible
-        sys.stderr.write(interrupts.interrupted_line())
-        return interrupts.INTERRUPTED
-    finally:
-        interrupts.finished()
+            status = main()
+        except KeyboardInterrupt:  # between the import and main(): rare, but possible
+            sys.stderr.write(interrupts.interrupted_line())
+            status = interrupts.INTERRUPTED
+        finally:
+            interrupts.finished()
+    except KeyboardInterrupt:  # just as the command ended, before finished() took effect
+        interrupts.exit_interrupted()
+    return status
 
 
 if __name__ == "__main__":  # not when pytest imports this file to look for doctests
