@@ -2,12 +2,14 @@
 
 Shared by the `stepgrad` command (`cli.py`), its run folders (`runfolder.py`)
 and `stepgrad serve` (`classroom/`), so that each of them reports a mistake
-the same way: `main()` prints a `CommandLineError` as one line and exits 2.
+the same way: `main()` prints a `CommandLineError` (folded at 80 columns by
+`error_lines()`) and exits 2.
 """
 
 from __future__ import annotations
 
 import math
+import textwrap
 import unicodedata
 from typing import Sequence
 
@@ -22,6 +24,31 @@ class CommandLineError(Exception):
     def __init__(self, message: str, details: str = "") -> None:
         super().__init__(message)
         self.details = details
+
+
+ERROR_WIDTH = 80  # terminal text fits 80 columns, whatever the terminal
+
+
+def error_lines(message: str, width: int = ERROR_WIDTH) -> str:
+    """`message` folded between words to lines of at most `width` columns.
+
+    Lines after the first are indented two spaces, so the eye sees one
+    message; a word is never broken (not even `--hidden` at its hyphen), so
+    a word longer than a line stands alone on its line.
+
+    >>> print(error_lines("stepgrad train: error: argument --steps: '0' must be at least 1", 40))
+    stepgrad train: error: argument --steps:
+      '0' must be at least 1
+    >>> error_lines("short enough")
+    'short enough'
+    """
+    return textwrap.fill(
+        message,
+        width,
+        subsequent_indent="  ",
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
 
 
 def parse_assignments(texts: Sequence[str]) -> dict[str, float]:

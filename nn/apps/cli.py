@@ -8,10 +8,11 @@ has its own `add_..._command()` that sets up its arguments and a `run_...()`
 that does the work; `main()` only dispatches. `stepgrad --help` lists them,
 and `python -m nn` is the same command.
 
-Mistakes print one line on stderr (a bad formula adds two: the formula and a
-caret under the place) and exit with status 2 (a bad formula, a bad
-`name=value`, a missing input, a run too large) or 1 (arithmetic that fails
-for these numbers, such as log(-1), or a file that cannot be written).
+Mistakes print one message on stderr, folded at 80 columns between words by
+`error_lines()` (a bad formula adds two lines: the formula and a caret under
+the place), and exit with status 2 (a bad formula, a bad `name=value`, a
+missing input, a run too large) or 1 (arithmetic that fails for these
+numbers, such as log(-1), or a file that cannot be written).
 Ctrl-C prints one line and exits with status 130, at any moment (see
 `nn/apps/interrupts.py`); the files of a run are put in place only when the
 run is complete, so an interrupted or failed run leaves the output folder as
@@ -37,7 +38,7 @@ from engine.views.stepper import (
     terminal_width,
 )
 from nn.apps import interrupts
-from nn.apps.arguments import CommandLineError, parse_assignments
+from nn.apps.arguments import CommandLineError, error_lines, parse_assignments
 from nn.apps.classroom.command import add_serve_command
 from nn.apps.runfolder import OutputFolder, check_output_folder
 from nn.io import parameter_count
@@ -51,7 +52,7 @@ INTERRUPTED = interrupts.INTERRUPTED  # Ctrl-C, as a shell reports it (128 + SIG
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse, but a usage mistake is one line on stderr, not a usage block."""
+    """argparse, but a usage mistake is one message on stderr, not a usage block."""
 
     commands: argparse._SubParsersAction | None = None  # set by build_parser
 
@@ -61,7 +62,8 @@ class _Parser(argparse.ArgumentParser):
                 '; if that is a formula starting with a minus, put -- before it: '
                 'stepgrad step -- "-x" x=1'
             )
-        self.exit(USAGE_ERROR, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+        line = f"{self.prog}: error: {message} (see {self.prog} --help)"
+        self.exit(USAGE_ERROR, error_lines(line) + "\n")
 
 
 def build_parser() -> _Parser:
@@ -98,12 +100,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.write(interrupts.interrupted_line())
         return INTERRUPTED
     except CommandLineError as error:
-        print(f"stepgrad {arguments.command}: error: {error}", file=sys.stderr)
+        print(error_lines(f"stepgrad {arguments.command}: error: {error}"), file=sys.stderr)
         if error.details:
             print(error.details, file=sys.stderr)
         return USAGE_ERROR
     except (ArithmeticError, ValueError, OSError) as error:
-        print(f"stepgrad {arguments.command}: error: {error}", file=sys.stderr)
+        print(error_lines(f"stepgrad {arguments.command}: error: {error}"), file=sys.stderr)
         return RUN_ERROR
 
 
