@@ -1,4 +1,4 @@
-"""`stepgrad step`: its output, its --help, and every refusal (one line, exit status 2)."""
+"""`stepgrad step`: its output, its --help, and every refusal (one message, exit status 2)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from cli_errors import WIDTH, read_error
 from nn.apps.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -93,7 +94,7 @@ def test_refusal_shows_where_with_status_2_and_no_traceback() -> None:
     result = run_cli("step", "__import__('os').system('echo hacked')")
     assert result.returncode == 2
     assert result.stdout == ""
-    message, formula, caret = result.stderr.splitlines()
+    message, (formula, caret) = read_error(result.stderr)
     assert message.startswith("stepgrad step: error: column 17: attribute access")
     assert formula == "  __import__('os').system('echo hacked')"
     assert caret == "  " + " " * 16 + "^"  # under the dot, column 17
@@ -144,11 +145,11 @@ def test_usage_mistakes(
     with pytest.raises(SystemExit) as exit_:
         main(arguments)
     assert exit_.value.code == 2
-    error = capsys.readouterr().err
-    assert message in error and error.count("\n") == 1
+    error, under = read_error(capsys.readouterr().err)
+    assert message in error and under == []
     # The error names the command at fault and points to its help.
     assert error.startswith(f"{help_command}: error:")
-    assert error.endswith(f"(see {help_command} --help)\n")
+    assert error.endswith(f"(see {help_command} --help)")
 
 
 def test_bare_stepgrad_prints_its_help(capsys) -> None:
@@ -202,12 +203,14 @@ def test_version_comes_from_the_installed_package(monkeypatch, capsys) -> None:
         (["x", "x=1", "--graph", "out.pdf"], "the file must end in .svg or .png"),
     ],
 )
-def test_step_refusals_exit_2_with_one_line(arguments: list[str], message: str, capsys) -> None:
+def test_step_refusals_exit_2_with_one_message(
+    arguments: list[str], message: str, capsys
+) -> None:
     assert main(["step", *arguments]) == 2
     captured = capsys.readouterr()
     assert captured.out == ""
     assert captured.err.startswith("stepgrad step: error: ")
-    first, *where = captured.err.splitlines()
+    first, where = read_error(captured.err)
     assert message in first
     # A mistake at a column shows the formula and a caret under that column.
     assert len(where) == (2 if "column" in first else 0)
@@ -231,7 +234,7 @@ def test_formula_errors_in_plain_words_with_a_caret(
     formula: str, message: str, caret_column: int, capsys
 ) -> None:
     assert main(["step", formula, "x=1", "y=2"]) == 2
-    first, shown, caret = capsys.readouterr().err.splitlines()
+    first, (shown, caret) = read_error(capsys.readouterr().err)
     assert message in first and f"column {caret_column}:" in first
     assert shown == "  " + formula
     assert caret == " " * (1 + caret_column) + "^"
@@ -297,12 +300,60 @@ def test_a_wide_terminal_gets_whole_lines(capsys, monkeypatch) -> None:
 
 def test_arithmetic_failure_exits_1(capsys) -> None:
     assert main(["step", "log(x)", "x=-1"]) == 1
-    assert capsys.readouterr().err == (
+    assert read_error(capsys.readouterr().err) == (
         "stepgrad step: error: column 1: log(x): log(-1.0) is undefined: "
-        "log needs a positive input\n"
+        "log needs a positive input",
+        [],
     )
 
 
 def test_formula_starting_with_minus_after_double_dash(capsys) -> None:
     assert main(["step", "--", "-x", "x=3"]) == 0
     assert "x.grad = -1" in capsys.readouterr().out
+
+
+# The longest mistakes, each with its whole message (before folding).
+LONG_ERRORS = [
+    (
+        ["step", "x.y", "x=1"],
+        "stepgrad step: error: column 2: attribute access (.y) is not allowed; "
+        "use + - * / ** and exp, log, relu, sigmoid, tanh",
+    ),
+    (
+        ["step", "-x", "x=1"],
+        "stepgrad step: error: unrecognized arguments: -x; if that is a formula starting "
+        'with a minus, put -- before it: stepgrad step -- "-x" x=1 (see stepgrad step --help)',
+    ),
+    (
+        ["step", "x", "x=1", "--graph", "no/such/folder/g.svg"],
+        "stepgrad step: error: --graph 'no/such/folder/g.svg': there is no folder "
+        "'no/such/folder'; create it first (mkdir -p no/such/folder) or choose another path",
+    ),
+    (
+        ["train", "--data", "spiral", "--hidden", "16,16", "--steps", "0"],
+        "stepgrad train: error: argument --steps: '0' must be at least 1 "
+        "(see stepgrad train --help)",
+    ),
+    (
+        ["train", "--hidden", "64,64", "--steps", "50000"],
+        "stepgrad train: error: 4,417 parameters x 75 rows x 50,000 steps is 16,564 million, "
+        "above the limit of 250 million (too long for this engine): use fewer --steps, "
+        "a --batch-size, or smaller --hidden layers",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("arguments", "whole"), LONG_ERRORS, ids=[" ".join(a) for a, _ in LONG_ERRORS]
+)
+def test_long_errors_fold_at_80_columns_and_keep_every_word(
+    arguments: list[str], whole: str, tmp_path: Path
+) -> None:
+    result = run_cli(*arguments, cwd=tmp_path)  # a real command; nothing is written here
+    assert result.returncode == 2 and result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert max(len(line) for line in lines) <= WIDTH, result.stderr
+    message, under = read_error(result.stderr)
+    assert message.split() == whole.split()  # every word, none broken
+    assert len(under) == (2 if "column" in whole else 0)
+    assert list(tmp_path.iterdir()) == []

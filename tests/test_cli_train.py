@@ -23,6 +23,7 @@ from typing import Callable, NamedTuple
 
 import pytest
 
+from cli_errors import read_error
 from nn.apps import cli, runfolder
 from nn.io import load, load_recipe
 
@@ -33,6 +34,11 @@ class Finished(NamedTuple):
     returncode: int
     stdout: str
     stderr: str
+
+    @property
+    def message(self) -> str:
+        """The error message on stderr, its folded lines joined back (see cli_errors.py)."""
+        return read_error(self.stderr)[0]
 
 
 @pytest.fixture
@@ -156,8 +162,9 @@ def test_a_broken_csv_file_is_named_with_line_and_column(stepgrad, tmp_path: Pat
     (tmp_path / "bad.csv").write_text("a,b,label\n1,2,x\n3,oops,y\n")
     finished = stepgrad("train", "--data", "bad.csv", "--out", "run")
     assert finished.returncode != 0
-    assert finished.stderr.count("\n") == 1 and "Traceback" not in finished.stderr
-    assert "bad.csv" in finished.stderr and "line 3" in finished.stderr and "oops" in finished.stderr
+    assert read_error(finished.stderr)[1] == [] and "Traceback" not in finished.stderr
+    assert "bad.csv" in finished.message and "line 3" in finished.message
+    assert "oops" in finished.message
 
 
 @pytest.mark.parametrize(
@@ -178,13 +185,13 @@ def test_a_broken_csv_file_is_named_with_line_and_column(stepgrad, tmp_path: Pat
         (["--hidden", "64,64", "--steps", "50000"], "fewer --steps, a --batch-size"),
     ],
 )
-def test_bad_train_arguments_get_one_line_errors(
+def test_bad_train_arguments_get_one_message(
     stepgrad, tmp_path: Path, arguments: list[str], message: str
 ) -> None:
     finished = stepgrad("train", *arguments)
     assert finished.returncode == 2
-    assert message in finished.stderr
-    assert finished.stderr.count("\n") == 1 and "Traceback" not in finished.stderr
+    assert message in finished.message
+    assert read_error(finished.stderr)[1] == [] and "Traceback" not in finished.stderr
     assert "training" not in finished.stdout
     assert listing(tmp_path) == [name for name in ["bad.csv"] if (tmp_path / name).exists()]
 
@@ -197,12 +204,12 @@ def test_a_csv_file_with_too_many_rows_is_refused(
     (tmp_path / "big.csv").write_text("\n".join(rows) + "\n")
     finished = stepgrad("train", "--data", "big.csv")
     assert finished.returncode == 2
-    assert "'big.csv' has 11 rows; the limit is 10" in finished.stderr
+    assert "'big.csv' has 11 rows; the limit is 10" in finished.message
 
 
 def test_demo_steps_are_bounded(stepgrad, tmp_path: Path) -> None:
     finished = stepgrad("demo", "--steps", "20000")
-    assert finished.returncode == 2 and "use fewer --steps" in finished.stderr
+    assert finished.returncode == 2 and "use fewer --steps" in finished.message
     assert "training" not in finished.stdout and listing(tmp_path) == []
 
 
@@ -224,8 +231,8 @@ def test_an_earlier_run_is_kept_unless_forced(stepgrad, tmp_path: Path) -> None:
 
     again = stepgrad("train", "--data", "iris", "--steps", "2", "--out", "run")
     assert again.returncode == 2
-    assert "already holds model.json, loss.png, boundary.png from an earlier run" in again.stderr
-    assert "--force" in again.stderr and "training" not in again.stdout  # refused before training
+    assert "already holds model.json, loss.png, boundary.png from an earlier run" in again.message
+    assert "--force" in again.message and "training" not in again.stdout  # refused before training
     assert (tmp_path / "run" / "model.json").read_bytes() == saved
 
     (tmp_path / "run" / "notes.txt").write_text("mine")
@@ -239,11 +246,12 @@ def test_out_must_be_a_folder(stepgrad, tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("mine")
     finished = stepgrad("demo", "--steps", "2", "--out", "notes.txt")
     assert finished.returncode == 2
-    assert "--out 'notes.txt' is a file; give a folder name" in finished.stderr
+    assert "--out 'notes.txt' is a file; give a folder name" in finished.message
     assert "training" not in finished.stdout  # refused before training
     inside = stepgrad("train", "--steps", "2", "--out", "notes.txt/run")
     assert inside.returncode == 2 and "training" not in inside.stdout
-    assert "--out 'notes.txt/run' is inside 'notes.txt', a file; give a folder name" in inside.stderr
+    inside_a_file = "--out 'notes.txt/run' is inside 'notes.txt', a file; give a folder name"
+    assert inside_a_file in inside.message
     assert (tmp_path / "notes.txt").read_text() == "mine"
 
 
@@ -251,7 +259,7 @@ def test_a_folder_where_a_file_goes_is_found_before_training(stepgrad, tmp_path:
     (tmp_path / "run" / "model.json").mkdir(parents=True)
     finished = stepgrad("train", "--steps", "2", "--out", "run", "--force")
     assert finished.returncode == 2 and "training" not in finished.stdout
-    assert "'run/model.json' is a folder" in finished.stderr
+    assert "'run/model.json' is a folder" in finished.message
 
 
 def test_a_file_of_the_run_that_is_a_link_is_written_through(stepgrad, tmp_path: Path) -> None:
@@ -276,7 +284,7 @@ def test_a_link_to_another_disk_is_refused_before_training(stepgrad, tmp_path: P
         (tmp_path / "run" / "model.json").symlink_to(target)
         finished = stepgrad("train", "--steps", "2", "--out", "run", "--force")
         assert finished.returncode == 2 and "training" not in finished.stdout
-        assert "on another disk" in finished.stderr and "remove the link" in finished.stderr
+        assert "on another disk" in finished.message and "remove the link" in finished.message
         assert target.read_text() == "the earlier model"
     finally:
         shutil.rmtree(target.parent)
@@ -287,7 +295,7 @@ def test_a_pipe_where_a_file_goes_is_refused(stepgrad, tmp_path: Path) -> None:
     os.mkfifo(tmp_path / "run" / "loss.png")
     finished = stepgrad("train", "--steps", "2", "--out", "run", "--force")
     assert finished.returncode == 2 and "training" not in finished.stdout
-    assert "'run/loss.png' is not a regular file" in finished.stderr
+    assert "'run/loss.png' is not a regular file" in finished.message
 
 
 def test_out_in_a_folder_that_cannot_be_written(
@@ -302,7 +310,8 @@ def test_out_in_a_folder_that_cannot_be_written(
     )
     finished = stepgrad("demo", "--steps", "2", "--out", str(locked / "new" / "run"))
     assert finished.returncode == 2 and "training" not in finished.stdout
-    assert f"cannot write into {str(locked)!r}; choose another folder with --out" in finished.stderr
+    choose = f"cannot write into {str(locked)!r}; choose another folder with --out"
+    assert choose in finished.message
     assert os.listdir(locked) == []
 
 
@@ -438,7 +447,7 @@ def test_a_second_run_into_a_folder_in_use_is_refused(
     with runfolder.OutputFolder(tmp_path / "run", cli.TRAIN_FILES):  # the first run
         finished = stepgrad("train", "--steps", "2", "--out", "run", "--force")
         assert finished.returncode == 2
-        assert finished.stderr.startswith(
+        assert finished.message.startswith(
             f"stepgrad train: error: --out 'run': another stepgrad run (process {os.getpid()}) "
             "is writing into this folder"
         )
@@ -467,7 +476,8 @@ def test_two_real_runs_into_one_new_folder_the_second_is_refused(tmp_path: Path)
         )
         assert first.poll() is None, "the first run ended too soon for this test"
         assert second.returncode == 2
-        assert f"another stepgrad run (process {first.pid}) is writing" in second.stderr
+        message = read_error(second.stderr)[0]
+        assert f"another stepgrad run (process {first.pid}) is writing" in message
     finally:
         first.send_signal(signal.SIGINT)
         _, first_errors = first.communicate(timeout=60)
@@ -485,7 +495,7 @@ def test_the_lock_of_a_killed_run_is_taken_over(stepgrad, tmp_path: Path) -> Non
     try:
         assert holder.stdout is not None and holder.stdout.readline() == "locked\n"
         refused = stepgrad("train", "--steps", "2", "--out", "run")
-        assert refused.returncode == 2 and f"(process {holder.pid})" in refused.stderr
+        assert refused.returncode == 2 and f"(process {holder.pid})" in refused.message
     finally:
         holder.kill()  # SIGKILL: no cleanup, the lock file stays
         holder.wait(timeout=30)
@@ -630,9 +640,10 @@ def test_a_full_disk_names_the_file_of_the_run_not_the_staging_folder(
     monkeypatch.setattr(os, "fsync", disk_full)
     finished = stepgrad("train", "--steps", "2", "--out", "run")
     assert finished.returncode == 1
-    assert finished.stderr == (
+    assert read_error(finished.stderr) == (
         "stepgrad train: error: [Errno 28] cannot write run/model.json: No space left on "
-        "device (the run's files were not written)\n"
+        "device (the run's files were not written)",
+        [],
     )
     assert listing(tmp_path) == []
 
@@ -656,10 +667,9 @@ def test_a_really_full_disk_names_the_file_of_the_run(tmp_path: Path) -> None:
         [*mount, command], capture_output=True, text=True, timeout=300,
         env=dict(os.environ, MPLBACKEND="Agg", PYTHONPATH=str(ROOT)),
     )
-    assert done.stderr.endswith(
-        ": No space left on device (the run's files were not written)\n"
-    ), done.stderr
-    assert "error: [Errno 28] cannot write run/" in done.stderr
+    message = read_error(done.stderr)[0]
+    assert message.endswith(": No space left on device (the run's files were not written)")
+    assert "error: [Errno 28] cannot write run/" in message
     assert done.stdout.endswith("status 1\n")  # and nothing is left on the disk
 
 
