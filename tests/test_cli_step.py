@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from cli_errors import WIDTH, read_error
+
 from nn.apps.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import Callable, NamedTuple
 
 import pytest
-
 from cli_errors import read_error
+
 from nn.apps import cli, runfolder
 from nn.io import load, load_recipe
 

@@ -28,6 +28,8 @@ import threading
 from dataclasses import dataclass, field
 from typing import Callable
 
+from nn.apps.arguments import error_lines
+
 
 class ControlError(ValueError):
     """A request that cannot be done now, e.g. Back before any step (HTTP 409)."""
@@ -166,7 +168,8 @@ class GraphPainter:
             try:
                 svg = self.draw_now(source, what)
             except (RuntimeError, ValueError, OSError) as error:
-                print(f"stepgrad serve: the graph is not redrawn: {error}", file=sys.stderr)
+                line = f"stepgrad serve: the graph is not redrawn: {error}"
+                print(error_lines(line), file=sys.stderr)
                 continue
             with self.lock:
                 with self._guard:

@@ -52,6 +52,7 @@ from typing import Any, Callable, Iterable
 from aiohttp import web
 
 from engine.views import web as graph_view
+from nn.apps.arguments import error_lines
 from nn.apps.classroom.limits import (
     ACCEPT_BURST,
     AnswerRates,
@@ -202,7 +203,8 @@ class ClassroomServer:
             except (BlockingIOError, InterruptedError):
                 break
             except OSError as error:  # out of file descriptors: wait a moment
-                print(f"stepgrad serve: cannot accept a connection: {error}", file=sys.stderr)
+                line = f"stepgrad serve: cannot accept a connection: {error}"
+                print(error_lines(line), file=sys.stderr)
                 self.loop.remove_reader(self.socket)
                 self.loop.call_later(1.0, self.loop.add_reader, self.socket, self._accept)
                 break
@@ -262,8 +264,8 @@ class ClassroomServer:
         except (ConnectionError, asyncio.CancelledError):
             raise
         except Exception as error:  # a bug of ours: say so in one line, keep serving
-            print(f"stepgrad serve: error in {request.method} {request.path[:80]}: {error!r}",
-                  file=sys.stderr)  # fmt: skip
+            line = f"stepgrad serve: error in {request.method} {request.path[:80]}: {error!r}"
+            print(error_lines(line), file=sys.stderr)
             response = _json_reply(
                 HTTPStatus.INTERNAL_SERVER_ERROR, {"error": "internal error (see the server)"}
             )
