@@ -113,7 +113,7 @@ class GraphPainter:
     lock, in a child process with a time budget. When it is done, the picture
     is replaced and the lesson publishes, unless a newer drawing was asked
     for meanwhile. A drawing that fails keeps the previous picture and says
-    why in one line on stderr.
+    why on stderr, in one message folded at 80 columns.
     """
 
     picture: Picture

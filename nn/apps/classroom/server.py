@@ -263,7 +263,7 @@ class ClassroomServer:
             response = _json_reply(refusal.status, {"error": refusal.message})
         except (ConnectionError, asyncio.CancelledError):
             raise
-        except Exception as error:  # a bug of ours: say so in one line, keep serving
+        except Exception as error:  # a bug of ours: say so (one message), keep serving
             line = f"stepgrad serve: error in {request.method} {request.path[:80]}: {error!r}"
             print(error_lines(line), file=sys.stderr)
             response = _json_reply(
