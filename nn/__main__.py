@@ -25,6 +25,7 @@ def run() -> int:
             interrupts.finished()
     except KeyboardInterrupt:  # just as the command ended, before finished() took effect
         interrupts.exit_interrupted()
+    interrupts.shutting_down()
     return status
 
 

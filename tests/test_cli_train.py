@@ -572,6 +572,12 @@ def test_ctrl_c_at_any_moment_is_one_line_and_exit_130(tmp_path: Path, delay: fl
     # just after the files landed (until the run exits, Python shutting down).
     # 300 steps: the run is still going 2.5 s after start on a quiet machine.
     finished = interrupt_after(tmp_path, delay, ["demo", "--steps", "300"])
+    if delay is None and finished.returncode == 0:
+        # Ctrl-C came while Python was shutting down, the command done: it is
+        # ignored (see nn/apps/interrupts.py), never a crash.
+        assert finished.stderr == ""
+        assert listing(tmp_path / "out") == sorted(cli.DEMO_FILES)
+        return
     assert finished.returncode == 130, finished.stderr
     assert finished.stderr in (
         "stepgrad: interrupted (Ctrl-C)\n", "stepgrad demo: interrupted (Ctrl-C)\n"

@@ -13,7 +13,12 @@ Two moments need more care, and `catch_ctrl_c()` handles them:
   exits at once, with the same line and status, after the `cleanups`
   (removing a half-written output folder) have run.
 - **after the command is done** (`finished()`): while Python shuts down there
-  is nothing left to catch the exception, so Ctrl-C then exits at once too.
+  is nothing left to catch the exception, and late in the shutdown Python
+  puts back the default handler (which kills the process without a word).
+  So after `finished()` Ctrl-C exits at once, and from `shutting_down()` on
+  (the last thing the command does) it is ignored: the command's own status
+  stands, its work done and its files in place. (Python leaves an ignored
+  signal ignored while it shuts down.)
 
 This module imports nothing of stepgrad, so that the command can install it
 before it imports anything else (see `nn/__main__.py`).
@@ -51,6 +56,11 @@ def name_command(name: str) -> None:
 def finished() -> None:
     """The command is done: from now on Ctrl-C exits at once."""
     _done[0] = True
+
+
+def shutting_down() -> None:
+    """Python is about to shut down: from now on Ctrl-C is ignored (see above)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def interrupted_line() -> str:
