@@ -11,6 +11,7 @@ import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
 import pytest
+from cli_errors import read_error
 from PIL import Image
 
 from engine import Value, draw
@@ -228,9 +229,9 @@ def test_a_drawing_too_slow_to_lay_out_is_stopped_with_a_plain_message(
 
     monkeypatch.setattr(render_module, "RENDER_TIMEOUT", 1.0)
     status = main(["step", SLOW_FORMULA, "x=1", "--graph", str(tmp_path / "g.svg")])
-    error_lines = capsys.readouterr().err.strip().splitlines()
-    assert status != 0 and len(error_lines) == 1
-    assert "too big to draw in time: 150 Values" in error_lines[0]
+    message, under = read_error(capsys.readouterr().err)
+    assert status != 0 and under == []  # one message (folded at 80 columns), no traceback
+    assert "too big to draw in time: 150 Values" in message
     assert os.listdir(tmp_path) == []
 
 
