@@ -98,11 +98,16 @@ def training_step(
     return step
 
 
-def compiled_step(points: list[list[float]], labels: list[int]) -> Callable[[], float]:
-    """The demo's step with the model compiled: the loop of `CompiledModel`."""
-    model = MLP(2, SIZES[1:], seed=0)
-    compiled = CompiledModel(model)
-    parameters = model.parameters()
+def compiled_step(
+    points: list[list[float]], labels: list[int], compiled: CompiledModel | None = None
+) -> Callable[[], float]:
+    """The demo's step with the model compiled: the loop of `CompiledModel`.
+
+    `compiled` is the demo's model, compiled (made here when not given).
+    """
+    if compiled is None:
+        compiled = CompiledModel(MLP(2, SIZES[1:], seed=0))
+    parameters = compiled.model.parameters()
     optimizer = SGD(parameters, lr=LEARNING_RATE)
 
     def step() -> float:

@@ -47,11 +47,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_engine import make_program, run_program  # noqa: E402
-from bench_training import ALPHA, LEARNING_RATE, SIZES, moons_data  # noqa: E402
+from bench_training import SIZES, compiled_step, moons_data  # noqa: E402
 
 from engine import Value, unroll  # noqa: E402
 from engine.unroll import unroll_outputs  # noqa: E402
-from nn import MLP, SGD, hinge_loss, l2_penalty  # noqa: E402
+from nn import MLP  # noqa: E402
 from nn.train import CompiledModel  # noqa: E402
 
 clock = time.process_time
@@ -163,18 +163,7 @@ def bench_moons(repeats: int) -> None:
     compiled.forward(points[:1])  # traces, unrolls and compiles
     seconds = clock() - start
     code_bytes = tracemalloc.get_traced_memory()[0]
-    parameters = model.parameters()
-    optimizer = SGD(parameters, lr=LEARNING_RATE)
-
-    def step() -> float:
-        scores = compiled.forward(points)
-        loss = hinge_loss(scores, labels) + l2_penalty(parameters, ALPHA)
-        optimizer.zero_grad()
-        loss.backward()
-        compiled.backward()
-        optimizer.step()
-        return loss.data
-
+    step = compiled_step(points, labels, compiled)
     step()
     tracemalloc.reset_peak()
     before = tracemalloc.get_traced_memory()[0]
