@@ -13,12 +13,12 @@ with wrong answers shows that the checks can say "wrong".
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 from typing import Any
 
 import pytest
+from notebooks import execute
 
 nbformat = pytest.importorskip("nbformat")
 nbclient = pytest.importorskip("nbclient")
@@ -40,27 +40,6 @@ PICTURES = {"image/png", "image/svg+xml"}
 
 def read(name: str) -> Any:
     return nbformat.read(DEMOS / f"{name}.ipynb", as_version=4)
-
-
-def execute(notebook: Any) -> Any:
-    """Run every cell in a fresh kernel, in demos/ (as JupyterLab would)."""
-    path = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
-    previous = os.environ.get("PYTHONPATH")
-    os.environ["PYTHONPATH"] = path  # the kernel subprocess inherits os.environ
-    try:
-        client = nbclient.NotebookClient(
-            notebook,
-            timeout=300,
-            kernel_name="python3",
-            resources={"metadata": {"path": str(DEMOS)}},
-        )
-        client.execute()
-    finally:
-        if previous is None:
-            del os.environ["PYTHONPATH"]
-        else:
-            os.environ["PYTHONPATH"] = previous
-    return notebook
 
 
 def code_cells(notebook: Any) -> list[Any]:

@@ -7,11 +7,11 @@ import the code under test even when stepgrad is not installed.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
 import pytest
+from notebooks import execute
 
 from engine.views.notebook import ipywidgets_installed
 
@@ -25,30 +25,9 @@ WIDGET = "application/vnd.jupyter.widget-view+json"
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 
 
-def execute(notebook: Any) -> Any:
-    """Run every cell in a fresh kernel (in demos/, as JupyterLab would); return the notebook."""
-    path = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
-    previous = os.environ.get("PYTHONPATH")
-    os.environ["PYTHONPATH"] = path  # the kernel subprocess inherits os.environ
-    try:
-        client = nbclient.NotebookClient(
-            notebook,
-            timeout=120,
-            kernel_name="python3",
-            resources={"metadata": {"path": str(NOTEBOOK.parent)}},
-        )
-        client.execute()
-    finally:
-        if previous is None:
-            del os.environ["PYTHONPATH"]
-        else:
-            os.environ["PYTHONPATH"] = previous
-    return notebook
-
-
 @pytest.fixture(scope="module")
 def tour() -> Any:
-    return execute(nbformat.read(NOTEBOOK, as_version=4))
+    return execute(nbformat.read(NOTEBOOK, as_version=4), timeout=120)
 
 
 def cell(notebook: Any, source: str) -> Any:
@@ -167,7 +146,7 @@ def test_without_widgets_next_updates_the_one_html_output() -> None:
         "stepper.next()",
     ]
     notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in steps])
-    execute(notebook)
+    execute(notebook, timeout=120)
     (shown,) = notebook.cells[1].outputs  # one output, updated by the next cell
     html = shown.data["text/html"]
     assert "step 1 of 1: y = x * x" in html and "<svg" in html
