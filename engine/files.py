@@ -85,6 +85,11 @@ def _check_regular(name: str, mode: int, doing: str) -> None:
         )
 
 
+def _reason(error: OSError) -> str:
+    """What went wrong, in words: the system's text (`strerror`), else the message."""
+    return error.strerror or str(error)
+
+
 def write_atomic(path: PathLike, content: bytes) -> Path:
     """Write `content` to `path` all at once (see the module docstring); return the path.
 
@@ -126,10 +131,6 @@ def write_atomic(path: PathLike, content: bytes) -> Path:
         raise
     return Path(path)
 
-
-def _reason(error: OSError) -> str:
-    """What went wrong, in words: the system's text (`strerror`), else the message."""
-    return error.strerror or str(error)
 
 
 def check_writable(path: PathLike) -> None:
