@@ -767,6 +767,45 @@ def test_stopping_the_server_during_a_drawing_stops_the_renderer(signal_name: st
                 os.kill(pid, signal.SIGKILL)
 
 
+@pytest.mark.parametrize("stopped", [False, True])
+def test_a_drawing_that_fails_is_reported_unless_the_server_stopped_it(
+    stopped: bool, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A step's picture is drawn in the background. When the drawing fails the teacher
+    reads why; when it fails because the server stopped (and killed the renderer), that
+    is no news, and nothing is printed (a notebook's `with serve():` ends quietly)."""
+    import threading
+
+    drawing, failing = threading.Event(), threading.Event()
+
+    def killed_renderer(source: str, what: str) -> bytes:
+        drawing.set()
+        failing.wait(TIMEOUT)
+        raise RuntimeError("graphviz-pure could not render the drawing (exit status -9)")
+
+    room = Classroom("x * w", "x=2 w=-3")
+    painter = room.lesson.painter
+    monkeypatch.setattr(painter, "draw_now", killed_renderer)
+    printed = ""
+    try:
+        room.next()  # the step's picture is asked of the painter's thread
+        assert drawing.wait(TIMEOUT)
+        if stopped:
+            room.close()
+        failing.set()
+        if stopped:
+            assert painter._thread is not None
+            painter._thread.join(TIMEOUT)  # it ends after the failed drawing
+        deadline = time.monotonic() + TIMEOUT
+        while not stopped and "not redrawn" not in printed and time.monotonic() < deadline:
+            time.sleep(0.05)
+            printed += capsys.readouterr().err
+    finally:
+        room.close()
+    printed += capsys.readouterr().err
+    assert ("not redrawn" in printed) == (not stopped), printed
+
+
 def test_the_command_answers_to_a_name_given_with_allow_host() -> None:
     process = serve_command("--allow-host", "Classroom.School.Example")
     try:

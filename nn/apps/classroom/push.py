@@ -168,6 +168,9 @@ class GraphPainter:
             try:
                 svg = self.draw_now(source, what)
             except (RuntimeError, ValueError, OSError) as error:
+                with self._guard:
+                    if self._closed:  # the server stopped, and stopped the renderer with it
+                        return
                 line = f"stepgrad serve: the graph is not redrawn: {error}"
                 print(error_lines(line), file=sys.stderr)
                 continue
