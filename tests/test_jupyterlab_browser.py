@@ -1,4 +1,5 @@
-"""A teacher's run of demos/classroom.ipynb in a real JupyterLab, in a real browser.
+"""A teacher's run of the widgets' tour (tests/widget_tour.ipynb) in a real JupyterLab,
+in a real browser.
 
 The test starts JupyterLab on 127.0.0.1 (a free port, a random token, a
 temporary folder holding a copy of the notebook), opens the notebook in
@@ -27,7 +28,7 @@ import pytest
 from chromium import CHROMIUM, CHROMIUM_ARGS
 
 ROOT = Path(__file__).resolve().parent.parent
-NOTEBOOK = ROOT / "demos" / "classroom.ipynb"
+NOTEBOOK = ROOT / "tests" / "widget_tour.ipynb"
 # Screenshots of JupyterLab wait forever for its endless CSS animations to settle
 # unless they are stopped for the picture.
 STILL: dict = {"animations": "disabled", "caret": "initial", "timeout": 15_000}
@@ -123,7 +124,7 @@ class JupyterLab:
 def lab(tmp_path: Path) -> Iterator[JupyterLab]:
     folder = tmp_path / "class"
     folder.mkdir()
-    shutil.copy(NOTEBOOK, folder / "classroom.ipynb")
+    shutil.copy(NOTEBOOK, folder / "widget_tour.ipynb")
     server = JupyterLab(folder)
     try:
         server.wait_until_up()
@@ -181,7 +182,7 @@ def test_a_teacher_runs_the_notebook_and_steps_in_jupyterlab(
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 720})
             page.set_default_timeout(20_000)
-            page.goto(f"{lab.base}/lab/tree/classroom.ipynb?token={lab.token}")
+            page.goto(f"{lab.base}/lab/tree/widget_tour.ipynb?token={lab.token}")
             page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=30_000)
             page.wait_for_function(
                 "() => window.jupyterapp && window.jupyterapp.commands"

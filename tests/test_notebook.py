@@ -1,4 +1,11 @@
-"""demos/classroom.ipynb runs top to bottom in a real Jupyter kernel, and shows what it should.
+"""The widgets' tour runs top to bottom in a real Jupyter kernel, and shows what it should.
+
+tests/widget_tour.ipynb (saved without outputs) is the old classroom tour of
+the course's material: a neuron, its drawing, the Stepper with its buttons,
+gradcheck, fit_live and the LiveTraining playground. The lessons in demos/
+teach the same things with static pictures (tests/test_course.py); this
+notebook keeps the widgets themselves under test, here and in a real
+JupyterLab (tests/test_jupyterlab_browser.py).
 
 The kernel is a separate process started by nbclient; it inherits this
 process's environment, so PYTHONPATH (set here to the repository too) lets it
@@ -20,7 +27,7 @@ nbclient = pytest.importorskip("nbclient")
 pytest.importorskip("ipykernel")
 
 ROOT = Path(__file__).resolve().parent.parent
-NOTEBOOK = ROOT / "demos" / "classroom.ipynb"
+NOTEBOOK = ROOT / "tests" / "widget_tour.ipynb"
 WIDGET = "application/vnd.jupyter.widget-view+json"
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 
