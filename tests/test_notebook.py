@@ -226,3 +226,21 @@ def test_the_widget_without_ipywidgets_says_what_to_install(monkeypatch: pytest.
     stepper, _ = neuron_stepper()
     with pytest.raises(ImportError, match=r"pip install ipywidgets\."):
         stepper.widget()
+
+
+@pytest.mark.skipif(not ipywidgets_installed(), reason="the playground needs ipywidgets")
+def test_the_playground_lesson_6_shows_in_its_text_trains() -> None:
+    """Lesson 6 gives the playground's code in its text (a widget saves no picture): it runs."""
+    from nn import MLP, SGD, moons, signed_labels
+
+    lesson = nbformat.read(ROOT / "demos" / "6-networks.ipynb", as_version=4)
+    (text,) = [c.source for c in lesson.cells if "LiveTraining(" in c.source]
+    block = text.split("Try it in a cell of your own:\n\n")[1].split("\n\n")
+    code = [line[4:] for part in block[:2] for line in part.splitlines()]
+    X, labels = moons(n=100, noise=0.1, seed=0)  # the lesson's X and y
+    names: dict[str, Any] = {"MLP": MLP, "SGD": SGD, "X": X, "y": signed_labels(labels)}
+    exec("\n".join(code[:-1]), names)
+    playground = eval(code[-1], names)
+    playground.start()
+    history = playground.wait()
+    assert history.steps == 200 and history.accuracy[-1] >= 0.97, history
