@@ -284,6 +284,22 @@ def test_a_phone_turned_sideways_gets_the_wide_layout_and_back(browser: Any) -> 
         assert all(child["inView"] for child in back["children"]), back
 
 
+def test_a_quiz_opened_above_the_graph_on_a_phone_keeps_the_step_in_view(browser: Any) -> None:
+    with Classroom("tanh(x1*w1 + x2*w2 + b)", "x1=2 w1=-3 x2=0 w2=1 b=6.88") as room:
+        phone = open_page(browser, room.student_url, PHONE)
+        room.next()
+        for step in range(1, 5):
+            expect(phone.locator("#progress")).to_have_text(f"step {step} of 5")
+            current_node(phone)
+            room.quiz()  # the question opens above the graph and pushes it down
+            expect(phone.locator("#quiz-step")).to_have_text(str(step + 1))
+            measured = current_node(phone)
+            print(f"student 390x844, quiz after step {step}:", measured)
+            assert measured["px"] >= 14 and measured["inView"], measured
+            assert all(child["inView"] for child in measured["children"]), measured
+            room.reveal()  # takes the step
+
+
 # ---------------------------------------------------------------------- a whole lesson (issue 18)
 
 
