@@ -200,8 +200,14 @@ def current_node(page: Any) -> dict[str, Any]:
         "() => { const view = document.querySelector('[data-stepgrad-graph]');"
         " return view.dataset.src && view.dataset.shown === view.dataset.src; }"
     )
-    page.wait_for_timeout(600)  # the move to the step takes 350 ms
-    measured = page.evaluate(CURRENT_NODE)
+    # The move to the step takes 350 ms (after a frame or two; longer on a loaded
+    # machine): measure once two looks 300 ms apart agree.
+    measured = None
+    for _ in range(20):
+        page.wait_for_timeout(300)
+        before, measured = measured, page.evaluate(CURRENT_NODE)
+        if measured is not None and measured == before:
+            break
     assert measured is not None
     return measured
 
