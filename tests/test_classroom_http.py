@@ -10,6 +10,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -149,6 +150,64 @@ def test_a_student_gets_the_state_and_the_graph(room: Classroom) -> None:
     status, svg, response = call(room, "GET", state["graph"])
     assert status == 200 and response.headers["Content-Type"] == "image/svg+xml"
     assert b"<svg" in svg
+
+
+def svg_size(svg: bytes) -> tuple[float, float]:
+    """A Graphviz drawing's width and height, in points."""
+    width, height = re.search(rb'<svg width="([\d.]+)pt" height="([\d.]+)pt"', svg).groups()
+    return float(width), float(height)
+
+
+def test_a_phone_can_ask_for_the_tall_layout_of_the_same_drawing(room: Classroom) -> None:
+    room.formula("tanh(x1*w1 + x2*w2 + b)", "x1=2 w1=-3 x2=0 w2=1 b=6.88")
+    room.next()
+    assert room.lesson.painter.wait_until_done(TIMEOUT)
+    state = json.loads(call(room, "GET", "/state")[1])
+    assert state["graph_tall"] == state["graph"] + "&layout=tall"
+    _, wide, _ = call(room, "GET", state["graph"])
+    status, tall, response = call(room, "GET", state["graph_tall"])
+    assert status == 200 and response.headers["Content-Type"] == "image/svg+xml"
+    width, height = svg_size(wide)
+    assert width > 2 * height  # left to right
+    width, height = svg_size(tall)
+    assert height > 1.3 * width  # top to bottom, narrow boxes
+    for svg in (wide, tall):  # the same step: the same node is the current one
+        assert svg.count(b'class="node current"') == 1
+        assert re.search(rb'class="node current">\s*<title>v9</title>', svg)
+    status, content, _ = call(room, "GET", "/graph.svg?layout=sideways")
+    assert status == 400 and "no layout 'sideways': use one of wide, tall" in content.decode()
+
+
+def test_each_drawing_is_laid_out_once_per_layout(
+    room: Classroom, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from engine.views import render
+
+    laid_out: list[str] = []
+
+    def counted(source: str, *args: Any, **options: Any) -> bytes:
+        laid_out.append(source)
+        return real(source, *args, **options)
+
+    real = render.render_dot
+    monkeypatch.setattr(render, "render_dot", counted)
+    picture = room.lesson.graph_picture
+
+    def then(action: Any, renders: int, versions: int) -> None:
+        before = picture.version
+        action()
+        assert room.lesson.painter.wait_until_done(TIMEOUT)
+        assert (len(laid_out), picture.version - before) == (renders, versions), action
+
+    then(lambda: room.formula("tanh(x*w + b)", "x=2 w=-3 b=6.5"), 2, 1)  # wide and tall
+    then(room.next, 4, 1)
+    then(room.next, 6, 1)
+    then(room.back, 6, 1)  # step 1's drawings again: kept, not laid out again
+    then(room.next, 6, 1)
+    then(room.quiz, 6, 0)  # the same drawing: the pages keep the one they have
+    then(room.reveal, 8, 1)
+    then(room.reset, 8, 1)
+    assert len(set(laid_out)) == len(laid_out)
 
 
 def test_the_teacher_steps_and_every_open_page_gets_the_step(room: Classroom) -> None:

@@ -204,6 +204,7 @@ def test_labels_with_dot_special_characters_are_escaped() -> None:
         ({"number_format": "xyz"}, "'.4f'"),
         ({"number_format": 4}, "'.4f'"),
         ({"collapse": "yes"}, "'yes'; choose one of True, False, None"),
+        ({"stacked": "yes"}, "'yes'; choose one of True, False, None"),
         ({"max_nodes": 0}, "max_nodes must be a whole number >= 1, not 0; or None"),
         ({"highlight": [Value(1.0)]}, "not in the graph"),
         ({"current": Value(1.0)}, "not in the graph"),
@@ -638,6 +639,10 @@ def test_inputs_and_weights_are_drawn_in_the_formula_order() -> None:
     assert stacking_order(svg, ["x1", "w1", "x2", "w2"]) == ["x1", "w1", "x2", "w2"]
     svg = draw(output, direction="TB").pipe(format="svg")
     assert left_to_right(svg, ["x1", "w1", "x2", "w2"]) == ["x1", "w1", "x2", "w2"]
+    # A phone's drawing (the classroom's tall layout): the output on top, the inputs in order.
+    svg = draw(output, direction="BT", stacked=True).pipe(format="svg")
+    assert left_to_right(svg, ["x1", "w1", "x2", "w2"]) == ["x1", "w1", "x2", "w2"]
+    assert stacking_order(svg, ["o", "n", "x1"]) == ["o", "n", "x1"]
     # The formula's graph, as the command line and the classroom draw it.
     svg = draw(formula_graph()).pipe(format="svg")
     assert stacking_order(svg, ["x1", "w1", "x2", "w2"]) == ["x1", "w1", "x2", "w2"]
@@ -763,3 +768,10 @@ def test_a_neurons_picture_is_about_three_times_as_wide_as_tall() -> None:
     # A graph that runs top to bottom draws its boxes as rows, so they stay short.
     width, height = picture_size(draw(root, direction="TB"))
     assert width / height >= 1.5
+    # ... or stacked, for a phone held upright: taller than wide.
+    for direction in ("TB", "BT"):
+        width, height = picture_size(draw(root, direction=direction, stacked=True))
+        assert width / height <= 0.8, (direction, width, height)
+    # Stacked or not is a choice left to right too.
+    width, height = picture_size(draw(root, stacked=False))
+    assert width / height >= 4, (width, height)

@@ -174,6 +174,20 @@ NARRATION_STYLE = """() => {
 }"""
 
 
+def saved_steppers_picture(path: Path, step: str, seconds: float = 20.0) -> bool:
+    """Whether the Stepper's saved picture in the notebook file shows `step` (once saved)."""
+    import nbformat
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        notebook = nbformat.read(path, as_version=4)
+        (cell,) = [c for c in notebook.cells if c.source.startswith("stepper = Stepper(o)")]
+        if cell.outputs and step in cell.outputs[-1].get("data", {}).get("text/html", ""):
+            return True
+        time.sleep(0.3)
+    return False
+
+
 def test_a_teacher_runs_the_notebook_and_steps_in_jupyterlab(
     lab: JupyterLab, tmp_path: Path
 ) -> None:
@@ -240,6 +254,14 @@ def test_a_teacher_runs_the_notebook_and_steps_in_jupyterlab(
             text = narration.text_content() or ""
             assert "step 2 of 5: n = " in text and "b.grad += n.grad" in text
             assert stepper.locator(".stepgrad-drawing svg").count() == 1
+            # The output after the widget, the picture a saved notebook shows, follows the
+            # click; it is hidden while the widget is live (no second picture on screen).
+            saved = page.locator(".stepgrad-saved-picture")
+            playwright_api.expect(saved).to_contain_text("step 2 of 5: n = ")
+            assert saved.count() == 1 and not saved.is_visible()
+            # Saved now, the notebook file keeps that picture: the step clicked to.
+            page.evaluate("() => window.jupyterapp.commands.execute('docmanager:save')")
+            assert saved_steppers_picture(tmp_path / "class" / "classroom.ipynb", "step 2 of 5")
             stepper.screenshot(path=str(tmp_path / "stepper-step-2.png"), **STILL)
             page.screenshot(path=str(tmp_path / "notebook-step-2.png"), **STILL)
 

@@ -14,8 +14,10 @@ import the code under test even when stepgrad is not installed.
 
 from __future__ import annotations
 
+import os
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import pytest
 from notebooks import execute
@@ -74,11 +76,22 @@ def test_the_neuron_is_drawn(tour: Any) -> None:
     assert "<svg" in output.data["text/html"] and "overflow-x: auto" in output.data["text/html"]
 
 
+def saved_picture(outputs: list[Any]) -> Any:
+    """The output a saved notebook shows for a Stepper: the last (after the widget, if any)."""
+    if ipywidgets_installed():
+        widget, picture = outputs
+        assert WIDGET in widget.data and WIDGET not in picture.data
+        assert "<svg" not in widget.data["text/html"]  # one picture only, where widgets don't show
+        assert picture.data["text/html"].startswith('<div class="stepgrad-saved-picture">')
+        return picture
+    (picture,) = outputs
+    return picture
+
+
 def test_the_stepper_shows_the_drawing_and_the_arithmetic(tour: Any) -> None:
     shown = cell(tour, "stepper = Stepper(o)").outputs
-    assert len(shown) == 1
+    picture = saved_picture(shown)
     if ipywidgets_installed():
-        assert WIDGET in shown[0].data
         # The widget's models hold the arithmetic and the drawing; stepper.next() in a
         # later cell moved it to step 1 (nbclient saves the widgets' last state).
         states = tour.metadata["widgets"][WIDGET_STATE]["state"].values()
@@ -88,7 +101,7 @@ def test_the_stepper_shows_the_drawing_and_the_arithmetic(tour: Any) -> None:
         (view,) = [s["state"] for s in states if "svg" in s["state"]]
         assert 'class="node current"' in view["svg"]  # the graph view's drawing
     # The picture a saved notebook shows without a kernel: the step the cells moved it to.
-    html = shown[0].data["text/html"]
+    html = picture.data["text/html"]
     assert "step 1 of 5: o = tanh(n)" in html and "<svg" in html
     assert 'class="node current"' in html and "<script" not in html
 
@@ -96,8 +109,8 @@ def test_the_stepper_shows_the_drawing_and_the_arithmetic(tour: Any) -> None:
 def test_a_saved_notebook_keeps_the_steppers_picture(tour: Any, tmp_path: Path) -> None:
     saved = tmp_path / "saved.ipynb"
     nbformat.write(tour, saved)
-    (output,) = cell(nbformat.read(saved, as_version=4), "stepper = Stepper(o)").outputs
-    html = output.data["text/html"]
+    outputs = cell(nbformat.read(saved, as_version=4), "stepper = Stepper(o)").outputs
+    html = saved_picture(outputs).data["text/html"]
     assert "step 1 of 5: o = tanh(n)" in html
     assert "<svg" in html and 'class="node current"' in html
 
@@ -160,6 +173,61 @@ def test_without_widgets_next_updates_the_one_html_output() -> None:
     assert "image/svg+xml" not in shown.data  # one HTML output, not a bare picture
     (moved,) = notebook.cells[2].outputs
     assert list(moved.data) == ["text/plain"]
+
+
+@pytest.mark.skipif(not ipywidgets_installed(), reason="the Stepper's widget needs ipywidgets")
+def test_a_click_on_the_widget_updates_the_saved_picture_and_leaves_the_widget() -> None:
+    import asyncio
+
+    cells = ["from engine import Stepper, Value\n"
+             "x = Value(2.0, label='x'); w = Value(-3.0, label='w')\n"
+             "y = x * w + x; y.label = 'y'\nstepper = Stepper(y)\nstepper"]  # fmt: skip
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in cells])
+    client = nbclient.NotebookClient(notebook, timeout=120, kernel_name="python3")
+
+    async def show_then_click_next() -> list[str]:
+        async with client.async_setup_kernel():
+            await client.async_execute_cell(notebook.cells[0], 0)
+            (next_button,) = [
+                comm for comm, state in client.widget_state.items()
+                if state.get("_model_name") == "ButtonModel" and state["description"] == "Next"
+            ]  # fmt: skip
+            # What JupyterLab sends when the button is clicked: a message to its model.
+            click = {"method": "custom", "content": {"event": "click"}}
+            message = client.kc.session.msg("comm_msg", {"comm_id": next_button, "data": click})
+            client.kc.shell_channel.send(message)
+            kinds = []
+            while True:
+                reply = await client.kc.get_iopub_msg(timeout=60)
+                if reply["parent_header"].get("msg_id") != message["header"]["msg_id"]:
+                    continue
+                kinds.append(reply["msg_type"])
+                try:
+                    client.process_message(reply, notebook.cells[0], 0)
+                except nbclient.exceptions.CellExecutionComplete:
+                    return kinds
+
+    with kernel_sees_this_repository():
+        kinds = asyncio.run(show_then_click_next())
+    assert kinds.count("update_display_data") == 1  # the saved picture, not the widget
+    widget, picture = notebook.cells[0].outputs
+    assert "Press Next" not in widget.data["text/html"] and "<svg" not in widget.data["text/html"]
+    html = picture.data["text/html"]
+    assert "step 1 of 2: y = #2 + x" in html and html.count('class="node current"') == 1
+
+
+@contextmanager
+def kernel_sees_this_repository() -> Iterator[None]:
+    """PYTHONPATH for the kernel (a subprocess): the code under test, stepgrad not installed."""
+    previous = os.environ.get("PYTHONPATH")
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), previous]))
+    try:
+        yield
+    finally:
+        if previous is None:
+            del os.environ["PYTHONPATH"]
+        else:
+            os.environ["PYTHONPATH"] = previous
 
 
 # ---------------------------------------------------------------------- the widget, no kernel

@@ -188,6 +188,7 @@ def draw(
     max_nodes: int | None = DEFAULT_MAX_NODES,
     grads_computed: bool | None = None,
     scale: float = 1.0,
+    stacked: bool | None = None,
 ) -> GraphDrawing:
     """Draw the graph that produced `root` (returns a `GraphDrawing`).
 
@@ -227,6 +228,12 @@ def draw(
       count as computed when `root.grad` is not 0 (backward() leaves it at 1).
     - `scale`: the size of all text (1.0: 14 pt in the boxes, readable on a
       projector; 0.8 for a laptop screen, 1.5 for the back row).
+    - `stacked`: each box's name, data and grad one under the other (True)
+      or side by side (False). By default stacked when the graph runs left
+      to right, so that a column of boxes stays narrow, and side by side
+      when it runs top to bottom, so that a row of boxes stays short. A
+      phone's top-to-bottom drawing wants them stacked: narrow boxes fit
+      its width.
 
     A reused input gets one arrow per use: in `a * a`, two arrows leave `a`.
 
@@ -254,6 +261,7 @@ def draw(
     check_choice("collapse", collapse, (True, False, None))
     check_max_nodes(max_nodes)
     check_scale(scale)
+    check_choice("stacked", stacked, (True, False, None))
 
     order = topological_order(root)
     index = {node: position for position, node in enumerate(order)}
@@ -294,6 +302,7 @@ def draw(
         highlighted=highlighted,
         current=current,
         horizontal=direction in ("LR", "RL"),
+        stacked=direction in ("LR", "RL") if stacked is None else stacked,
         names=node_names(order),
         titles=_box_titles(order, places, clusters),
     )
@@ -445,6 +454,7 @@ class _Painter:
     highlighted: set[Value]
     current: Value | None
     horizontal: bool  # the graph runs left to right (or right to left)
+    stacked: bool  # a box's name, data and grad one under the other
     names: dict[Value, str]  # what every view calls each Value (engine.graph.node_names)
     titles: dict[Value, str]  # the top line of each Value's box (see _box_titles)
     # (tail, head, attributes) of every arrow, added to the drawing after all nodes.
@@ -474,13 +484,13 @@ class _Painter:
     # braces in the label turn them the other way.
 
     def card(self, parts: list[str]) -> str:
-        """A Value's box: its parts across the graph's direction.
+        """A Value's box: its parts (name, data, grad) stacked or side by side.
 
-        One under the other (name, data, grad) when the graph runs left to
-        right, so that a column of boxes stays narrow; side by side when it
-        runs top to bottom, so that a row of boxes stays short.
+        Left to right, a record's parts are stacked already; top to bottom,
+        they are side by side: braces turn them the other way.
         """
-        return " | ".join(_record_text(part) for part in parts)
+        text = " | ".join(_record_text(part) for part in parts)
+        return text if self.stacked == self.horizontal else f"{{ {text} }}"
 
     def row(self, parts: list[str]) -> str:
         """A neuron's box (collapsed): its parts side by side, so a layer stays short."""

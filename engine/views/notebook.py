@@ -21,9 +21,15 @@ and the dark theme reach it.
   adding a new picture; the cell that moved the Stepper prints one line
   saying where it is.
 
-Either way the output also holds `stepper_html()`, a static picture of the
-step (HTML and inline SVG, no script), so a saved notebook shows it without a
-kernel (on GitHub, in nbviewer). It also works outside Jupyter:
+Either way a static picture of the step (`stepper_html()`: HTML and inline
+SVG, no script) goes with it, so a saved notebook shows it without a kernel
+(on GitHub, in nbviewer): the HTML output is that picture; the widget is
+followed by a second output that holds it (`saved_picture_bundle()`), kept
+up to date after every move, a click on the widget's buttons too, and
+hidden while the widget is live (a style rule in the widget hides it). It
+cannot be the widget's own output: updating that output makes JupyterLab build the
+widget's view again, which would restart the live view at every click.
+It also works outside Jupyter:
 
 >>> from engine import Value
 >>> from engine.views.stepper import Stepper
@@ -49,6 +55,7 @@ from typing import TYPE_CHECKING, Any
 from weakref import WeakKeyDictionary
 
 from engine.views import web
+from engine.views.render import render_dot
 
 if TYPE_CHECKING:
     from engine.views.stepper import Stepper
@@ -107,9 +114,15 @@ def step_svg(stepper: Stepper) -> tuple[str, str]:
     it adds to have class `updated` (the web view zooms to them).
     """
     try:
-        return stepper.show().pipe(format="svg", encoding="utf-8"), ""
+        return _rendered(stepper.show().source), ""
     except (ValueError, RuntimeError) as error:  # too big to draw, or no renderer
         return "", f"(no drawing: {error})"
+
+
+@functools.lru_cache(maxsize=8)
+def _rendered(source: str) -> str:
+    """DOT text as SVG text, kept: the widget and its saved picture draw each step once."""
+    return render_dot(source, "svg").decode("utf-8")
 
 
 def stepper_html(stepper: Stepper) -> str:
@@ -137,6 +150,28 @@ def stepper_bundle(stepper: Stepper) -> dict[str, str]:
     return {"text/html": stepper_html(stepper), "text/plain": stepper.text()}
 
 
+# The class of the saved picture that follows a Stepper's widget. A live
+# widget hides it (with a style rule in its legend), so it shows only where
+# the widget cannot: in a saved notebook.
+SAVED_PICTURE_CLASS = "stepgrad-saved-picture"
+HIDE_SAVED_PICTURE = f"<style>.{SAVED_PICTURE_CLASS} {{ display: none; }}</style>"
+# The widget's own output, where widgets cannot show: nothing (the picture is the next output).
+WIDGET_PLACEHOLDER = "<!-- the Stepper's buttons need a kernel; its picture is the next output -->"
+
+
+def saved_picture_bundle(stepper: Stepper) -> dict[str, str]:
+    """The output after a Stepper's widget: its step's static picture, for a saved notebook.
+
+    >>> from engine import Value
+    >>> from engine.views.stepper import Stepper
+    >>> bundle = saved_picture_bundle(Stepper(Value(2.0, label="x") * 3.0))
+    >>> bundle["text/html"].startswith('<div class="stepgrad-saved-picture">')
+    True
+    """
+    html_picture = f'<div class="{SAVED_PICTURE_CLASS}">{stepper_html(stepper)}</div>'
+    return {"text/html": html_picture, "text/plain": stepper.text()}
+
+
 # ---------------------------------------------------------------------- in a notebook
 
 
@@ -158,26 +193,23 @@ def running_in_kernel() -> bool:
 class _Shown:
     """How one Stepper is shown in this kernel."""
 
-    display_id: str | None = None  # its output, updated when it moves
+    display_id: str | None = None  # its output, updated when it moves (not a widget's)
     widget: Any = None  # the widget in that output, if it is one
+    picture_id: str | None = None  # the saved picture after the widget, updated when it moves
     moved_by: str | None = None  # the request (cell) that moved it last
 
 
 _shown: WeakKeyDictionary[Stepper, _Shown] = WeakKeyDictionary()
 
 
-def _request() -> tuple[str | None, str | None]:
-    """The id and type of the kernel request being handled: a cell's run, or a button's click.
-
-    A cell's run is an `execute_request`; a widget's click is a `comm_msg`.
-    """
+def _request() -> str | None:
+    """The id of the kernel request being handled: a cell's run, or a button's click."""
     from IPython import get_ipython
 
     kernel = getattr(get_ipython(), "kernel", None)
     if kernel is None:
-        return None, None
-    header = kernel.get_parent().get("header", {})
-    return header.get("msg_id"), header.get("msg_type")
+        return None
+    return kernel.get_parent().get("header", {}).get("msg_id")
 
 
 def display_stepper(stepper: Stepper) -> None:
@@ -195,36 +227,38 @@ def display_stepper(stepper: Stepper) -> None:
     if shown is None:
         shown = _shown[stepper] = _Shown()
         stepper.on_change.append(lambda: _moved(stepper))
-    elif shown.moved_by is not None and shown.moved_by == _request()[0]:
+    elif shown.moved_by is not None and shown.moved_by == _request():
         display({"text/plain": f"{stepper.header()}: the picture above shows it"}, raw=True)
         return
     if prefer_widgets and ipywidgets_installed():
-        # The widget's output also carries the static picture (text/html), for saved notebooks.
         shown.widget = stepper_widget(stepper)
-        handle = display(shown.widget, display_id=True)
+        bundle = shown.widget._repr_mimebundle_()
+        bundle["text/html"] = WIDGET_PLACEHOLDER
+        display(bundle, raw=True)
+        # Its static picture, for saved notebooks: a second output, updated at every move.
+        picture = display(saved_picture_bundle(stepper), raw=True, display_id=True)
+        shown.display_id, shown.picture_id = None, getattr(picture, "display_id", None)
     else:
         shown.widget = None
         handle = display(stepper_bundle(stepper), raw=True, display_id=True)
-    shown.display_id = getattr(handle, "display_id", None)
+        shown.display_id, shown.picture_id = getattr(handle, "display_id", None), None
 
 
 def _moved(stepper: Stepper) -> None:
-    """After a move: update the output (a widget's buttons and view update themselves).
+    """After a move (in a cell, or a click on the widget): update the picture.
 
-    A widget's output is redrawn only when a cell moved the Stepper, so that
-    its static picture shows that step in a saved notebook; a click on its
-    buttons moves the live view alone (redrawing the output would restart it).
+    The HTML output is redrawn; a widget updates itself, and the saved
+    picture after it is redrawn (the widget's own output is left alone:
+    redrawing it would restart the live view).
     """
     from IPython.display import update_display
 
     shown = _shown[stepper]
-    shown.moved_by, request_type = _request()
-    if shown.display_id is None:
-        return
-    if shown.widget is None:
+    shown.moved_by = _request()
+    if shown.display_id is not None:
         update_display(stepper_bundle(stepper), raw=True, display_id=shown.display_id)
-    elif request_type == "execute_request":
-        update_display(shown.widget, display_id=shown.display_id)
+    if shown.picture_id is not None:
+        update_display(saved_picture_bundle(stepper), raw=True, display_id=shown.picture_id)
 
 
 # ---------------------------------------------------------------------- the widget
@@ -267,8 +301,9 @@ def stepper_widget(stepper: Stepper) -> Any:
 
     The buttons and the slider call the Stepper's own methods, and a call
     made in a cell (`stepper.next()`) updates the widget too. The graph is
-    the browser's graph view (with anywidget), which follows the step; its
-    output also carries the static picture (`stepper_html`) for saved notebooks.
+    the browser's graph view (with anywidget), which follows the step. A
+    Stepper shown in a notebook puts its static picture, for saved
+    notebooks, in the output after the widget (`saved_picture_bundle`).
     """
     try:
         import ipywidgets as widgets
@@ -298,10 +333,18 @@ def stepper_widget(stepper: Stepper) -> Any:
     narration = widgets.HTML()
     # Without anywidget: the static picture (it fits the width, or scrolls).
     drawing = graph_view_widget() if anywidget_installed() else widgets.HTML()
-    legend = widgets.HTML(value=f'<div style="{LEGEND_STYLE}">{LEGEND}</div>')
+    legend = widgets.HTML(
+        value=f'<div style="{LEGEND_STYLE}">{LEGEND}</div>{HIDE_SAVED_PICTURE}'
+    )
 
     class StepperBox(widgets.VBox):
-        """Where widgets cannot show (a saved notebook on a web page), the picture stands in."""
+        """Where widgets cannot show (a saved notebook on a web page), the picture stands in.
+
+        The Stepper shown in a notebook keeps that picture in the output
+        after the widget (`saved_picture_bundle`), up to date after clicks
+        too; this is the picture as it was when the widget was shown, for
+        a widget shown some other way (`display(stepper.widget())`).
+        """
 
         def __repr__(self) -> str:
             return stepper.text()

@@ -506,14 +506,17 @@ class Stepper:
             break_on_hyphens=False,
         )
 
-    def show(self) -> GraphDrawing:
+    def show(self, *, direction: str = "LR", stacked: bool | None = None) -> GraphDrawing:
         """The drawing of the graph with the grads so far.
 
         The node of the last step is red (`current`), the nodes stepped
         before it orange (`highlight`), and the children whose grads the last
         step added to are outlined in blue, with blue arrows from them.
+        `direction` and `stacked` are `draw()`'s: "BT" with `stacked=True`
+        puts the output on top and keeps the boxes narrow, for a phone.
         """
-        return _step_drawing(self.root, self._taken[: self.position])
+        taken = self._taken[: self.position]
+        return _step_drawing(self.root, taken, direction=direction, stacked=stacked)
 
     def widget(self) -> Any:
         """Buttons (Reset, Back, Next, Run to end), a slider and the live picture.
@@ -555,7 +558,13 @@ class Stepper:
         display_stepper(self)
 
 
-def _step_drawing(root: Value, taken: list[BackwardStep], seeded: bool = False) -> GraphDrawing:
+def _step_drawing(
+    root: Value,
+    taken: list[BackwardStep],
+    seeded: bool = False,
+    direction: str = "LR",
+    stacked: bool | None = None,
+) -> GraphDrawing:
     """The drawing after the steps `taken`: the last one red, its children in blue.
 
     With no step taken, `seeded=True` draws the root red: backprop starts there.
@@ -564,6 +573,8 @@ def _step_drawing(root: Value, taken: list[BackwardStep], seeded: bool = False) 
 
     drawing = draw(
         root,
+        direction=direction,
+        stacked=stacked,
         highlight=[step.node for step in taken[:-1]],
         current=taken[-1].node if taken else (root if seeded else None),
     )

@@ -8,7 +8,10 @@ big as the view's font-size, and moves there as the steps go on. A button
 with Panzoom (MIT licence, vendored in `vendor/panzoom/`, no CDN).
 
 - The classroom's page loads `page.js`, served under `/graph/` by
-  `nn/apps/classroom/server.py`.
+  `nn/apps/classroom/server.py`. The server draws each step twice, left
+  to right and top to bottom (the output on top, narrow boxes); page.js
+  shows the second on a screen held upright (a phone), and switches when
+  the screen turns.
 - The Stepper's widget in Jupyter (`engine/views/notebook.py`) hands the same
   files to an anywidget as text.
 

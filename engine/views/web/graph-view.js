@@ -136,8 +136,10 @@ export function createGraphView(host, Panzoom, options = {}) {
   function wholeGraph() {
     const width = stage.offsetWidth;
     const height = stage.offsetHeight;
-    const scale = Math.min(1, host.clientWidth / width, host.clientHeight / height);
-    return centred(scale, width / 2, height / 2);
+    // Below the buttons, so that they cover none of it (a tall drawing's top is its output).
+    const below = bar.offsetTop + bar.offsetHeight;
+    const scale = Math.min(1, host.clientWidth / width, (host.clientHeight - below) / height);
+    return centred(scale, width / 2, height / 2 - below / 2 / scale);
   }
 
   function theStep() {

@@ -15,8 +15,9 @@ state: nobody needs the steps in between, only where the class is now.
 True
 
 Pictures travel apart from the views: a view names a picture by its version
-(`/graph.svg?v=3`), so a change that leaves the drawing alone (a quiz answer
-counted) sends a few hundred bytes, not a drawing. The graph is drawn by a
+(`/graph.svg?v=3`, or `/graph.svg?v=3&layout=tall` for a phone held
+upright), so a change that leaves the drawing alone (a quiz answer counted)
+sends a few hundred bytes, not a drawing. The graph is drawn by a
 `GraphPainter`, outside the lesson's lock: a step reaches the pages at once,
 and its picture follows when the renderer is done.
 """
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 import sys
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -93,27 +95,47 @@ class Broadcaster:
 
 @dataclass
 class Picture:
-    """The latest bytes of one picture and the version that names them."""
+    """The latest drawing in each layout, and the version that names them.
+
+    The layouts are the lesson's (`LAYOUTS` in nn/apps/classroom/state.py).
+    """
 
     content_type: str
-    data: bytes = b""
+    layouts: dict[str, bytes] = field(default_factory=dict)
     version: int = 0
 
-    def replace(self, data: bytes) -> None:
-        self.data = data
+    @property
+    def data(self) -> bytes:
+        """The wide layout (the one every page gets unless it asks for another)."""
+        return self.layouts.get("wide", b"")
+
+    def replace(self, layouts: dict[str, bytes]) -> None:
+        self.layouts = layouts
         self.version += 1
+
+
+# The drawings a painter keeps, in bytes: Back, Reset and a step taken again
+# show a drawing made before, without laying it out again.
+DRAWINGS_KEPT_BYTES = 16 * 1024 * 1024
 
 
 @dataclass
 class GraphPainter:
     """Draws the lesson's graph in a thread of its own: the latest drawing asked for wins.
 
-    The lesson builds the DOT text under its lock (quick) and hands it to
-    `paint()`; the renderer (seconds, for a big graph) runs here, outside the
-    lock, in a child process with a time budget. When it is done, the picture
-    is replaced and the lesson publishes, unless a newer drawing was asked
-    for meanwhile. A drawing that fails keeps the previous picture and says
-    why on stderr, in one message folded at 80 columns.
+    The lesson builds the DOT text of each layout under its lock (quick) and
+    hands it to `paint()`; the renderer (seconds, for a big graph) runs
+    here, outside the lock, in a child process with a time budget per
+    layout. When it is done, the picture is replaced and the lesson
+    publishes, unless a newer drawing was asked for meanwhile, or the
+    drawing is the one shown already (a quiz opened on the same step). A
+    drawing that fails keeps the previous picture and says why on stderr,
+    in one message folded at 80 columns.
+
+    Each DOT text is laid out once: the SVG is kept (the latest ones, up to
+    `DRAWINGS_KEPT_BYTES`), so stepping back and forth costs no renderer.
+    A step changes the numbers in the boxes, and with them the boxes'
+    widths, so each new step is a new layout.
     """
 
     picture: Picture
@@ -121,41 +143,72 @@ class GraphPainter:
     publish: Callable[[], None]
     seconds: float  # the time budget of one drawing
     _wanted: int = 0  # the number of the latest drawing asked for
-    _pending: tuple[int, str, str] | None = None
+    _finished: int = 0  # the number of the latest drawing done with (shown, dropped or failed)
+    _pending: tuple[int, dict[str, str], str] | None = None
+    _shown: dict[str, str] = field(default_factory=dict)  # the DOT texts of the picture
     _thread: threading.Thread | None = None  # started at the first paint(), kept
     _closed: bool = False
     _guard: threading.Condition = field(default_factory=threading.Condition)
+    _kept: OrderedDict[str, bytes] = field(default_factory=OrderedDict)  # DOT text -> SVG
+    _kept_lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def draw_now(self, source: str, what: str) -> bytes:
-        """Render DOT `source` here and now, within the budget (TooBigToDraw if not)."""
+    def draw_now(self, sources: dict[str, str], what: str) -> dict[str, bytes]:
+        """Render each layout's DOT text here and now, each within the budget.
+
+        Too slow (TooBigToDraw, a ValueError) for any layout: nothing is drawn.
+        """
+        return {layout: self._render(source, what) for layout, source in sources.items()}
+
+    def _render(self, source: str, what: str) -> bytes:
         from engine.views.render import render_dot
 
-        return render_dot(source, "svg", timeout=self.seconds, what=what)
+        with self._kept_lock:
+            if source in self._kept:
+                self._kept.move_to_end(source)
+                return self._kept[source]
+        svg = render_dot(source, "svg", timeout=self.seconds, what=what)
+        with self._kept_lock:
+            self._kept[source] = svg
+            kept = sum(len(drawing) for drawing in self._kept.values())
+            while kept > DRAWINGS_KEPT_BYTES and len(self._kept) > 1:
+                kept -= len(self._kept.popitem(last=False)[1])
+        return svg
 
-    def replace(self, svg: bytes) -> None:
-        """Show `svg` now (caller holds the lesson's lock); drawings asked for before are dropped."""
+    def replace(self, sources: dict[str, str], svgs: dict[str, bytes]) -> None:
+        """Show `svgs`, drawn from `sources`, now (caller holds the lesson's lock).
+
+        Drawings asked for before are dropped.
+        """
         with self._guard:
             self._wanted += 1
+            self._finished = self._wanted
             self._pending = None
-        self.picture.replace(svg)
+            self._shown = sources
+            self._guard.notify_all()
+        self.picture.replace(svgs)
 
-    def paint(self, source: str, what: str) -> None:
-        """Draw DOT `source` in the background; the pages get it when it is done."""
+    def paint(self, sources: dict[str, str], what: str) -> None:
+        """Draw each layout's DOT text in the background; the pages get it when it is done."""
         with self._guard:
             self._wanted += 1
-            self._pending = (self._wanted, source, what)
-            self._guard.notify()
+            self._pending = (self._wanted, sources, what)
+            self._guard.notify_all()
             if self._thread is None:
                 self._thread = threading.Thread(
                     target=self._work, name="stepgrad-painter", daemon=True
                 )
                 self._thread.start()
 
+    def wait_until_done(self, timeout: float) -> bool:
+        """Wait until every drawing asked for is on the pages or dropped (False: timed out)."""
+        with self._guard:
+            return self._guard.wait_for(lambda: self._finished == self._wanted, timeout)
+
     def close(self) -> None:
         """Let the painter's thread end (a drawing under way finishes first)."""
         with self._guard:
             self._closed = True
-            self._guard.notify()
+            self._guard.notify_all()
 
     def _work(self) -> None:
         while True:
@@ -163,20 +216,30 @@ class GraphPainter:
                 self._guard.wait_for(lambda: self._pending is not None or self._closed)
                 if self._closed or self._pending is None:
                     return
-                number, source, what = self._pending
+                number, sources, what = self._pending
                 self._pending = None
-            try:
-                svg = self.draw_now(source, what)
-            except (RuntimeError, ValueError, OSError) as error:
-                with self._guard:
-                    if self._closed:  # the server stopped, and stopped the renderer with it
-                        return
-                line = f"stepgrad serve: the graph is not redrawn: {error}"
-                print(error_lines(line), file=sys.stderr)
-                continue
-            with self.lock:
-                with self._guard:
-                    latest = number == self._wanted
+                new = sources != self._shown  # else it is on the pages already
+            if new:
+                self._draw(number, sources, what)
+            with self._guard:
+                self._finished = max(self._finished, number)
+                self._guard.notify_all()
+
+    def _draw(self, number: int, sources: dict[str, str], what: str) -> None:
+        try:
+            svgs = self.draw_now(sources, what)
+        except (RuntimeError, ValueError, OSError) as error:
+            with self._guard:
+                if self._closed:  # the server stopped, and stopped the renderer with it
+                    return
+            line = f"stepgrad serve: the graph is not redrawn: {error}"
+            print(error_lines(line), file=sys.stderr)
+            return
+        with self.lock:
+            with self._guard:
+                latest = number == self._wanted
                 if latest:
-                    self.picture.replace(svg)
-                    self.publish()
+                    self._shown = sources
+            if latest:
+                self.picture.replace(svgs)
+                self.publish()

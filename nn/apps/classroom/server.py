@@ -8,7 +8,7 @@ into a file path:
     GET  /app.js  /style.css     its script and style, read from nn/apps/classroom/assets
     GET  /events[?token=...]     Server-Sent Events: the lesson's state, pushed on change
     GET  /state[?token=...]      the same state, once, as JSON
-    GET  /graph.svg              the graph as drawn now
+    GET  /graph.svg[?layout=tall] the graph as drawn now (wide, or tall for a phone)
     GET  /graph/page.js ...      the graph view's files (engine/views/web: `FILES`)
     POST /control                a teacher's action; needs the X-Stepgrad-Token header
     POST /answer                 a student's answer to the open quiz question
@@ -65,7 +65,7 @@ from nn.apps.classroom.limits import (
     is_address,
 )
 from nn.apps.classroom.push import BadRequest, ControlError, Picture
-from nn.apps.classroom.state import Lesson
+from nn.apps.classroom.state import LAYOUTS, Lesson
 
 TOKEN_HEADER = "X-Stepgrad-Token"
 STUDENT_ID = re.compile(r"[0-9a-f]{16,64}")
@@ -303,9 +303,14 @@ class ClassroomServer:
         }
         if path in pictures:
             picture = pictures[path]()
+            layout = query.get("layout", ["wide"])[0]
+            if layout not in LAYOUTS:
+                choices = ", ".join(LAYOUTS)
+                refusal = f"no layout {layout[:40]!r}: use one of {choices}"
+                raise RequestRefused(HTTPStatus.BAD_REQUEST, refusal)
             if not picture.version:
                 raise RequestRefused(HTTPStatus.NOT_FOUND, "nothing to show yet")
-            return _reply(HTTPStatus.OK, picture.content_type, picture.data)
+            return _reply(HTTPStatus.OK, picture.content_type, picture.layouts[layout])
         if path in ("/control", "/answer"):
             raise RequestRefused(HTTPStatus.METHOD_NOT_ALLOWED, f"{path} takes POST")
         raise RequestRefused(HTTPStatus.NOT_FOUND, f"no page {path[:80]!r} here")

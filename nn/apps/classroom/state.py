@@ -33,7 +33,7 @@ import secrets
 import sys
 import threading
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping
+from typing import Any, Callable, Iterator, Mapping
 
 from engine.checks import described
 from engine.graph import PLAIN_NAME, topological_order
@@ -49,11 +49,17 @@ from nn.apps.classroom.push import (
 from nn.apps.classroom.quiz import QuizFull, QuizRound
 from nn.apps.classroom.training import TrainingStream
 
-if TYPE_CHECKING:
-    from engine.views.drawing import GraphDrawing
-
 MAX_STEP_LIST = 200  # steps listed on the page (the most recent)
 RENDER_SECONDS = 5.0  # the most time one drawing of the graph may take
+# The layouts of the graph, as draw()'s options; each page picks one for the
+# shape of its screen. "wide" runs left to right (a projector, a laptop);
+# "tall" puts the output on top and its inputs below it, in narrow boxes (a
+# phone held upright): backprop walks down the screen, and the node of a
+# step and the children it updates fit a phone's width at a readable size.
+LAYOUTS: dict[str, dict[str, Any]] = {
+    "wide": {"direction": "LR"},
+    "tall": {"direction": "BT", "stacked": True},
+}
 
 
 class Lesson:
@@ -89,15 +95,15 @@ class Lesson:
         """
         if not isinstance(root, Value):
             raise TypeError(f"show() needs a Value, not {described(root)}")
-        svg = self._first_picture(root, None)
+        picture = self._first_picture(root, None)
         with self.lock:
-            self._install(root, Stepper(root), svg, source, values_text)
+            self._install(root, Stepper(root), picture, source, values_text)
 
     def follow_stepper(self, stepper: Stepper) -> None:
         """Show `stepper` where it is now; the page's buttons move it from there."""
         if not isinstance(stepper, Stepper):
             raise TypeError(f"step() needs a Stepper, not {described(stepper)}")
-        svg = self._first_picture(stepper.root, stepper)
+        picture = self._first_picture(stepper.root, stepper)
         with self.lock:
             # Read the steps taken so far through the public API: undo them, then redo them.
             position = stepper.position
@@ -107,22 +113,26 @@ class Lesson:
                 step_texts.append(_step_text(stepper.next()))
             if stepper.root is not self.root:
                 self.source, self.values_text = "", ""
-            self._install(stepper.root, stepper, svg, self.source, self.values_text, step_texts)
+            source, values_text = self.source, self.values_text
+            self._install(stepper.root, stepper, picture, source, values_text, step_texts)
 
     def show_formula(self, expression: str, values: Mapping[str, float] | str) -> None:
         """Build the graph of a formula through the safe parser and show it."""
         root, values_text = _build_formula(expression, values)
-        svg = self._first_picture(root, None)
+        picture = self._first_picture(root, None)
         with self.lock:
-            self._install(root, Stepper(root), svg, expression, values_text)
+            self._install(root, Stepper(root), picture, expression, values_text)
 
-    def _first_picture(self, root: Value, stepper: Stepper | None) -> bytes:
-        """The drawing of a graph about to be shown, drawn outside the lock.
+    def _first_picture(
+        self, root: Value, stepper: Stepper | None
+    ) -> tuple[dict[str, str], dict[str, bytes]]:
+        """The drawings of a graph about to be shown (DOT and SVG), drawn outside the lock.
 
         Too big to draw (in Values, or in time): ValueError, before anything changes.
         """
+        sources = _drawings(root, stepper)
         try:
-            return self.painter.draw_now(_drawing(root, stepper).source, _size(root))
+            return sources, self.painter.draw_now(sources, _size(root))
         except ValueError as error:
             raise BadRequest(str(error)) from None
 
@@ -130,7 +140,7 @@ class Lesson:
         self,
         root: Value,
         stepper: Stepper,
-        svg: bytes,
+        picture: tuple[dict[str, str], dict[str, bytes]],
         source: str,
         values_text: str,
         step_texts: list[str] | None = None,
@@ -140,7 +150,7 @@ class Lesson:
         self.source, self.values_text = source, values_text
         self.step_texts, self.stepping_started = step_texts or [], step_texts is not None
         self.quiz = None
-        self.painter.replace(svg)
+        self.painter.replace(*picture)
         self.publish()
 
     # ------------------------------------------------------------------ stepping
@@ -233,7 +243,7 @@ class Lesson:
         """Publish the step now; its picture is drawn outside the lock and follows."""
         assert self.root is not None and self.stepper is not None
         self.publish()
-        self.painter.paint(_drawing(self.root, self.stepper).source, _size(self.root))
+        self.painter.paint(_drawings(self.root, self.stepper), _size(self.root))
 
     # ------------------------------------------------------------------ the teacher's requests
 
@@ -249,9 +259,9 @@ class Lesson:
             if not isinstance(expression, str) or not isinstance(values, str):
                 raise BadRequest("send the formula and its values as text: 'x*w', 'x=2 w=-3'")
             root, values_text = _build_formula(expression, values)
-            svg = self._first_picture(root, None)
+            picture = self._first_picture(root, None)
             with self.lock:
-                self._install(root, Stepper(root), svg, expression, values_text)
+                self._install(root, Stepper(root), picture, expression, values_text)
                 return self.view(teacher=True)
         simple: dict[str, Callable[[], object]] = {
             "next": self.next, "back": self.back, "run": self.run, "reset": self.reset,
@@ -314,7 +324,8 @@ class Lesson:
                 "teacher": teacher,
                 "source": self.source,
                 "values": self.values_text,
-                "graph": None,
+                "graph": None,  # the wide layout's address
+                "graph_tall": None,  # the tall one's (LAYOUTS)
                 "position": stepper.position if stepper else 0,
                 "total": stepper.total if stepper else 0,
                 "current_step": None,
@@ -331,7 +342,9 @@ class Lesson:
                     "students": self.student_pages,
                 }
             if self.root is not None:
-                shown["graph"] = f"/graph.svg?v={self.graph_picture.version}"
+                version = self.graph_picture.version
+                shown["graph"] = f"/graph.svg?v={version}"
+                shown["graph_tall"] = f"/graph.svg?v={version}&layout=tall"
             if last is not None:
                 shown["current_step"] = {"number": last.number, "text": last.text(width=sys.maxsize)}
             return shown
@@ -348,13 +361,14 @@ class Lesson:
         self.broadcaster.close()
 
 
-def _drawing(root: Value, stepper: Stepper | None) -> GraphDrawing:
-    """The graph as the page draws it: with the stepper's place once it has moved."""
+def _drawings(root: Value, stepper: Stepper | None) -> dict[str, str]:
+    """The DOT text of the graph in each of the `LAYOUTS`, as the pages draw it:
+    with the stepper's place once it has moved."""
     from engine.views.drawing import draw
 
     if stepper is not None and stepper.position > 0:
-        return stepper.show()
-    return draw(root)
+        return {name: stepper.show(**options).source for name, options in LAYOUTS.items()}
+    return {name: draw(root, **options).source for name, options in LAYOUTS.items()}
 
 
 def _size(root: Value) -> str:

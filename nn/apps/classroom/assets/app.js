@@ -175,7 +175,9 @@ function render(state) {
   lessonId = state.lesson;
   $("title").textContent = state.source || (state.graph ? "Graph" : "Waiting for the teacher…");
   $("progress").textContent = state.graph ? "step " + state.position + " of " + state.total : "";
-  // The graph view (engine/views/web/page.js) fetches and shows the drawing at this address.
+  // The graph view (engine/views/web/page.js) fetches and shows the drawing at
+  // one of these addresses: the tall layout on a screen held upright.
+  $("graph-box").dataset.srcTall = state.graph_tall || "";
   $("graph-box").dataset.src = state.graph || "";
   const current = state.current_step ? state.current_step.text : "";
   if (current !== shownStep) { // redrawn only when it changes (training updates come often)
