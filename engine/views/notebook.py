@@ -22,8 +22,9 @@ and the dark theme reach it.
   saying where it is.
 
 Either way the output also holds `stepper_html()`, a static picture of the
-step (HTML and inline SVG, no script), so a saved notebook shows it without a
-kernel (on GitHub, in nbviewer). It also works outside Jupyter:
+step (HTML, the drawing in it an image, no script), so a saved notebook shows
+it without a kernel (untrusted in JupyterLab, on GitHub, in nbviewer). It
+also works outside Jupyter:
 
 >>> from engine import Value
 >>> from engine.views.stepper import Stepper
@@ -33,7 +34,7 @@ kernel (on GitHub, in nbviewer). It also works outside Jupyter:
 >>> bundle = stepper_bundle(Stepper(y).next())
 >>> sorted(bundle)
 ['text/html', 'text/plain']
->>> "x.grad += y.grad" in bundle["text/html"], "<svg" in bundle["text/html"]
+>>> "x.grad += y.grad" in bundle["text/html"], '<img src="data:image/svg' in bundle["text/html"]
 (True, True)
 
 This module imports IPython, ipywidgets and anywidget only when a notebook asks for them.
@@ -113,9 +114,10 @@ def step_svg(stepper: Stepper) -> tuple[str, str]:
 
 
 def stepper_html(stepper: Stepper) -> str:
-    """The Stepper's arithmetic and its drawing (inline SVG) as one piece of HTML.
+    """The Stepper's arithmetic and its drawing (an SVG image) as one piece of HTML.
 
-    Plain HTML and CSS, no script: a saved notebook shows it without a kernel.
+    Plain HTML and CSS, no script, no inline SVG (`web.drawing_html`): a
+    saved notebook shows it without a kernel, even untrusted.
     The drawing fits the output's width, or scrolls sideways inside it when
     that would make its text smaller than 11 px. A graph too big to draw (see
     `engine.views.drawing.draw`, `max_nodes`) shows the arithmetic alone, with
