@@ -8,7 +8,8 @@ from __future__ import annotations
 import base64
 import re
 
-_IMAGE = re.compile(r'<img src="data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)"')
+# (Attributes in any order: nbconvert's pages write them sorted.)
+_IMAGE = re.compile(r'<img\b[^>]*?\bsrc="data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)"')
 
 
 def svgs_in(page: str) -> list[str]:

@@ -63,10 +63,9 @@ def drawing_html(svg: str, smallest_text: float = SMALLEST_TEXT_PX) -> str:
 
     The SVG goes in an `<img>`, as a `data:` URI, not inline: a notebook
     saved with its outputs and opened again is untrusted until it runs, and
-    JupyterLab then cleans its HTML of any inline `<svg>` (GitHub's page and
-    nbconvert's `--sanitize-html` do the same), leaving a run of words; an
-    image with its size in plain CSS is kept. So it shows the same with or
-    without a kernel.
+    JupyterLab then cleans its HTML of any inline `<svg>`, leaving a run of
+    words; an image with its size in plain CSS is kept. So it shows the same
+    with or without a kernel, and in a page made by nbconvert.
 
     >>> svg = '<?xml version="1.0"?>\\n<svg width="1500pt" height="90pt" viewBox="0 0 1500 90">'
     >>> html = drawing_html(svg + '<text font-size="14.00">x</text></svg>')
