@@ -146,6 +146,7 @@ SAVED_CELLS = [
     "o.label = 'o'\n"
     "draw(o)",
     "stepper = Stepper(o)\nstepper.next()\nstepper",
+    "chain = x1\nfor _ in range(12):\n    chain = chain.tanh()\ndraw(chain)",  # scrolls in its cell
 ]
 
 
@@ -394,13 +395,13 @@ def test_a_saved_notebook_shows_its_drawings_before_it_runs(
                 "() => window.jupyterapp.shell.currentWidget.content.widgets"
                 ".map((cell) => cell.model.trusted)"
             )
-            assert trusted == [False, False], trusted
+            assert trusted == [False] * len(SAVED_CELLS), trusted
             images = page.locator(".jp-OutputArea-output .stepgrad-drawing > img")
-            # draw(o)'s drawing and the Stepper's (its static picture: an untrusted
-            # output shows no widget).
-            playwright_api.expect(images).to_have_count(2)
+            # draw(o)'s drawing, the Stepper's (its static picture: an untrusted
+            # output shows no widget) and a drawing too wide for the cell.
+            playwright_api.expect(images).to_have_count(3)
             assert page.locator(".jp-OutputArea-output .stepgrad-stepper-view img").count() == 1
-            for index, name in enumerate(["draw", "stepper"]):
+            for index, name in enumerate(["draw", "stepper", "wide"]):
                 image = images.nth(index)
                 image.scroll_into_view_if_needed()
                 page.wait_for_function("(image) => image.complete", arg=image.element_handle())
@@ -409,10 +410,11 @@ def test_a_saved_notebook_shows_its_drawings_before_it_runs(
                 assert shown["loaded"] and shown["width"] >= 300, shown
                 assert shown["px"] >= 11 and (shown["fits"] or shown["scrolls"]), shown
                 assert not shown["pageSideways"], shown
+                assert shown["scrolls"] == (name == "wide"), shown  # its min-width was kept
                 page.screenshot(path=str(tmp_path / f"saved-{name}.png"), **STILL)
         finally:
             browser.close()
-    for name in ("saved-draw.png", "saved-stepper.png"):
+    for name in ("saved-draw.png", "saved-stepper.png", "saved-wide.png"):
         assert (tmp_path / name).read_bytes()[:4] == b"\x89PNG"
     keep = os.environ.get("STEPGRAD_KEEP_SCREENSHOTS")
     if keep:
