@@ -420,3 +420,37 @@ def test_a_saved_notebook_shows_its_drawings_before_it_runs(
     if keep:
         for picture in tmp_path.glob("saved-*.png"):
             shutil.copy(picture, Path(keep) / picture.name)
+
+
+@pytest.mark.parametrize("name", ["1-neuron", "5-backprop"])
+def test_a_lessons_static_page_shows_its_drawings(name: str, tmp_path: Path) -> None:
+    """nbconvert's HTML page of a saved lesson (no Jupyter, no kernel) in a 1280x720 window."""
+    nbformat = pytest.importorskip("nbformat")
+    exporter = pytest.importorskip("nbconvert").HTMLExporter()
+    page_file = tmp_path / f"{name}.html"
+    notebook = nbformat.read(ROOT / "demos" / f"{name}.ipynb", as_version=4)
+    page_file.write_text(exporter.from_notebook_node(notebook)[0], encoding="utf-8")
+    with playwright_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 720})
+            page.route("http*://**", lambda route: route.abort())  # offline: no CDN scripts
+            page.goto(page_file.as_uri())
+            images = page.locator(".jp-OutputArea-output .stepgrad-drawing > img")
+            assert images.count() >= 2
+            for index in range(images.count()):
+                image = images.nth(index)
+                image.scroll_into_view_if_needed()
+                page.wait_for_function("(image) => image.complete", arg=image.element_handle())
+                shown = image.evaluate(DRAWING)
+                print(f"{name}, drawing {index + 1}, static page:", shown)
+                assert shown["loaded"] and shown["width"] >= 300, shown
+                assert shown["px"] >= 11 and (shown["fits"] or shown["scrolls"]), shown
+                assert not shown["pageSideways"], shown
+                page.screenshot(path=str(tmp_path / f"static-{name}-{index + 1}.png"))
+        finally:
+            browser.close()
+    keep = os.environ.get("STEPGRAD_KEEP_SCREENSHOTS")
+    if keep:
+        for picture in tmp_path.glob("static-*.png"):
+            shutil.copy(picture, Path(keep) / picture.name)
