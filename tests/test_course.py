@@ -8,7 +8,9 @@ check saying "right" for the worked answer the notebook holds. A second run
 with wrong answers shows that the checks can say "wrong".
 
 (Remake a lesson's saved outputs with `jupyter nbconvert --to notebook --execute
---inplace demos/N-NAME.ipynb` from a shell where `import engine` works.)
+--inplace --ExecutePreprocessor.record_timing=False
+--ExecutePreprocessor.store_widget_state=False demos/N-NAME.ipynb` from a shell
+where `import engine` works: no timings or widget models saved in the file.)
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import Any
 
 import pytest
 from notebooks import execute
+from pictures import svgs_in
 
 nbformat = pytest.importorskip("nbformat")
 nbclient = pytest.importorskip("nbclient")
@@ -35,6 +38,7 @@ LESSONS = [
     "6-networks",
     "classroom",  # lesson 7, for the teacher: running a lesson with `stepgrad serve`
 ]
+DRAWN = ["1-neuron", "5-backprop"]  # the lessons with drawings (draw(), a Stepper)
 CHECK = "# Check exercise"
 PICTURES = {"image/png", "image/svg+xml"}
 
@@ -140,3 +144,22 @@ def test_a_wrong_answer_is_called_wrong(name: str) -> None:
     printed = checks(execute(notebook))
     called_wrong = [p for p in printed if p.startswith("wrong")]
     assert len(called_wrong) >= changed, printed
+
+
+@pytest.mark.parametrize("name", DRAWN)
+def test_a_saved_lessons_drawings_are_pictures_in_a_static_page(name: str) -> None:
+    """nbconvert's HTML page of the saved lesson shows each drawing as an image of its SVG.
+
+    Never inline SVG, which JupyterLab strips from a notebook it does not
+    trust yet (one opened, not run): that leaves a run of words.
+    """
+    exporter = pytest.importorskip("nbconvert").HTMLExporter()
+    notebook = read(name)
+    pages = [output.data["text/html"] for cell in code_cells(notebook) for output in cell.outputs
+             if "stepgrad-drawing" in output.get("data", {}).get("text/html", "")]
+    assert pages and not [page for page in pages if "<svg" in page]
+    page, _ = exporter.from_notebook_node(notebook)
+    drawings = svgs_in(page)
+    assert len(drawings) == len(pages)
+    assert all("<svg" in svg and "grad" in svg for svg in drawings)
+    assert page.count("min-width: ") >= len(pages)  # each keeps its size: text >= 11 px

@@ -1,13 +1,20 @@
-"""A teacher's run of the widgets' tour (tests/widget_tour.ipynb) in a real JupyterLab,
-in a real browser.
+"""The notebooks in a real JupyterLab, in a real browser.
+
+A teacher's run of the widgets' tour (tests/widget_tour.ipynb):
 
 The test starts JupyterLab on 127.0.0.1 (a free port, a random token, a
 temporary folder holding a copy of the notebook), opens the notebook in
 headless Chromium (Debian's `chromium`, driven by Playwright), runs all
 cells, clicks Next on the Stepper and checks that the red node of the
 drawing and the arithmetic both move on, then starts and stops the
-training playground. Screenshots go to pytest's
-tmp_path. The server, its kernels and the browser are stopped at the end.
+training playground.
+
+A student's first look at a notebook saved with its outputs, opened but not
+run (so JupyterLab does not trust it, and cleans its HTML): the drawings of
+draw() and of the Stepper still show, as pictures of a readable size.
+
+Screenshots go to pytest's tmp_path. The server, its kernels and the browser
+are stopped at the end.
 """
 
 from __future__ import annotations
@@ -26,6 +33,7 @@ from typing import Iterator
 
 import pytest
 from chromium import CHROMIUM, CHROMIUM_ARGS
+from notebooks import execute
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK = ROOT / "tests" / "widget_tour.ipynb"
@@ -125,6 +133,36 @@ def lab(tmp_path: Path) -> Iterator[JupyterLab]:
     folder = tmp_path / "class"
     folder.mkdir()
     shutil.copy(NOTEBOOK, folder / "widget_tour.ipynb")
+    yield from serving(folder)
+
+
+# A notebook as a student gets it: run once and saved with its outputs.
+SAVED_CELLS = [
+    "from engine import Stepper, Value, draw\n"
+    "x1, x2 = Value(2.0, label='x1'), Value(0.0, label='x2')\n"
+    "w1, w2 = Value(-3.0, label='w1'), Value(1.0, label='w2')\n"
+    "b = Value(6.8813735870195432, label='b')\n"
+    "o = (x1 * w1 + x2 * w2 + b).tanh()\n"
+    "o.label = 'o'\n"
+    "draw(o)",
+    "stepper = Stepper(o)\nstepper.next()\nstepper",
+    "chain = x1\nfor _ in range(12):\n    chain = chain.tanh()\ndraw(chain)",  # scrolls in its cell
+]
+
+
+@pytest.fixture
+def saved_lab(tmp_path: Path) -> Iterator[JupyterLab]:
+    nbformat = pytest.importorskip("nbformat")
+    pytest.importorskip("nbclient")
+    folder = tmp_path / "saved"
+    folder.mkdir()
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in SAVED_CELLS])
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
+    nbformat.write(execute(notebook, timeout=120), folder / "saved.ipynb")  # not signed: untrusted
+    yield from serving(folder)
+
+
+def serving(folder: Path) -> Iterator[JupyterLab]:
     server = JupyterLab(folder)
     try:
         server.wait_until_up()
@@ -154,16 +192,22 @@ CURRENT_NODE = """() => {
             && onScreen.top >= 0 && onScreen.bottom <= window.innerHeight,
     };
 }"""
-# draw(o)'s picture: its smallest text, and whether it is wider than its cell (it scrolls there).
-DRAWING = """() => {
-    const svg = document.querySelector('.jp-OutputArea-output .stepgrad-drawing > svg');
-    const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+# A drawing's picture (an <img> of the SVG, engine/views/web drawing_html): its size on
+# screen, its smallest text (the SVG's smallest font size times the scale the image is
+# shown at: on-screen width / the SVG's viewBox width), and whether it is wider than its
+# cell (it scrolls there).
+DRAWING = """(image) => {
+    const svg = new DOMParser().parseFromString(
+        atob(image.src.slice(image.src.indexOf(',') + 1)), 'image/svg+xml').documentElement;
     const sizes = Array.from(svg.querySelectorAll('text'), (t) => parseFloat(t.getAttribute('font-size')));
-    const box = svg.parentElement;
-    const cell = svg.closest('.jp-OutputArea-output').getBoundingClientRect();
+    const shown = image.getBoundingClientRect();
+    const box = image.parentElement;
+    const cell = image.closest('.jp-OutputArea-output').getBoundingClientRect();
     return {
-        px: Math.min(...sizes) * scale,
-        fits: svg.getBoundingClientRect().width <= cell.width + 1,
+        loaded: image.complete && image.naturalWidth > 0,
+        width: shown.width,
+        px: Math.min(...sizes) * shown.width / svg.viewBox.baseVal.width,
+        fits: shown.width <= cell.width + 1,
         scrolls: box.scrollWidth > box.clientWidth && getComputedStyle(box).overflowX === 'auto',
         pageSideways: document.scrollingElement.scrollWidth > window.innerWidth,
     };
@@ -261,7 +305,7 @@ def test_a_teacher_runs_the_notebook_and_steps_in_jupyterlab(
             assert saved.count() == 1 and not saved.is_visible()
             # Saved now, the notebook file keeps that picture: the step clicked to.
             page.evaluate("() => window.jupyterapp.commands.execute('docmanager:save')")
-            assert saved_steppers_picture(tmp_path / "class" / "classroom.ipynb", "step 2 of 5")
+            assert saved_steppers_picture(tmp_path / "class" / "widget_tour.ipynb", "step 2 of 5")
             stepper.screenshot(path=str(tmp_path / "stepper-step-2.png"), **STILL)
             page.screenshot(path=str(tmp_path / "notebook-step-2.png"), **STILL)
 
@@ -308,11 +352,12 @@ def test_a_teacher_runs_the_notebook_and_steps_in_jupyterlab(
             page.evaluate("() => window.jupyterapp.commands.execute('apputils:change-theme', {theme: 'JupyterLab Light'})")
 
             # draw(o) fits its cell, or scrolls inside it, with text of 11 px or more.
-            drawing = page.locator(".jp-OutputArea-output .stepgrad-drawing > svg").first
+            drawing = page.locator(".jp-OutputArea-output .stepgrad-drawing > img").first
             drawing.scroll_into_view_if_needed()
-            shown = page.evaluate(DRAWING)
+            shown = drawing.evaluate(DRAWING)
             print("draw(o) in its cell:", shown)
-            assert shown["px"] >= 11 and (shown["fits"] or shown["scrolls"]), shown
+            assert shown["loaded"] and shown["px"] >= 11, shown
+            assert shown["fits"] or shown["scrolls"], shown
             assert not shown["pageSideways"], shown
             page.screenshot(path=str(tmp_path / "draw-in-cell.png"), **STILL)
 
@@ -354,4 +399,80 @@ def test_a_teacher_runs_the_notebook_and_steps_in_jupyterlab(
     keep = os.environ.get("STEPGRAD_KEEP_SCREENSHOTS")
     if keep:  # for a person to look at: STEPGRAD_KEEP_SCREENSHOTS=/some/folder
         for picture in tmp_path.glob("*.png"):
+            shutil.copy(picture, Path(keep) / picture.name)
+
+
+def test_a_saved_notebook_shows_its_drawings_before_it_runs(
+    saved_lab: JupyterLab, tmp_path: Path
+) -> None:
+    with playwright_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 720})
+            page.set_default_timeout(20_000)
+            page.goto(f"{saved_lab.base}/lab/tree/saved.ipynb?token={saved_lab.token}")
+            page.wait_for_selector(".jp-Notebook .jp-OutputArea-output", timeout=30_000)
+            # Opened, not run: JupyterLab trusts none of its outputs.
+            trusted = page.evaluate(
+                "() => window.jupyterapp.shell.currentWidget.content.widgets"
+                ".map((cell) => cell.model.trusted)"
+            )
+            assert trusted == [False] * len(SAVED_CELLS), trusted
+            images = page.locator(".jp-OutputArea-output .stepgrad-drawing > img")
+            # draw(o)'s drawing, the Stepper's (its static picture: an untrusted
+            # output shows no widget) and a drawing too wide for the cell.
+            playwright_api.expect(images).to_have_count(3)
+            assert page.locator(".jp-OutputArea-output .stepgrad-stepper-view img").count() == 1
+            for index, name in enumerate(["draw", "stepper", "wide"]):
+                image = images.nth(index)
+                image.scroll_into_view_if_needed()
+                page.wait_for_function("(image) => image.complete", arg=image.element_handle())
+                shown = image.evaluate(DRAWING)
+                print(f"{name} in a saved notebook, untrusted:", shown)
+                assert shown["loaded"] and shown["width"] >= 300, shown
+                assert shown["px"] >= 11 and (shown["fits"] or shown["scrolls"]), shown
+                assert not shown["pageSideways"], shown
+                assert shown["scrolls"] == (name == "wide"), shown  # its min-width was kept
+                page.screenshot(path=str(tmp_path / f"saved-{name}.png"), **STILL)
+        finally:
+            browser.close()
+    for name in ("saved-draw.png", "saved-stepper.png", "saved-wide.png"):
+        assert (tmp_path / name).read_bytes()[:4] == b"\x89PNG"
+    keep = os.environ.get("STEPGRAD_KEEP_SCREENSHOTS")
+    if keep:
+        for picture in tmp_path.glob("saved-*.png"):
+            shutil.copy(picture, Path(keep) / picture.name)
+
+
+@pytest.mark.parametrize("name", ["1-neuron", "5-backprop"])
+def test_a_lessons_static_page_shows_its_drawings(name: str, tmp_path: Path) -> None:
+    """nbconvert's HTML page of a saved lesson (no Jupyter, no kernel) in a 1280x720 window."""
+    nbformat = pytest.importorskip("nbformat")
+    exporter = pytest.importorskip("nbconvert").HTMLExporter()
+    page_file = tmp_path / f"{name}.html"
+    notebook = nbformat.read(ROOT / "demos" / f"{name}.ipynb", as_version=4)
+    page_file.write_text(exporter.from_notebook_node(notebook)[0], encoding="utf-8")
+    with playwright_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 720})
+            page.route("http*://**", lambda route: route.abort())  # offline: no CDN scripts
+            page.goto(page_file.as_uri())
+            images = page.locator(".jp-OutputArea-output .stepgrad-drawing > img")
+            assert images.count() >= 2
+            for index in range(images.count()):
+                image = images.nth(index)
+                image.scroll_into_view_if_needed()
+                page.wait_for_function("(image) => image.complete", arg=image.element_handle())
+                shown = image.evaluate(DRAWING)
+                print(f"{name}, drawing {index + 1}, static page:", shown)
+                assert shown["loaded"] and shown["width"] >= 300, shown
+                assert shown["px"] >= 11 and (shown["fits"] or shown["scrolls"]), shown
+                assert not shown["pageSideways"], shown
+                page.screenshot(path=str(tmp_path / f"static-{name}-{index + 1}.png"))
+        finally:
+            browser.close()
+    keep = os.environ.get("STEPGRAD_KEEP_SCREENSHOTS")
+    if keep:
+        for picture in tmp_path.glob("static-*.png"):
             shutil.copy(picture, Path(keep) / picture.name)

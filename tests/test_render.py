@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from cli_errors import read_error
+from pictures import svgs_in
 from PIL import Image
 
 from engine import Value, draw
@@ -154,7 +155,9 @@ def test_jupyter_display(no_system_dot: None) -> None:
     assert list(bundle) == ["image/svg+xml"]
     assert_is_svg(bundle["image/svg+xml"])
     page = drawing._repr_html_()  # JupyterLab shows this: it fits the cell, or scrolls
-    assert "min-width" in page and "overflow-x: auto" in page and "<svg" in page
+    assert "min-width" in page and "overflow-x: auto" in page
+    assert "<svg" not in page  # no inline SVG: an untrusted notebook would strip it
+    assert svgs_in(page) == [bundle["image/svg+xml"]]  # an image of the same drawing
     png_bundle = drawing._repr_mimebundle_(include=["image/png"])
     assert_is_png(png_bundle["image/png"])
     assert drawing._repr_svg_() == bundle["image/svg+xml"]

@@ -21,9 +21,9 @@ and the dark theme reach it.
   adding a new picture; the cell that moved the Stepper prints one line
   saying where it is.
 
-Either way a static picture of the step (`stepper_html()`: HTML and inline
-SVG, no script) goes with it, so a saved notebook shows it without a kernel
-(on GitHub, in nbviewer): the HTML output is that picture; the widget is
+Either way a static picture of the step (`stepper_html()`: HTML, the drawing
+in it an image, no script) goes with it, so a saved notebook shows it without
+a kernel (untrusted in JupyterLab, on GitHub, in nbviewer): the HTML output is that picture; the widget is
 followed by a second output that holds it (`saved_picture_bundle()`), kept
 up to date after every move, a click on the widget's buttons too, and
 hidden while the widget is live (a style rule in the widget hides it). It
@@ -39,7 +39,7 @@ It also works outside Jupyter:
 >>> bundle = stepper_bundle(Stepper(y).next())
 >>> sorted(bundle)
 ['text/html', 'text/plain']
->>> "x.grad += y.grad" in bundle["text/html"], "<svg" in bundle["text/html"]
+>>> "x.grad += y.grad" in bundle["text/html"], '<img src="data:image/svg' in bundle["text/html"]
 (True, True)
 
 This module imports IPython, ipywidgets and anywidget only when a notebook asks for them.
@@ -126,9 +126,10 @@ def _rendered(source: str) -> str:
 
 
 def stepper_html(stepper: Stepper) -> str:
-    """The Stepper's arithmetic and its drawing (inline SVG) as one piece of HTML.
+    """The Stepper's arithmetic and its drawing (an SVG image) as one piece of HTML.
 
-    Plain HTML and CSS, no script: a saved notebook shows it without a kernel.
+    Plain HTML and CSS, no script, no inline SVG (`web.drawing_html`): a
+    saved notebook shows it without a kernel, even untrusted.
     The drawing fits the output's width, or scrolls sideways inside it when
     that would make its text smaller than 11 px. A graph too big to draw (see
     `engine.views.drawing.draw`, `max_nodes`) shows the arithmetic alone, with

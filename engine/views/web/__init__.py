@@ -23,6 +23,7 @@ True
 
 from __future__ import annotations
 
+import base64
 import math
 import re
 from importlib import resources
@@ -51,6 +52,7 @@ def read(name: str) -> bytes:
 
 # The smallest text a drawing shown in a page may have, in CSS px: below it, it scrolls.
 SMALLEST_TEXT_PX = 11.0
+DRAWING_ALT = "a drawing of the computation graph"
 _SVG_SIZE = re.compile(r'<svg\b[^>]*?\bwidth="([0-9.]+)pt"')
 _FONT_SIZE = re.compile(r'font-size="([0-9.]+)"')
 
@@ -61,14 +63,21 @@ def drawing_html(svg: str, smallest_text: float = SMALLEST_TEXT_PX) -> str:
     The drawing shrinks to the width of the page (a notebook cell, say) but
     never so far that its smallest text is under `smallest_text` px; a wider
     drawing scrolls sideways inside its own box, so the page never does.
-    Plain HTML and CSS: it shows the same in a saved notebook, with no kernel.
+
+    The SVG goes in an `<img>`, as a `data:` URI, not inline: a notebook
+    saved with its outputs and opened again is untrusted until it runs, and
+    JupyterLab then cleans its HTML of any inline `<svg>`, leaving a run of
+    words; an image with its size in plain CSS is kept. So it shows the same
+    with or without a kernel, and in a page made by nbconvert.
 
     >>> svg = '<?xml version="1.0"?>\\n<svg width="1500pt" height="90pt" viewBox="0 0 1500 90">'
     >>> html = drawing_html(svg + '<text font-size="14.00">x</text></svg>')
     >>> "max-width: 2000px" in html, "min-width: 1179px" in html  # 1179 px: 11 px text
     (True, True)
+    >>> source = html[html.find("base64,") + 7:html.find('" alt=')]
+    >>> base64.b64decode(source).decode("utf-8") == svg + '<text font-size="14.00">x</text></svg>'
+    True
     """
-    svg = svg[svg.find("<svg"):]  # drop the XML prologue: this is HTML
     width = _SVG_SIZE.search(svg)
     sizes = [float(size) for size in _FONT_SIZE.findall(svg)]
     if width is not None and sizes:
@@ -81,5 +90,6 @@ def drawing_html(svg: str, smallest_text: float = SMALLEST_TEXT_PX) -> str:
         )
     else:
         style = "max-width: 100%; height: auto"
-    svg = svg.replace("<svg", f'<svg style="{style}"', 1)
-    return f'<div class="stepgrad-drawing" style="overflow-x: auto; max-width: 100%">{svg}</div>'
+    source = base64.b64encode(svg.encode("utf-8")).decode("ascii")  # the whole SVG file
+    image = f'<img src="data:image/svg+xml;base64,{source}" alt="{DRAWING_ALT}" style="{style}">'
+    return f'<div class="stepgrad-drawing" style="overflow-x: auto; max-width: 100%">{image}</div>'
