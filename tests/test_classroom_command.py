@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from nn.apps.arguments import CommandLineError
-from nn.apps.classroom.command import read_or_make_token
+from nn.apps.classroom.tokens import read_or_make_token
 
 ROOT = Path(__file__).resolve().parents[1]
 TIMEOUT = 30.0
