@@ -371,3 +371,118 @@ def test_load_csv_reads_the_last_row_of_a_file_with_no_final_newline(
     assert y == [0, 2, 1] and classes == ["cat", "cow", "dog"] and features == ["a", "b"]
     path.write_bytes("a,kind\n7,cat".encode())  # a single row, unended
     assert load_csv(path).X == [[7.0]]
+
+
+# Each refusal word for word: what the user reads is the file, the line (and
+# column), the bad value, and what to do. `t.csv` is written as bytes.
+CSV_REFUSALS = [
+    (b"\na,label\n1,caf\xe9\n",  # a blank first line still counts as line 1
+     "line 3: byte 0xe9 is not UTF-8; the file must be UTF-8 text: re-save it as "
+     "'CSV UTF-8' (a spreadsheet such as .xlsx must be exported to CSV first)"),
+    (b"\na,label\n1,x\x00\n2,y\x00\n",  # the first NUL's line
+     "line 3: a NUL character, so this is not a text file; re-save it as 'CSV UTF-8'"),
+    (b"a,label\n1,1\n2,1.0\n",
+     ": the labels '1' and '1.0' are the same number written two ways, so they "
+     "would be two classes; write each class the same way"),
+    (b"a,b,label\n", " has a header but no rows of data"),
+    (b" , \n", " is empty: expected a header line and rows of data"),
+    (b"a,b,label\n1,2,x\n3,abc,y\n", "line 3, column 2 ('b'): 'abc' is not a number"),
+    (b"a,b,label\n1,2,x\n3,-1e101,y\n",
+     "line 3, column 2 ('b'): '-1e101' is too large; load_csv reads numbers up to "
+     "1e+100 in size, so that training never overflows: rescale this column (other units)"),
+    (b"a,b,label\n1,2,x\n3,4\n",
+     "line 3: expected 3 fields like the header, found 2: ['3', '4']"),
+    (b'a,b,label\n1,2,"x\n3,4,y\n',
+     "line 2: not a valid CSV row (a quote opened here is never closed)"),
+    (b'a,b,label\n1,2,"x\n3,4,y\n5,6,z"\n7,8,w\n',
+     "line 2: a quote opened here is closed only on line 4, so those lines became "
+     "one field; remove the stray quote"),
+    (b'a,b,label\n\n1,2,"x"y\n', "line 3: not a valid CSV row (',' expected after '\"')"),
+    (b"a,b,label\n1,2, \n", "line 2, column 3 ('label'): the label is empty"),
+    (b"5.1,3.5,setosa\n",
+     "line 1: the header '5.1, 3.5, setosa' holds numbers, so the file has no header "
+     "line; add a first line naming the columns (and rename number names such as "
+     "'0' to words such as 'x0')"),
+    (b"a,b, a \n1,2,x\n",
+     "line 1: the header names two columns 'a' (columns 1 and 3); give each column "
+     "its own name"),
+    (b"a;b;label\n",
+     "line 1: the header 'a;b;label' seems to be separated by semicolons, but "
+     "load_csv reads comma-separated files: re-save the file as CSV with commas "
+     "(in Excel: 'CSV UTF-8 (Comma delimited)')"),
+    (b"a\tb\tlabel\n",
+     "line 1: the header 'a\\tb\\tlabel' seems to be separated by tabs, but load_csv "
+     "reads comma-separated files: re-save the file as CSV with commas (in Excel: "
+     "'CSV UTF-8 (Comma delimited)')"),
+    (b"label\nx\n",
+     "line 1: the header has a single column 'label'; load_csv needs at least one "
+     "feature column besides the label"),
+]
+
+
+@pytest.mark.parametrize("content, message", CSV_REFUSALS)
+def test_load_csv_refusals_word_for_word(tmp_path: Path, content: bytes, message: str) -> None:
+    path = tmp_path / "t.csv"
+    path.write_bytes(content)
+    with pytest.raises(ValueError) as refusal:
+        load_csv(path)
+    separator = "" if message[0] in " :" else ", "
+    assert str(refusal.value) == f"{path}{separator}{message}"
+
+
+@pytest.mark.parametrize(
+    "label_column, message",
+    [
+        ("kind", "line 1: no column named 'kind' in the header; the columns are "
+                 "['a', 'b', 'label']"),
+        (3, "line 1: label_column=3 is out of range; the header has 3 columns"),
+        (-4, "line 1: label_column=-4 is out of range; the header has 3 columns"),
+    ],
+)  # fmt: skip
+def test_load_csv_label_column_refusals_word_for_word(
+    tmp_path: Path, label_column: str | int, message: str
+) -> None:
+    path = tmp_path / "t.csv"
+    path.write_bytes(b"a,b,label\n1,2,x\n")
+    with pytest.raises(ValueError) as refusal:
+        load_csv(path, label_column=label_column)
+    assert str(refusal.value) == f"{path}, {message}"
+
+
+@pytest.mark.parametrize("label_column", [True, 1.0, None])
+def test_load_csv_label_column_must_be_a_name_or_a_position(
+    tmp_path: Path, label_column: object
+) -> None:
+    path = tmp_path / "t.csv"
+    path.write_bytes(b"a,b,label\n1,2,x\n")
+    with pytest.raises(TypeError) as refusal:
+        load_csv(path, label_column=label_column)  # type: ignore[arg-type]
+    assert str(refusal.value) == (
+        "label_column must be a column name or a position, "
+        f"not {type(label_column).__name__} {label_column!r}"
+    )
+
+
+@pytest.mark.parametrize("label_column, index", [(-3, 0), (-1, 2), (0, 0), (2, 2), ("b", 1)])
+def test_load_csv_label_column_at_the_edges_of_the_header(
+    tmp_path: Path, label_column: str | int, index: int
+) -> None:
+    path = tmp_path / "t.csv"
+    path.write_bytes(b"a, b ,c\n1,2,3\n4,5,6\n")
+    dataset = load_csv(path, label_column=label_column)
+    rows = [["1", "2", "3"], ["4", "5", "6"]]
+    assert dataset.X == [[float(v) for i, v in enumerate(row) if i != index] for row in rows]
+    assert dataset.class_names == [row[index] for row in rows] and dataset.y == [0, 1]
+    assert dataset.feature_names == [n for i, n in enumerate(["a", " b ", "c"]) if i != index]
+
+
+def test_load_csv_skips_blank_lines_anywhere_and_counts_them_in_line_numbers(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "t.csv"
+    path.write_bytes(b"\n,\na,label\n1,x\n\n , \n2,y\n\n3,z\n\n")
+    dataset = load_csv(path)
+    assert dataset.X == [[1.0], [2.0], [3.0]] and dataset.y == [0, 1, 2]
+    path.write_bytes(b"\na,label\n1,x\n\n2,y\n\nthree,z\n")
+    with pytest.raises(ValueError, match=r"t.csv, line 7, column 1 \('a'\): 'three' is not"):
+        load_csv(path)
