@@ -486,3 +486,160 @@ def test_load_csv_skips_blank_lines_anywhere_and_counts_them_in_line_numbers(
     path.write_bytes(b"\na,label\n1,x\n\n2,y\n\nthree,z\n")
     with pytest.raises(ValueError, match=r"t.csv, line 7, column 1 \('a'\): 'three' is not"):
         load_csv(path)
+
+
+# ---------------------------------------------------------------------- generators, in detail
+
+
+def close_rows(rows: list[list[float]], expected: list[list[float]]) -> bool:
+    """The same points (in any order), to rounding error."""
+    def key(row: list[float]) -> tuple[float, ...]:
+        return tuple(round(x, 9) + 0.0 for x in row)  # + 0.0: -0.0 and 0.0 sort alike
+
+    return sorted(map(key, rows)) == sorted(map(key, expected))
+
+
+def of_class(X: list[list[float]], y: list[int], label: int) -> list[list[float]]:
+    return [row for row, k in zip(X, y) if k == label]
+
+
+@pytest.mark.parametrize(
+    "generator, defaults",
+    [
+        (moons, {"n": 100, "noise": 0.1, "seed": 0}),
+        (circles, {"n": 100, "noise": 0.05, "factor": 0.5, "seed": 0}),
+        (spiral, {"n": 150, "classes": 3, "noise": 0.2, "seed": 0}),
+        (xor, {"n": 100, "noise": 0.0, "seed": 0}),
+        (blobs, {"n": 100, "centers": 3, "spread": 0.5, "seed": 0}),
+    ],
+    ids=["moons", "circles", "spiral", "xor", "blobs"],
+)
+def test_generators_defaults_are_the_documented_ones(generator, defaults) -> None:
+    assert generator() == generator(**defaults)
+
+
+def test_moons_without_noise_run_evenly_from_end_to_end() -> None:
+    X, y = moons(n=10, noise=0.0, seed=0)
+    t = [math.pi * i / 4 for i in range(5)]  # 5 points a moon, t from 0 to pi
+    assert close_rows(of_class(X, y, 0), [[math.cos(a), math.sin(a)] for a in t])
+    assert close_rows(of_class(X, y, 1), [[1 - math.cos(a), 0.5 - math.sin(a)] for a in t])
+
+
+def test_circles_without_noise_are_evenly_spaced() -> None:
+    X, y = circles(n=8, noise=0.0, factor=0.5, seed=0)
+    quarter = [[math.cos(a), math.sin(a)] for a in (0.0, math.pi / 2, math.pi, 1.5 * math.pi)]
+    assert close_rows(of_class(X, y, 0), quarter)
+    assert close_rows(of_class(X, y, 1), [[0.5 * x1, 0.5 * x2] for x1, x2 in quarter])
+
+
+def test_spiral_arms_without_noise_start_at_the_centre_and_end_on_the_unit_circle() -> None:
+    X, y = spiral(n=9, classes=3, noise=0.0, seed=0)
+    for k in range(3):
+        arm = []
+        for r in (0.0, 0.5, 1.0):  # radius i / (count - 1)
+            angle = 4.0 * r + 2.0 * math.pi * k / 3
+            arm.append([r * math.sin(angle), r * math.cos(angle)])
+        assert close_rows(of_class(X, y, k), arm)
+
+
+def test_xor_points_fill_the_square_from_corner_to_corner() -> None:
+    X, _ = xor(n=2000, noise=0.0, seed=0)
+    for j in (0, 1):
+        column = [row[j] for row in X]
+        assert -1.0 <= min(column) < -0.99 and 0.99 < max(column) <= 1.0
+
+
+def test_blobs_without_spread_sit_on_their_centres_around_a_circle_of_radius_2() -> None:
+    X, y = blobs(n=8, centers=4, spread=0.0, seed=0)
+    for k, centre in enumerate([[2.0, 0.0], [0.0, 2.0], [-2.0, 0.0], [0.0, -2.0]]):
+        assert close_rows(of_class(X, y, k), [centre, centre])
+
+
+def noise_of(residuals: list[float]) -> tuple[float, float]:
+    """Mean and standard deviation."""
+    mean = sum(residuals) / len(residuals)
+    return mean, math.sqrt(sum((r - mean) ** 2 for r in residuals) / len(residuals))
+
+
+def test_the_noise_is_centred_with_the_standard_deviation_asked_for() -> None:
+    """4000 points: the sample mean is within 0.01 of 0 and the deviation
+    within 10% of sigma (both are several standard errors away)."""
+    sigma, n = 0.1, 4000
+
+    def check(residuals: list[float]) -> None:
+        mean, deviation = noise_of(residuals)
+        assert abs(mean) < 0.01 and abs(deviation - sigma) < 0.1 * sigma, (mean, deviation)
+
+    X, y = blobs(n=n, centers=[(3.0, -1.0), (-2.0, 5.0)], spread=sigma, seed=0)
+    for j in (0, 1):
+        check([row[j] - (3.0, -1.0)[j] for row in of_class(X, y, 0)])
+        check([row[j] - (-2.0, 5.0)[j] for row in of_class(X, y, 1)])
+    X, y = circles(n=n, noise=sigma, factor=0.5, seed=0)
+    # the distance to the circle: about the noise along the radius
+    check([math.hypot(*row) - 1.0 for row in of_class(X, y, 0)])
+    X, y = moons(n=n, noise=sigma, seed=0)
+    check([math.hypot(*row) - 1.0 for row in of_class(X, y, 0)])
+    check([math.hypot(row[0] - 1.0, row[1] - 0.5) - 1.0 for row in of_class(X, y, 1)])
+    X, y = spiral(n=n, classes=2, noise=sigma, seed=0)  # noise on the angle only
+    for k in (0, 1):
+        residuals = []
+        for x1, x2 in of_class(X, y, k):
+            r = math.hypot(x1, x2)
+            if r > 0.1:  # the angle of a point near the centre is too coarse
+                turn = math.atan2(x1, x2) - (4.0 * r + math.pi * k)
+                residuals.append(math.remainder(turn, 2.0 * math.pi))
+        check(residuals)
+    X, y = xor(n=n, noise=sigma, seed=0)
+    for j in (0, 1):
+        column = [row[j] for row in X]
+        assert abs(sum(column) / n) < 0.05  # centred on the square
+        assert -1.0 - 5 * sigma < min(column) and max(column) < 1.0 + 5 * sigma
+
+
+@pytest.mark.parametrize(
+    "call, error, message",
+    [
+        (lambda: moons(n=1), ValueError, "n must be a whole number >= 2, not 1"),
+        (lambda: moons(noise=-1), ValueError, "noise must be a finite number >= 0, not -1"),
+        (lambda: circles(n=1), ValueError, "n must be a whole number >= 2, not 1"),
+        (lambda: circles(noise=-0.5), ValueError, "noise must be a finite number >= 0, not -0.5"),
+        (lambda: circles(factor=1.0), ValueError,
+         "factor must be a finite number > 0 and < 1, not 1.0; the inner circle's radius"),
+        (lambda: circles(factor=0.0), ValueError,
+         "factor must be a finite number > 0 and < 1, not 0.0; the inner circle's radius"),
+        (lambda: spiral(noise=-1), ValueError, "noise must be a finite number >= 0, not -1"),
+        (lambda: spiral(n=2, classes=3), ValueError, "n must be a whole number >= 3, not 2"),
+        (lambda: xor(n=1), ValueError, "n must be a whole number >= 2, not 1"),
+        (lambda: xor(noise=-1), ValueError, "noise must be a finite number >= 0, not -1"),
+        (lambda: blobs(spread=-1), ValueError, "spread must be a finite number >= 0, not -1"),
+        (lambda: blobs(centers=1), ValueError, "centers must be a whole number >= 2, not 1"),
+        (lambda: blobs(n=2, centers=3), ValueError, "n must be a whole number >= 3, not 2"),
+        (lambda: blobs(n=2, centers=[(0, 0), (1, 1), (2, 2)]), ValueError,
+         "n must be a whole number >= 3, not 2"),
+        (lambda: blobs(centers=[("a", 1), (2, 2)]), ValueError,
+         "each centre must be a pair of numbers (x1, x2), not ('a', 1)"),
+        (lambda: blobs(centers=[(True, 1), (2, 2)]), ValueError,
+         "each centre must be a pair of numbers (x1, x2), not (True, 1)"),
+        (lambda: blobs(centers="ab"), TypeError,
+         "centers must be a number of classes or a list of (x1, x2) centres, not str 'ab'"),
+        (lambda: train_test_split([[1.0]] * 4, [0] * 4, test_fraction=1.0), ValueError,
+         "test_fraction must be a finite number > 0 and < 1, not 1.0; e.g. 0.25 for a quarter"),
+        (lambda: standardize([]), ValueError, "standardize needs at least one row, got an empty X"),
+    ],
+)  # fmt: skip
+def test_generator_and_split_refusals_word_for_word(call, error, message) -> None:
+    with pytest.raises(error) as refusal:
+        call()
+    assert str(refusal.value) == message
+
+
+def test_train_test_split_defaults_and_its_smallest_sets() -> None:
+    X = [[float(i)] for i in range(8)]
+    y = [0, 1] * 4
+    assert train_test_split(X, y) == train_test_split(X, y, test_fraction=0.25, seed=0)
+    X_train, X_test, _, _ = train_test_split([[1.0], [2.0]], [0, 1])  # the fewest rows
+    assert sorted(X_train + X_test) == [[1.0], [2.0]] and len(X_test) == 1
+    X_train, X_test, _, _ = train_test_split(X[:3], y[:3], test_fraction=0.99)
+    assert (len(X_train), len(X_test)) == (1, 2)  # one row is always left for training
+    X_train, X_test, _, _ = train_test_split(X[:3], y[:3], test_fraction=0.01)
+    assert (len(X_train), len(X_test)) == (2, 1)  # and one is always held out

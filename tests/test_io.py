@@ -461,6 +461,15 @@ def test_a_key_given_twice_is_refused_by_name(tmp_path: Path) -> None:
         load(path)
 
 
+def test_the_repeated_key_error_names_the_key_by_itself() -> None:
+    """Its own message, for any reader of JSON that uses the hook (load rewords it)."""
+    with pytest.raises(nn.io.RepeatedKeyError) as error:
+        json.loads('{"a": 1, "b": {"c": 2, "c": 3}}',
+                   object_pairs_hook=nn.io._object_without_repeated_keys)
+    assert str(error.value) == "the key 'c' appears twice" and error.value.key == "c"
+    assert isinstance(error.value, ValueError)
+
+
 @pytest.mark.parametrize("version", [True, 1.0, "1", [1]])
 def test_a_version_that_only_equals_one_is_refused(tmp_path: Path, version: object) -> None:
     path, document = _saved(tmp_path)
