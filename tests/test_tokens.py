@@ -160,3 +160,16 @@ def test_any_text_a_request_brings_is_compared_without_an_error() -> None:
             assert not is_teacher_token(given, token)
         except UnicodeEncodeError:
             pytest.fail(f"comparing {given!r} raised UnicodeEncodeError")
+
+
+def test_a_token_file_of_bytes_that_are_not_text_is_read_as_replacement_characters(
+    tmp_path: Path,
+) -> None:
+    """So that check_token refuses it with its rule, not with a UnicodeDecodeError."""
+    path = tmp_path / "teacher-token"
+    path.write_bytes(b"\xff\xfe-my-course-token-2026\n")
+    path.chmod(0o600)
+    token = read_or_make_token(str(path))
+    assert token == "\ufffd\ufffd-my-course-token-2026"
+    with pytest.raises(ValueError, match=re.escape(RULE)):
+        check_token(token)

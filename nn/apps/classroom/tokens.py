@@ -76,13 +76,15 @@ def read_or_make_token(path: str) -> str:
                 f"--token-file {path}: others can read it (mode {stat.filemode(mode)}); "
                 f"make it yours only: chmod 600 {path}"
             ) from None
-        with open(path, encoding="utf-8") as file:
-            return file.read(200).strip()  # a token is at most 128 characters
+        with open(path, "rb") as file:
+            # a token is at most 128 characters; bytes that are not UTF-8 become
+            # U+FFFD, which check_token refuses by name (not a UnicodeDecodeError)
+            return file.read(200).decode("utf-8", "replace").strip()
     except OSError as error:
         raise CommandLineError(f"--token-file {path}: {error.strerror or error}") from None
     token = new_token()
-    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
-        file.write(token + "\n")
+    with os.fdopen(descriptor, "wb") as file:
+        file.write((token + "\n").encode())  # ASCII: new_token is letters, digits, - and _
     return token
 
 
