@@ -355,8 +355,12 @@ def test_load_csv_checks_a_million_columns_in_seconds(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("big", [1e155, 1e308])
 def test_standardize_names_a_column_too_large_to_scale(big: float) -> None:
-    with pytest.raises(ValueError, match="column 1 holds numbers too large to standardize"):
+    with pytest.raises(ValueError) as refusal:
         standardize([[1.0, big], [2.0, -big], [3.0, big]])
+    assert str(refusal.value) == (
+        "column 1 holds numbers too large to standardize (their mean or spread is "
+        "beyond the largest float); rescale it, e.g. to other units"
+    )
 
 
 @pytest.mark.parametrize("ending", ["\n", "\r\n", "\r"])
@@ -646,3 +650,13 @@ def test_train_test_split_defaults_and_its_smallest_sets() -> None:
     assert (len(X_train), len(X_test)) == (1, 2)  # one row is always left for training
     X_train, X_test, _, _ = train_test_split(X[:3], y[:3], test_fraction=0.01)
     assert (len(X_train), len(X_test)) == (2, 1)  # and one is always held out
+
+
+def test_two_points_a_class_sit_at_both_ends() -> None:
+    """The smallest classes: a moon's two points at t = 0 and pi, a spiral arm's
+    at radius 0 and 1."""
+    X, y = moons(n=4, noise=0.0, seed=0)
+    assert close_rows(of_class(X, y, 0), [[1.0, 0.0], [-1.0, 0.0]])
+    assert close_rows(of_class(X, y, 1), [[0.0, 0.5], [2.0, 0.5]])
+    X, y = spiral(n=4, classes=2, noise=0.0, seed=0)
+    assert close_rows(of_class(X, y, 0), [[0.0, 0.0], [math.sin(4.0), math.cos(4.0)]])
