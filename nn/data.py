@@ -128,8 +128,9 @@ def spiral(
 ) -> tuple[Rows, list[int]]:
     """Arms of a spiral, one per class: a multi-class problem for cross-entropy.
 
-    Point i of class k sits at radius r = i / count (0 to 1) and angle
-    4 * r + 2 * pi * k / classes, plus Gaussian `noise` on the angle.
+    Point i of the `count` points of class k sits at radius
+    r = i / (count - 1), from 0 to 1, and angle 4 * r + 2 * pi * k / classes,
+    plus Gaussian `noise` on the angle.
     The `n` points are shared among the classes as evenly as possible.
 
     >>> X, y = spiral(n=90, classes=3, seed=0)

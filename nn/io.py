@@ -341,8 +341,8 @@ def nesting_depth(document: object, stop_after: int | None = None) -> int:
     With `stop_after`, the walk stops at the first value nested deeper than
     that and returns its depth (so a list that holds itself ends the walk).
 
-    >>> nesting_depth({"a": [1, [2]], "b": 3})
-    3
+    >>> nesting_depth({"a": [1, [2]], "b": 3}), nesting_depth([]), nesting_depth(3)
+    (3, 1, 0)
     """
     deepest = 0
     pending = [(document, 1)]

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from nn.apps.arguments import CommandLineError
-from nn.apps.classroom.command import read_or_make_token
+from nn.apps.classroom.tokens import read_or_make_token
 
 ROOT = Path(__file__).resolve().parents[1]
 TIMEOUT = 30.0
@@ -70,4 +70,19 @@ def test_a_bad_token_is_refused_with_the_rule() -> None:
     )  # fmt: skip
     assert result.returncode == 2
     assert "--token" in result.stderr and "16 to 128" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_token_file_that_is_not_text_is_refused_with_the_rule(tmp_path: Path) -> None:
+    path = tmp_path / "teacher-token"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)))  # a picture saved by mistake
+    path.chmod(0o600)
+    environment = dict(os.environ, PYTHONPATH=str(ROOT), MPLBACKEND="Agg")
+    result = subprocess.run(
+        [sys.executable, "-m", "nn", "serve", "--token-file", str(path)],
+        cwd=ROOT, env=environment, capture_output=True, text=True, timeout=TIMEOUT,
+    )  # fmt: skip
+    assert result.returncode == 2
+    said = " ".join(result.stderr.split())  # unfolded from 80 columns
+    assert f"--token-file {path}: token=this token must be 16 to 128" in said
     assert "Traceback" not in result.stderr

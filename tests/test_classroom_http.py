@@ -250,6 +250,20 @@ def test_control_with_a_wrong_token_is_refused(room: Classroom, forged: str) -> 
     assert room.position == 0
 
 
+def test_a_token_of_bytes_that_are_not_text_is_refused_like_any_wrong_one(
+    room: Classroom,
+) -> None:
+    """Not an error on the server (it was a 500): its bytes are compared as they came."""
+    request = (
+        b"POST /control HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nX-Stepgrad-Token: \xff\xfe%s\r\n"
+        b"Content-Type: application/json\r\nContent-Length: 17\r\nConnection: close\r\n"
+        b"\r\n{\"action\": \"run\"}"
+    ) % (room.port, token_of(room).encode()[2:])
+    reply = raw(room, request)
+    assert reply.startswith(b"HTTP/1.1 403") and b"wrong token" in reply
+    assert room.position == 0
+
+
 def test_a_wrong_token_cannot_read_the_teacher_view(room: Classroom) -> None:
     for path in ("/state?token=guess", "/events?token=guess"):
         status, content, _ = call(room, "GET", path)

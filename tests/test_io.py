@@ -461,6 +461,15 @@ def test_a_key_given_twice_is_refused_by_name(tmp_path: Path) -> None:
         load(path)
 
 
+def test_the_repeated_key_error_names_the_key_by_itself() -> None:
+    """Its own message, for any reader of JSON that uses the hook (load rewords it)."""
+    with pytest.raises(nn.io.RepeatedKeyError) as error:
+        json.loads('{"a": 1, "b": {"c": 2, "c": 3}}',
+                   object_pairs_hook=nn.io._object_without_repeated_keys)
+    assert str(error.value) == "the key 'c' appears twice" and error.value.key == "c"
+    assert isinstance(error.value, ValueError)
+
+
 @pytest.mark.parametrize("version", [True, 1.0, "1", [1]])
 def test_a_version_that_only_equals_one_is_refused(tmp_path: Path, version: object) -> None:
     path, document = _saved(tmp_path)
@@ -495,3 +504,114 @@ def test_whatever_save_writes_load_reads_back(tmp_path: Path, recipe: dict, dept
     except (TypeError, ValueError):
         return  # refused before writing: fine
     assert load_recipe(path) == json.loads(json.dumps(recipe))
+
+
+# ---------------------------------------------------------------------- refusals word for word
+
+
+def test_load_refusals_word_for_word(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path, document = _saved(tmp_path)
+
+    def refusal() -> str:
+        with pytest.raises(ValueError) as error:
+            load(path)
+        return str(error.value)
+
+    weights = dict(list(document["weights"].items())[:-1])
+    _write(path, {**document, "weights": weights})
+    assert refusal() == (
+        f"{path}: the weights do not fit the architecture: MLP(nin=2, nouts=[2, 1]) "
+        f"has 9 parameters, but the file holds 8 weights"
+    )
+    _write(path, {**document, "extra": 1})
+    assert refusal() == (
+        f"{path}: unknown part 'extra' in the model file; it may have format, version, "
+        "architecture, weights, recipe"
+    )
+    _write(path, {**document, "recipe": [1, 2]})
+    assert refusal() == f"{path}: the recipe must be an object or null, not [1, 2]"
+    path.write_text(json.dumps(document).replace('"version": 1,', '"version": 1, "version": 1,'))
+    assert refusal() == (
+        f"{path}: the key 'version' appears twice in one object; a model file gives "
+        "each field once (which one was meant?)"
+    )
+    path.write_bytes(b'\n\n{"format": "stepgrad-model", "x": "\xff"}')
+    assert refusal() == f"{path}, line 3: not a stepgrad model file (not UTF-8 text)"
+    path.write_text("[" * 100_000 + "]" * 100_000)  # deeper than Python's recursion
+    assert refusal() == f"{path}: corrupt model file, not usable JSON (nested too deep)"
+    path.write_text('{"format": ' + "1" * 5000 + "}")  # more digits than int() reads
+    message = refusal()
+    assert message.startswith(f"{path}: corrupt model file, not usable JSON (Exceeds the limit")
+    assert "4300" in message and "nested" not in message
+    _saved(tmp_path)
+    size = path.stat().st_size
+    monkeypatch.setattr(nn.io, "MAX_FILE_BYTES", size - 1)
+    assert refusal() == (
+        f"{path} is {size:,} bytes, but a stepgrad model file may have at most {size - 1:,} bytes"
+    )
+
+
+def test_save_refusals_word_for_word(tmp_path: Path) -> None:
+    path = tmp_path / "model.json"
+
+    class MyMLP(MLP):
+        pass
+
+    with pytest.raises(TypeError) as error:
+        save(MyMLP(2, [1], seed=0), path)
+    assert str(error.value) == "save() can store a Neuron, Layer, MLP, not MyMLP"
+    with pytest.raises(TypeError) as error:
+        save(MLP(2, [1], seed=0), path, recipe=[1])  # type: ignore[arg-type]
+    assert str(error.value) == "recipe must be a dict or None, not list"
+    with pytest.raises(TypeError) as error:
+        save(MLP(2, [1], seed=0), path, recipe={"rate": float("nan")})
+    assert str(error.value) == (
+        "the recipe cannot be saved as JSON (Out of range float values are not JSON "
+        "compliant: nan); use only dicts, lists, strings, numbers, booleans and None"
+    )
+    with pytest.raises(TypeError) as error:
+        save(MLP(2, [1], seed=0), path, recipe={"sizes": {3: "three"}})
+    assert str(error.value) == (
+        "the recipe has the key 3, a int: a model file keeps only string keys (JSON "
+        "would write it as a string); nothing was written"
+    )
+    model = MLP(2, [1], seed=0)
+    model.parameters()[0].data = float("inf")
+    with pytest.raises(ValueError) as error:
+        save(model, path)
+    assert str(error.value) == (
+        "cannot save the model: parameter layers.0.neurons.0.w.0 is inf, so training "
+        "diverged; train again with a smaller learning rate (nothing was written)"
+    )
+    assert not path.exists()
+
+
+def test_save_writes_a_file_of_exactly_the_largest_size(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path, _ = _saved(tmp_path)
+    size = path.stat().st_size
+    path.unlink()
+    monkeypatch.setattr(nn.io, "MAX_FILE_BYTES", size)
+    save(MLP(2, [2, 1], seed=0), path)  # exactly the limit: written, and it loads
+    assert load(path).state_dict() == MLP(2, [2, 1], seed=0).state_dict()
+    path.unlink()
+    monkeypatch.setattr(nn.io, "MAX_FILE_BYTES", size - 1)
+    with pytest.raises(ValueError) as error:
+        save(MLP(2, [2, 1], seed=0), path)
+    assert str(error.value) == (
+        f"the model file would be {size:,} bytes, but load() reads at most "
+        f"{size - 1:,}; nothing was written"
+    )
+    assert not path.exists()
+
+
+def test_load_leaves_pythons_global_random_alone(tmp_path: Path) -> None:
+    import random
+
+    path, _ = _saved(tmp_path)
+    random.seed(7)
+    expected = [random.random() for _ in range(3)]
+    random.seed(7)
+    load(path)
+    assert [random.random() for _ in range(3)] == expected

@@ -44,3 +44,10 @@ def test_a_quiz_round_marks_answers_by_the_same_edge() -> None:
     assert not quiz.answer("outside-below", -3.0401)
     assert not quiz.answer("outside-above", -2.9599)
     assert quiz.summary()["right"] == 2
+
+
+def test_an_answer_exactly_on_the_edge_counts() -> None:
+    """|answer - expected| <= tolerance: the edge itself is inside. Near 0 the
+    tolerance is 0.01 exactly (no rounding in the sum), so the edge is exact."""
+    assert is_close(0.01, 0.0) and is_close(-0.01, 0.0)
+    assert not is_close(0.010000000000000002, 0.0)  # the next float past the edge

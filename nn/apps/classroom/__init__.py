@@ -31,8 +31,6 @@ of your own, e.g. the one a school's DNS gives this computer, goes in
 
 from __future__ import annotations
 
-import re
-import secrets
 import socket
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
 
@@ -41,6 +39,7 @@ from nn.apps.classroom.limits import Limits
 from nn.apps.classroom.push import ControlError
 from nn.apps.classroom.server import ClassroomServer
 from nn.apps.classroom.state import Lesson
+from nn.apps.classroom.tokens import check_token, new_token
 
 if TYPE_CHECKING:
     from engine.value import Value
@@ -49,26 +48,6 @@ if TYPE_CHECKING:
     from nn.train import History
 
 __all__ = ["Classroom", "ControlError", "Limits", "check_token", "serve"]
-
-TOKEN = re.compile(r"[A-Za-z0-9_-]{16,128}")
-
-
-def check_token(token: str) -> str:
-    """A teacher's token: 16 to 128 letters, digits, '-' or '_' (it goes in a link).
-
-    >>> check_token("short")
-    Traceback (most recent call last):
-    ...
-    ValueError: token='short' must be 16 to 128 letters, digits, '-' or '_' (it goes in a link); leave it out to get a random one
-    """
-    if not isinstance(token, str) or not TOKEN.fullmatch(token):
-        shown = repr(token) if isinstance(token, str) and len(token) <= 40 else "this token"
-        raise ValueError(
-            f"token={shown} must be 16 to 128 letters, digits, '-' or '_' "
-            "(it goes in a link); leave it out to get a random one"
-        )
-    return token
-
 
 class Classroom:
     """A running classroom server; `close()` stops it (or use `with`)."""
@@ -90,7 +69,7 @@ class Classroom:
         self.lesson = Lesson(render_seconds=limits.render_seconds)
         if expression is not None:
             self.lesson.show_formula(expression, values)
-        self._token = check_token(token) if token is not None else secrets.token_urlsafe(24)
+        self._token = check_token(token) if token is not None else new_token()
         self._server = ClassroomServer((host, port), self.lesson, self._token, limits, hosts)
         self.host = host
         self.port: int = self._server.server_address[1]

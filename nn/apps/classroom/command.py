@@ -15,10 +15,7 @@ the teacher's bookmark keeps working after a restart.
 from __future__ import annotations
 
 import argparse
-import os
-import secrets
 import signal
-import stat
 import sys
 import threading
 from types import FrameType
@@ -90,37 +87,11 @@ def port_number(text: str) -> int:
     return int(text)
 
 
-def read_or_make_token(path: str) -> str:
-    """The token in the file at `path`; a new random one, saved there, if it does not exist.
-
-    The file holds a secret: it is created readable by its owner only, and
-    refused if others can read it.
-    """
-    from nn.apps.arguments import CommandLineError
-
-    try:
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        mode = os.stat(path).st_mode
-        if mode & (stat.S_IRWXG | stat.S_IRWXO):
-            raise CommandLineError(
-                f"--token-file {path}: others can read it (mode {stat.filemode(mode)}); "
-                f"make it yours only: chmod 600 {path}"
-            ) from None
-        with open(path, encoding="utf-8") as file:
-            return file.read(200).strip()
-    except OSError as error:
-        raise CommandLineError(f"--token-file {path}: {error.strerror or error}") from None
-    token = secrets.token_urlsafe(24)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
-        file.write(token + "\n")
-    return token
-
-
 def run_serve(arguments: argparse.Namespace) -> int:
     """Serve the classroom until Ctrl-C (or SIGTERM); return 0."""
     from nn.apps.arguments import CommandLineError, parse_assignments
-    from nn.apps.classroom import Classroom, ControlError, check_token
+    from nn.apps.classroom import Classroom, ControlError
+    from nn.apps.classroom.tokens import check_token, read_or_make_token
 
     if arguments.values and arguments.expr is None:
         raise CommandLineError(

@@ -13,8 +13,8 @@ into a file path:
     POST /control                a teacher's action; needs the X-Stepgrad-Token header
     POST /answer                 a student's answer to the open quiz question
 
-Only the teacher's token changes the lesson (compared with
-`hmac.compare_digest`, in constant time); a student can read and answer.
+Only the teacher's token changes the lesson (compared in constant time, see
+`tokens.py`); a student can read and answer.
 A mistake gets a short 4xx reply in JSON, never a traceback.
 
 The teacher comes first. A connection costs the server a few kilobytes, not
@@ -36,7 +36,6 @@ its loop), and has no deadline for a request's headers.
 from __future__ import annotations
 
 import asyncio
-import hmac
 import json
 import logging
 import math
@@ -66,6 +65,7 @@ from nn.apps.classroom.limits import (
 )
 from nn.apps.classroom.push import BadRequest, ControlError, Picture
 from nn.apps.classroom.state import LAYOUTS, Lesson
+from nn.apps.classroom.tokens import is_teacher_token
 
 TOKEN_HEADER = "X-Stepgrad-Token"
 STUDENT_ID = re.compile(r"[0-9a-f]{16,64}")
@@ -244,9 +244,6 @@ class ClassroomServer:
         self._wake_streams()
         self.loop.call_later(self.limits.keepalive, self._keepalive)
 
-    def is_teacher_token(self, given: str) -> bool:
-        return hmac.compare_digest(given.encode("utf-8"), self.token.encode("utf-8"))
-
     # -------------------------------------------------------------- dispatch
 
     async def _handle(self, request: web.BaseRequest) -> web.StreamResponse:
@@ -348,7 +345,7 @@ class ClassroomServer:
         tokens = query.get("token")
         if not tokens:
             return False
-        if len(tokens) != 1 or not self.is_teacher_token(tokens[0]):
+        if len(tokens) != 1 or not is_teacher_token(tokens[0], self.token):
             raise RequestRefused(HTTPStatus.FORBIDDEN, "wrong teacher token: use the teacher link")
         return True
 
@@ -356,7 +353,7 @@ class ClassroomServer:
         given = request.headers.get(TOKEN_HEADER)
         if given is None:
             raise RequestRefused(HTTPStatus.UNAUTHORIZED, "only the teacher can do this (no token)")
-        if not self.is_teacher_token(given):
+        if not is_teacher_token(given, self.token):
             raise RequestRefused(
                 HTTPStatus.FORBIDDEN, "only the teacher can do this (wrong token)"
             )
