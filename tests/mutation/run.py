@@ -19,6 +19,15 @@ stays clean. Run it again with the same --workdir to resume or to re-check
 after adding tests (mutmut re-runs what changed). To see a survivor:
 
     cd WORKDIR && python -m mutmut show NAME
+
+mutmut switches a mutant on in a process that has imported the modules
+already (its fork server does, to save time), so a function that runs while
+its module is imported (engine/value.py's `_operator_pair`, which makes the
+operators of Value) is never mutated where it runs. So every mutant that
+mutmut reports as not caught is run once more in a fresh Python process,
+which imports the modules with the mutant switched on, against all the
+named tests (not only those that reached the function); a failure there is
+"killed (fresh process)".
 """
 
 from __future__ import annotations
@@ -30,11 +39,12 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-CAUGHT = {"killed", "timeout", "caught by type check", "segfault"}
+CAUGHT = {"killed", "timeout", "caught by type check", "segfault", "killed (fresh process)"}
 
 
 def module_name(path: str) -> str:
@@ -94,6 +104,42 @@ def results(workdir: Path) -> dict[str, str]:
     return statuses
 
 
+def fresh_run(workdir: Path, tests: list[str], mutant: str, timeout: float | None) -> int:
+    """Run `tests` in a new process with `mutant` switched on before any
+    import; pytest's exit status (124 when it ran out of time)."""
+    environment = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    environment.update(MPLBACKEND="Agg", MUTANT_UNDER_TEST=mutant)
+    command = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:randomly",
+               "--rootdir=.", *tests]
+    try:
+        return subprocess.run(
+            command, cwd=workdir / "mutants", env=environment, timeout=timeout,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        ).returncode
+    except subprocess.TimeoutExpired:
+        return 124
+
+
+def recheck(workdir: Path, tests: list[str], statuses: dict[str, str]) -> None:
+    """Run each mutant mutmut did not catch once more in a fresh process (see
+    the top of this file); mark the ones the tests fail on there."""
+    missed = sorted(name for name, status in statuses.items() if status not in CAUGHT)
+    if not missed:
+        return
+    start = time.monotonic()
+    if fresh_run(workdir, tests, "", None) != 0:
+        print("the tests fail without any mutant in a fresh process: no re-check")
+        return
+    timeout = 10 * (time.monotonic() - start) + 30
+    print(f"re-checking {len(missed)} mutants in fresh processes", flush=True)
+    for name in missed:
+        status = fresh_run(workdir, tests, name, timeout)
+        if status in (1, 2):  # tests failed, or the mutated module failed to import
+            statuses[name] = "killed (fresh process)"
+        elif status == 124:
+            statuses[name] = "timeout"
+
+
 def report(modules: list[str], statuses: dict[str, str]) -> list[str]:
     """Print a line per module (and its survivors); return the modules with none."""
     print(f"{'module':<28}{'caught':>8}{'mutants':>9}{'score':>8}   not caught")
@@ -139,7 +185,9 @@ def main() -> int:
     print(f"mutmut in {workdir}: mutating {', '.join(arguments.modules)}; "
           f"running {' '.join(tests)}", flush=True)
     run_mutmut(workdir, arguments.children)
-    empty = report(arguments.modules, results(workdir))
+    statuses = results(workdir)
+    recheck(workdir, tests, statuses)
+    empty = report(arguments.modules, statuses)
     if empty:
         print(f"no mutants for {', '.join(empty)}: no code mutmut can change, or no tests reach it")
     print(f"(survivors: cd {workdir} && {Path(sys.executable).name} -m mutmut show NAME)")
