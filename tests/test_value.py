@@ -616,3 +616,65 @@ def test_a_power_slope_past_the_largest_float_is_an_infinity_of_the_right_sign(
     power = Value(a) ** n
     assert math.isfinite(power.data)
     assert power.local_grads == (slope,)
+
+
+@pytest.mark.parametrize(
+    "make, error, message",
+    [
+        (lambda: Value(-2.0) ** Value(0.5), ValueError,
+         "(-2.0) ** Value(0.5) is undefined for gradients: with a Value exponent "
+         "the base must be positive (d(a**b)/db = a**b * log(a))"),
+        (lambda: Value(-8.0) ** 0.5, ValueError,
+         "(-8.0) ** 0.5 is not a real number: a negative base needs a whole-number exponent"),
+        (lambda: Value(0.0) ** -1, ZeroDivisionError,
+         "0.0 ** -1 divides by zero: 0 cannot be raised to a negative power"),
+    ],
+)
+def test_power_errors_are_whole(make: Any, error: type, message: str) -> None:
+    with pytest.raises(error) as raised:
+        make()
+    assert str(raised.value) == message
+
+
+def test_zero_to_the_power_zero_is_one_and_flat() -> None:
+    """Only a negative power of 0 divides by zero; 0 ** 0 is 1, as in Python."""
+    x = Value(0.0)
+    one = x**0
+    assert (one.data, one.local_grads) == (1.0, (0.0,))
+    one.backward()
+    assert x.grad == 0.0
+
+
+@pytest.mark.parametrize(
+    "make, error, message",
+    [
+        (lambda: Value(math.nan), ValueError,
+         "Value(nan): stepgrad does not accept nan or infinity as inputs; they "
+         "would hide a bug in every gradient downstream"),
+        (lambda: Value(-math.inf), ValueError,
+         "Value(-inf): stepgrad does not accept nan or infinity as inputs; they "
+         "would hide a bug in every gradient downstream"),
+        (lambda: Value("2.0"), TypeError, "Value() needs an int or a float, not str '2.0'"),
+        (lambda: Value(True), TypeError, "Value() needs an int or a float, not bool True"),
+        (lambda: Value(1.0, label=3), TypeError, "label must be a str, not int 3"),
+    ],
+)
+def test_construction_errors_are_whole(make: Any, error: type, message: str) -> None:
+    with pytest.raises(error) as raised:
+        make()
+    assert str(raised.value) == message
+
+
+@pytest.mark.parametrize("label", [(), [], set(), ("a",)])
+def test_a_tuple_list_or_set_as_the_label_is_micrograds_constructor(label: object) -> None:
+    """Value(data, (a, b)) is micrograd's way to give children: even empty."""
+    with pytest.raises(TypeError, match=r"^Value\(1\.0, \.\.\.\): a Value you make is an input"):
+        Value(1.0, label)
+
+
+def test_a_new_value_is_a_clean_leaf() -> None:
+    with scope("layers.0"):
+        v = Value(3, label="x")
+    assert (v.data, v.grad, v.label, v.op, v.scope) == (3.0, 0.0, "x", "", ("layers.0",))
+    assert v.is_leaf and v.children == () and v.local_grads == ()
+    assert type(v.data) is float and type(v.grad) is float
