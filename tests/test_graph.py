@@ -532,3 +532,35 @@ def test_backward_on_a_leaf_adds_one_to_its_grad_stepped_or_not() -> None:
     x.backward()
     assert x.grad == 4.0
     assert prepare_backward(x) == [x] and x.grad == 5.0
+
+
+@pytest.mark.parametrize("count", [1, 2, 3])
+@pytest.mark.parametrize("place", [0, -1])
+@pytest.mark.parametrize("infinity", [math.inf, -math.inf])
+def test_a_zero_grad_times_an_infinite_local_derivative_is_nan_for_every_node(
+    count: int, place: int, infinity: float
+) -> None:
+    """The 0 * inf = nan rule holds for a node of one, two, or three inputs,
+    for either infinity in either place: only the child behind the infinite
+    derivative gets nan."""
+    children = [Value(1.0), Value(2.0), Value(3.0)][:count]
+    local_grads = [1.0, 2.0, 3.0][:count]
+    local_grads[place] = infinity
+    mine = from_op(6.0, "mine", children, local_grads)
+    (mine * 0.0).backward()
+    grads = [child.grad for child in children]
+    assert math.isnan(grads.pop(place))
+    assert grads == [0.0] * (count - 1)
+
+
+def test_a_zero_grad_on_a_many_input_node_stops_nothing_else() -> None:
+    """A node of three inputs that passes nothing on (a fused neuron behind a
+    ReLU that is off) is skipped; the walk goes on to the other nodes."""
+    x, y, z = Value(1.0), Value(2.0), Value(3.0)
+    off = from_op(6.0, "neuron", (x, y, z), (1.0, 1.0, 1.0)).relu() * -1.0
+    on = z * 2.0
+    out = on + off.relu()
+    order = [node.op for node in topological_order(out)]
+    assert order.index("neuron") > order.index("*")  # reached first, walking back
+    out.backward()
+    assert (x.grad, y.grad, z.grad) == (0.0, 0.0, 2.0)
