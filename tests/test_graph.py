@@ -564,3 +564,15 @@ def test_a_zero_grad_on_a_many_input_node_stops_nothing_else() -> None:
     assert order.index("neuron") > order.index("*")  # reached first, walking back
     out.backward()
     assert (x.grad, y.grad, z.grad) == (0.0, 0.0, 2.0)
+
+
+def test_a_many_input_node_adds_to_its_childrens_grads() -> None:
+    """A child given twice gets both derivatives, a child used elsewhere too
+    gets the sum of its paths, and leaves accumulate across calls."""
+    x, y = Value(1.0), Value(2.0)
+    mine = from_op(0.0, "mine", (x, y, x), (1.0, 10.0, 100.0))
+    out = mine + y * 3.0
+    out.backward()
+    assert (x.grad, y.grad) == (101.0, 13.0)
+    out.backward()
+    assert (x.grad, y.grad) == (202.0, 26.0)
