@@ -473,17 +473,20 @@ def test_a_number_times_a_computed_weight_keeps_no_name() -> None:
     out = doubled * x
     two = doubled.children[1]
     assert input_names(topological_order(out)) == {two: "x3"}  # met by w3, a leaf
+    added = Value(1.0)
+    assert input_names(topological_order(w3 + added)) == {}  # added to, not met by a weight
 
 
 def test_numbers_not_met_by_a_weight_are_named_in_the_order_their_pass_uses_them() -> None:
     w = Value(0.5, label="w")
 
-    def model(p: Value, q: Value) -> Value:
+    def model(p: Value, q: Value, r: Value | None = None) -> Value:
         with scope("model"):
-            return (w * (p - q * 3.0)).tanh()
+            out = (w * (p - q * 3.0)).tanh()
+            return out if r is None else out + r
 
-    p1, q1, p2, q2 = Value(1.0), Value(2.0), Value(3.0), Value(4.0)
-    out = model(p1, q1) + model(p2, q2) + 1.0
+    p1, q1, p2, q2, r2 = Value(1.0), Value(2.0), Value(3.0), Value(4.0), Value(5.0)
+    out = model(p1, q1) + model(p2, q2, r2) + 1.0
     order = topological_order(out)
     passes = module_passes(order)
     assert sorted(set(passes.values())) == [0, 1]
@@ -491,8 +494,9 @@ def test_numbers_not_met_by_a_weight_are_named_in_the_order_their_pass_uses_them
     assert {passes[node] for node in order if p2 in node.children} == {1}
     assert out not in passes  # computed outside any scope
     names = input_names(order)
-    assert (names[p1], names[q1], names[p2], names[q2]) == ("x.0", "x.1", "x.0", "x.1")
-    assert set(names) == {p1, q1, p2, q2}  # the 1.0 added outside keeps no name
+    assert (names[p1], names[q1]) == ("x.0", "x.1")
+    assert (names[p2], names[q2], names[r2]) == ("x.0", "x.1", "x.2")
+    assert set(names) == {p1, q1, p2, q2, r2}  # the 1.0 added outside keeps no name
     # two points give each name twice: then every node is called by its number
     numbered = node_names(order)
     assert [numbered[v] for v in (p1, q1)] == [f"#{order.index(v)}" for v in (p1, q1)]
