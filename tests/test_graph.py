@@ -25,7 +25,13 @@ from engine import (
     topological_order,
     zero_grad,
 )
-from engine.graph import _computed_nodes, prepare_backward
+from engine.graph import (
+    _computed_nodes,
+    input_names,
+    module_passes,
+    node_names,
+    prepare_backward,
+)
 from engine.value import from_op
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -411,17 +417,21 @@ def graph_shape(root: Value) -> list[tuple[object, ...]]:
     ]
 
 
-def test_copies_of_a_fused_neuron_keep_every_child() -> None:
+@pytest.mark.parametrize("inputs, sizes, most", [(3, [2, 1], 7), (1, [1], 3)])
+def test_copies_of_a_fused_neuron_keep_every_child(
+    inputs: int, sizes: list[int], most: int
+) -> None:
     """A fused neuron's node has a child per weight and input and the bias
     last: a copy that loses one child still has the right data, but not the
-    right graph or the right gradients."""
+    right graph or the right gradients. (A neuron with one input has three
+    children, the fewest kept as tuples: see `Value`.)"""
     from nn.layers import MLP
 
-    model = MLP(3, [2, 1], activation="tanh", seed=0, fused=True)
-    output = model([0.5, -1.0, 2.0])
+    model = MLP(inputs, sizes, activation="tanh", seed=0, fused=True)
+    output = model([0.5, -1.0, 2.0][:inputs])
     assert isinstance(output, Value)
     output.backward()
-    assert max(len(node.children) for node in topological_order(output)) == 7
+    assert max(len(node.children) for node in topological_order(output)) == most
     expected = graph_shape(output)
     for copied in (pickle.loads(pickle.dumps(output)), copy.deepcopy(output)):
         assert graph_shape(copied) == expected
@@ -429,3 +439,144 @@ def test_copies_of_a_fused_neuron_keep_every_child() -> None:
         copied.zero_grad()
         copied.backward()
         assert graph_shape(copied) == expected
+
+
+# ---------------------------------------------------------------------- names (issue 22)
+# What the stepper, the drawing, the text tree and the unrolled code call
+# each node: the numbers fed to a model are x.0, x.1, ...
+
+
+def neuron_on(point: list[Value], w: list[Value], b: Value) -> Value:
+    """A neuron as nn runs it: its work inside a scope, its inputs made outside."""
+    with scope("neuron"):
+        return (w[0] * point[0] + w[1] * point[1] + b).tanh()
+
+
+def test_the_numbers_a_weight_meets_are_named_after_it() -> None:
+    w = [Value(0.5, label="w.0"), Value(-1.0, label="w.1")]
+    x = [Value(2.0), Value(3.0)]
+    out = neuron_on(x, w, Value(0.1, label="b"))
+    names = node_names(topological_order(out))
+    assert [names[value] for value in x] == ["x.0", "x.1"]
+    assert [names[value] for value in w] == ["w.0", "w.1"]
+    assert names[out] == "#9"
+    numbered = Value(1.0)
+    assert input_names(topological_order(Value(2.0, label="w2") * numbered)) == {numbered: "x2"}
+
+
+def test_a_number_times_a_computed_weight_keeps_no_name() -> None:
+    """Only a weight that is a leaf names its partner (`w3 * 2` is no weight)."""
+    w3 = Value(2.0, label="w3")
+    doubled = w3 * 2.0
+    doubled.label = "w4"  # looks like a weight, but is computed
+    x = Value(1.0)
+    out = doubled * x
+    two = doubled.children[1]
+    assert input_names(topological_order(out)) == {two: "x3"}  # met by w3, a leaf
+    added = Value(1.0)
+    assert input_names(topological_order(w3 + added)) == {}  # added to, not met by a weight
+
+
+def test_numbers_not_met_by_a_weight_are_named_in_the_order_their_pass_uses_them() -> None:
+    w = Value(0.5, label="w")
+
+    def model(p: Value, q: Value, r: Value | None = None) -> Value:
+        with scope("model"):
+            out = (w * (p - q * 3.0)).tanh()
+            return out if r is None else out + r
+
+    p1, q1, p2, q2, r2 = Value(1.0), Value(2.0), Value(3.0), Value(4.0), Value(5.0)
+    out = model(p1, q1) + model(p2, q2, r2) + 1.0
+    order = topological_order(out)
+    passes = module_passes(order)
+    assert sorted(set(passes.values())) == [0, 1]
+    assert {passes[node] for node in order if p1 in node.children} == {0}
+    assert {passes[node] for node in order if p2 in node.children} == {1}
+    assert out not in passes  # computed outside any scope
+    names = input_names(order)
+    assert (names[p1], names[q1]) == ("x.0", "x.1")
+    assert (names[p2], names[q2], names[r2]) == ("x.0", "x.1", "x.2")
+    assert set(names) == {p1, q1, p2, q2, r2}  # the 1.0 added outside keeps no name
+    # two points give each name twice: then every node is called by its number
+    numbered = node_names(order)
+    assert [numbered[v] for v in (p1, q1)] == [f"#{order.index(v)}" for v in (p1, q1)]
+    one_pass = model(p1, q1)
+    names = node_names(topological_order(one_pass))
+    assert (names[p1], names[q1], names[w]) == ("x.0", "x.1", "w")
+
+
+def test_a_number_also_used_outside_the_model_keeps_no_name() -> None:
+    p, q = Value(1.0), Value(2.0)
+    with scope("model"):
+        inside = (p - q).tanh()
+    out = inside * p
+    names = input_names(topological_order(out))
+    assert names == {q: "x.0"}
+
+
+def test_passes_join_where_they_read_the_same_number() -> None:
+    shared = Value(1.0)
+    with scope("model"):
+        first = (shared * 2.0).tanh()
+    with scope("model"):
+        second = (shared * 3.0).relu()
+    with scope("model"):
+        third = (Value(5.0) - 1.0).exp()
+    order = topological_order(first + second + third)
+    passes = module_passes(order)
+    assert passes[first] == passes[second] == 0 and passes[third] == 1
+
+
+def test_backward_on_a_leaf_adds_one_to_its_grad_stepped_or_not() -> None:
+    """d(x)/d(x) = 1 accumulates on a leaf root like any leaf's gradient."""
+    x = Value(1.0)
+    x.grad = 2.0
+    assert list(backward_steps(x)) == []
+    assert x.grad == 3.0
+    x.backward()
+    assert x.grad == 4.0
+    assert prepare_backward(x) == [x] and x.grad == 5.0
+
+
+@pytest.mark.parametrize("count", [1, 2, 3])
+@pytest.mark.parametrize("place", [0, -1])
+@pytest.mark.parametrize("infinity", [math.inf, -math.inf])
+def test_a_zero_grad_times_an_infinite_local_derivative_is_nan_for_every_node(
+    count: int, place: int, infinity: float
+) -> None:
+    """The 0 * inf = nan rule holds for a node of one, two, or three inputs,
+    for either infinity in either place: only the child behind the infinite
+    derivative gets nan."""
+    children = [Value(1.0), Value(2.0), Value(3.0)][:count]
+    local_grads = [1.0, 2.0, 3.0][:count]
+    local_grads[place] = infinity
+    mine = from_op(6.0, "mine", children, local_grads)
+    (mine * 0.0).backward()
+    grads = [child.grad for child in children]
+    assert math.isnan(grads.pop(place))
+    assert grads == [0.0] * (count - 1)
+
+
+def test_a_zero_grad_on_a_many_input_node_stops_nothing_else() -> None:
+    """A node of three inputs that passes nothing on (a fused neuron behind a
+    ReLU that is off) is skipped; the walk goes on to the other nodes."""
+    x, y, z = Value(1.0), Value(2.0), Value(3.0)
+    off = from_op(6.0, "neuron", (x, y, z), (1.0, 1.0, 1.0)).relu() * -1.0
+    on = z * 2.0
+    out = on + off.relu()
+    order = [node.op for node in topological_order(out)]
+    assert order.index("neuron") > order.index("*")  # reached first, walking back
+    out.backward()
+    assert (x.grad, y.grad, z.grad) == (0.0, 0.0, 2.0)
+
+
+def test_a_many_input_node_adds_to_its_childrens_grads() -> None:
+    """A child given twice gets both derivatives, a child used elsewhere too
+    gets the sum of its paths, and leaves accumulate across calls."""
+    x, y = Value(1.0), Value(2.0)
+    mine = from_op(0.0, "mine", (x, y, x), (1.0, 10.0, 100.0))
+    out = mine + y * 3.0
+    out.backward()
+    assert (x.grad, y.grad) == (101.0, 13.0)
+    out.backward()
+    assert (x.grad, y.grad) == (202.0, 26.0)

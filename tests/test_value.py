@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import math
+import sys
 from fractions import Fraction
 from typing import Any
 
@@ -430,3 +431,250 @@ def test_relu_at_zero_has_derivative_zero(zero: float) -> None:
     tiny = Value(1e-300)  # the smallest step above 0 already passes it on
     tiny.relu().backward()
     assert tiny.grad == 1.0
+
+
+# ---------------------------------------------------------------------- the views' methods (issue 22)
+
+
+def test_tree_and_backward_steps_are_the_views_of_the_value() -> None:
+    """`v.tree()` is the text tree of v, and `v.backward_steps()` steps
+    through backward(), leaving the same grads."""
+    from engine import backward_steps, text_tree
+
+    def graph() -> tuple[Value, Value]:
+        a = Value(2.0, label="a")
+        return a, (a * 3).tanh()
+
+    a, out = graph()
+    assert out.tree() == text_tree(out)
+    assert out.tree().splitlines()[-2:] == [
+        "    ├── #0 a  data 2.0000  grad ?",
+        "    └── #1  data 3.0000  grad ?",
+    ]
+    steps = [str(step) for step in out.backward_steps()]
+    a2, out2 = graph()
+    assert steps == [str(step) for step in backward_steps(out2)] and len(steps) == 2
+    a3, out3 = graph()
+    out3.backward()
+    assert a.grad == a2.grad == a3.grad != 0.0
+
+
+# ---------------------------------------------------------------------- whole messages (issue 22)
+# A message is what a student reads: each is pinned whole, with the numbers
+# it names.
+
+PLAIN_NUMBER_HINT = (
+    " would take its number out of the graph, with no gradient (math.sin(v) "
+    "and math.exp(v) do this too): use a Value operation such as v.tanh() or "
+    "v.exp() to keep the gradient, or v.data for the plain number "
+)
+
+
+@pytest.mark.parametrize(
+    "call, name",
+    [(float, "float"), (int, "int"), (round, "round")],
+)
+def test_a_plain_number_error_names_the_value_and_the_call(call: Any, name: str) -> None:
+    v = Value(2.5, label="v")
+    with pytest.raises(TypeError) as error:
+        call(v)
+    assert str(error.value) == f"{name}() of Value('v', data=2.5, grad=0.0)" + (
+        PLAIN_NUMBER_HINT + f"({name}(v.data))"
+    )
+
+
+@pytest.mark.parametrize(
+    "compare, written",
+    [
+        (lambda v: v < 2, "< 2"),
+        (lambda v: v <= 2, "<= 2"),
+        (lambda v: v > 2, "> 2"),
+        (lambda v: v >= 2, ">= 2"),
+        (lambda v: 2 < v, "> 2"),  # Python asks the Value: v > 2
+        (lambda v: v <= Value(3.0), "<= Value(data=3.0, grad=0.0)"),
+    ],
+)
+def test_an_ordering_error_names_both_sides_and_the_fix(compare: Any, written: str) -> None:
+    with pytest.raises(TypeError) as error:
+        compare(Value(1.0))
+    operator, right = written.split(" ", 1)
+    fix = "x.data" if right.startswith("Value") else right
+    assert str(error.value) == (
+        f"cannot order Values (Value(data=1.0, grad=0.0) {written}): compare their "
+        f"numbers instead, e.g. value.data {operator} {fix}"
+    )
+
+
+def test_a_value_of_a_value_error_is_whole() -> None:
+    with pytest.raises(TypeError) as error:
+        Value(Value(1.0))
+    assert str(error.value) == (
+        "Value(Value(data=1.0, grad=0.0)): this is already a Value; use it "
+        "directly, or Value(v.data) for a new input with the same number"
+    )
+
+
+def test_micrograds_constructor_error_is_whole() -> None:
+    with pytest.raises(TypeError) as error:
+        Value(3.0, (Value(1.0), Value(2.0)), "+")
+    assert str(error.value) == (
+        "Value(3.0, ...): a Value you make is an input, Value(data, label=''); "
+        "a result gets its children from the operation itself (a + b), or, for "
+        "an operation of your own, from engine.value.from_op(data, op, children, "
+        "local_grads)"
+    )
+
+
+def test_exp_works_up_to_the_largest_float_and_names_the_limit_past_it() -> None:
+    limit = math.log(sys.float_info.max)  # the largest x with a finite exp(x)
+    top = Value(limit).exp()
+    assert top.data == math.exp(limit) and math.isfinite(top.data)
+    past = math.nextafter(limit, math.inf)
+    with pytest.raises(OverflowError) as error:
+        Value(past).exp()
+    assert str(error.value) == (
+        f"exp({past!r}) is too large for a float (the limit is about "
+        "exp(709.78)); scale your inputs down"
+    )
+
+
+# ---------------------------------------------------------------------- from_op's layouts (issue 22)
+
+
+def test_from_op_with_two_children_keeps_each_derivative_with_its_child() -> None:
+    x, y = Value(1.0), Value(2.0)
+    pair = from_op(5.0, "pair", (x, y), (3.0, 4.0))
+    assert (pair.op, pair.children, pair.local_grads) == ("pair", (x, y), (3.0, 4.0))
+    pair.backward()
+    assert (x.grad, y.grad) == (3.0, 4.0)
+
+
+def test_from_op_with_three_children_keeps_all_three() -> None:
+    """Three is the smallest count kept as tuples (a 1-input fused neuron: w, x, b)."""
+    w, x, b = Value(2.0), Value(3.0) * 1.0, Value(0.5)
+    neuron = from_op(6.5, "neuron", (w, x, b), (3.0, 2.0, 1.0))
+    assert not neuron.is_leaf
+    assert (neuron.op, neuron.children, neuron.local_grads) == (
+        "neuron", (w, x, b), (3.0, 2.0, 1.0)
+    )
+    neuron.backward()
+    assert (w.grad, x.grad, b.grad, x.children[0].grad) == (3.0, 2.0, 1.0, 2.0)
+
+
+@pytest.mark.parametrize("count", [1, 2])
+def test_from_op_with_one_or_two_children_keeps_them_in_slots(count: int) -> None:
+    """As the operators do: no tuple for the garbage collector to scan."""
+    children = [Value(1.0), Value(2.0)][:count]
+    node = from_op(3.0, "mine", children, [1.0] * count)
+    referents = gc.get_referents(node)
+    assert not any(type(r) is tuple and r for r in referents), referents
+    assert node.children == tuple(children)
+
+
+# ---------------------------------------------------------------------- sigmoid, bit for bit (issue 22)
+
+
+def test_sigmoid_gives_the_same_bits_as_its_unrolled_code() -> None:
+    """engine.unroll replays a graph bit for bit: its sigmoid and Value's
+    must be the same formula on each side of 0 (two forms of it differ in
+    the last bit for about a third of the numbers between 0 and 1)."""
+    from engine import unroll
+
+    for a in [-3.0, -0.5, -1e-9, 0.0, 1e-9, 0.1, 0.25, 0.4654857397710754,
+              0.7661946684875188, 0.999, 1.0, 2.5]:
+        x = Value(a)
+        s = x.sigmoid()
+        code = unroll(s)
+        assert code() == s.data, a
+    assert Value(0.0).sigmoid().data == 0.5
+
+
+def test_each_operator_says_what_it_computes() -> None:
+    """help(Value) shows each operator's formula; the reflected one says
+    that the plain number is on the left."""
+    for name, formula in [("add", "a + b"), ("sub", "a - b"), ("mul", "a * b"),
+                          ("truediv", "a / b")]:
+        assert getattr(Value, f"__{name}__").__doc__ == formula
+        assert getattr(Value, f"__r{name}__").__doc__ == f"{formula}, where a is a plain number"
+
+
+@pytest.mark.parametrize(
+    "a, n, slope",
+    [
+        (1e-150, -2, -math.inf),  # -2 * 1e450
+        (-1e-150, -2, math.inf),  # -2 * (-1e450): an odd power of a negative number
+        (-1e-200, -1, -math.inf),  # -1 * 1e400
+        (-1e-100, -3, -math.inf),  # -3 * 1e400
+        (0.0, 1e-20, math.inf),  # a vertical slope, though n - 1 rounds to -1.0
+    ],
+)
+def test_a_power_slope_past_the_largest_float_is_an_infinity_of_the_right_sign(
+    a: float, n: float, slope: float
+) -> None:
+    """n * a**(n-1) as IEEE floats (and PyTorch) give it: an infinity with
+    the sign of the true, too large, number."""
+    power = Value(a) ** n
+    assert math.isfinite(power.data)
+    assert power.local_grads == (slope,)
+
+
+@pytest.mark.parametrize(
+    "make, error, message",
+    [
+        (lambda: Value(-2.0) ** Value(0.5), ValueError,
+         "(-2.0) ** Value(0.5) is undefined for gradients: with a Value exponent "
+         "the base must be positive (d(a**b)/db = a**b * log(a))"),
+        (lambda: Value(-8.0) ** 0.5, ValueError,
+         "(-8.0) ** 0.5 is not a real number: a negative base needs a whole-number exponent"),
+        (lambda: Value(0.0) ** -1, ZeroDivisionError,
+         "0.0 ** -1 divides by zero: 0 cannot be raised to a negative power"),
+    ],
+)
+def test_power_errors_are_whole(make: Any, error: type, message: str) -> None:
+    with pytest.raises(error) as raised:
+        make()
+    assert str(raised.value) == message
+
+
+def test_zero_to_the_power_zero_is_one_and_flat() -> None:
+    """Only a negative power of 0 divides by zero; 0 ** 0 is 1, as in Python."""
+    x = Value(0.0)
+    one = x**0
+    assert (one.data, one.local_grads) == (1.0, (0.0,))
+    one.backward()
+    assert x.grad == 0.0
+
+
+@pytest.mark.parametrize(
+    "make, error, message",
+    [
+        (lambda: Value(math.nan), ValueError,
+         "Value(nan): stepgrad does not accept nan or infinity as inputs; they "
+         "would hide a bug in every gradient downstream"),
+        (lambda: Value(-math.inf), ValueError,
+         "Value(-inf): stepgrad does not accept nan or infinity as inputs; they "
+         "would hide a bug in every gradient downstream"),
+        (lambda: Value("2.0"), TypeError, "Value() needs an int or a float, not str '2.0'"),
+        (lambda: Value(True), TypeError, "Value() needs an int or a float, not bool True"),
+        (lambda: Value(1.0, label=3), TypeError, "label must be a str, not int 3"),
+    ],
+)
+def test_construction_errors_are_whole(make: Any, error: type, message: str) -> None:
+    with pytest.raises(error) as raised:
+        make()
+    assert str(raised.value) == message
+
+
+@pytest.mark.parametrize("label", [(), [], set(), ("a",)])
+def test_a_tuple_list_or_set_as_the_label_is_micrograds_constructor(label: object) -> None:
+    """Value(data, (a, b)) is micrograd's way to give children: even empty."""
+    with pytest.raises(TypeError, match=r"^Value\(1\.0, \.\.\.\): a Value you make is an input"):
+        Value(1.0, label)
+
+
+def test_a_new_value_is_a_clean_leaf() -> None:
+    with scope("layers.0"):
+        v = Value(3, label="x")
+    assert (v.data, v.grad, v.label, v.op, v.scope) == (3.0, 0.0, "x", "", ("layers.0",))
+    assert v.is_leaf and v.children == () and v.local_grads == ()
+    assert type(v.data) is float and type(v.grad) is float

@@ -15,10 +15,23 @@ mutmut reads its settings only from pyproject.toml, and writes a `mutants/`
 folder of copies next to it. So the script copies the project (the files git
 knows, with your uncommitted edits) to a work folder, adds a [tool.mutmut]
 section naming the modules and tests, and runs mutmut there: your checkout
-stays clean. Run it again with the same --workdir to resume or to re-check
-after adding tests (mutmut re-runs what changed). To see a survivor:
+stays clean. To see a survivor:
 
     cd WORKDIR && python -m mutmut show NAME
+
+Run it again with the same --workdir to resume, or to re-check after adding
+tests: mutmut itself re-runs only mutants of functions whose code changed,
+so the script then names to it the mutants it did not catch before.
+
+mutmut switches a mutant on in a process that has imported the modules
+already (its fork server does, to save time), so a function that runs while
+its module is imported (engine/value.py's `_operator_pair`, which makes the
+operators of Value) is never mutated where it runs, and it counts only the
+first test as reaching it. So the script finds these functions (those that
+run during the import) and runs each of their mutants that mutmut did not
+catch once more, in a fresh Python process that imports the modules with
+the mutant switched on, against all the named tests; a failure there is
+"killed (fresh process)".
 """
 
 from __future__ import annotations
@@ -30,11 +43,12 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-CAUGHT = {"killed", "timeout", "caught by type check", "segfault"}
+CAUGHT = {"killed", "timeout", "caught by type check", "segfault", "killed (fresh process)"}
 
 
 def module_name(path: str) -> str:
@@ -73,10 +87,12 @@ def mutmut_settings(modules: list[str], tests: list[str]) -> str:
     )
 
 
-def run_mutmut(workdir: Path, children: int) -> None:
+def run_mutmut(workdir: Path, children: int, mutants: list[str] | None = None) -> None:
+    """mutmut run: every mutant not yet tested, or only `mutants` (again)."""
     environment = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     environment["MPLBACKEND"] = "Agg"
     command = [sys.executable, "-m", "mutmut", "run", "--max-children", str(children)]
+    command += mutants or []
     subprocess.run(command, cwd=workdir, env=environment, check=False)
 
 
@@ -92,6 +108,73 @@ def results(workdir: Path) -> dict[str, str]:
         if separator:
             statuses[name] = status
     return statuses
+
+
+def fresh_run(workdir: Path, tests: list[str], mutant: str, timeout: float | None) -> int:
+    """Run `tests` in a new process with `mutant` switched on before any
+    import; pytest's exit status (124 when it ran out of time)."""
+    environment = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    environment.update(MPLBACKEND="Agg", MUTANT_UNDER_TEST=mutant)
+    command = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:randomly",
+               "--rootdir=.", *tests]
+    try:
+        return subprocess.run(
+            command, cwd=workdir / "mutants", env=environment, timeout=timeout,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        ).returncode
+    except subprocess.TimeoutExpired:
+        return 124
+
+
+def not_caught(statuses: dict[str, str]) -> list[str]:
+    return sorted(name for name, status in statuses.items() if status not in CAUGHT)
+
+
+IMPORT_TIME = """
+from mutmut.state import state
+import importlib, sys
+for name in sys.argv[1:]:
+    importlib.import_module(name)
+print("\\n".join(sorted(state()._stats)))
+"""
+
+
+def run_at_import(workdir: Path, modules: list[str]) -> set[str]:
+    """The functions (as mutmut names them) that run while `modules` are imported."""
+    environment = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    environment.update(MPLBACKEND="Agg", MUTANT_UNDER_TEST="stats")  # count every call
+    names = [module_name(path) for path in modules]
+    output = subprocess.run(
+        [sys.executable, "-c", IMPORT_TIME, *names], cwd=workdir / "mutants",
+        env=environment, check=True, capture_output=True, text=True,
+    ).stdout
+    return set(output.split())
+
+
+def recheck_import_time(
+    workdir: Path, modules: list[str], tests: list[str], statuses: dict[str, str]
+) -> None:
+    """Run each mutant mutmut did not catch in a function that runs at import
+    once more, in a fresh process (see the top of this file)."""
+    functions = run_at_import(workdir, modules)
+    missed = [
+        name for name in not_caught(statuses) if name.rsplit("__mutmut_", 1)[0] in functions
+    ]
+    if not missed:
+        return
+    start = time.monotonic()
+    if fresh_run(workdir, tests, "", None) != 0:
+        print("the tests fail without any mutant in a fresh process: no re-check")
+        return
+    timeout = 10 * (time.monotonic() - start) + 30
+    print(f"re-checking {len(missed)} mutants of code run at import, in fresh processes",
+          flush=True)
+    for name in missed:
+        status = fresh_run(workdir, tests, name, timeout)
+        if status in (1, 2):  # tests failed, or the mutated module failed to import
+            statuses[name] = "killed (fresh process)"
+        elif status == 124:
+            statuses[name] = "timeout"
 
 
 def report(modules: list[str], statuses: dict[str, str]) -> list[str]:
@@ -138,8 +221,17 @@ def main() -> int:
         pyproject.write(mutmut_settings(arguments.modules, tests))
     print(f"mutmut in {workdir}: mutating {', '.join(arguments.modules)}; "
           f"running {' '.join(tests)}", flush=True)
+    resumed = (workdir / "mutants").is_dir()
+    before = results(workdir) if resumed else {}
+    missed_before = sorted(name for name, status in before.items()
+                           if status in ("survived", "no tests"))
     run_mutmut(workdir, arguments.children)
-    empty = report(arguments.modules, results(workdir))
+    if missed_before:  # tests may have been added since: check these again
+        print(f"re-checking the {len(missed_before)} mutants not caught before", flush=True)
+        run_mutmut(workdir, arguments.children, missed_before)
+    statuses = results(workdir)
+    recheck_import_time(workdir, arguments.modules, tests, statuses)
+    empty = report(arguments.modules, statuses)
     if empty:
         print(f"no mutants for {', '.join(empty)}: no code mutmut can change, or no tests reach it")
     print(f"(survivors: cd {workdir} && {Path(sys.executable).name} -m mutmut show NAME)")
