@@ -272,7 +272,7 @@ def _line(code: str, comment: str = "", indent: str = "    ") -> list[str]:
     lines = [f"{indent}{target}{equals}("]
     current = indent + "    "
     for word in expression.split(" "):
-        if len(current) + len(word) + 1 > MAX_COLUMNS and current.strip():
+        if len(current) + len(word) > MAX_COLUMNS and current.strip():
             lines.append(current.rstrip())
             current = indent + "    "
         current += word + " "
@@ -293,7 +293,7 @@ def _tuple_lines(targets: list[str], value: str, indent: str = "    ") -> list[s
     lines = [f"{indent}("]
     current = indent + "    "
     for target in targets:
-        if len(current) + len(target) + 2 > MAX_COLUMNS:
+        if len(current) + len(target) + 1 > MAX_COLUMNS:
             lines.append(current.rstrip())
             current = indent + "    "
         current += target + ", "
@@ -307,7 +307,7 @@ def _list_text(items: list[str], indent: str = "    ") -> list[str]:
     lines = []
     current = indent + "    "
     for item in items:
-        if len(current) + len(item) + 2 > MAX_COLUMNS:
+        if len(current) + len(item) + 1 > MAX_COLUMNS:
             lines.append(current.rstrip())
             current = indent + "    "
         current += item + ", "
@@ -441,7 +441,7 @@ class _Writer:
                 elif local == "-1.0":
                     sign, term = "-", upstream
                 else:
-                    simple = re.fullmatch(r"[\w.]+", local) is not None
+                    simple = re.fullmatch(r"[\w.]+(\([^()]*\))?", local) is not None  # x, f(x)
                     sign, term = "+", f"{upstream} * {local if simple else f'({local})'}"
                 if child in has_grad:
                     code = f"{target} {sign}= {term}"
@@ -618,7 +618,6 @@ class Replay:
                     seen.add(node)
                     order.append(node)
         writer = _Writer(order, roots, None if wanted is None else set(wanted))
-        self.roots = roots
         self.leaves: list[Value] = writer.leaves
         self.forward_source, _ = _source(writer, "forward")
         self.source, _ = _source(writer, "seeded")

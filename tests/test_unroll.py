@@ -263,3 +263,142 @@ def test_the_training_form_computes_the_wanted_grads_alone(recipe: tuple) -> Non
             assert same_float(grad, by_label[leaf.label].grad), leaf
         else:
             assert grad == 0.5  # left as given
+
+
+# ---------------------------------------------------------------------- the edges
+
+
+def test_the_fused_neuron_is_written_out_with_its_rule() -> None:
+    from nn.layers import MLP
+
+    model = MLP(1, [1], seed=3, fused=True)  # one input: w_0 * x_0, the smallest fused sum
+    out = model([0.25])
+    code = unroll(out)
+    for comment in ("d(w·x+b)/dw_i = x_i", "d(w·x+b)/dx_i = w_i", "d(w·x+b)/db = 1"):
+        assert f"# {comment}" in code.source
+    code()
+    grads = [p.grad for p in model.parameters()]
+    model.zero_grad()
+    model([0.25]).backward()
+    assert grads == [p.grad for p in model.parameters()]
+
+
+@pytest.mark.parametrize("inputs", [1, 2, 4])
+def test_a_w_x_b_op_of_the_wrong_shape_is_refused(inputs: int) -> None:
+    # "w·x+b" takes w_0.., x_0.., b: an odd number of children, at least 3
+    children = [Value(float(i + 1), label=f"v{i}") for i in range(inputs)]
+    fake = from_op(1.0, "w·x+b", children, [1.0] * inputs)
+    with pytest.raises(CannotUnroll, match="'w·x\\+b'"):
+        unroll(fake)
+
+
+def test_a_computed_value_with_a_capital_name_is_saved_for_the_backward_pass() -> None:
+    x, w = Value(0.5, label="x"), Value(-2.0, label="w")
+    hidden = x * w
+    hidden.label = "Hidden"  # read by tanh's derivative through `saved`
+    out = hidden.tanh() * hidden
+    replay = unroll_outputs([out])
+    data = [leaf.data for leaf in replay.leaves]
+    _, saved = replay.forward(data)
+    grads = replay.backward(data, saved, [1.0], [0.0] * len(data))
+    out.backward()
+    assert grads == [leaf.grad for leaf in replay.leaves]
+
+
+def test_its_repr_counts_its_lines() -> None:
+    out, _ = neuron()
+    code = unroll(out)
+    count = len(code.source.splitlines())
+    assert repr(code) == f"<unrolled #9: {count} lines; print() it to read them>"
+
+
+def test_in_jupyter_the_colours_are_inline_and_the_background_is_the_notebooks() -> None:
+    x = Value(-1.0, label="x")
+    html = unroll(x.relu())._repr_html_()
+    assert 'style="color' in html  # no stylesheet needed
+    assert "background" not in html
+
+
+def test_without_pygments_it_shows_plain_escaped_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "pygments", None)  # import pygments fails
+    x = Value(-1.0, label="x")
+    code = unroll(x.relu())
+    assert code._repr_html_() == f"<pre>{code.source.replace('<', '&lt;')}</pre>"
+    assert "x &lt;= 0.0" in code._repr_html_()
+
+
+def many_long_leaves(shift: int) -> tuple[Value, list[Value]]:
+    """A sum of products of leaves with names of many lengths: its lines of
+    leaves, of grads and its long expressions must be broken."""
+    names = ["v" + "_" * ((i + shift) % 23) + f"{i}" for i in range(60)]
+    leaves = [Value(0.5 + i / 64, label=name) for i, name in enumerate(names)]
+    total = leaves[0]
+    for left, right in zip(leaves[1::2], leaves[2::2]):
+        total = total + left * right
+    wide = Value(1.0, label="w" * (50 + shift)) * Value(2.0, label="z" * 40)  # too long a line
+    return total * wide, leaves
+
+
+@pytest.mark.parametrize("shift", range(12))
+def test_long_lines_are_broken_between_words_filling_each_line(shift: int) -> None:
+    total, leaves = many_long_leaves(shift)
+    code = unroll(total)
+    lines = code.source.splitlines()
+    body = lines[lines.index("def backprop(data, grads):"):]
+    assert all(len(line) <= 100 for line in lines)
+    assert all(line.startswith("    ") and line == line.rstrip() for line in body[1:])
+    broken = 0
+    for line, after in zip(body, body[1:]):
+        inside = line.startswith("        ") and after.startswith("        ")
+        if inside and "#" not in line:  # two lines of one broken list or expression
+            broken += 1
+            assert len(line) + 1 + len(after.split()[0]) > 100, (line, after)  # did not fit
+    assert broken >= 4
+    code()
+    grads = [leaf.grad for leaf in leaves]
+    for leaf in leaves:
+        leaf.grad = 0.0
+    total.backward()
+    assert grads == [leaf.grad for leaf in leaves]
+
+
+
+def test_a_replay_error_names_the_unrolled_code_in_its_traceback() -> None:
+    import traceback
+
+    x, y = Value(2.0, label="x"), Value(2.0, label="y")
+    replay = unroll_outputs([(x.log() + x**y)])
+    with pytest.raises(ValueError) as forward_error:
+        replay.forward([-2.0, 2.0])  # log(-2)
+    assert traceback.extract_tb(forward_error.tb)[-1].filename == "<unrolled forward>"
+    x2, y2 = Value(2.0, label="x"), Value(2.0, label="y")
+    replay = unroll_outputs([x2**y2])
+    _, saved = replay.forward([-2.0, 2.0])  # (-2) ** 2 is 4.0, but its d/dy needs log(-2)
+    with pytest.raises(ValueError) as backward_error:
+        replay.backward([-2.0, 2.0], saved, [1.0], [0.0, 0.0])
+    assert traceback.extract_tb(backward_error.tb)[-1].filename == "<unrolled outputs>"
+    code = unroll(x2**y2)
+    x2.data = -2.0
+    with pytest.raises(ValueError) as error:
+        code()
+    assert traceback.extract_tb(error.tb)[-1].filename == "<unrolled #2>"
+
+
+@pytest.mark.parametrize(("n", "forward", "backward"), [
+    (1, "n1 = x ** 1.0", "x_grad += n1_grad               # d(a**1)/da = 1 * a**0"),
+    (2, "n1 = x ** 2.0", "x_grad += n1_grad * (2.0 * x)   # d(a**2)/da = 2 * a**1"),
+    (3, "n1 = x ** 3.0", "x_grad += n1_grad * (3.0 * x ** 2.0)  # d(a**3)/da = 3 * a**2"),
+    (0.5, "n1 = power(x, 0.5)",
+     "x_grad += n1_grad * power_slope(x, 0.5)  # d(a**0.5)/da = 0.5 * a**-0.5"),
+    (-1, "n1 = power(x, -1.0)",
+     "x_grad += n1_grad * power_slope(x, -1.0)  # d(a**-1)/da = -1 * a**-2"),
+])
+def test_a_whole_power_is_plain_python_and_the_others_call_power(
+    n: float, forward: str, backward: str
+) -> None:
+    x = Value(2.0, label="x")
+    code = unroll(x**n)
+    lines = [line.rstrip() for line in code.source.splitlines()]
+    assert any(line.startswith(f"    {forward}  ") for line in lines)
+    assert f"    {backward}" in lines
+    assert ("def power(" in code.source) == (n < 1)  # the helper only where it is used
