@@ -260,11 +260,11 @@ def _line(code: str, comment: str = "", indent: str = "    ") -> list[str]:
     several (inside parentheses) when the code alone is too long."""
     text = indent + code
     if comment:
-        padded = text.ljust(COMMENT_COLUMN)
-        if len(padded) + 2 + len(comment) <= MAX_COLUMNS:
-            return [f"{padded}# {comment}" if padded.endswith(" ") else f"{padded}  # {comment}"]
-        if len(text) + 3 + len(comment) <= MAX_COLUMNS:
-            return [f"{text}  # {comment}"]
+        at_column = f"{text:<{COMMENT_COLUMN}}# {comment}" if len(text) < COMMENT_COLUMN else ""
+        after = f"{text}  # {comment}"  # where the code leaves no room before the column
+        for line in (at_column, after):
+            if line and len(line) <= MAX_COLUMNS:
+                return [line]
     if len(text) <= MAX_COLUMNS:
         return [text]
     # target = (long expression): break it between words, inside parentheses

@@ -402,3 +402,42 @@ def test_a_whole_power_is_plain_python_and_the_others_call_power(
     assert any(line.startswith(f"    {forward}  ") for line in lines)
     assert f"    {backward}" in lines
     assert ("def power(" in code.source) == (n < 1)  # the helper only where it is used
+
+
+
+@pytest.mark.parametrize("length", range(1, 87))  # longer names alone pass column 100
+def test_a_comment_sits_at_column_36_or_after_the_code_or_not_at_all(length: int) -> None:
+    w, x = Value(-0.5, label="w" * length), Value(3.0, label="x")
+    code = unroll(w.relu() * x + w * x)
+    lines = code.source.splitlines()
+    assert all(len(line) <= 100 for line in lines)
+    W = w.label
+    for text, comment in {
+        f"n1 = 0.0 if {W} <= 0.0 else {W}": "#1 (relu)",
+        f"n4 = {W} * x": "#4 (*)",
+        f"{W}_grad += n4_grad * x": "d(a*b)/da = b",
+        f"x_grad += n4_grad * {W}": "d(a*b)/db = a",
+        f"{W}_grad += n1_grad * (0.0 if {W} <= 0.0 else 1.0)": "d(relu(a))/da = 0 if a <= 0 else 1",
+    }.items():
+        text = "    " + text
+        at_column = f"{text:<36}# {comment}"  # the comment at column 36, if the code leaves room
+        after = f"{text}  # {comment}"  # or two spaces after the code
+        if len(text) < 36 and len(at_column) <= 100:
+            assert at_column in lines
+        elif len(after) <= 100:
+            assert after in lines
+        elif len(text) <= 100:
+            assert text in lines  # no room for the comment
+        else:  # broken inside parentheses, after the `=`
+            target, _, expression = text.partition("= ")
+            broken = [
+                " ".join(part.strip() for part in lines[i + 1 : lines.index("    )", i)])
+                for i, line in enumerate(lines) if line == f"{target}= ("
+            ]
+            assert expression in broken
+    w.data = 0.25
+    code()
+    grads = [w.grad, x.grad]
+    w.grad = x.grad = 0.0
+    (w.relu() * x + w * x).backward()
+    assert grads == [w.grad, x.grad]
