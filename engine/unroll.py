@@ -352,22 +352,24 @@ class _Writer:
             for child in node.children:
                 self.uses[child] += 1
 
-    def forward_lines(self, inline: bool = False) -> list[str]:
+    def forward_lines(self, inline: bool) -> list[str]:
         """One line per operation; or, with inline=True (for the forward pass
         of training, which nobody reads), a value that one operation uses
         once and the backward pass never reads is written into that
         operation's expression, in parentheses, so it is computed in the
         same order with fewer steps of Python."""
         lines = ["    # forward: one line per operation"]
-        keep = set(self.saved() if inline else ()) | {self.variables[root] for root in self.roots}
+        if not inline:
+            for node in self.rules:  # in the order of the graph, as `order`
+                variable = self.variables[node]
+                lines += _line(f"{variable} = {self.rules[node].forward}", self.op_comment(node))
+            return lines
+        keep = set(self.saved()) | {self.variables[root] for root in self.roots}
         inlined: dict[Value, tuple[str, int]] = {}  # expression, nesting depth
         for node in self.order:
             if node not in self.rules:
                 continue
             variable = self.variables[node]
-            if not inline:
-                lines += _line(f"{variable} = {self.rules[node].forward}", self.op_comment(node))
-                continue
             children = [inlined[c][0] if c in inlined else self.variables[c] for c in node.children]
             depth = 1 + max([inlined[c][1] for c in node.children if c in inlined], default=0)
             found = rule(node.op, variable, children)

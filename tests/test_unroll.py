@@ -412,6 +412,9 @@ def test_a_comment_sits_at_column_36_or_after_the_code_or_not_at_all(length: int
     lines = code.source.splitlines()
     assert all(len(line) <= 100 for line in lines)
     W = w.label
+    for one_line in (f"    {W}, x = data", f"    {W}_grad, x_grad = grads",
+                     f"    return n5, [{W}_grad, x_grad]"):
+        assert (one_line in lines) == (len(one_line) <= 100)  # else broken over lines
     for text, comment in {
         f"n1 = 0.0 if {W} <= 0.0 else {W}": "#1 (relu)",
         f"n4 = {W} * x": "#4 (*)",
