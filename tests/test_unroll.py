@@ -444,3 +444,61 @@ def test_a_comment_sits_at_column_36_or_after_the_code_or_not_at_all(length: int
     w.grad = x.grad = 0.0
     (w.relu() * x + w * x).backward()
     assert grads == [w.grad, x.grad]
+
+
+TRAINING_FORWARD = '''import math
+
+
+def forward(data):
+    # the forward pass of #6, #7, written out by engine.unroll
+    x, w, b = data
+    # forward: one line per operation
+    n2 = x * w                      # #2 (*)
+    n4 = w + b                      # #4 (+)
+    n5 = 0.0 if n4 <= 0.0 else n4   # #5 (relu)
+    n6 = n2 * n5                    # #6 (*)
+    n7 = n2 + b                     # #7 (+)
+    return [n6, n7], (
+        n5, n2, n4,
+    )
+'''
+
+TRAINING_BACKWARD = '''import math
+
+
+def backprop(data, saved, seeds, grads):
+    # the seeded pass of #6, #7, written out by engine.unroll
+    x, w, b = data
+    n5, n2, n4 = saved
+    seed_0, seed_1 = seeds
+    x_grad, w_grad, b_grad = grads
+    not_finite = not (math.isfinite(sum(data)) and math.isfinite(sum(saved)))  # inf or nan?
+    # backward: child_grad += node_grad * d(node)/d(child), from the root down
+    n6_grad = seed_0                # seed
+    n7_grad = seed_1                # seed
+    n2_grad = n7_grad               # d(a+b)/da = 1
+    b_grad += n7_grad               # d(a+b)/db = 1
+    n5_grad = 0.0
+    if n6_grad or not_finite:       # else: 0 * finite numbers
+        n2_grad += n6_grad * n5     # d(a*b)/da = b
+        n5_grad += n6_grad * n2     # d(a*b)/db = a
+    n4_grad = n5_grad * (0.0 if n4 <= 0.0 else 1.0)  # d(relu(a))/da = 0 if a <= 0 else 1
+    w_grad += n4_grad               # d(a+b)/da = 1
+    b_grad += n4_grad               # d(a+b)/db = 1
+    if n2_grad or not_finite:       # else: 0 * finite numbers
+        w_grad += n2_grad * x       # d(a*b)/db = a
+    return [x_grad, w_grad, b_grad]
+'''
+
+
+def test_the_training_form_reads_as_two_functions() -> None:
+    x, w, b = Value(2.0, label="x"), Value(-3.0, label="w"), Value(0.5, label="b")
+    product = x * w
+    replay = unroll_outputs([product * (w + b).relu(), product + b], wanted=[w, b])
+    assert replay.forward_source == TRAINING_FORWARD
+    assert replay.source == TRAINING_BACKWARD
+    outputs, saved = replay.forward([2.0, 3.0, 0.5])  # w = 3: the relu is on
+    assert outputs == [6.0 * 3.5, 6.5]
+    # d(first)/dw = x * relu(w + b) + x * w; d(second)/dw = x; each b: 1 (+ x*w from the first)
+    assert replay.backward([2.0, 3.0, 0.5], saved, [1.0, 10.0], [0.0, 0.0, 0.0]) == [
+        0.0, 2.0 * 3.5 + 6.0 + 10.0 * 2.0, 6.0 + 10.0]
