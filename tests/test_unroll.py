@@ -335,7 +335,7 @@ def many_long_leaves(shift: int) -> tuple[Value, list[Value]]:
     total = leaves[0]
     for left, right in zip(leaves[1::2], leaves[2::2]):
         total = total + left * right
-    wide = Value(1.0, label="w" * (50 + shift)) * Value(2.0, label="z" * 40)  # too long a line
+    wide = Value(1.0, label="w" * (44 + shift)) * Value(2.0, label="z" * 40)  # too long a line
     return total * wide, leaves
 
 
