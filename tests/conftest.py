@@ -9,6 +9,16 @@ from hypothesis import settings  # noqa: E402
 # Shared, noisy machines: no per-example deadline; a fixed number of examples.
 settings.register_profile("stepgrad", deadline=None, max_examples=100, print_blob=True)
 settings.load_profile("stepgrad")
+if os.environ.get("STEPGRAD_MUTATION"):
+    # Mutation testing (tests/mutation/run.py) asks only whether a test fails: the same
+    # examples, without the search for the smallest failing one (slow, hundreds of mutants).
+    from hypothesis import Phase  # noqa: E402
+
+    settings.register_profile(
+        "mutation", settings.get_profile("stepgrad"),
+        phases=[Phase.explicit, Phase.reuse, Phase.generate],
+    )
+    settings.load_profile("mutation")
 
 # Benchmarks are run by hand (python tests/benchmarks/...), never collected.
 collect_ignore = ["benchmarks"]

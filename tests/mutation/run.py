@@ -76,6 +76,7 @@ def mutmut_settings(modules: list[str], tests: list[str]) -> str:
 def run_mutmut(workdir: Path, children: int) -> None:
     environment = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     environment["MPLBACKEND"] = "Agg"
+    environment["STEPGRAD_MUTATION"] = "1"  # Hypothesis does not shrink (tests/conftest.py)
     command = [sys.executable, "-m", "mutmut", "run", "--max-children", str(children)]
     subprocess.run(command, cwd=workdir, env=environment, check=False)
 
