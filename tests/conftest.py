@@ -10,13 +10,14 @@ from hypothesis import settings  # noqa: E402
 settings.register_profile("stepgrad", deadline=None, max_examples=100, print_blob=True)
 settings.load_profile("stepgrad")
 if os.environ.get("STEPGRAD_MUTATION"):
-    # Mutation testing (tests/mutation/run.py) asks only whether a test fails: the same
-    # examples, without the search for the smallest failing one (slow, hundreds of mutants).
+    # Mutation testing (tests/mutation/run.py) asks only whether a test fails: new
+    # examples for each mutant (no database: an example saved for one mutant would be
+    # replayed on all), without the search for the smallest failing one (slow).
     from hypothesis import Phase  # noqa: E402
 
     settings.register_profile(
         "mutation", settings.get_profile("stepgrad"),
-        phases=[Phase.explicit, Phase.reuse, Phase.generate],
+        phases=[Phase.explicit, Phase.generate], database=None,
     )
     settings.load_profile("mutation")
 
