@@ -384,7 +384,7 @@ class _Writer:
         """A forward line's comment: the node's name and the operation that made it."""
         return f"{self.names[node]} ({node.op})"
 
-    def backward_lines(self, first: int, seeds: list[str], guarded: bool = False) -> list[str]:
+    def backward_lines(self, first: int, seeds: list[str], guarded: bool) -> list[str]:
         """The chain rule, from the roots down; `first` is the number of the
         first line (to remember which lines each step wrote), and `seeds`
         the upstream grad of each root ("1.0" for backward()).

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 import subprocess
 import sys
 
@@ -503,3 +504,84 @@ def test_the_training_form_reads_as_two_functions() -> None:
     # d(first)/dw = x * relu(w + b) + x * w; d(second)/dw = x; each b: 1 (+ x*w from the first)
     assert replay.backward([2.0, 3.0, 0.5], saved, [1.0, 10.0], [0.0, 0.0, 0.0]) == [
         0.0, 2.0 * 3.5 + 6.0 + 10.0 * 2.0, 6.0 + 10.0]
+
+
+def assigned(source: str) -> list[str]:
+    """The variables a source assigns in its forward pass, in order."""
+    return re.findall(r"^    (\w+) = ", source.partition("# forward")[2], re.MULTILINE)
+
+
+def test_the_training_forward_pass_nests_values_used_once_29_deep() -> None:
+    total = Value(2.0, label="x")
+    for i in range(40):  # each sum is used once, by the next: written inside it
+        total = total + float(i)
+    replay = unroll_outputs([total])
+    assert assigned(replay.forward_source) == ["n60", "n80"]  # the 30th sum gets a name
+    assert replay.forward(replay_data(replay))[0] == [total.data]
+
+
+def test_the_training_forward_pass_names_a_value_used_twice() -> None:
+    x = Value(2.0, label="x")
+    h = x + 1.0
+    replay = unroll_outputs([(h + 2.0) + (h + 3.0)])
+    assert assigned(replay.forward_source) == ["n2", "n7"]
+    assert "    n7 = (n2 + n3) + (n2 + n5)      # #7 (+)" in replay.forward_source
+
+
+def replay_data(replay: object) -> list[float]:
+    return [leaf.data for leaf in replay.leaves]  # type: ignore[attr-defined]
+
+
+def test_the_training_form_with_outputs_that_need_no_grad() -> None:
+    v, u, x, w = (Value(float(i + 2), label=name) for i, name in enumerate("vuxw"))
+    first = x * 2.0  # no wanted leaf below it
+    second = (v * u) + (x * w)
+    for roots in ([first, second], [second]):
+        replay = unroll_outputs(roots, wanted=[u])
+        data = replay_data(replay)
+        _, saved = replay.forward(data)
+        grads = replay.backward(data, saved, [1.0] * len(roots), [0.0] * len(data))
+        assert grads[replay.leaves.index(u)] == v.data
+
+
+def test_the_training_form_with_a_leaf_and_its_user_as_outputs() -> None:
+    x, w = Value(2.0, label="x"), Value(-3.0, label="w")
+    h = x * w
+    replay = unroll_outputs([x, h, h * 3.0])  # x and h are outputs, and inputs of others
+    assert "    x_grad += seed_0                # seed" in replay.source
+    assert "    n2_grad = seed_1                # seed" in replay.source
+    data = replay_data(replay)
+    _, saved = replay.forward(data)
+    grads = replay.backward(data, saved, [1.0, 10.0, 100.0], [0.5] * len(data))
+    # x: 0.5 + 1 + w * (10 + 3 * 100); w: 0.5 + x * (10 + 3 * 100)
+    assert grads[:2] == [0.5 + 1.0 + -3.0 * 310.0, 0.5 + 2.0 * 310.0]
+
+
+def test_the_training_form_guards_a_product_of_capitalised_names() -> None:
+    X, W = Value(2.0, label="X"), Value(-3.0, label="W")
+    assert unroll_outputs([X * W]).source.splitlines()[-5:] == [
+        "    n2_grad = seed_0                # seed",
+        "    if n2_grad or not_finite:       # else: 0 * finite numbers",
+        "        X_grad += n2_grad * W       # d(a*b)/da = b",
+        "        W_grad += n2_grad * X       # d(a*b)/db = a",
+        "    return [X_grad, W_grad]",
+    ]
+
+
+def test_the_training_form_calls_the_grad_of_a_sums_only_input_by_the_sums_name() -> None:
+    x, w, b = Value(2.0, label="x"), Value(-3.0, label="w"), Value(0.5, label="b")
+    source = unroll_outputs([x * w + b], wanted=[w]).source
+    assert source.splitlines()[-4:] == [
+        "    n4_grad = seed_0                # seed",
+        "    if n4_grad or not_finite:       # else: 0 * finite numbers",
+        "        w_grad += n4_grad * x       # d(a*b)/db = a",
+        "    return [x_grad, w_grad, b_grad]",
+    ]
+
+
+def test_a_difference_subtracts_the_grad() -> None:
+    x, w = Value(2.0, label="x"), Value(-3.0, label="w")
+    source = unroll(x - w * 2.0).source
+    assert "    x_grad += n4_grad               # d(a-b)/da = 1" in source
+    assert "    n3_grad = -n4_grad              # d(a-b)/db = -1" in source
+    assert "    w_grad -= n2_grad" in unroll(x - w).source
