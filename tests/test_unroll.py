@@ -547,12 +547,12 @@ def test_the_training_form_with_outputs_that_need_no_grad() -> None:
 def test_the_training_form_with_a_leaf_and_its_user_as_outputs() -> None:
     x, w = Value(2.0, label="x"), Value(-3.0, label="w")
     h = x * w
-    replay = unroll_outputs([x, h, h * 3.0])  # x and h are outputs, and inputs of others
-    assert "    x_grad += seed_0                # seed" in replay.source
-    assert "    n2_grad = seed_1                # seed" in replay.source
+    replay = unroll_outputs([h, x, h * 3.0])  # x and h are outputs, and inputs of others
+    assert "    n2_grad = seed_0                # seed" in replay.source
+    assert "    x_grad += seed_1                # seed" in replay.source
     data = replay_data(replay)
     _, saved = replay.forward(data)
-    grads = replay.backward(data, saved, [1.0, 10.0, 100.0], [0.5] * len(data))
+    grads = replay.backward(data, saved, [10.0, 1.0, 100.0], [0.5] * len(data))
     # x: 0.5 + 1 + w * (10 + 3 * 100); w: 0.5 + x * (10 + 3 * 100)
     assert grads[:2] == [0.5 + 1.0 + -3.0 * 310.0, 0.5 + 2.0 * 310.0]
 
@@ -585,3 +585,41 @@ def test_a_difference_subtracts_the_grad() -> None:
     assert "    x_grad += n4_grad               # d(a-b)/da = 1" in source
     assert "    n3_grad = -n4_grad              # d(a-b)/db = -1" in source
     assert "    w_grad -= n2_grad" in unroll(x - w).source
+
+
+@pytest.mark.parametrize(("make", "comments"), [
+    (lambda x, y: x / y, ["d(a/b)/da = 1/b", "d(a/b)/db = -(a/b)/b"]),
+    (lambda x, y: x**y, ["d(a**b)/da = b * a**(b-1)", "d(a**b)/db = a**b * log(a)"]),
+    (lambda x, y: x - y, ["d(a-b)/da = 1", "d(a-b)/db = -1"]),
+    (lambda x, y: -x * y, ["d(-a)/da = -1"]),
+    (lambda x, y: x.exp() * y, ["d(exp(a))/da = exp(a)"]),
+    (lambda x, y: x.log() * y, ["d(log(a))/da = 1/a"]),
+    (lambda x, y: x.tanh() * y, ["d(tanh(a))/da = 1 - tanh(a)**2"]),
+    (lambda x, y: x.sigmoid() * y, ["d(sigmoid(a))/da = s * (1 - s)"]),
+    (lambda x, y: x.relu() * y, ["d(relu(a))/da = 0 if a <= 0 else 1"]),
+])
+def test_each_chain_rule_line_names_its_local_derivative(make: object, comments: list[str]) -> None:
+    x, y = Value(2.0, label="x"), Value(3.0, label="y")
+    source = unroll(make(x, y)).source  # type: ignore[operator]
+    for comment in comments:
+        assert f"# {comment}\n" in source
+
+
+@pytest.mark.parametrize("op", ["tanh", "**2", "+", "relu"])
+def test_a_known_op_with_the_wrong_number_of_inputs_is_refused(op: str) -> None:
+    x, y, z = Value(2.0, label="x"), Value(3.0, label="y"), Value(4.0, label="z")
+    children = (x, y) if op in ("tanh", "**2", "relu") else (x, y, z)
+    fake = from_op(1.0, op, children, [1.0] * len(children))
+    with pytest.raises(CannotUnroll, match=re.escape(repr(op))):
+        unroll(fake)
+
+
+def test_the_training_form_returns_a_long_list_of_grads() -> None:
+    total, leaves = many_long_leaves(0)
+    replay = unroll_outputs([total])
+    data = replay_data(replay)
+    _, saved = replay.forward(data)
+    grads = replay.backward(data, saved, [1.0], [0.0] * len(data))
+    assert "    return [\n" in replay.source
+    total.backward()
+    assert grads == [leaf.grad for leaf in replay.leaves]
