@@ -225,9 +225,7 @@ def _fused_rule(op: str, children: list[str]) -> Rule | None:
 # ---------------------------------------------------------------------------
 
 
-def variable_names(
-    order: list[Value], roots: int = 1
-) -> tuple[dict[Value, str], dict[Value, str]]:
+def variable_names(order: list[Value], roots: int) -> tuple[dict[Value, str], dict[Value, str]]:
     """A Python variable for each node, from the name every view gives it
     (`engine.graph.node_names`): `x1` stays `x1`, `w.0` becomes `w_0`, and
     `#7(tanh)` becomes `n7`. Returns the variables and the names. (The
@@ -239,8 +237,7 @@ def variable_names(
         name = names[node]
         base = name.replace(".", "_")
         if not base.isidentifier() or keyword.iskeyword(base):
-            number = re.match(r"#(\d+)", name)
-            base = f"n{number.group(1) if number else index}"
+            base = f"n{index}"  # the number of `#7(tanh)`, which is its place in `order`
         variable, suffix = base, 1
         while variable in taken or f"{variable}_grad" in taken:
             variable = f"{base}_{suffix}"

@@ -181,7 +181,8 @@ def test_it_shows_itself_in_jupyter() -> None:
 def test_an_operation_given_as_numbers_is_refused_by_name() -> None:
     x = Value(3.0, label="x")
     square = from_op(x.data**2, "square", (x,), (2 * x.data,))
-    with pytest.raises(CannotUnroll, match=r"#1:.*'square'.*from_op"):
+    with pytest.raises(CannotUnroll, match=r"#1: its operation 'square' has no rule here \(an "
+                       r"operation made with from_op gives numbers, not a rule\); build it from"):
         unroll(square + 1)
 
 
@@ -623,3 +624,22 @@ def test_the_training_form_returns_a_long_list_of_grads() -> None:
     assert "    return [\n" in replay.source
     total.backward()
     assert grads == [leaf.grad for leaf in replay.leaves]
+
+
+def test_labels_become_python_names() -> None:
+    w0, keyword_, spaced = Value(1.0, label="w.0"), Value(2.0, label="if"), Value(3.0, label="my x")
+    taken, reserved = Value(4.0, label="data_1"), Value(5.0, label="data")
+    out = (w0 * keyword_ + spaced * taken) * reserved
+    code = unroll(out)
+    # w.0 as w_0; a keyword and a label with a space by their node number; data is the
+    # function's own, and data_1 is taken: data_2
+    assert "    w_0, n1, n3, data_1, data_2 = data" in code.source.splitlines()
+    assert code() == out.data
+
+
+def test_the_training_forms_seeds_keep_their_names() -> None:
+    x = Value(2.0, label="seed_0")
+    replay = unroll_outputs([x * x])
+    assert "    seed_0_1, = data" in replay.source.splitlines()
+    _, saved = replay.forward([2.0])
+    assert replay.backward([2.0], saved, [1.0], [0.0]) == [4.0]
