@@ -182,7 +182,8 @@ def test_an_operation_given_as_numbers_is_refused_by_name() -> None:
     x = Value(3.0, label="x")
     square = from_op(x.data**2, "square", (x,), (2 * x.data,))
     with pytest.raises(CannotUnroll, match=r"#1: its operation 'square' has no rule here \(an "
-                       r"operation made with from_op gives numbers, not a rule\); build it from"):
+                       r"operation made with from_op gives numbers, not a rule\); build it from "
+                       r"Value operations \(\+, \*, tanh\(\), exp\(\), \.\.\.\) to unroll it"):
         unroll(square + 1)
 
 
