@@ -225,9 +225,7 @@ def _fused_rule(op: str, children: list[str]) -> Rule | None:
 # ---------------------------------------------------------------------------
 
 
-def variable_names(
-    order: list[Value], roots: int = 1
-) -> tuple[dict[Value, str], dict[Value, str]]:
+def variable_names(order: list[Value], roots: int) -> tuple[dict[Value, str], dict[Value, str]]:
     """A Python variable for each node, from the name every view gives it
     (`engine.graph.node_names`): `x1` stays `x1`, `w.0` becomes `w_0`, and
     `#7(tanh)` becomes `n7`. Returns the variables and the names. (The
@@ -239,8 +237,7 @@ def variable_names(
         name = names[node]
         base = name.replace(".", "_")
         if not base.isidentifier() or keyword.iskeyword(base):
-            number = re.match(r"#(\d+)", name)
-            base = f"n{number.group(1) if number else index}"
+            base = f"n{index}"  # the number of `#7(tanh)`, which is its place in `order`
         variable, suffix = base, 1
         while variable in taken or f"{variable}_grad" in taken:
             variable = f"{base}_{suffix}"
@@ -260,11 +257,11 @@ def _line(code: str, comment: str = "", indent: str = "    ") -> list[str]:
     several (inside parentheses) when the code alone is too long."""
     text = indent + code
     if comment:
-        padded = text.ljust(COMMENT_COLUMN)
-        if len(padded) + 2 + len(comment) <= MAX_COLUMNS:
-            return [f"{padded}# {comment}" if padded.endswith(" ") else f"{padded}  # {comment}"]
-        if len(text) + 3 + len(comment) <= MAX_COLUMNS:
-            return [f"{text}  # {comment}"]
+        at_column = f"{text:<{COMMENT_COLUMN}}# {comment}" if len(text) < COMMENT_COLUMN else ""
+        after = f"{text}  # {comment}"  # where the code leaves no room before the column
+        for line in (at_column, after):
+            if line and len(line) <= MAX_COLUMNS:
+                return [line]
     if len(text) <= MAX_COLUMNS:
         return [text]
     # target = (long expression): break it between words, inside parentheses
@@ -272,7 +269,7 @@ def _line(code: str, comment: str = "", indent: str = "    ") -> list[str]:
     lines = [f"{indent}{target}{equals}("]
     current = indent + "    "
     for word in expression.split(" "):
-        if len(current) + len(word) + 1 > MAX_COLUMNS and current.strip():
+        if len(current) + len(word) > MAX_COLUMNS and current.strip():
             lines.append(current.rstrip())
             current = indent + "    "
         current += word + " "
@@ -293,7 +290,7 @@ def _tuple_lines(targets: list[str], value: str, indent: str = "    ") -> list[s
     lines = [f"{indent}("]
     current = indent + "    "
     for target in targets:
-        if len(current) + len(target) + 2 > MAX_COLUMNS:
+        if len(current) + len(target) + 1 > MAX_COLUMNS:
             lines.append(current.rstrip())
             current = indent + "    "
         current += target + ", "
@@ -307,7 +304,7 @@ def _list_text(items: list[str], indent: str = "    ") -> list[str]:
     lines = []
     current = indent + "    "
     for item in items:
-        if len(current) + len(item) + 2 > MAX_COLUMNS:
+        if len(current) + len(item) + 1 > MAX_COLUMNS:
             lines.append(current.rstrip())
             current = indent + "    "
         current += item + ", "
@@ -352,22 +349,24 @@ class _Writer:
             for child in node.children:
                 self.uses[child] += 1
 
-    def forward_lines(self, inline: bool = False) -> list[str]:
+    def forward_lines(self, inline: bool) -> list[str]:
         """One line per operation; or, with inline=True (for the forward pass
         of training, which nobody reads), a value that one operation uses
         once and the backward pass never reads is written into that
         operation's expression, in parentheses, so it is computed in the
         same order with fewer steps of Python."""
         lines = ["    # forward: one line per operation"]
-        keep = set(self.saved() if inline else ()) | {self.variables[root] for root in self.roots}
+        if not inline:
+            for node in self.rules:  # in the order of the graph, as `order`
+                variable = self.variables[node]
+                lines += _line(f"{variable} = {self.rules[node].forward}", self.op_comment(node))
+            return lines
+        keep = set(self.saved()) | {self.variables[root] for root in self.roots}
         inlined: dict[Value, tuple[str, int]] = {}  # expression, nesting depth
         for node in self.order:
             if node not in self.rules:
                 continue
             variable = self.variables[node]
-            if not inline:
-                lines += _line(f"{variable} = {self.rules[node].forward}", self.op_comment(node))
-                continue
             children = [inlined[c][0] if c in inlined else self.variables[c] for c in node.children]
             depth = 1 + max([inlined[c][1] for c in node.children if c in inlined], default=0)
             found = rule(node.op, variable, children)
@@ -382,7 +381,7 @@ class _Writer:
         """A forward line's comment: the node's name and the operation that made it."""
         return f"{self.names[node]} ({node.op})"
 
-    def backward_lines(self, first: int, seeds: list[str], guarded: bool = False) -> list[str]:
+    def backward_lines(self, first: int, seeds: list[str], guarded: bool) -> list[str]:
         """The chain rule, from the roots down; `first` is the number of the
         first line (to remember which lines each step wrote), and `seeds`
         the upstream grad of each root ("1.0" for backward()).
@@ -441,7 +440,7 @@ class _Writer:
                 elif local == "-1.0":
                     sign, term = "-", upstream
                 else:
-                    simple = re.fullmatch(r"[\w.]+", local) is not None
+                    simple = re.fullmatch(r"[\w.]+(\([^()]*\))?", local) is not None  # x, f(x)
                     sign, term = "+", f"{upstream} * {local if simple else f'({local})'}"
                 if child in has_grad:
                     code = f"{target} {sign}= {term}"
@@ -618,7 +617,6 @@ class Replay:
                     seen.add(node)
                     order.append(node)
         writer = _Writer(order, roots, None if wanted is None else set(wanted))
-        self.roots = roots
         self.leaves: list[Value] = writer.leaves
         self.forward_source, _ = _source(writer, "forward")
         self.source, _ = _source(writer, "seeded")

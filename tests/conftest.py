@@ -9,6 +9,17 @@ from hypothesis import settings  # noqa: E402
 # Shared, noisy machines: no per-example deadline; a fixed number of examples.
 settings.register_profile("stepgrad", deadline=None, max_examples=100, print_blob=True)
 settings.load_profile("stepgrad")
+if os.environ.get("STEPGRAD_MUTATION"):
+    # Mutation testing (tests/mutation/run.py) asks only whether a test fails: new
+    # examples for each mutant (no database: an example saved for one mutant would be
+    # replayed on all), without the search for the smallest failing one (slow).
+    from hypothesis import Phase  # noqa: E402
+
+    settings.register_profile(
+        "mutation", settings.get_profile("stepgrad"),
+        phases=[Phase.explicit, Phase.generate], database=None,
+    )
+    settings.load_profile("mutation")
 
 # Benchmarks are run by hand (python tests/benchmarks/...), never collected.
 collect_ignore = ["benchmarks"]

@@ -12,7 +12,10 @@ It measures:
      forward pass alone, as a person would write it;
    - `unroll(root)()`: the readable unrolled function (forward, then the
      backward pass written out, one line per chain-rule update), called on
-     the leaves' data, grads written back: what `code()` costs;
+     the leaves' data, grads written back: what `code()` costs; and that
+     function alone, on lists of the leaves' data and grads read once
+     before the rounds (what `code()` adds to it is reading them from the
+     leaves and writing the grads back);
    - the training form (`unroll_outputs`: the forward pass with values used
      once written inline, then the backward pass guarded and with copies of
      grads left out), forward + backward: every leaf's grad, then the grad
@@ -123,8 +126,11 @@ def bench_random_graph(n_ops: int, repeats: int) -> None:
 
     # The contenders take turns, round by round, so that a busy machine slows
     # them alike; each ratio is the median of the rounds' ratios.
-    contenders = {"plain": lambda: plain(0.5), "code": code, "training": training_form,
-                  "training_x": training_form_x}
+    leaf_data = [leaf.data for leaf in code.leaves]
+    leaf_grads = [leaf.grad for leaf in code.leaves]
+    contenders = {"plain": lambda: plain(0.5), "code": code,
+                  "function": lambda: code.function(leaf_data, leaf_grads),
+                  "training": training_form, "training_x": training_form_x}
     times: dict[str, list[float]] = {name: [] for name in contenders}
     for _ in range(repeats):
         for name, run in contenders.items():
@@ -144,6 +150,9 @@ def bench_random_graph(n_ops: int, repeats: int) -> None:
     print(f"  plain straight-line floats, forward      {per_op('plain'):6.0f} ns/op")
     print(f"  unroll(root)(): forward + backward       {per_op('code'):6.0f} ns/op"
           f" = {ratio('code'):5.2f}x plain (target <= 3x)")
+    print(f"    of which the function in .source alone {per_op('function'):6.0f} ns/op"
+          f" = {ratio('function'):5.2f}x plain")
+    print("      (the rest: reading the leaves' data and grads, writing the grads back)")
     print(f"  training form: forward + backward        {per_op('training'):6.0f} ns/op"
           f" = {ratio('training'):5.2f}x plain")
     print(f"    the same, the grad of x alone          {per_op('training_x'):6.0f} ns/op"

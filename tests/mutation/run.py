@@ -91,6 +91,7 @@ def run_mutmut(workdir: Path, children: int, mutants: list[str] | None = None) -
     """mutmut run: every mutant not yet tested, or only `mutants` (again)."""
     environment = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     environment["MPLBACKEND"] = "Agg"
+    environment["STEPGRAD_MUTATION"] = "1"  # Hypothesis does not shrink (tests/conftest.py)
     command = [sys.executable, "-m", "mutmut", "run", "--max-children", str(children)]
     command += mutants or []
     subprocess.run(command, cwd=workdir, env=environment, check=False)
