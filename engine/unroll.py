@@ -266,16 +266,8 @@ def _line(code: str, comment: str = "", indent: str = "    ") -> list[str]:
         return [text]
     # target = (long expression): break it between words, inside parentheses
     target, equals, expression = code.partition("= ")
-    lines = [f"{indent}{target}{equals}("]
-    current = indent + "    "
-    for word in expression.split(" "):
-        if len(current) + len(word) > MAX_COLUMNS and current.strip():
-            lines.append(current.rstrip())
-            current = indent + "    "
-        current += word + " "
-    lines.append(current.rstrip())
-    lines.append(f"{indent})")
-    return lines
+    words = expression.split(" ")
+    return [f"{indent}{target}{equals}(", *_filled(words, " ", indent), f"{indent})"]
 
 
 def _tuple_lines(targets: list[str], value: str, indent: str = "    ") -> list[str]:
@@ -287,27 +279,21 @@ def _tuple_lines(targets: list[str], value: str, indent: str = "    ") -> list[s
     )
     if len(text) <= MAX_COLUMNS:
         return [text]
-    lines = [f"{indent}("]
-    current = indent + "    "
-    for target in targets:
-        if len(current) + len(target) + 1 > MAX_COLUMNS:
-            lines.append(current.rstrip())
-            current = indent + "    "
-        current += target + ", "
-    lines.append(current.rstrip())
-    lines.append(f"{indent}) = {value}")
-    return lines
+    return [f"{indent}(", *_filled(targets, ", ", indent), f"{indent}) = {value}"]
 
 
-def _list_text(items: list[str], indent: str = "    ") -> list[str]:
-    """`[a, b, c]` as the end of a return line, broken over lines if long."""
+def _filled(words: list[str], separator: str, indent: str = "    ") -> list[str]:
+    """`words`, each followed by `separator`, filled into lines of at most
+    MAX_COLUMNS, indented one step more than `indent` (the inside of a
+    broken expression, tuple or list)."""
     lines = []
     current = indent + "    "
-    for item in items:
-        if len(current) + len(item) + 1 > MAX_COLUMNS:
+    mark = len(separator.rstrip())  # what stays at the end of a line: the "," of ", "
+    for word in words:
+        if len(current) + len(word) + mark > MAX_COLUMNS and current.strip():
             lines.append(current.rstrip())
             current = indent + "    "
-        current += item + ", "
+        current += word + separator
     lines.append(current.rstrip())
     return lines
 
@@ -522,7 +508,7 @@ def _source(writer: _Writer, mode: str = "backward") -> tuple[str, dict[Value, l
     if mode != "seeded":
         lines += writer.forward_lines(inline=mode == "forward")
     if mode == "forward":
-        lines += [f"    return [{', '.join(roots)}], (", *_list_text(writer.saved()), "    )"]
+        lines += [f"    return [{', '.join(roots)}], (", *_filled(writer.saved(), ", "), "    )"]
         return "\n".join(lines) + "\n", {}
     lines += writer.backward_lines(len(lines) + 1, seed_names, guarded=mode == "seeded")
     returned = f"[{', '.join(grads)}]" if mode == "seeded" else f"{roots[0]}, [{', '.join(grads)}]"
@@ -530,7 +516,7 @@ def _source(writer: _Writer, mode: str = "backward") -> tuple[str, dict[Value, l
         lines.append(f"    return {returned}")
     else:
         ahead = "" if mode == "seeded" else f"{roots[0]}, "
-        lines += [f"    return {ahead}[", *_list_text(grads), "    ]"]
+        lines += [f"    return {ahead}[", *_filled(grads, ", "), "    ]"]
     return "\n".join(lines) + "\n", writer.step_lines
 
 

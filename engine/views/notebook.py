@@ -22,13 +22,14 @@ and the dark theme reach it.
   saying where it is.
 
 Either way a static picture of the step (`stepper_html()`: HTML, the drawing
-in it an image, no script) goes with it, so a saved notebook shows it without
-a kernel (untrusted in JupyterLab, on GitHub, in nbviewer): the HTML output is that picture; the widget is
-followed by a second output that holds it (`saved_picture_bundle()`), kept
-up to date after every move, a click on the widget's buttons too, and
-hidden while the widget is live (a style rule in the widget hides it). It
-cannot be the widget's own output: updating that output makes JupyterLab build the
-widget's view again, which would restart the live view at every click.
+in it an image, no script) goes with it, so a saved notebook shows it
+without a kernel (untrusted in JupyterLab, on GitHub, in nbviewer): the HTML
+output is that picture; the widget is followed by a second output that holds
+it (`saved_picture_bundle()`), kept up to date after every move, a click on
+the widget's buttons too, and hidden while the widget is live (a style rule
+in the widget hides it). It cannot be the widget's own output: updating that
+output makes JupyterLab build the widget's view again, which would restart
+the live view at every click.
 It also works outside Jupyter:
 
 >>> from engine import Value
