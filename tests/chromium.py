@@ -1,6 +1,8 @@
 """Debian's Chromium for the browser tests (Playwright's own download cannot work here)."""
 
+import os
 import shutil
+from pathlib import Path
 
 # /usr/bin/chromium from `apt-get install chromium` (.ci/run installs it when missing).
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -15,3 +17,12 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+
+
+def keep_screenshots(folder: Path, pattern: str = "*.png") -> None:
+    """Copy the test's screenshots for a person to look at, if asked:
+    STEPGRAD_KEEP_SCREENSHOTS=/some/folder pytest ..."""
+    keep = os.environ.get("STEPGRAD_KEEP_SCREENSHOTS")
+    if keep:
+        for picture in folder.glob(pattern):
+            shutil.copy(picture, Path(keep) / picture.name)

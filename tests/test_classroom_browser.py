@@ -8,13 +8,10 @@ has its own browser context, so each student has their own random id.
 
 from __future__ import annotations
 
-import os
-import shutil
-from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
-from chromium import CHROMIUM, CHROMIUM_ARGS
+from chromium import CHROMIUM, CHROMIUM_ARGS, keep_screenshots
 
 from nn.apps.classroom import Classroom
 
@@ -264,10 +261,7 @@ def test_the_graph_follows_the_step_at_a_readable_size(
         page.mouse.wheel(0, 300)
         page.wait_for_timeout(300)
         assert page.evaluate(CURRENT_NODE)["px"] < before
-        keep = os.environ.get("STEPGRAD_KEEP_SCREENSHOTS")
-        if keep:  # for a person to look at: STEPGRAD_KEEP_SCREENSHOTS=/some/folder
-            for picture in tmp_path.glob("*.png"):
-                shutil.copy(picture, Path(keep) / picture.name)
+        keep_screenshots(tmp_path)
 
 
 SHOWS_LAYOUT = "(layout) => document.querySelector('#graph-box').dataset.layout === layout"

@@ -801,7 +801,12 @@ def test_only_the_servers_own_names_are_answered(host: str, status: int) -> None
 def test_stopping_the_server_during_a_drawing_stops_the_renderer(signal_name: str) -> None:
     import threading
 
-    from test_render import SLOW_FORMULA, process_is_gone, renderer_children
+    from test_render import (
+        SLOW_FORMULA,
+        process_is_gone,
+        started_renderers,
+        wait_until_gone,
+    )
 
     process = serve_command("--expr", "x * w", "x=2", "w=-3")
     renderers: list[int] = []
@@ -821,17 +826,11 @@ def test_stopping_the_server_during_a_drawing_stops_the_renderer(signal_name: st
                 pass  # the server stopped before it answered
 
         threading.Thread(target=ask_for_the_slow_formula, daemon=True).start()
-        deadline = time.monotonic() + 20
-        while not (renderers := renderer_children(process.pid)):
-            assert time.monotonic() < deadline, "the renderer never started"
-            time.sleep(0.05)
+        renderers = started_renderers(process.pid)
         process.send_signal(getattr(signal, signal_name))
         out, err = process.communicate(timeout=TIMEOUT)
         assert process.returncode == 0 and "Traceback" not in err
-        deadline = time.monotonic() + 5
-        while not all(process_is_gone(pid) for pid in renderers):
-            assert time.monotonic() < deadline, f"the renderer outlived the server ({signal_name})"
-            time.sleep(0.05)
+        wait_until_gone(renderers, f"the server ({signal_name})")
     finally:
         process.kill()
         process.wait(timeout=TIMEOUT)

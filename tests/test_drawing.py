@@ -280,15 +280,21 @@ def test_numbers_fed_to_a_model_are_named_x_0_x_1() -> None:
     assert "#1  data 3.0000" in text_tree(a * 3.0)
 
 
-def stacking_order(svg: bytes, names: list[str]) -> list[str]:
-    """The boxes whose text starts with `names`, from the top of the picture down."""
+def boxes_along(axis: str, svg: bytes, names: list[str]) -> list[str]:
+    """The boxes whose text starts with `names`, in the picture's order along
+    `axis`: "y" from the top down, "x" from the left."""
     text = svg.decode()
-    tops = {}
+    places = {}
     for name in names:
-        match = re.search(rf'y="(-?[\d.]+)"[^>]*>(#\d+ = )?{re.escape(name)}</text>', text)
+        match = re.search(rf'{axis}="(-?[\d.]+)"[^>]*>(#\d+ = )?{re.escape(name)}</text>', text)
         assert match, name
-        tops[name] = float(match.group(1))
-    return sorted(names, key=tops.__getitem__)
+        places[name] = float(match.group(1))
+    return sorted(names, key=places.__getitem__)
+
+
+def stacking_order(svg: bytes, names: list[str]) -> list[str]:
+    """The boxes named `names`, from the top of the picture down."""
+    return boxes_along("y", svg, names)
 
 
 def test_neurons_and_inputs_are_drawn_in_index_order() -> None:
@@ -655,14 +661,8 @@ def test_inputs_and_weights_are_drawn_in_the_formula_order() -> None:
 
 
 def left_to_right(svg: bytes, names: list[str]) -> list[str]:
-    """The boxes whose text starts with `names`, from the left of the picture."""
-    text = svg.decode()
-    lefts = {}
-    for name in names:
-        match = re.search(rf'x="(-?[\d.]+)"[^>]*>{re.escape(name)}</text>', text)
-        assert match, name
-        lefts[name] = float(match.group(1))
-    return sorted(names, key=lefts.__getitem__)
+    """The boxes named `names`, from the left of the picture."""
+    return boxes_along("x", svg, names)
 
 
 # ------------------------------------------------------------------ static pictures

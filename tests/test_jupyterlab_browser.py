@@ -28,11 +28,12 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 import pytest
-from chromium import CHROMIUM, CHROMIUM_ARGS
+from chromium import CHROMIUM, CHROMIUM_ARGS, keep_screenshots
 from notebooks import execute
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -126,6 +127,17 @@ class JupyterLab:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait(timeout=10)
         self.log.close()
+
+
+@contextmanager
+def laptop_page() -> Iterator[Any]:
+    """A page of headless Chromium in a 1280x720 window; the browser closes after."""
+    with playwright_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser.new_page(viewport={"width": 1280, "height": 720})
+        finally:
+            browser.close()
 
 
 @pytest.fixture
@@ -235,213 +247,197 @@ def saved_steppers_picture(path: Path, step: str, seconds: float = 20.0) -> bool
 def test_a_teacher_runs_the_notebook_and_steps_in_jupyterlab(
     lab: JupyterLab, tmp_path: Path
 ) -> None:
-    with playwright_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with laptop_page() as page:
+        page.set_default_timeout(20_000)
+        page.goto(f"{lab.base}/lab/tree/widget_tour.ipynb?token={lab.token}")
+        page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=30_000)
+        page.wait_for_function(
+            "() => window.jupyterapp && window.jupyterapp.commands"
+            ".isEnabled('notebook:run-all-cells')",
+            timeout=30_000,
+        )
+        # A fresh JupyterLab may ask which kernel to start: the notebook's own, python3.
+        dialog = page.locator(".jp-Dialog .jp-mod-accept")
         try:
-            page = browser.new_page(viewport={"width": 1280, "height": 720})
-            page.set_default_timeout(20_000)
-            page.goto(f"{lab.base}/lab/tree/widget_tour.ipynb?token={lab.token}")
-            page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=30_000)
-            page.wait_for_function(
-                "() => window.jupyterapp && window.jupyterapp.commands"
-                ".isEnabled('notebook:run-all-cells')",
-                timeout=30_000,
-            )
-            # A fresh JupyterLab may ask which kernel to start: the notebook's own, python3.
-            dialog = page.locator(".jp-Dialog .jp-mod-accept")
-            try:
-                dialog.click(timeout=5_000)
-            except playwright_api.TimeoutError:
-                pass  # no question asked: the kernel started by itself
-            # (Not awaited: the command's promise settles only when every cell has run.)
-            page.evaluate(
-                "() => { window.jupyterapp.commands.execute('notebook:run-all-cells'); }"
-            )
+            dialog.click(timeout=5_000)
+        except playwright_api.TimeoutError:
+            pass  # no question asked: the kernel started by itself
+        # (Not awaited: the command's promise settles only when every cell has run.)
+        page.evaluate(
+            "() => { window.jupyterapp.commands.execute('notebook:run-all-cells'); }"
+        )
 
-            # The last cell's playground appears once every cell before it has run.
-            page.wait_for_selector(".stepgrad-live-training", timeout=90_000)  # a loaded machine
-            stepper = page.locator(".stepgrad-stepper")
-            narration = stepper.locator(".stepgrad-narration")
-            # JupyterLab skips painting cells outside the window (content-visibility),
-            # so their text reads as empty: look at the Stepper as a teacher would.
-            stepper.scroll_into_view_if_needed()
-            # Widgets render their views a moment after the cell's output arrives.
-            page.wait_for_function(
-                "() => { const n = document.querySelector('.stepgrad-stepper .stepgrad-narration');"
-                " return n && n.textContent.includes('step 1 of'); }",
-                timeout=15_000,
-            )
-            assert "step 1 of 5: o = tanh(n)" in (narration.text_content() or "")  # stepper.next() ran
-            page.wait_for_selector(".stepgrad-stepper .stepgrad-drawing g.current")
-            before = page.evaluate(RED_NODE)
-            assert before == "o"  # the step of o: the output is red
-            page.locator(".stepgrad-stepper .stepgrad-drawing").scroll_into_view_if_needed()
-            page.wait_for_timeout(800)  # the view moves to the step in 350 ms
-            measured = page.evaluate(CURRENT_NODE)
-            print("Stepper, step 1, current node:", measured)
-            assert measured["px"] >= 14 and measured["inView"], measured
-            page.screenshot(path=str(tmp_path / "stepper-step-1.png"), **STILL)
+        # The last cell's playground appears once every cell before it has run.
+        page.wait_for_selector(".stepgrad-live-training", timeout=90_000)  # a loaded machine
+        stepper = page.locator(".stepgrad-stepper")
+        narration = stepper.locator(".stepgrad-narration")
+        # JupyterLab skips painting cells outside the window (content-visibility),
+        # so their text reads as empty: look at the Stepper as a teacher would.
+        stepper.scroll_into_view_if_needed()
+        # Widgets render their views a moment after the cell's output arrives.
+        page.wait_for_function(
+            "() => { const n = document.querySelector('.stepgrad-stepper .stepgrad-narration');"
+            " return n && n.textContent.includes('step 1 of'); }",
+            timeout=15_000,
+        )
+        assert "step 1 of 5: o = tanh(n)" in (narration.text_content() or "")  # stepper.next() ran
+        page.wait_for_selector(".stepgrad-stepper .stepgrad-drawing g.current")
+        before = page.evaluate(RED_NODE)
+        assert before == "o"  # the step of o: the output is red
+        page.locator(".stepgrad-stepper .stepgrad-drawing").scroll_into_view_if_needed()
+        page.wait_for_timeout(800)  # the view moves to the step in 350 ms
+        measured = page.evaluate(CURRENT_NODE)
+        print("Stepper, step 1, current node:", measured)
+        assert measured["px"] >= 14 and measured["inView"], measured
+        page.screenshot(path=str(tmp_path / "stepper-step-1.png"), **STILL)
 
-            stepper.locator("button.stepgrad-next").click()
-            page.wait_for_function(
-                "() => document.querySelector('.stepgrad-stepper .stepgrad-narration')"
-                ".textContent.includes('step 2 of 5')",
-                timeout=15_000,
-            )
-            page.wait_for_function("() => (%s)() === 'n'" % RED_NODE)
-            after = page.evaluate(RED_NODE)
-            assert after == "n" and after != before  # the red node moved down to n
-            page.wait_for_timeout(800)
-            measured = page.evaluate(CURRENT_NODE)
-            print("Stepper, step 2, current node:", measured)
-            assert measured["px"] >= 14 and measured["inView"], measured
-            text = narration.text_content() or ""
-            assert "step 2 of 5: n = " in text and "b.grad += n.grad" in text
-            assert stepper.locator(".stepgrad-drawing svg").count() == 1
-            # The output after the widget, the picture a saved notebook shows, follows the
-            # click; it is hidden while the widget is live (no second picture on screen).
-            saved = page.locator(".stepgrad-saved-picture")
-            playwright_api.expect(saved).to_contain_text("step 2 of 5: n = ")
-            assert saved.count() == 1 and not saved.is_visible()
-            # Saved now, the notebook file keeps that picture: the step clicked to.
-            page.evaluate("() => window.jupyterapp.commands.execute('docmanager:save')")
-            assert saved_steppers_picture(tmp_path / "class" / "widget_tour.ipynb", "step 2 of 5")
-            stepper.screenshot(path=str(tmp_path / "stepper-step-2.png"), **STILL)
-            page.screenshot(path=str(tmp_path / "notebook-step-2.png"), **STILL)
+        stepper.locator("button.stepgrad-next").click()
+        page.wait_for_function(
+            "() => document.querySelector('.stepgrad-stepper .stepgrad-narration')"
+            ".textContent.includes('step 2 of 5')",
+            timeout=15_000,
+        )
+        page.wait_for_function("() => (%s)() === 'n'" % RED_NODE)
+        after = page.evaluate(RED_NODE)
+        assert after == "n" and after != before  # the red node moved down to n
+        page.wait_for_timeout(800)
+        measured = page.evaluate(CURRENT_NODE)
+        print("Stepper, step 2, current node:", measured)
+        assert measured["px"] >= 14 and measured["inView"], measured
+        text = narration.text_content() or ""
+        assert "step 2 of 5: n = " in text and "b.grad += n.grad" in text
+        assert stepper.locator(".stepgrad-drawing svg").count() == 1
+        # The output after the widget, the picture a saved notebook shows, follows the
+        # click; it is hidden while the widget is live (no second picture on screen).
+        saved = page.locator(".stepgrad-saved-picture")
+        playwright_api.expect(saved).to_contain_text("step 2 of 5: n = ")
+        assert saved.count() == 1 and not saved.is_visible()
+        # Saved now, the notebook file keeps that picture: the step clicked to.
+        page.evaluate("() => window.jupyterapp.commands.execute('docmanager:save')")
+        assert saved_steppers_picture(tmp_path / "class" / "widget_tour.ipynb", "step 2 of 5")
+        stepper.screenshot(path=str(tmp_path / "stepper-step-2.png"), **STILL)
+        page.screenshot(path=str(tmp_path / "notebook-step-2.png"), **STILL)
 
-            # In a notebook the wheel scrolls the notebook; Ctrl + wheel zooms the graph.
-            # "Whole graph" shows it all, the current node still marked.
-            view = stepper.locator(".stepgrad-drawing")
-            view.scroll_into_view_if_needed()
-            box = view.bounding_box()
-            page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-            before = page.evaluate(CURRENT_NODE)["px"]
-            page.mouse.wheel(0, 120)
-            page.wait_for_timeout(300)
-            assert page.evaluate(CURRENT_NODE)["px"] == pytest.approx(before)
-            page.keyboard.down("Control")
-            page.mouse.wheel(0, 300)
-            page.keyboard.up("Control")
-            page.wait_for_timeout(300)
-            assert page.evaluate(CURRENT_NODE)["px"] < before
-            view.locator(".stepgrad-graph-whole").click()
-            page.wait_for_timeout(800)
-            stepper.screenshot(path=str(tmp_path / "stepper-whole-graph.png"), **STILL)
-            assert page.evaluate(RED_NODE) == "n"
-            view.locator(".stepgrad-graph-whole").click()  # back to following the step
+        # In a notebook the wheel scrolls the notebook; Ctrl + wheel zooms the graph.
+        # "Whole graph" shows it all, the current node still marked.
+        view = stepper.locator(".stepgrad-drawing")
+        view.scroll_into_view_if_needed()
+        box = view.bounding_box()
+        page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        before = page.evaluate(CURRENT_NODE)["px"]
+        page.mouse.wheel(0, 120)
+        page.wait_for_timeout(300)
+        assert page.evaluate(CURRENT_NODE)["px"] == pytest.approx(before)
+        page.keyboard.down("Control")
+        page.mouse.wheel(0, 300)
+        page.keyboard.up("Control")
+        page.wait_for_timeout(300)
+        assert page.evaluate(CURRENT_NODE)["px"] < before
+        view.locator(".stepgrad-graph-whole").click()
+        page.wait_for_timeout(800)
+        stepper.screenshot(path=str(tmp_path / "stepper-whole-graph.png"), **STILL)
+        assert page.evaluate(RED_NODE) == "n"
+        view.locator(".stepgrad-graph-whole").click()  # back to following the step
 
-            # Presentation Mode enlarges the Stepper's text and its graph's; the dark
-            # theme recolours the text.
-            plain = page.evaluate(NARRATION_STYLE)
-            page.evaluate("() => window.jupyterapp.commands.execute('application:toggle-presentation-mode')")
-            page.wait_for_function(
-                "(size) => parseFloat(getComputedStyle(document.querySelector("
-                "'.stepgrad-stepper .stepgrad-narration')).fontSize) > size",
-                arg=plain["size"],
-            )
-            page.evaluate("() => window.jupyterapp.commands.execute('application:toggle-presentation-mode')")
-            page.evaluate("() => window.jupyterapp.commands.execute('apputils:change-theme', {theme: 'JupyterLab Dark'})")
-            page.wait_for_function(
-                "(colour) => getComputedStyle(document.querySelector("
-                "'.stepgrad-stepper .stepgrad-narration')).color !== colour",
-                arg=plain["colour"],
-                timeout=20_000,
-            )
-            stepper.scroll_into_view_if_needed()
-            stepper.screenshot(path=str(tmp_path / "stepper-dark.png"), **STILL)
-            page.evaluate("() => window.jupyterapp.commands.execute('apputils:change-theme', {theme: 'JupyterLab Light'})")
+        # Presentation Mode enlarges the Stepper's text and its graph's; the dark
+        # theme recolours the text.
+        plain = page.evaluate(NARRATION_STYLE)
+        page.evaluate("() => window.jupyterapp.commands.execute('application:toggle-presentation-mode')")
+        page.wait_for_function(
+            "(size) => parseFloat(getComputedStyle(document.querySelector("
+            "'.stepgrad-stepper .stepgrad-narration')).fontSize) > size",
+            arg=plain["size"],
+        )
+        page.evaluate("() => window.jupyterapp.commands.execute('application:toggle-presentation-mode')")
+        page.evaluate("() => window.jupyterapp.commands.execute('apputils:change-theme', {theme: 'JupyterLab Dark'})")
+        page.wait_for_function(
+            "(colour) => getComputedStyle(document.querySelector("
+            "'.stepgrad-stepper .stepgrad-narration')).color !== colour",
+            arg=plain["colour"],
+            timeout=20_000,
+        )
+        stepper.scroll_into_view_if_needed()
+        stepper.screenshot(path=str(tmp_path / "stepper-dark.png"), **STILL)
+        page.evaluate("() => window.jupyterapp.commands.execute('apputils:change-theme', {theme: 'JupyterLab Light'})")
 
-            # draw(o) fits its cell, or scrolls inside it, with text of 11 px or more.
-            drawing = page.locator(".jp-OutputArea-output .stepgrad-drawing > img").first
-            drawing.scroll_into_view_if_needed()
-            shown = drawing.evaluate(DRAWING)
-            print("draw(o) in its cell:", shown)
-            assert shown["loaded"] and shown["px"] >= 11, shown
-            assert shown["fits"] or shown["scrolls"], shown
-            assert not shown["pageSideways"], shown
-            page.screenshot(path=str(tmp_path / "draw-in-cell.png"), **STILL)
+        # draw(o) fits its cell, or scrolls inside it, with text of 11 px or more.
+        drawing = page.locator(".jp-OutputArea-output .stepgrad-drawing > img").first
+        drawing.scroll_into_view_if_needed()
+        shown = drawing.evaluate(DRAWING)
+        print("draw(o) in its cell:", shown)
+        assert shown["loaded"] and shown["px"] >= 11, shown
+        assert shown["fits"] or shown["scrolls"], shown
+        assert not shown["pageSideways"], shown
+        page.screenshot(path=str(tmp_path / "draw-in-cell.png"), **STILL)
 
-            # The playground trains in the background, so its Stop button is heard.
-            playground = page.locator(".stepgrad-live-training")
-            playground.scroll_into_view_if_needed()
-            # Before Start: no broken image (the curves are hidden until there are some).
-            broken = playground.evaluate(
-                "(element) => Array.from(element.querySelectorAll('img')).filter((image) =>"
-                " image.offsetParent !== null && !(image.complete && image.naturalWidth > 0))"
-                ".length"
-            )
-            assert broken == 0
-            playground.locator("button", has_text="Start").click()
-            page.wait_for_function(
-                "() => document.querySelector('.stepgrad-live-training')"
-                ".textContent.includes('step ')",
-                timeout=20_000,
-            )
-            playground.locator("button", has_text="Stop").click()
-            page.wait_for_function(
-                "() => document.querySelector('.stepgrad-live-training')"
-                ".textContent.includes('stopped at step')",
-                timeout=20_000,
-            )
-            text = playground.inner_text()
-            assert "loss" in text and "History(" not in text  # a status line for people
-            # After Stop the same network can go on training.
-            playwright_api.expect(
-                playground.locator("button", has_text="Continue")
-            ).to_be_enabled()
-            playground.screenshot(path=str(tmp_path / "playground-stopped.png"), **STILL)
-        finally:
-            browser.close()
+        # The playground trains in the background, so its Stop button is heard.
+        playground = page.locator(".stepgrad-live-training")
+        playground.scroll_into_view_if_needed()
+        # Before Start: no broken image (the curves are hidden until there are some).
+        broken = playground.evaluate(
+            "(element) => Array.from(element.querySelectorAll('img')).filter((image) =>"
+            " image.offsetParent !== null && !(image.complete && image.naturalWidth > 0))"
+            ".length"
+        )
+        assert broken == 0
+        playground.locator("button", has_text="Start").click()
+        page.wait_for_function(
+            "() => document.querySelector('.stepgrad-live-training')"
+            ".textContent.includes('step ')",
+            timeout=20_000,
+        )
+        playground.locator("button", has_text="Stop").click()
+        page.wait_for_function(
+            "() => document.querySelector('.stepgrad-live-training')"
+            ".textContent.includes('stopped at step')",
+            timeout=20_000,
+        )
+        text = playground.inner_text()
+        assert "loss" in text and "History(" not in text  # a status line for people
+        # After Stop the same network can go on training.
+        playwright_api.expect(
+            playground.locator("button", has_text="Continue")
+        ).to_be_enabled()
+        playground.screenshot(path=str(tmp_path / "playground-stopped.png"), **STILL)
     shots = ("stepper-step-1.png", "stepper-step-2.png", "notebook-step-2.png",
              "stepper-whole-graph.png", "stepper-dark.png", "draw-in-cell.png", "playground-stopped.png")
     for name in shots:
         assert (tmp_path / name).read_bytes()[:4] == b"\x89PNG"
-    keep = os.environ.get("STEPGRAD_KEEP_SCREENSHOTS")
-    if keep:  # for a person to look at: STEPGRAD_KEEP_SCREENSHOTS=/some/folder
-        for picture in tmp_path.glob("*.png"):
-            shutil.copy(picture, Path(keep) / picture.name)
+    keep_screenshots(tmp_path)
 
 
 def test_a_saved_notebook_shows_its_drawings_before_it_runs(
     saved_lab: JupyterLab, tmp_path: Path
 ) -> None:
-    with playwright_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 720})
-            page.set_default_timeout(20_000)
-            page.goto(f"{saved_lab.base}/lab/tree/saved.ipynb?token={saved_lab.token}")
-            page.wait_for_selector(".jp-Notebook .jp-OutputArea-output", timeout=30_000)
-            # Opened, not run: JupyterLab trusts none of its outputs.
-            trusted = page.evaluate(
-                "() => window.jupyterapp.shell.currentWidget.content.widgets"
-                ".map((cell) => cell.model.trusted)"
-            )
-            assert trusted == [False] * len(SAVED_CELLS), trusted
-            images = page.locator(".jp-OutputArea-output .stepgrad-drawing > img")
-            # draw(o)'s drawing, the Stepper's (its static picture: an untrusted
-            # output shows no widget) and a drawing too wide for the cell.
-            playwright_api.expect(images).to_have_count(3)
-            assert page.locator(".jp-OutputArea-output .stepgrad-stepper-view img").count() == 1
-            for index, name in enumerate(["draw", "stepper", "wide"]):
-                image = images.nth(index)
-                image.scroll_into_view_if_needed()
-                page.wait_for_function("(image) => image.complete", arg=image.element_handle())
-                shown = image.evaluate(DRAWING)
-                print(f"{name} in a saved notebook, untrusted:", shown)
-                assert shown["loaded"] and shown["width"] >= 300, shown
-                assert shown["px"] >= 11 and (shown["fits"] or shown["scrolls"]), shown
-                assert not shown["pageSideways"], shown
-                assert shown["scrolls"] == (name == "wide"), shown  # its min-width was kept
-                page.screenshot(path=str(tmp_path / f"saved-{name}.png"), **STILL)
-        finally:
-            browser.close()
+    with laptop_page() as page:
+        page.set_default_timeout(20_000)
+        page.goto(f"{saved_lab.base}/lab/tree/saved.ipynb?token={saved_lab.token}")
+        page.wait_for_selector(".jp-Notebook .jp-OutputArea-output", timeout=30_000)
+        # Opened, not run: JupyterLab trusts none of its outputs.
+        trusted = page.evaluate(
+            "() => window.jupyterapp.shell.currentWidget.content.widgets"
+            ".map((cell) => cell.model.trusted)"
+        )
+        assert trusted == [False] * len(SAVED_CELLS), trusted
+        images = page.locator(".jp-OutputArea-output .stepgrad-drawing > img")
+        # draw(o)'s drawing, the Stepper's (its static picture: an untrusted
+        # output shows no widget) and a drawing too wide for the cell.
+        playwright_api.expect(images).to_have_count(3)
+        assert page.locator(".jp-OutputArea-output .stepgrad-stepper-view img").count() == 1
+        for index, name in enumerate(["draw", "stepper", "wide"]):
+            image = images.nth(index)
+            image.scroll_into_view_if_needed()
+            page.wait_for_function("(image) => image.complete", arg=image.element_handle())
+            shown = image.evaluate(DRAWING)
+            print(f"{name} in a saved notebook, untrusted:", shown)
+            assert shown["loaded"] and shown["width"] >= 300, shown
+            assert shown["px"] >= 11 and (shown["fits"] or shown["scrolls"]), shown
+            assert not shown["pageSideways"], shown
+            assert shown["scrolls"] == (name == "wide"), shown  # its min-width was kept
+            page.screenshot(path=str(tmp_path / f"saved-{name}.png"), **STILL)
     for name in ("saved-draw.png", "saved-stepper.png", "saved-wide.png"):
         assert (tmp_path / name).read_bytes()[:4] == b"\x89PNG"
-    keep = os.environ.get("STEPGRAD_KEEP_SCREENSHOTS")
-    if keep:
-        for picture in tmp_path.glob("saved-*.png"):
-            shutil.copy(picture, Path(keep) / picture.name)
+    keep_screenshots(tmp_path, "saved-*.png")
 
 
 @pytest.mark.parametrize("name", ["1-neuron", "5-backprop"])
@@ -452,27 +448,19 @@ def test_a_lessons_static_page_shows_its_drawings(name: str, tmp_path: Path) -> 
     page_file = tmp_path / f"{name}.html"
     notebook = nbformat.read(ROOT / "demos" / f"{name}.ipynb", as_version=4)
     page_file.write_text(exporter.from_notebook_node(notebook)[0], encoding="utf-8")
-    with playwright_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 720})
-            page.route("http*://**", lambda route: route.abort())  # offline: no CDN scripts
-            page.goto(page_file.as_uri())
-            images = page.locator(".jp-OutputArea-output .stepgrad-drawing > img")
-            assert images.count() >= 2
-            for index in range(images.count()):
-                image = images.nth(index)
-                image.scroll_into_view_if_needed()
-                page.wait_for_function("(image) => image.complete", arg=image.element_handle())
-                shown = image.evaluate(DRAWING)
-                print(f"{name}, drawing {index + 1}, static page:", shown)
-                assert shown["loaded"] and shown["width"] >= 300, shown
-                assert shown["px"] >= 11 and (shown["fits"] or shown["scrolls"]), shown
-                assert not shown["pageSideways"], shown
-                page.screenshot(path=str(tmp_path / f"static-{name}-{index + 1}.png"))
-        finally:
-            browser.close()
-    keep = os.environ.get("STEPGRAD_KEEP_SCREENSHOTS")
-    if keep:
-        for picture in tmp_path.glob("static-*.png"):
-            shutil.copy(picture, Path(keep) / picture.name)
+    with laptop_page() as page:
+        page.route("http*://**", lambda route: route.abort())  # offline: no CDN scripts
+        page.goto(page_file.as_uri())
+        images = page.locator(".jp-OutputArea-output .stepgrad-drawing > img")
+        assert images.count() >= 2
+        for index in range(images.count()):
+            image = images.nth(index)
+            image.scroll_into_view_if_needed()
+            page.wait_for_function("(image) => image.complete", arg=image.element_handle())
+            shown = image.evaluate(DRAWING)
+            print(f"{name}, drawing {index + 1}, static page:", shown)
+            assert shown["loaded"] and shown["width"] >= 300, shown
+            assert shown["px"] >= 11 and (shown["fits"] or shown["scrolls"]), shown
+            assert not shown["pageSideways"], shown
+            page.screenshot(path=str(tmp_path / f"static-{name}-{index + 1}.png"))
+    keep_screenshots(tmp_path, "static-*.png")

@@ -7,6 +7,7 @@ import os
 import shutil
 import sys
 import sysconfig
+import time
 import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
@@ -254,12 +255,28 @@ def process_is_gone(pid: int) -> bool:
     return state == "Z"  # a zombie has stopped: only its exit status is left
 
 
+def started_renderers(pid: int) -> list[int]:
+    """The renderers `pid` has started, once there is one (20 s at most)."""
+    deadline = time.monotonic() + 20
+    while not (renderers := renderer_children(pid)):
+        assert time.monotonic() < deadline, "the renderer never started"
+        time.sleep(0.05)
+    return renderers
+
+
+def wait_until_gone(renderers: list[int], what: str) -> None:
+    """Wait (5 s at most) until every renderer has stopped; `what` says after what."""
+    deadline = time.monotonic() + 5
+    while not all(process_is_gone(pid) for pid in renderers):
+        assert time.monotonic() < deadline, f"the renderer outlived {what}"
+        time.sleep(0.05)
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 @pytest.mark.parametrize("signal_name", ["SIGTERM", "SIGINT"])
 def test_a_renderer_never_outlives_its_python(signal_name: str) -> None:
     import signal
     import subprocess
-    import time
 
     script = (
         "import threading\n"
@@ -281,16 +298,10 @@ def test_a_renderer_never_outlives_its_python(signal_name: str) -> None:
     renderers: list[int] = []
     try:
         assert python.stdout is not None and python.stdout.readline() == b"rendering\n"
-        deadline = time.monotonic() + 20
-        while not (renderers := renderer_children(python.pid)):
-            assert time.monotonic() < deadline, "the renderer never started"
-            time.sleep(0.05)
+        renderers = started_renderers(python.pid)
         python.send_signal(getattr(signal, signal_name))
         python.wait(timeout=20)
-        deadline = time.monotonic() + 5
-        while not all(process_is_gone(pid) for pid in renderers):
-            assert time.monotonic() < deadline, f"the renderer outlived Python ({signal_name})"
-            time.sleep(0.05)
+        wait_until_gone(renderers, f"Python ({signal_name})")
     finally:
         python.kill()
         python.wait()

@@ -15,7 +15,7 @@ from random_graphs import same_float
 
 from engine import Stepper, Value, topological_order, unroll
 from engine.graph import node_names
-from engine.unroll import CannotUnroll, unroll_outputs
+from engine.unroll import CannotUnroll, Unrolled, unroll_outputs
 from engine.value import from_op
 
 REPLAY_ERRORS = (ValueError, ZeroDivisionError, OverflowError)
@@ -123,6 +123,16 @@ def test_the_neuron_fits_a_page_and_names_nodes_as_the_stepper() -> None:
     assert "x1_grad += n2_grad * w1" in code.source
 
 
+def assert_gives_backwards_grads(code: Unrolled, root: Value, leaves: list[Value]) -> None:
+    """From grads of 0, `code()` and `root.backward()` give the leaves the same grads."""
+    code()
+    replayed = [leaf.grad for leaf in leaves]
+    for leaf in leaves:
+        leaf.grad = 0.0
+    root.backward()
+    assert replayed == [leaf.grad for leaf in leaves]
+
+
 def test_long_names_are_wrapped_within_100_columns() -> None:
     leaves = [Value(0.5, label=f"layers.0.neurons.{i}.w.{i}.and_a_much_longer_name") for i in range(6)]
     total = leaves[0]
@@ -130,12 +140,7 @@ def test_long_names_are_wrapped_within_100_columns() -> None:
         total = total * leaf + leaf
     code = unroll(total)
     assert all(len(line) <= 100 for line in code.source.splitlines())
-    code()
-    fresh = [p.grad for p in leaves]
-    for leaf in leaves:
-        leaf.grad = 0.0
-    total.backward()
-    assert fresh == [p.grad for p in leaves]
+    assert_gives_backwards_grads(code, total, leaves)
 
 
 def test_a_label_that_clashes_gets_a_new_variable() -> None:
@@ -358,12 +363,7 @@ def test_long_lines_are_broken_between_words_filling_each_line(shift: int) -> No
             broken += 1
             assert len(line) + 1 + len(after.split()[0]) > 100, (line, after)  # did not fit
     assert broken >= 4
-    code()
-    grads = [leaf.grad for leaf in leaves]
-    for leaf in leaves:
-        leaf.grad = 0.0
-    total.backward()
-    assert grads == [leaf.grad for leaf in leaves]
+    assert_gives_backwards_grads(code, total, leaves)
 
 
 
