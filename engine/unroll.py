@@ -53,9 +53,14 @@ graph was built, and the replay keeps that branch whatever the new data
 (relu's own branch is an operation, and is replayed). An operation made with
 `from_op` gives numbers, not a rule, so it cannot be replayed: `unroll`
 refuses it by name. The intermediate Values keep their old data and grad;
-only the leaves' grads change. Where building the graph again would raise
-(log of a negative number, a division by zero), the replay raises too,
-with Python's own message.
+only the leaves' grads change. A plain number in your expression (the 3 of
+`x * 3`) is written as the number itself, `x * 3.0`, as building the graph
+again would use it: it is not read from its Value, and its Value's grad is
+left as it was, like an intermediate's. (A number the views name, such as
+the `x.0` fed to a neuron, is a leaf like `x`.)
+
+Where building the graph again would raise (log of a negative number, a
+division by zero), the replay raises too, with Python's own message.
 """
 
 from __future__ import annotations
@@ -66,7 +71,7 @@ import re
 from typing import Any, Callable
 
 from engine.graph import _gradient_lock, node_names, topological_order
-from engine.value import Value
+from engine.value import Value, is_wrapped
 
 MAX_COLUMNS = 100  # every line of the source fits in this
 COMMENT_COLUMN = 36  # where the comments start, when the code leaves room
@@ -307,7 +312,20 @@ class _Writer:
         self.order = order
         self.roots = roots
         self.variables, self.names = variable_names(order, len(roots))
-        self.leaves = [node for node in order if node._a is None]
+        # A plain number of the expression that has no name (the 3 of x * 3,
+        # which an operation wrapped into a leaf) is written as itself, 3.0:
+        # building the graph again would wrap the same number again, and
+        # nobody holds its Value to read a grad, so none is computed. (A
+        # number the views name, such as the x.0 fed to a neuron, is a leaf
+        # like x, read from `data` and given its grad, as the drawing shows.)
+        self.numbers = {
+            node: _number_text(node.data)
+            for node in order
+            if is_wrapped(node) and node not in roots and self.names[node].startswith("#")
+        }
+        self.number_texts = set(self.numbers.values())
+        self.variables.update(self.numbers)
+        self.leaves = [node for node in order if node._a is None and node not in self.numbers]
         # The nodes whose grads lead to a wanted leaf's (all, unless told)
         self.needed = set(order)
         if wanted is not None:
@@ -315,6 +333,7 @@ class _Writer:
             for node in order:
                 if any(child in self.needed for child in node.children):
                     self.needed.add(node)
+        self.needed -= self.numbers.keys()
         self.rules: dict[Value, Rule] = {}
         for node in order:
             if node._a is None:
@@ -375,10 +394,11 @@ class _Writer:
         guarded=True (for training) puts a node with two local derivatives
         that are numbers, such as a*b, under `if grad or not_finite:`, which
         skips it exactly when backward() does, a grad of 0 times finite
-        numbers: those numbers are leaves or saved values, and `not_finite`
-        says whether any of them is inf or nan (or their sum overflows: then
-        nothing is skipped, and the same grads come out). The grads it would
-        start are set to 0.0 before it.
+        numbers: those numbers are leaves, saved values or plain numbers of
+        the expression (finite: Value refuses others), and `not_finite`
+        says whether any leaf or saved value is inf or nan (or their sum
+        overflows: then nothing is skipped, and the same grads come out).
+        The grads it would start are set to 0.0 before it.
         And a grad that is exactly another one (the one input of a "+" used
         once) gets no line: the code calls it by the other's name.
         """
@@ -403,10 +423,11 @@ class _Writer:
             found = self.rules[node]
             upstream = grad_of.get(node, f"{variables[node]}_grad")
             indent = "    "
-            names = [local for local in found.local_grads if re.fullmatch(r"[A-Za-z_]\w*", local)]
+            plain = [local for local in found.local_grads  # a variable, or a number
+                     if re.fullmatch(r"[A-Za-z_]\w*", local) or local in self.number_texts]
             if node not in self.needed:
                 continue  # no wanted leaf below
-            if guarded and len(found.local_grads) == 2 and len(names) == 2:
+            if guarded and len(found.local_grads) == 2 and len(plain) == 2:
                 for child in node.children:
                     if child not in has_grad and child in self.needed:
                         lines += _line(f"{variables[child]}_grad = 0.0")
@@ -426,7 +447,10 @@ class _Writer:
                 elif local == "-1.0":
                     sign, term = "-", upstream
                 else:
-                    simple = re.fullmatch(r"[\w.]+(\([^()]*\))?", local) is not None  # x, f(x)
+                    # x, f(x), 2.5, (-2.5): no parentheses needed around it
+                    simple = local in self.number_texts or (
+                        re.fullmatch(r"[\w.]*(\([^()]*\))?", local) is not None
+                    )
                     sign, term = "+", f"{upstream} * {local if simple else f'({local})'}"
                 if child in has_grad:
                     code = f"{target} {sign}= {term}"
@@ -508,7 +532,12 @@ def _source(writer: _Writer, mode: str = "backward") -> tuple[str, dict[Value, l
     if mode != "seeded":
         lines += writer.forward_lines(inline=mode == "forward")
     if mode == "forward":
-        lines += [f"    return [{', '.join(roots)}], (", *_filled(writer.saved(), ", "), "    )"]
+        returned = f"    return [{', '.join(roots)}], "
+        saved = writer.saved()
+        if saved:
+            lines += [f"{returned}(", *_filled(saved, ", "), "    )"]
+        else:
+            lines.append(f"{returned}()")
         return "\n".join(lines) + "\n", {}
     lines += writer.backward_lines(len(lines) + 1, seed_names, guarded=mode == "seeded")
     returned = f"[{', '.join(grads)}]" if mode == "seeded" else f"{roots[0]}, [{', '.join(grads)}]"
@@ -518,6 +547,12 @@ def _source(writer: _Writer, mode: str = "backward") -> tuple[str, dict[Value, l
         ahead = "" if mode == "seeded" else f"{roots[0]}, "
         lines += [f"    return {ahead}[", *_filled(grads, ", "), "    ]"]
     return "\n".join(lines) + "\n", writer.step_lines
+
+
+def _number_text(number: float) -> str:
+    """A number as Python source that gives exactly it: `2.5`, `(-2.5)`, `1e+300`."""
+    text = repr(number)
+    return f"({text})" if text.startswith("-") else text
 
 
 def _compiled(source: str, name: str, function_name: str = "backprop") -> Callable[..., Any]:
@@ -537,7 +572,8 @@ class Unrolled:
       value and adds each leaf's gradient into its `grad`, bit for bit as
       backward() would. (One difference, of sign only: a leaf whose grad
       you set to -0.0 may come back +0.0 where backward() skips a node.)
-    - `code.leaves`: the leaves, in the order the function takes them.
+    - `code.leaves`: the leaves, in the order the function takes them (the
+      plain numbers written into the code are not among them).
     - `code.lines_of(node)`: the lines of the backward pass that make
       `node`'s step of the chain rule (what the Stepper shows).
     """
@@ -625,17 +661,17 @@ def unroll_outputs(roots: list[Value], wanted: list[Value] | None = None) -> Rep
     to them; the other leaves' grads come back as they were given.
 
     >>> from engine import Value
-    >>> x = Value(3.0, label="x")
-    >>> replay = unroll_outputs([x * x, x + 1])
-    >>> len(replay.leaves)                # x, and the constant 1 (a leaf too)
-    2
-    >>> outputs, saved = replay.forward([5.0, 1.0])  # on new data: x = 5
+    >>> x, y = Value(3.0, label="x"), Value(2.0, label="y")
+    >>> replay = unroll_outputs([x * y, x + 1])
+    >>> [leaf.label for leaf in replay.leaves]  # the 1 is in the code, as 1.0
+    ['x', 'y']
+    >>> outputs, saved = replay.forward([5.0, 2.0])  # on new data: x = 5
     >>> outputs
-    [25.0, 6.0]
-    >>> replay.backward([5.0, 1.0], saved, [1.0, 10.0], [0.0, 0.0])  # seeds 1 and 10
-    [20.0, 10.0]
+    [10.0, 6.0]
+    >>> replay.backward([5.0, 2.0], saved, [1.0, 10.0], [0.0, 0.0])  # seeds 1 and 10
+    [12.0, 5.0]
 
-    (x gets 1 * 2x + 10 * 1, the constant 10.)
+    (x gets 1 * y + 10 * 1, and y gets 1 * x.)
     """
     for root in roots:
         _check_value(root)

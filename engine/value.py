@@ -144,6 +144,13 @@ def from_op(
     return _node(data, op, None, None)  # a leaf
 
 
+# A plain number wrapped by `as_value` (the 3 of `x * 3`) is a leaf like a
+# Value you make, but it says so in a slot a leaf does not use: its `_da` is
+# WRAPPED (None for a Value you make). `engine.unroll` writes such a number
+# as itself, `x * 3.0`, as your Python would build the graph again.
+WRAPPED = "a plain number, wrapped by as_value"
+
+
 def as_value(x: object) -> Value:
     """Return `x` as a Value: a Value as it is, a plain number wrapped.
 
@@ -152,17 +159,34 @@ def as_value(x: object) -> Value:
 
     >>> as_value(2)
     Value(data=2.0, grad=0.0)
+    >>> is_wrapped(as_value(2)), is_wrapped(Value(2))
+    (True, False)
     """
     if isinstance(x, Value):
         return x
     if type(x) is float or type(x) is int:  # the fast, common case
         number = float(x)
         if math.isfinite(number):
-            return _node(number, "", None, None)
+            return _node(number, "", None, WRAPPED)
         return Value(number)  # raises the error that explains nan and inf
     if isinstance(x, numbers.Real) and not isinstance(x, bool):
-        return Value(float(x))  # such as a numpy float or a Fraction
+        wrapped = Value(float(x))  # such as a numpy float or a Fraction
+        wrapped._da = WRAPPED
+        return wrapped
     return NotImplemented
+
+
+def is_wrapped(node: Value) -> bool:
+    """Is `node` a plain number that an operation wrapped (the 3 of `x * 3`)?
+
+    >>> x = Value(2.0)
+    >>> [is_wrapped(child) for child in (x * 3).children]
+    [False, True]
+
+    A copy (pickle, `copy.deepcopy`) of the graph forgets it: there the 3
+    is a leaf like `x`.
+    """
+    return node._a is None and node._da is WRAPPED
 
 
 def _operator_pair(
@@ -272,7 +296,8 @@ class Value:
     # How a node keeps its inputs. The cyclic garbage collector rescans every
     # object that can point to others, so a node is ONE such object: its
     # children and their local derivatives sit in its own slots, not in tuples.
-    #   a leaf:        _a is None
+    #   a leaf:        _a is None (and _da is WRAPPED for a number that
+    #                  an operation wrapped, the 3 of x * 3; else None)
     #   one input:     _a, with local derivative _da (_b is None)
     #   two inputs:    _a and _b, with _da and _db
     #   three or more: _a is a tuple of children and _da a tuple of derivatives,

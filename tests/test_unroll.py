@@ -160,6 +160,48 @@ def test_a_leaf_root_is_its_own_gradient() -> None:
     assert unroll(x)() == 2.0 and x.grad == 1.0
 
 
+def test_a_plain_number_is_written_as_itself_and_keeps_its_grad() -> None:
+    x = Value(3.0, label="x")
+    out = x * -2 - -0.5 + 1e300 * x
+    three = [node for node in topological_order(out) if not node.children and node is not x]
+    code = unroll(out)
+    assert code.leaves == [x]  # the numbers are in the code, not in `data`
+    forward = [line.split("#")[0].strip() for line in code.source.splitlines() if " = " in line]
+    assert "n2 = x * (-2.0)" in forward and "n4 = n2 - (-0.5)" in forward
+    assert "n6 = 1e+300 * x" in forward
+    assert "x_grad += n6_grad * 1e+300" in code.source  # a number needs no parentheses
+    assert "x_grad += n2_grad * (-2.0)" in code.source
+    x.data = 0.5
+    assert code() == 0.5 * -2 - -0.5 + 1e300 * 0.5
+    assert x.grad == 1e300 - 2.0
+    # like the intermediate Values, the numbers keep what they held: building the
+    # graph again would wrap new ones (the old ones' data is not read either)
+    numbers = [(number.data, number.grad) for number in three]
+    assert numbers == [(-2.0, 0.0), (-0.5, 0.0), (1e300, 0.0)]
+
+
+def test_a_number_the_views_name_is_a_leaf_with_its_grad() -> None:
+    from nn import Neuron
+
+    neuron = Neuron(2, activation="tanh", seed=1)
+    out = neuron([2.0, -1.0])  # plain numbers, named x.0 and x.1 (after w.0, w.1)
+    code = unroll(out)
+    code()
+    replayed = {code.names[leaf]: leaf.grad for leaf in code.leaves}
+    neuron.zero_grad()
+    again = neuron([2.0, -1.0])  # the same graph built again, and backward()
+    again.backward()
+    names = node_names(topological_order(again))
+    assert replayed == {name: node.grad for node, name in names.items() if not node.children}
+    assert sorted(replayed) == ["b", "w.0", "w.1", "x.0", "x.1"]
+    assert replayed["x.0"] == neuron.w[0].data * (1.0 - out.data**2) != 0.0
+
+
+def test_a_wrapped_number_at_the_root_is_its_own_gradient() -> None:
+    three = (Value(2.0) * 3).children[1]
+    assert unroll(three)() == 3.0 and three.grad == 1.0
+
+
 def test_each_step_has_its_lines() -> None:
     out, (x1, w1, *_) = neuron()
     code = unroll(out)
@@ -527,7 +569,7 @@ def test_the_training_forward_pass_names_a_value_used_twice() -> None:
     h = x + 1.0
     replay = unroll_outputs([(h + 2.0) + (h + 3.0)])
     assert assigned(replay.forward_source) == ["n2", "n7"]
-    assert "    n7 = (n2 + n3) + (n2 + n5)      # #7 (+)" in replay.forward_source
+    assert "    n7 = (n2 + 2.0) + (n2 + 3.0)    # #7 (+)" in replay.forward_source
 
 
 def replay_data(replay: object) -> list[float]:

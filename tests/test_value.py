@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import gc
 import math
 import sys
@@ -11,7 +12,7 @@ from typing import Any
 import pytest
 
 from engine import Value, as_value, scope
-from engine.value import from_op
+from engine.value import from_op, is_wrapped
 
 # ---------------------------------------------------------------- construction
 
@@ -130,6 +131,17 @@ def test_numbers_other_than_int_and_float_mix_in() -> None:
     assert as_value(Fraction(1, 4)).data == 0.25
     assert as_value(v) is v
     assert as_value("a") is NotImplemented
+
+
+def test_a_wrapped_number_says_so_and_a_value_you_make_does_not() -> None:
+    x = Value(2.0)
+    for number in (3, 3.0, Fraction(3, 1)):
+        product = x * number
+        assert [is_wrapped(child) for child in product.children] == [False, True]
+        assert [is_wrapped(child) for child in (number + x).children] == [True, False]
+    assert not is_wrapped(Value(3.0)) and not is_wrapped(x * 3)
+    assert not is_wrapped(from_op(3.0, "", (), ()))
+    assert not is_wrapped(copy.deepcopy(x * 3).children[1])  # a copy forgets it (documented)
 
 
 def test_mixing_in_nan_or_infinity_is_refused_like_in_value() -> None:

@@ -12,15 +12,14 @@ It measures:
      forward pass alone, as a person would write it;
    - `unroll(root)()`: the readable unrolled function (forward, then the
      backward pass written out, one line per chain-rule update), called on
-     the leaves' data, grads written back: what `code()` costs; and that
-     function alone, on lists of the leaves' data and grads read once
-     before the rounds (what `code()` adds to it is reading them from the
-     leaves and writing the grads back);
+     the leaves' data, grads written back: what `code()` costs. The
+     program's constants are written into it as numbers, as in plain (so
+     its one leaf is the input x). And that function alone, on lists of the
+     leaves' data and grads read once before the rounds (what `code()` adds
+     to it is reading them from the leaves and writing the grads back);
    - the training form (`unroll_outputs`: the forward pass with values used
      once written inline, then the backward pass guarded and with copies of
-     grads left out), forward + backward: every leaf's grad, then the grad
-     of the input x alone (`wanted=[x]`, as training wants the parameters'
-     grads only: the wrapped constants' grads are left out);
+     grads left out), forward + backward;
    - the time to unroll and compile the graph.
    Target: unrolled forward+backward <= 3x plain.
 2. The moons model of bench_training.py (2-16-16-1 ReLU MLP, 100 points,
@@ -30,8 +29,9 @@ It measures:
    itself against micrograd (target >= 300x).
 
 Timings are CPU time of this process (`time.process_time`): the contenders
-take turns for `--repeats` rounds, and each ratio is the median of the
-rounds' ratios (the moons step: the median of its runs). The garbage collector stays at Python's defaults and
+take turns for `--repeats` rounds, each round starting with the next one,
+and each ratio is the median of the rounds' ratios (the moons step: the
+median of its runs). The garbage collector stays at Python's defaults and
 nothing global is changed.
 """
 
@@ -114,15 +114,10 @@ def bench_random_graph(n_ops: int, repeats: int) -> None:
     replay = unroll_outputs([root])
     replay_seconds = clock() - start
     data = [leaf.data for leaf in replay.leaves]
-    only_x = unroll_outputs([root], wanted=[xs[0]])  # training: only the inputs' grads
 
     def training_form() -> None:
         _, saved = replay.forward(data)
         replay.backward(data, saved, [1.0], [0.0] * len(data))
-
-    def training_form_x() -> None:
-        _, saved = only_x.forward(data)
-        only_x.backward(data, saved, [1.0], [0.0] * len(data))
 
     # The contenders take turns, round by round, so that a busy machine slows
     # them alike; each ratio is the median of the rounds' ratios.
@@ -130,12 +125,16 @@ def bench_random_graph(n_ops: int, repeats: int) -> None:
     leaf_grads = [leaf.grad for leaf in code.leaves]
     contenders = {"plain": lambda: plain(0.5), "code": code,
                   "function": lambda: code.function(leaf_data, leaf_grads),
-                  "training": training_form, "training_x": training_form_x}
+                  "training": training_form}
     times: dict[str, list[float]] = {name: [] for name in contenders}
-    for _ in range(repeats):
-        for name, run in contenders.items():
+    names = list(contenders)
+    for round_number in range(repeats):
+        # each round starts with the next contender: whichever runs first
+        # after plain's small function measured slower (the cache is cold)
+        turn = round_number % len(names)
+        for name in names[turn:] + names[:turn]:
             start = clock()
-            run()
+            contenders[name]()
             times[name].append(clock() - start)
 
     def per_op(name: str) -> float:
@@ -155,10 +154,6 @@ def bench_random_graph(n_ops: int, repeats: int) -> None:
     print("      (the rest: reading the leaves' data and grads, writing the grads back)")
     print(f"  training form: forward + backward        {per_op('training'):6.0f} ns/op"
           f" = {ratio('training'):5.2f}x plain")
-    print(f"    the same, the grad of x alone          {per_op('training_x'):6.0f} ns/op"
-          f" = {ratio('training_x'):5.2f}x plain")
-    print("      (wanted=[x]: the wrapped constants' grads are left out, as training")
-    print("      leaves out all but the parameters')")
     print(f"  unroll + compile: {unroll_seconds:.2f} s (readable), "
           f"{replay_seconds:.2f} s (training form)")
 
