@@ -49,7 +49,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Mapping
 
 from engine.checks import described
-from engine.value import Value
+from engine.value import Value, as_value
 
 # The functions a formula may call, each a Value operation of one argument.
 FUNCTIONS: dict[str, Callable[[Value], Value]] = {
@@ -513,11 +513,11 @@ def _apply(text: _Text, node: ast.expr, operands: list[Value], inputs: dict[str,
         return inputs[node.id]
     segment = text.segment(node)
     if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)):
-        return Value(node.value, label=segment)  # _check_tree refused every other constant
+        return _number(node.value, segment)  # _check_tree refused every other constant
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.UAdd):
         return operands[0]
     if isinstance(node, ast.UnaryOp) and isinstance(node.operand, ast.Constant):
-        return Value(-operands[0].data, label=segment)  # a negative number: no graph node
+        return _number(-operands[0].data, segment)  # a negative number: no graph node
     try:
         if isinstance(node, ast.UnaryOp):
             result = -operands[0]
@@ -545,6 +545,15 @@ def _apply(text: _Text, node: ast.expr, operands: list[Value], inputs: dict[str,
         )
     result.label = segment
     return result
+
+
+def _number(number: float, segment: str) -> Value:
+    """A number of the formula, wrapped as Python wraps the 3 of `x * 3`
+    (so `engine.unroll` writes it as itself), labelled with its text."""
+    value = as_value(number)
+    assert isinstance(value, Value)  # a finite int or float
+    value.label = segment
+    return value
 
 
 def _power(text: _Text, node: ast.BinOp, base: Value, exponent: Value) -> Value:

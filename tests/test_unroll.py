@@ -286,6 +286,20 @@ def test_stepgrad_step_code_prints_source_that_runs(capsys: pytest.CaptureFixtur
     assert grads[2] == pytest.approx(1 - math.tanh(0.88) ** 2)  # x2.grad = w2 * (1 - tanh**2)
 
 
+def test_the_numbers_of_a_formula_are_written_as_themselves(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from nn.apps.cli import main
+
+    assert main(["step", "tanh(x*3 + 1) - 2/x", "x=0.5", "--code"]) == 0
+    printed = capsys.readouterr().out
+    code = [line.split("#")[0].strip() for line in printed.splitlines()]
+    assert "x, = data" in code  # x is the one leaf: the numbers are not inputs
+    assert {"n2 = x * 3.0", "n4 = n2 + 1.0", "n7 = 2.0 / x", "x_grad += n2_grad * 3.0"} <= set(code)
+    assert main(["step", "x**-2 * -3", "x=0.5", "--code"]) == 0
+    assert "n3 = n1 * (-3.0)" in capsys.readouterr().out
+
+
 def test_a_stepper_shows_the_code_of_its_step() -> None:
     out, _ = neuron()
     stepper = Stepper(out)
