@@ -423,6 +423,17 @@ def test_long_lines_are_broken_between_words_filling_each_line(shift: int) -> No
 
 
 
+def test_a_long_line_inside_the_guard_breaks_one_step_deeper() -> None:
+    a, b = Value(2.0, label="a" * 44), Value(3.0, label="b" * 44)
+    lines = unroll_outputs([(a * b).relu()]).source.splitlines()
+    guard = lines.index("    if n2_grad or not_finite:       # else: 0 * finite numbers")
+    assert lines[guard + 1 : guard + 4] == [
+        f"        {'a' * 44}_grad += (",
+        f"            n2_grad * {'b' * 44}",
+        "        )",
+    ]
+
+
 def test_a_replay_error_names_the_unrolled_code_in_its_traceback() -> None:
     import traceback
 
