@@ -39,7 +39,15 @@ if TYPE_CHECKING:  # for the type checker (mypy), which reads these names from h
     from nn.module import Module
     from nn.optim import SGD, Adam, LinearDecay, Optimizer
     from nn.torch_bridge import from_torch, to_torch
-    from nn.train import History, Snapshots, TrainingDiverged, accuracy, fit, predict
+    from nn.train import (
+        CompiledModel,
+        History,
+        Snapshots,
+        TrainingDiverged,
+        accuracy,
+        fit,
+        predict,
+    )
 
 # Each public name, by the module it lives in.
 _NAMES = {
@@ -71,6 +79,7 @@ _NAMES = {
     "Optimizer": "nn.optim",
     "from_torch": "nn.torch_bridge",
     "to_torch": "nn.torch_bridge",
+    "CompiledModel": "nn.train",
     "History": "nn.train",
     "Snapshots": "nn.train",
     "TrainingDiverged": "nn.train",
@@ -107,6 +116,7 @@ __all__ = [
     "MLP",
     "SGD",
     "Adam",
+    "CompiledModel",
     "History",
     "Layer",
     "LinearDecay",
