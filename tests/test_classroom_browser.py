@@ -264,6 +264,69 @@ def test_the_graph_follows_the_step_at_a_readable_size(
         keep_screenshots(tmp_path)
 
 
+# Before the first step: the output's text size on screen, and which nodes have
+# their whole box in the view (and the window).
+START_VIEW = """() => {
+    const view = document.querySelector('[data-stepgrad-graph]');
+    const box = view.getBoundingClientRect();
+    const inside = (r) => r.left >= box.left && r.right <= box.right && r.top >= box.top
+        && r.bottom <= box.bottom && r.top >= 0 && r.bottom <= window.innerHeight;
+    const output = view.querySelector('g.output text');
+    const shown = Array.from(view.querySelectorAll('g.node'), (group) =>
+        inside(group.querySelector('polygon, path, ellipse').getBoundingClientRect()));
+    return {
+        output: output.textContent,
+        px: parseFloat(output.getAttribute('font-size'))
+            * output.getBoundingClientRect().height / output.getBBox().height,
+        inView: inside(output.getBoundingClientRect()),
+        nodes: shown.length,
+        nodesInView: shown.filter(Boolean).length,
+    };
+}"""
+
+
+def start_view(page: Any) -> dict[str, Any]:
+    """START_VIEW, once the view shows its drawing and has stopped moving."""
+    page.wait_for_function(
+        "() => { const view = document.querySelector('[data-stepgrad-graph]');"
+        " return view.dataset.src && view.dataset.shown === view.dataset.src; }"
+    )
+    measured = None
+    for _ in range(20):
+        page.wait_for_timeout(300)
+        before, measured = measured, page.evaluate(START_VIEW)
+        if measured == before:
+            break
+    assert measured is not None
+    return measured
+
+
+@pytest.mark.parametrize(("viewport", "smallest"), [(PROJECTOR, 16), (PHONE, 14)],
+                         ids=["projector", "phone"])
+def test_before_the_first_step_the_output_is_shown_at_a_readable_size(
+    browser: Any, viewport: dict[str, int], smallest: float, tmp_path: Any
+) -> None:
+    # The whole neuron would be 10 px on the projector and 8 px on a phone.
+    with Classroom("tanh(x1*w1 + x2*w2 + b)", "x1=2 w1=-3 x2=0 w2=1 b=6.88") as room:
+        page = open_page(browser, room.student_url, viewport)
+        start = start_view(page)
+        print(f"{viewport['width']}x{viewport['height']}, before the first step:", start)
+        assert start["output"] == "out" and start["px"] >= smallest and start["inView"], start
+        assert 3 <= start["nodesInView"] < start["nodes"], start  # the output and what leads to it
+        page.screenshot(path=str(tmp_path / f"start-{viewport['width']}.png"))
+        page.locator(".stepgrad-graph-whole").click()  # "Whole graph": all of it, smaller
+        whole = start_view(page)
+        assert whole["nodesInView"] == whole["nodes"] and whole["px"] < start["px"], whole
+        keep_screenshots(tmp_path)
+
+
+def test_before_the_first_step_a_graph_readable_whole_is_shown_whole(browser: Any) -> None:
+    with Classroom("x*w", "x=2 w=-3") as room:
+        page = open_page(browser, room.student_url, PROJECTOR)
+        start = start_view(page)
+        assert start["nodesInView"] == start["nodes"] and start["px"] >= 16, start
+
+
 SHOWS_LAYOUT = "(layout) => document.querySelector('#graph-box').dataset.layout === layout"
 
 

@@ -501,6 +501,8 @@ class _Painter:
         style = {"shape": "record", "style": "filled"}
         style["fillcolor"] = ROLE_COLOURS[role] if self.colour_by_role else "#ffffff"
         # In SVG the class names the box too (`<g class="node current">`): the web view finds it.
+        if role == "output":
+            style["class"] = "output"  # before the first step, the web view shows it
         if is_highlighted:
             style["fillcolor"] = HIGHLIGHT_COLOUR
             style["penwidth"] = "2"

@@ -7,7 +7,9 @@
 // `current` and the children it adds to with class `updated` (see
 // engine/views/drawing.py and stepper.py). After each new drawing the view
 // zooms to those nodes, at a scale where their text is as big as the view's
-// own CSS font-size, and moves there in a short animation. "Whole graph" (or
+// own CSS font-size, and moves there in a short animation. Before the first
+// step it shows the whole graph if its text is big enough to read, else the
+// output (class `output`), where backprop starts. "Whole graph" (or
 // the key W while the view or page has focus) shows everything; pinch, wheel
 // and drag zoom and pan (Panzoom, vendored in vendor/panzoom).
 //
@@ -16,6 +18,10 @@
 const SVG_NS = "http://www.w3.org/2000/svg";
 const MOVE_MS = 350; // how long the move to the next step takes
 const MARGIN = 24; // px kept free around the nodes of the step
+// The smallest text of a whole graph shown before the first step: 14 px (what
+// a phone needs), or 80% of the view's font-size (16 px on a 20 px projector page).
+const SMALLEST_PX = 14;
+const SMALLEST_SHARE = 0.8;
 
 // The corners of an SVG element's box, in the outer <svg>'s own pixels.
 function boxInSvg(element) {
@@ -142,10 +148,41 @@ export function createGraphView(host, Panzoom, options = {}) {
     return centred(scale, width / 2, height / 2 - below / 2 / scale);
   }
 
+  // Before the first step: the whole graph, if its text is big enough to read;
+  // else the output at the view's font-size, with as much of the graph around
+  // it as the view holds (the output at its edge, not the view's middle).
+  function theStart() {
+    const overview = wholeGraph();
+    const output = svg.querySelector("g.output");
+    const fontSize = parseFloat(getComputedStyle(host).fontSize);
+    const smallest = Math.max(SMALLEST_PX, SMALLEST_SHARE * fontSize);
+    if (!output || overview.scale * textSize(output) >= smallest) {
+      return overview;
+    }
+    const scale = fontSize / textSize(output);
+    const here = boxInSvg(output);
+    const view = visible();
+    const below = (bar.offsetTop + bar.offsetHeight) / scale; // the buttons' strip
+    // The middle of the view, as near the output's as keeps the view on the drawing.
+    function nearest(middle, low, high) {
+      return low > high ? (low + high) / 2 : Math.min(Math.max(middle, low), high);
+    }
+    const margin = MARGIN / scale;
+    const halfWidth = view.width / 2 / scale;
+    const halfHeight = view.height / 2 / scale;
+    const width = stage.offsetWidth;
+    const height = stage.offsetHeight;
+    return centred(
+      scale,
+      nearest((here.left + here.right) / 2, halfWidth - margin, width - halfWidth + margin),
+      nearest((here.top + here.bottom) / 2, halfHeight - margin - below, height - halfHeight + margin),
+    );
+  }
+
   function theStep() {
     const current = svg.querySelector("g.current");
     if (!current) {
-      return wholeGraph();
+      return theStart();
     }
     const here = boxInSvg(current);
     const around = union([here, ...Array.from(svg.querySelectorAll("g.updated"), boxInSvg)]);
