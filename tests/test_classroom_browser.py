@@ -163,10 +163,14 @@ def test_a_training_run_streams_to_the_students(browser: Any, room: Classroom) -
 # whether the page scrolls sideways. Also: whether each child the step updates
 # (class `updated`) has its whole box in view, which layout the page shows, and
 # whether the output is drawn above the inputs (the tall layout) or to their
-# right (the wide one).
-CURRENT_NODE = """() => {
+# right (the wide one). While a question is open: the same of the node it asks
+# about (class `asked`) and its inputs (`asked-input`), with ASKED as argument.
+CURRENT = {"node": "g.current", "children": "g.updated"}
+ASKED = {"node": "g.asked", "children": "g.asked-input"}
+CURRENT_NODE = """(given) => {
+    const marks = given || {node: 'g.current', children: 'g.updated'};
     const view = document.querySelector('[data-stepgrad-graph]');
-    const node = view && view.querySelector('g.current');
+    const node = view && view.querySelector(marks.node);
     if (!node) { return null; }
     const name = node.querySelector('text');
     const onScreen = name.getBoundingClientRect();
@@ -179,7 +183,7 @@ CURRENT_NODE = """() => {
         name: name.textContent,
         px: parseFloat(name.getAttribute('font-size')) * onScreen.height / name.getBBox().height,
         inView: inside(onScreen),
-        children: Array.from(view.querySelectorAll('g.updated'), (child) => ({
+        children: Array.from(view.querySelectorAll(marks.children), (child) => ({
             name: child.querySelector('text').textContent,
             inView: inside(child.querySelector('polygon, path').getBoundingClientRect()),
         })),
@@ -191,8 +195,9 @@ CURRENT_NODE = """() => {
 }"""
 
 
-def current_node(page: Any) -> dict[str, Any]:
-    """The current node, once the view shows the latest drawing and has stopped moving."""
+def current_node(page: Any, marks: dict[str, str] = CURRENT) -> dict[str, Any]:
+    """The current node (or with ASKED, the node a question asks about), once the
+    view shows the latest drawing and has stopped moving."""
     page.wait_for_function(
         "() => { const view = document.querySelector('[data-stepgrad-graph]');"
         " return view.dataset.src && view.dataset.shown === view.dataset.src; }"
@@ -202,7 +207,7 @@ def current_node(page: Any) -> dict[str, Any]:
     measured = None
     for _ in range(20):
         page.wait_for_timeout(300)
-        before, measured = measured, page.evaluate(CURRENT_NODE)
+        before, measured = measured, page.evaluate(CURRENT_NODE, marks)
         if measured is not None and measured == before:
             break
     assert measured is not None
@@ -347,20 +352,47 @@ def test_a_phone_turned_sideways_gets_the_wide_layout_and_back(browser: Any) -> 
         assert all(child["inView"] for child in back["children"]), back
 
 
-def test_a_quiz_opened_above_the_graph_on_a_phone_keeps_the_step_in_view(browser: Any) -> None:
+def test_a_quiz_opened_above_the_graph_on_a_phone_shows_the_step_it_asks_about(
+    browser: Any,
+) -> None:
     with Classroom("tanh(x1*w1 + x2*w2 + b)", "x1=2 w1=-3 x2=0 w2=1 b=6.88") as room:
         phone = open_page(browser, room.student_url, PHONE)
         room.next()
+        asked = []
         for step in range(1, 5):
             expect(phone.locator("#progress")).to_have_text(f"step {step} of 5")
             current_node(phone)
             room.quiz()  # the question opens above the graph and pushes it down
             expect(phone.locator("#quiz-step")).to_have_text(str(step + 1))
-            measured = current_node(phone)
+            # The view moves to the node of the step asked about and its inputs.
+            measured = current_node(phone, ASKED)
             print(f"student 390x844, quiz after step {step}:", measured)
             assert measured["px"] >= 14 and measured["inView"], measured
+            assert len(measured["children"]) == 2, measured
             assert all(child["inView"] for child in measured["children"]), measured
+            asked.append(measured["name"])
             room.reveal()  # takes the step
+        assert asked == ["#8 = x1*w1 + x2*w2 + b", "#6 = x1*w1 + x2*w2", "#5 = x2*w2", "#2 = x1*w1"]
+
+
+def test_the_projected_quiz_shows_the_nodes_its_question_names(browser: Any) -> None:
+    with Classroom("tanh(x1*w1 + x2*w2 + b)", "x1=2 w1=-3 x2=0 w2=1 b=6.88") as room:
+        teacher = open_page(browser, room.teacher_url, PROJECTOR)
+        for _ in range(4):
+            room.next()
+        expect(teacher.locator("#progress")).to_have_text("step 4 of 5")
+        assert current_node(teacher)["name"] == "#5 = x2*w2"  # x1 and w1 are off the view
+        room.quiz()
+        expect(teacher.locator("#quiz-question")).to_have_text("What is x1.grad after this step?")
+        measured = current_node(teacher, ASKED)
+        print("teacher 1280x720, quiz after step 4:", measured)
+        assert measured["name"] == "#2 = x1*w1" and measured["px"] >= 16 and measured["inView"]
+        assert [(c["name"], c["inView"]) for c in measured["children"]] == [
+            ("x1", True), ("w1", True)
+        ], measured
+        # x1's grad as it is before the step: the picture gives no answer away
+        x1 = teacher.locator("[data-stepgrad-graph] g.asked-input", has_text="x1")
+        expect(x1).to_contain_text("grad 0.0000")
 
 
 # ---------------------------------------------------------------------- a whole lesson (issue 18)

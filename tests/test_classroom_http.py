@@ -204,9 +204,11 @@ def test_each_drawing_is_laid_out_once_per_layout(
     then(room.next, 6, 1)
     then(room.back, 6, 1)  # step 1's drawings again: kept, not laid out again
     then(room.next, 6, 1)
-    then(room.quiz, 6, 0)  # the same drawing: the pages keep the one they have
-    then(room.reveal, 8, 1)
-    then(room.reset, 8, 1)
+    then(room.quiz, 8, 1)  # the node asked about and its inputs marked (class asked)
+    then(room.back, 8, 1)  # the question taken back: step 2's drawings again, kept
+    then(room.quiz, 8, 1)  # asked again: kept too
+    then(room.reveal, 10, 1)
+    then(room.reset, 10, 1)
     assert len(set(laid_out)) == len(laid_out)
 
 

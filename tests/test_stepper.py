@@ -15,7 +15,13 @@ from hypothesis import strategies as st
 from engine import Value, topological_order
 from engine.graph import node_name, node_names
 from engine.views.drawing import CURRENT_COLOUR
-from engine.views.stepper import UPDATED_COLOUR, BackwardStep, Stepper, backward_steps
+from engine.views.stepper import (
+    ASKED_COLOUR,
+    UPDATED_COLOUR,
+    BackwardStep,
+    Stepper,
+    backward_steps,
+)
 
 # ---------------------------------------------------------------------- random graphs
 
@@ -267,6 +273,27 @@ def test_the_drawing_marks_the_step_its_children_and_their_arrows() -> None:
     assert f"v0 [class=updated {blue} penwidth=3]" in source  # the web view finds "updated"
     assert "v3 [class=updated" not in source
     assert source.count(CURRENT_COLOUR) == 1
+
+
+def test_a_question_marks_the_next_steps_node_and_inputs_without_taking_the_step() -> None:
+    x, w, b = Value(2.0, label="x"), Value(-3.0, label="w"), Value(6.5, label="b")
+    out = (x * w + b).tanh()  # x v0, w v1, #2 v2, b v3, #4 v4, out v5
+    stepper = Stepper(out)
+    nodes = topological_order(out)
+    source = stepper.show(asking=True).source  # before the first step: out's step
+    asked = f'color="{ASKED_COLOUR}" penwidth=3 style="filled,dashed"'
+    assert f"v5 [class=asked {asked}]" in source and 'v4 [class="asked-input"]' in source
+    assert [node.grad for node in nodes] == [0.0] * 6 and stepper.position == 0  # peeked, undone
+    stepper.next()
+    grads = [node.grad for node in nodes]
+    source = stepper.show(asking=True).source
+    # #4 is step 1's child (blue, "updated") and step 2's node: it keeps both classes
+    assert f'v4 [class="updated asked" {asked}]' in source
+    assert 'v2 [class="asked-input"]' in source and 'v3 [class="asked-input"]' in source
+    assert [node.grad for node in nodes] == grads and stepper.position == 1
+    assert "asked" not in stepper.show().source
+    assert "asked" not in stepper.run().show(asking=True).source  # no step left to ask about
+    assert stepper.position == 3 and x.grad == pytest.approx(-3 * (1 - out.data**2))
 
 
 def test_back_to_the_start_undoes_the_seed_and_reset_goes_there() -> None:

@@ -296,6 +296,7 @@ def backward_steps(root: Value) -> Iterator[BackwardStep]:
 register_view("backward_steps", backward_steps)  # `value.backward_steps()`: see engine/value.py
 
 UPDATED_COLOUR = "#1d4ed8"  # blue: the children whose grads this step adds to
+ASKED_COLOUR = "#b91c1c"  # dark red, dashed: the node of the step a question is about
 
 
 class Stepper:
@@ -506,7 +507,9 @@ class Stepper:
             break_on_hyphens=False,
         )
 
-    def show(self, *, direction: str = "LR", stacked: bool | None = None) -> GraphDrawing:
+    def show(
+        self, *, direction: str = "LR", stacked: bool | None = None, asking: bool = False
+    ) -> GraphDrawing:
         """The drawing of the graph with the grads so far.
 
         The node of the last step is red (`current`), the nodes stepped
@@ -514,9 +517,24 @@ class Stepper:
         step added to are outlined in blue, with blue arrows from them.
         `direction` and `stacked` are `draw()`'s: "BT" with `stacked=True`
         puts the output on top and keeps the boxes narrow, for a phone.
+
+        `asking=True` is for a question about the *next* step (the
+        classroom's quiz): its node gets a dashed red outline (class `asked`)
+        and its inputs the class `asked-input`, so that a view can show them.
+        Their numbers are those before that step: no answer is given away.
         """
         taken = self._taken[: self.position]
-        return _step_drawing(self.root, taken, direction=direction, stacked=stacked)
+        asked = self._next_step() if asking else None
+        return _step_drawing(self.root, taken, direction=direction, stacked=stacked, asked=asked)
+
+    def _next_step(self) -> BackwardStep | None:
+        """The step that next() would take (None when finished), without taking it."""
+        if self.finished:
+            return None
+        if self.position == len(self._taken):  # not made yet: make it, then undo it
+            self._forward()
+            self._backward()
+        return self._taken[self.position]
 
     def widget(self) -> Any:
         """Buttons (Reset, Back, Next, Run to end), a slider and the live picture.
@@ -564,8 +582,10 @@ def _step_drawing(
     seeded: bool = False,
     direction: str = "LR",
     stacked: bool | None = None,
+    asked: BackwardStep | None = None,
 ) -> GraphDrawing:
-    """The drawing after the steps `taken`: the last one red, its children in blue.
+    """The drawing after the steps `taken`: the last one red, its children in blue,
+    and the node of the `asked` step (the next one) outlined in dashed red.
 
     With no step taken, `seeded=True` draws the root red: backprop starts there.
     """
@@ -578,8 +598,9 @@ def _step_drawing(
         highlight=[step.node for step in taken[:-1]],
         current=taken[-1].node if taken else (root if seeded else None),
     )
-    if taken:
-        _mark_updates(drawing, taken[-1], root)
+    updated = _mark_updates(drawing, taken[-1], root) if taken else set()
+    if asked is not None:
+        _mark_question(drawing, asked, root, updated)
     return drawing
 
 
@@ -589,8 +610,9 @@ def _add_caption(drawing: GraphDrawing, caption: str) -> None:
     drawing.attr(label=lines, labelloc="t", labeljust="l", fontsize="18", fontname="Helvetica")
 
 
-def _mark_updates(drawing: GraphDrawing, step: BackwardStep, root: Value) -> None:
-    """Outline the children of `step` in blue and colour the arrows from them.
+def _mark_updates(drawing: GraphDrawing, step: BackwardStep, root: Value) -> set[str]:
+    """Outline the children of `step` in blue and colour the arrows from them;
+    returns the ids of the boxes it marked.
 
     The drawing names a drawn Value `v<position>` and its operation
     `v<position>_op` (see engine/views/drawing.py). A child that is not drawn on
@@ -599,16 +621,41 @@ def _mark_updates(drawing: GraphDrawing, step: BackwardStep, root: Value) -> Non
     index = {node: position for position, node in enumerate(topological_order(root))}
     source = drawing.source
     node_id = f"v{index[step.node]}"
+    marked = set()
     for child in dict.fromkeys(update.child for update in step.updates):
         child_id = f"v{index[child]}"
         if f"\t{child_id} [" not in source:
             continue
+        marked.add(child_id)
         drawing.node(child_id, color=UPDATED_COLOUR, penwidth="3", **{"class": "updated"})
         # Its arrows carry no attributes yet (the Stepper draws no edge labels).
         arrow = f"\t{child_id} -> {node_id}_op"
         for number, line in enumerate(drawing.body):
             if line == arrow + "\n":
                 drawing.body[number] = f'{arrow} [color="{UPDATED_COLOUR}" penwidth=2.5]\n'
+    return marked
+
+
+def _mark_question(
+    drawing: GraphDrawing, step: BackwardStep, root: Value, updated: set[str]
+) -> None:
+    """Outline the node of `step`, which a question is about, in dashed red
+    (class `asked`), and give its children the class `asked-input`. A box
+    that the last step marked `updated` keeps that class too."""
+    index = {node: position for position, node in enumerate(topological_order(root))}
+    source = drawing.source
+
+    def classes(box: str, name: str) -> str:
+        return f"updated {name}" if box in updated else name
+
+    node_id = f"v{index[step.node]}"
+    if f"\t{node_id} [" in source:
+        style = {"class": classes(node_id, "asked"), "style": "filled,dashed"}
+        drawing.node(node_id, color=ASKED_COLOUR, penwidth="3", **style)
+    for child in dict.fromkeys(update.child for update in step.updates):
+        child_id = f"v{index[child]}"
+        if f"\t{child_id} [" in source:
+            drawing.node(child_id, **{"class": classes(child_id, "asked-input")})
 
 
 # ---------------------------------------------------------------------- pictures for slides

@@ -5,8 +5,10 @@
 //
 // The drawing marks the node of the current step as the SVG group with class
 // `current` and the children it adds to with class `updated` (see
-// engine/views/drawing.py and stepper.py). After each new drawing the view
-// zooms to those nodes, at a scale where their text is as big as the view's
+// engine/views/drawing.py and stepper.py); while a question is open about the
+// next step, its node has class `asked` and its inputs `asked-input`. After
+// each new drawing the view zooms to those nodes (the question's, if any), at
+// a scale where their text is as big as the view's
 // own CSS font-size, and moves there in a short animation. Before the first
 // step it shows the whole graph if its text is big enough to read, else the
 // output (class `output`), where backprop starts. "Whole graph" (or
@@ -34,6 +36,15 @@ function boxInSvg(element) {
   const xs = corners.map((point) => point.x);
   const ys = corners.map((point) => point.y);
   return { left: Math.min(...xs), top: Math.min(...ys), right: Math.max(...xs), bottom: Math.max(...ys) };
+}
+
+// `middle` moved into [low, high]; if there is no such place (low > high), the
+// middle of the two, or `high` ("low": show what is at the low end, a name).
+function nearest(middle, low, high, otherwise) {
+  if (low > high) {
+    return otherwise === "middle" ? (low + high) / 2 : high;
+  }
+  return Math.min(Math.max(middle, low), high);
 }
 
 function union(boxes) {
@@ -116,11 +127,10 @@ export function createGraphView(host, Panzoom, options = {}) {
 
   // Panzoom's transform is scale(s) translate(x, y) around the middle of the
   // stage: a point p of the stage is shown at middle + s * (p - middle + (x, y)).
-  // This is the (s, x, y) that shows the point (px, py) in the middle of the view.
-  function centred(scale, px, py) {
+  // This is the (s, x, y) that shows the point (px, py) in the middle of `view`.
+  function centred(scale, px, py, view = visible()) {
     const middleX = stage.offsetWidth / 2;
     const middleY = stage.offsetHeight / 2;
-    const view = visible();
     return {
       scale: scale,
       x: (view.left + view.width / 2 - middleX) / scale - px + middleX,
@@ -137,6 +147,16 @@ export function createGraphView(host, Panzoom, options = {}) {
       return { left: 0, top: 0, width: host.clientWidth, height: host.clientHeight };
     }
     return { left: 0, top: top - box.top, width: host.clientWidth, height: bottom - top };
+  }
+
+  // The visible part below the buttons' strip, where they cover no node's name.
+  function clear() {
+    const view = visible();
+    const cut = Math.max(0, bar.offsetTop + bar.offsetHeight - view.top);
+    if (view.height - cut < 120) {
+      return view;
+    }
+    return { left: view.left, top: view.top + cut, width: view.width, height: view.height - cut };
   }
 
   function wholeGraph() {
@@ -161,12 +181,8 @@ export function createGraphView(host, Panzoom, options = {}) {
     }
     const scale = fontSize / textSize(output);
     const here = boxInSvg(output);
-    const view = visible();
-    const below = (bar.offsetTop + bar.offsetHeight) / scale; // the buttons' strip
+    const view = clear();
     // The middle of the view, as near the output's as keeps the view on the drawing.
-    function nearest(middle, low, high) {
-      return low > high ? (low + high) / 2 : Math.min(Math.max(middle, low), high);
-    }
     const margin = MARGIN / scale;
     const halfWidth = view.width / 2 / scale;
     const halfHeight = view.height / 2 / scale;
@@ -174,34 +190,63 @@ export function createGraphView(host, Panzoom, options = {}) {
     const height = stage.offsetHeight;
     return centred(
       scale,
-      nearest((here.left + here.right) / 2, halfWidth - margin, width - halfWidth + margin),
-      nearest((here.top + here.bottom) / 2, halfHeight - margin - below, height - halfHeight + margin),
+      nearest((here.left + here.right) / 2, halfWidth - margin, width - halfWidth + margin, "middle"),
+      nearest((here.top + here.bottom) / 2, halfHeight - margin, height - halfHeight + margin, "middle"),
+      view,
     );
   }
 
   function theStep() {
-    const current = svg.querySelector("g.current");
+    // A question about the next step: its node and inputs, which it names.
+    const asked = svg.querySelector("g.asked");
+    const current = asked || svg.querySelector("g.current");
     if (!current) {
       return theStart();
     }
+    const inputs = svg.querySelectorAll(asked ? "g.asked-input" : "g.updated");
+    const goal = stepIn(current, inputs, visible());
+    // The buttons sit in the view's top right corner: if they would cover the
+    // node of the step, show the step in the part of the view below them.
+    return covered(boxInSvg(current), goal) ? stepIn(current, inputs, clear()) : goal;
+  }
+
+  // Would the buttons cover `box` (in the drawing's px) with the view at `goal`?
+  function covered(box, goal) {
+    const middleX = stage.offsetWidth / 2;
+    const middleY = stage.offsetHeight / 2;
+    const left = middleX + goal.scale * (box.left - middleX + goal.x);
+    const right = middleX + goal.scale * (box.right - middleX + goal.x);
+    const top = middleY + goal.scale * (box.top - middleY + goal.y);
+    const bottom = middleY + goal.scale * (box.bottom - middleY + goal.y);
+    return left < bar.offsetLeft + bar.offsetWidth && right > bar.offsetLeft
+      && top < bar.offsetTop + bar.offsetHeight && bottom > bar.offsetTop;
+  }
+
+  // The node `current` and its `inputs` placed in `view` (a part of the view, in its px).
+  function stepIn(current, inputs, view) {
     const here = boxInSvg(current);
-    const around = union([here, ...Array.from(svg.querySelectorAll("g.updated"), boxInSvg)]);
+    const around = union([here, ...Array.from(inputs, boxInSvg)]);
     const readable = parseFloat(getComputedStyle(host).fontSize) / textSize(current);
     const width = around.right - around.left + 2 * MARGIN;
     const height = around.bottom - around.top + 2 * MARGIN;
-    const view = visible();
     const fits = Math.min(view.width / width, view.height / height);
     // At least readable; a little bigger when the whole step fits anyway.
     const scale = Math.max(readable, Math.min(fits, 1.4 * readable));
-    // Each way: the step's nodes in the middle if they fit, else the current node ...
-    const across = width * scale <= view.width ? around : here;
-    const down = height * scale <= view.height ? around : here;
-    let x = (across.left + across.right) / 2;
-    // ... and a node wider than the view (on a phone) shows its start: its name.
-    if ((here.right - here.left + 2 * MARGIN) * scale > view.width) {
-      x = here.left - MARGIN + view.width / 2 / scale;
+    // Across: the middle of the step's nodes, or as near it as keeps the
+    // current node in view; a node wider than the view (on a phone) shows
+    // its start, its name.
+    const halfWidth = view.width / 2 / scale;
+    const x = nearest((around.left + around.right) / 2,
+      here.right + MARGIN - halfWidth, here.left - MARGIN + halfWidth, "low");
+    // Down: the step's nodes in the middle if they fit; else from their top
+    // (a quiz above the view leaves little of it in the window: the current
+    // node, then as much of its children as the rest holds), the node in view.
+    const half = view.height / 2 / scale;
+    let y = (around.top + around.bottom) / 2;
+    if (height * scale > view.height) {
+      y = Math.max(around.top - MARGIN + half, here.bottom + MARGIN - half);
     }
-    return centred(scale, x, (down.top + down.bottom) / 2);
+    return centred(scale, x, y, view);
   }
 
   function place(animate) {

@@ -243,7 +243,8 @@ class Lesson:
         """Publish the step now; its picture is drawn outside the lock and follows."""
         assert self.root is not None and self.stepper is not None
         self.publish()
-        self.painter.paint(_drawings(self.root, self.stepper), _size(self.root))
+        asking = self.quiz is not None and not self.quiz.revealed
+        self.painter.paint(_drawings(self.root, self.stepper, asking), _size(self.root))
 
     # ------------------------------------------------------------------ the teacher's requests
 
@@ -361,13 +362,18 @@ class Lesson:
         self.broadcaster.close()
 
 
-def _drawings(root: Value, stepper: Stepper | None) -> dict[str, str]:
+def _drawings(root: Value, stepper: Stepper | None, asking: bool = False) -> dict[str, str]:
     """The DOT text of the graph in each of the `LAYOUTS`, as the pages draw it:
-    with the stepper's place once it has moved."""
+    with the stepper's place once it has moved, and while a question is open,
+    the node of the step it asks about marked (the pages show that node and
+    its inputs, which the question and its hint name)."""
     from engine.views.drawing import draw
 
-    if stepper is not None and stepper.position > 0:
-        return {name: stepper.show(**options).source for name, options in LAYOUTS.items()}
+    if stepper is not None and (stepper.position > 0 or asking):
+        return {
+            name: stepper.show(asking=asking, **options).source
+            for name, options in LAYOUTS.items()
+        }
     return {name: draw(root, **options).source for name, options in LAYOUTS.items()}
 
 
