@@ -198,6 +198,12 @@ CURRENT_NODE = """(given) => {
 def current_node(page: Any, marks: dict[str, str] = CURRENT) -> dict[str, Any]:
     """The current node (or with ASKED, the node a question asks about), once the
     view shows the latest drawing and has stopped moving."""
+    return settled(page, CURRENT_NODE, marks)
+
+
+def settled(page: Any, script: str, argument: Any = None) -> dict[str, Any]:
+    """What `script` measures in the graph view, once the view shows the latest
+    drawing and has stopped moving."""
     page.wait_for_function(
         "() => { const view = document.querySelector('[data-stepgrad-graph]');"
         " return view.dataset.src && view.dataset.shown === view.dataset.src; }"
@@ -207,7 +213,7 @@ def current_node(page: Any, marks: dict[str, str] = CURRENT) -> dict[str, Any]:
     measured = None
     for _ in range(20):
         page.wait_for_timeout(300)
-        before, measured = measured, page.evaluate(CURRENT_NODE, marks)
+        before, measured = measured, page.evaluate(script, argument)
         if measured is not None and measured == before:
             break
     assert measured is not None
@@ -291,19 +297,7 @@ START_VIEW = """() => {
 
 
 def start_view(page: Any) -> dict[str, Any]:
-    """START_VIEW, once the view shows its drawing and has stopped moving."""
-    page.wait_for_function(
-        "() => { const view = document.querySelector('[data-stepgrad-graph]');"
-        " return view.dataset.src && view.dataset.shown === view.dataset.src; }"
-    )
-    measured = None
-    for _ in range(20):
-        page.wait_for_timeout(300)
-        before, measured = measured, page.evaluate(START_VIEW)
-        if measured == before:
-            break
-    assert measured is not None
-    return measured
+    return settled(page, START_VIEW)
 
 
 @pytest.mark.parametrize(("viewport", "smallest"), [(PROJECTOR, 16), (PHONE, 14)],
