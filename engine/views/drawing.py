@@ -20,7 +20,7 @@ digraph computation_graph {
 	v1 [label="w | data -3.0000 | grad ?" fillcolor="#fef3c7" shape=record style=filled]
 	v2 [label="#2 | data -6.0000 | grad ?" fillcolor="#ffffff" shape=record style=filled]
 	v2_op [label="*" ...shape=ellipse style=filled]
-	v3 [label="#3 | data -1.0000 | grad ?" fillcolor="#dcfce7" shape=record style=filled]
+	v3 [label="#3 | data -1.0000 | grad ?" class=output fillcolor="#dcfce7" shape=record style=filled]
 	v3_op [label=tanh ...shape=ellipse style=filled]
 	v0 -> v2_op
 	v1 -> v2_op
@@ -29,6 +29,8 @@ digraph computation_graph {
 	v3_op -> v3
 }
 <BLANKLINE>
+
+(`class=output` marks the output's box in the SVG, where the web view finds it.)
 
 "grad ?" says that no gradient has been computed yet: `draw()` decides
 this by looking at the root's `grad` (`backward()` always leaves
