@@ -186,6 +186,7 @@ CURRENT_NODE = """(given) => {
         children: Array.from(view.querySelectorAll(marks.children), (child) => ({
             name: child.querySelector('text').textContent,
             inView: inside(child.querySelector('polygon, path').getBoundingClientRect()),
+            nameInView: inside(child.querySelector('text').getBoundingClientRect()),
         })),
         sideways: document.documentElement.scrollWidth > window.innerWidth,
         layout: view.dataset.layout,
@@ -365,6 +366,14 @@ def test_a_quiz_opened_above_the_graph_on_a_phone_shows_the_step_it_asks_about(
             assert len(measured["children"]) == 2, measured
             assert all(child["inView"] for child in measured["children"]), measured
             asked.append(measured["name"])
+            # The Hint opens above the graph and pushes it further down: the view
+            # moves again, the node and its inputs' names still in view.
+            phone.click("#hint-button")
+            expect(phone.locator("#hint")).to_be_visible()
+            hinted = current_node(phone, ASKED)
+            print(f"student 390x844, hint after step {step}:", hinted)
+            assert hinted["px"] >= 14 and hinted["inView"], hinted
+            assert all(child["nameInView"] for child in hinted["children"]), hinted
             room.reveal()  # takes the step
         assert asked == ["#8 = x1*w1 + x2*w2 + b", "#6 = x1*w1 + x2*w2", "#5 = x2*w2", "#2 = x1*w1"]
 

@@ -324,6 +324,17 @@ export function createGraphView(host, Panzoom, options = {}) {
   host.addEventListener("keydown", onKey);
   // A new size (a phone turned, a window resized): the same place, at the new size.
   new ResizeObserver(() => place(false)).observe(host);
+  // Something opening above the view (a quiz's hint) moves it down the page and
+  // leaves less of it in the window: the step is placed again. (Scrolling
+  // moves nothing on the page: a view you panned stays as it is.)
+  let topOnPage = null;
+  new ResizeObserver(() => {
+    const top = host.getBoundingClientRect().top + window.scrollY;
+    if (topOnPage !== null && Math.abs(top - topOnPage) > 1) {
+      place(true);
+    }
+    topOnPage = top;
+  }).observe(document.body);
 
   return {
     show: show,
