@@ -5,15 +5,15 @@
 //
 // The drawing marks the node of the current step as the SVG group with class
 // `current` and the children it adds to with class `updated` (see
-// engine/views/drawing.py and stepper.py); while a question is open about the
-// next step, its node has class `asked` and its inputs `asked-input`. After
-// each new drawing the view zooms to those nodes (the question's, if any), at
-// a scale where their text is as big as the view's
-// own CSS font-size, and moves there in a short animation. Before the first
-// step it shows the whole graph if its text is big enough to read, else the
-// output (class `output`), where backprop starts. "Whole graph" (or
-// the key W while the view or page has focus) shows everything; pinch, wheel
-// and drag zoom and pan (Panzoom, vendored in vendor/panzoom).
+// engine/views/drawing.py and stepper.py); while a question about the next
+// step is open, that step's node has class `asked` and its inputs
+// `asked-input`. After each new drawing the view zooms to those nodes (the
+// question's, if any), at a scale where their text is as big as the view's own
+// CSS font-size, and moves there in a short animation. Before the first step
+// it shows the whole graph if its text is big enough to read, else the output
+// (class `output`), where backprop starts. "Whole graph" (or the key W while
+// the view or page has focus) shows everything; pinch, wheel and drag zoom and
+// pan (Panzoom, vendored in vendor/panzoom).
 //
 // Panzoom is passed in, not imported, so that this file works both as a
 // module served next to the library and as text handed to a notebook widget.
@@ -188,10 +188,12 @@ export function createGraphView(host, Panzoom, options = {}) {
     const halfHeight = view.height / 2 / scale;
     const width = stage.offsetWidth;
     const height = stage.offsetHeight;
+    const x = (here.left + here.right) / 2;
+    const y = (here.top + here.bottom) / 2;
     return centred(
       scale,
-      nearest((here.left + here.right) / 2, halfWidth - margin, width - halfWidth + margin, "middle"),
-      nearest((here.top + here.bottom) / 2, halfHeight - margin, height - halfHeight + margin, "middle"),
+      nearest(x, halfWidth - margin, width - halfWidth + margin, "middle"),
+      nearest(y, halfHeight - margin, height - halfHeight + margin, "middle"),
       view,
     );
   }
