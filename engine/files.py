@@ -132,7 +132,6 @@ def write_atomic(path: PathLike, content: bytes) -> Path:
     return Path(path)
 
 
-
 def check_writable(path: PathLike) -> None:
     """Raise the error `write_atomic(path, ...)` would raise before writing, if any.
 

@@ -419,14 +419,14 @@ class _Writer:
         for node in reversed(self.order):
             if node not in self.rules:
                 continue
+            if node not in self.needed:
+                continue  # no wanted leaf below
             start = first + len(lines)
             found = self.rules[node]
             upstream = grad_of.get(node, f"{variables[node]}_grad")
             indent = "    "
             plain = [local for local in found.local_grads  # a variable, or a number
                      if re.fullmatch(r"[A-Za-z_]\w*", local) or local in self.number_texts]
-            if node not in self.needed:
-                continue  # no wanted leaf below
             if guarded and len(found.local_grads) == 2 and len(plain) == 2:
                 for child in node.children:
                     if child not in has_grad and child in self.needed:

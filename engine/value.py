@@ -170,9 +170,7 @@ def as_value(x: object) -> Value:
             return _node(number, "", None, WRAPPED)
         return Value(number)  # raises the error that explains nan and inf
     if isinstance(x, numbers.Real) and not isinstance(x, bool):
-        wrapped = Value(float(x))  # such as a numpy float or a Fraction
-        wrapped._da = WRAPPED
-        return wrapped
+        return as_value(float(x))  # such as a numpy float or a Fraction: as a float
     return NotImplemented
 
 

@@ -1,8 +1,9 @@
 """The `stepgrad` command's entry point; `python -m nn` runs it too (see `nn/apps/cli.py`).
 
 It catches Ctrl-C before it imports the command (`import nn` itself imports
-nothing yet), so that Ctrl-C at any moment prints one line and exits with
-status 130 (see `nn/apps/interrupts.py`).
+nothing yet), so that Ctrl-C at any moment until the command is done prints
+one line and exits with status 130; after that it is ignored, and the
+command's own status stands (see `nn/apps/interrupts.py`).
 """
 
 import sys

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from notebooks import execute
+from notebooks import DRAWN, execute
 from pictures import svgs_in
 
 nbformat = pytest.importorskip("nbformat")
@@ -38,7 +38,6 @@ LESSONS = [
     "6-networks",
     "classroom",  # lesson 7, for the teacher: running a lesson with `stepgrad serve`
 ]
-DRAWN = ["1-neuron", "5-backprop"]  # the lessons with drawings (draw(), a Stepper)
 CHECK = "# Check exercise"
 PICTURES = {"image/png", "image/svg+xml"}
 

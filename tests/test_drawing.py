@@ -634,7 +634,7 @@ def test_every_name_of_the_classroom_is_drawn_in_its_graph() -> None:
             lesson.next()  # reveals the answer: the step is taken
             view = lesson.view(teacher=False)
             names |= names_in_text(view["current_step"]["text"] + " ".join(view["steps"]))
-            assert_names_drawn(names, root, lesson.graph_picture.data)
+            assert_names_drawn(names, root, lesson.graph_picture.layouts["wide"])
     finally:
         lesson.close()
 

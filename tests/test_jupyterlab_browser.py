@@ -34,7 +34,7 @@ from typing import Any, Iterator
 
 import pytest
 from chromium import CHROMIUM, CHROMIUM_ARGS, keep_screenshots
-from notebooks import execute
+from notebooks import DRAWN, execute
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK = ROOT / "tests" / "widget_tour.ipynb"
@@ -224,6 +224,22 @@ DRAWING = """(image) => {
         pageSideways: document.scrollingElement.scrollWidth > window.innerWidth,
     };
 }"""
+
+
+def readable_drawing(page: Any, image: Any, where: str) -> dict[str, Any]:
+    """DRAWING's measure of `image` once it is in view and loaded, checked: it
+    loaded, is at least 300 px wide, its text is at least 11 px, and it fits
+    its cell or scrolls inside it without the page scrolling sideways."""
+    image.scroll_into_view_if_needed()
+    page.wait_for_function("(image) => image.complete", arg=image.element_handle())
+    shown: dict[str, Any] = image.evaluate(DRAWING)
+    print(f"{where}:", shown)
+    assert shown["loaded"] and shown["width"] >= 300, shown
+    assert shown["px"] >= 11 and (shown["fits"] or shown["scrolls"]), shown
+    assert not shown["pageSideways"], shown
+    return shown
+
+
 NARRATION_STYLE = """() => {
     const style = getComputedStyle(document.querySelector('.stepgrad-stepper .stepgrad-narration'));
     return {size: parseFloat(style.fontSize), colour: style.color};
@@ -425,14 +441,8 @@ def test_a_saved_notebook_shows_its_drawings_before_it_runs(
         playwright_api.expect(images).to_have_count(3)
         assert page.locator(".jp-OutputArea-output .stepgrad-stepper-view img").count() == 1
         for index, name in enumerate(["draw", "stepper", "wide"]):
-            image = images.nth(index)
-            image.scroll_into_view_if_needed()
-            page.wait_for_function("(image) => image.complete", arg=image.element_handle())
-            shown = image.evaluate(DRAWING)
-            print(f"{name} in a saved notebook, untrusted:", shown)
-            assert shown["loaded"] and shown["width"] >= 300, shown
-            assert shown["px"] >= 11 and (shown["fits"] or shown["scrolls"]), shown
-            assert not shown["pageSideways"], shown
+            where = f"{name} in a saved notebook, untrusted"
+            shown = readable_drawing(page, images.nth(index), where)
             assert shown["scrolls"] == (name == "wide"), shown  # its min-width was kept
             page.screenshot(path=str(tmp_path / f"saved-{name}.png"), **STILL)
     for name in ("saved-draw.png", "saved-stepper.png", "saved-wide.png"):
@@ -440,7 +450,7 @@ def test_a_saved_notebook_shows_its_drawings_before_it_runs(
     keep_screenshots(tmp_path, "saved-*.png")
 
 
-@pytest.mark.parametrize("name", ["1-neuron", "5-backprop"])
+@pytest.mark.parametrize("name", DRAWN)
 def test_a_lessons_static_page_shows_its_drawings(name: str, tmp_path: Path) -> None:
     """nbconvert's HTML page of a saved lesson (no Jupyter, no kernel) in a 1280x720 window."""
     nbformat = pytest.importorskip("nbformat")
@@ -454,13 +464,6 @@ def test_a_lessons_static_page_shows_its_drawings(name: str, tmp_path: Path) -> 
         images = page.locator(".jp-OutputArea-output .stepgrad-drawing > img")
         assert images.count() >= 2
         for index in range(images.count()):
-            image = images.nth(index)
-            image.scroll_into_view_if_needed()
-            page.wait_for_function("(image) => image.complete", arg=image.element_handle())
-            shown = image.evaluate(DRAWING)
-            print(f"{name}, drawing {index + 1}, static page:", shown)
-            assert shown["loaded"] and shown["width"] >= 300, shown
-            assert shown["px"] >= 11 and (shown["fits"] or shown["scrolls"]), shown
-            assert not shown["pageSideways"], shown
+            readable_drawing(page, images.nth(index), f"{name}, drawing {index + 1}, static page")
             page.screenshot(path=str(tmp_path / f"static-{name}-{index + 1}.png"))
     keep_screenshots(tmp_path, "static-*.png")

@@ -14,13 +14,11 @@ import the code under test even when stepgrad is not installed.
 
 from __future__ import annotations
 
-import os
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
-from notebooks import execute
+from notebooks import execute, kernel_sees_this_repository
 from pictures import svgs_in
 
 from engine.views.notebook import ipywidgets_installed
@@ -220,20 +218,6 @@ def test_a_click_on_the_widget_updates_the_saved_picture_and_leaves_the_widget()
     assert "step 1 of 2: y = #2 + x" in html and svg.count('class="node current"') == 1
 
 
-@contextmanager
-def kernel_sees_this_repository() -> Iterator[None]:
-    """PYTHONPATH for the kernel (a subprocess): the code under test, stepgrad not installed."""
-    previous = os.environ.get("PYTHONPATH")
-    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), previous]))
-    try:
-        yield
-    finally:
-        if previous is None:
-            del os.environ["PYTHONPATH"]
-        else:
-            os.environ["PYTHONPATH"] = previous
-
-
 # ---------------------------------------------------------------------- the widget, no kernel
 
 
@@ -301,7 +285,7 @@ def test_the_widget_without_ipywidgets_says_what_to_install(monkeypatch: pytest.
 
 
 @pytest.mark.skipif(not ipywidgets_installed(), reason="the playground needs ipywidgets")
-def test_the_playground_lesson_6_shows_in_its_text_trains() -> None:
+def test_the_playground_code_in_lesson_6s_text_trains() -> None:
     """Lesson 6 gives the playground's code in its text (a widget saves no picture): it runs."""
     from nn import MLP, SGD, moons, signed_labels
 

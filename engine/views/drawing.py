@@ -293,6 +293,7 @@ def draw(
         grads_computed = backward_has_run(root)
 
     places = _places(order)
+    horizontal = direction in ("LR", "RL")
     painter = _Painter(
         index=index,
         root=root,
@@ -303,8 +304,8 @@ def draw(
         parameters=parameter_set,
         highlighted=highlighted,
         current=current,
-        horizontal=direction in ("LR", "RL"),
-        stacked=direction in ("LR", "RL") if stacked is None else stacked,
+        horizontal=horizontal,
+        stacked=horizontal if stacked is None else stacked,
         names=node_names(order),
         titles=_box_titles(order, places, clusters),
     )

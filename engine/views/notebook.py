@@ -52,7 +52,7 @@ import functools
 import html
 import importlib.util
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 from weakref import WeakKeyDictionary
 
 from engine.views import web
@@ -193,11 +193,11 @@ def running_in_kernel() -> bool:
 
 @dataclass
 class _Shown:
-    """How one Stepper is shown in this kernel."""
+    """How one Stepper is shown in this kernel: the output redrawn when it moves."""
 
-    display_id: str | None = None  # its output, updated when it moves (not a widget's)
-    widget: Any = None  # the widget in that output, if it is one
-    picture_id: str | None = None  # the saved picture after the widget, updated when it moves
+    display_id: str | None = None  # that output (never a widget's own: see _moved)
+    # What it holds: `stepper_bundle`, or after a widget `saved_picture_bundle`
+    bundle: Callable[[Stepper], dict[str, str]] | None = None
     moved_by: str | None = None  # the request (cell) that moved it last
 
 
@@ -233,17 +233,17 @@ def display_stepper(stepper: Stepper) -> None:
         display({"text/plain": f"{stepper.header()}: the picture above shows it"}, raw=True)
         return
     if prefer_widgets and ipywidgets_installed():
-        shown.widget = stepper_widget(stepper)
-        bundle = shown.widget._repr_mimebundle_()
+        widget = stepper_widget(stepper)
+        # The widget's own bundle (its class's would add its stand-in picture)
+        bundle = super(type(widget), widget)._repr_mimebundle_()
         bundle["text/html"] = WIDGET_PLACEHOLDER
         display(bundle, raw=True)
         # Its static picture, for saved notebooks: a second output, updated at every move.
-        picture = display(saved_picture_bundle(stepper), raw=True, display_id=True)
-        shown.display_id, shown.picture_id = None, getattr(picture, "display_id", None)
+        shown.bundle = saved_picture_bundle
     else:
-        shown.widget = None
-        handle = display(stepper_bundle(stepper), raw=True, display_id=True)
-        shown.display_id, shown.picture_id = getattr(handle, "display_id", None), None
+        shown.bundle = stepper_bundle
+    handle = display(shown.bundle(stepper), raw=True, display_id=True)
+    shown.display_id = getattr(handle, "display_id", None)
 
 
 def _moved(stepper: Stepper) -> None:
@@ -257,10 +257,8 @@ def _moved(stepper: Stepper) -> None:
 
     shown = _shown[stepper]
     shown.moved_by = _request()
-    if shown.display_id is not None:
-        update_display(stepper_bundle(stepper), raw=True, display_id=shown.display_id)
-    if shown.picture_id is not None:
-        update_display(saved_picture_bundle(stepper), raw=True, display_id=shown.picture_id)
+    if shown.display_id is not None and shown.bundle is not None:
+        update_display(shown.bundle(stepper), raw=True, display_id=shown.display_id)
 
 
 # ---------------------------------------------------------------------- the widget

@@ -598,9 +598,11 @@ def _step_drawing(
         highlight=[step.node for step in taken[:-1]],
         current=taken[-1].node if taken else (root if seeded else None),
     )
-    updated = _mark_updates(drawing, taken[-1], root) if taken else set()
+    # The drawing names a Value `v<its place in the walk>` (engine/views/drawing.py).
+    ids = {node: f"v{place}" for place, node in enumerate(topological_order(root))}
+    updated = _mark_updates(drawing, taken[-1], ids) if taken else set()
     if asked is not None:
-        _mark_question(drawing, asked, root, updated)
+        _mark_question(drawing, asked, ids, updated)
     return drawing
 
 
@@ -610,20 +612,21 @@ def _add_caption(drawing: GraphDrawing, caption: str) -> None:
     drawing.attr(label=lines, labelloc="t", labeljust="l", fontsize="18", fontname="Helvetica")
 
 
-def _mark_updates(drawing: GraphDrawing, step: BackwardStep, root: Value) -> set[str]:
+def _mark_updates(
+    drawing: GraphDrawing, step: BackwardStep, ids: dict[Value, str]
+) -> set[str]:
     """Outline the children of `step` in blue and colour the arrows from them;
     returns the ids of the boxes it marked.
 
-    The drawing names a drawn Value `v<position>` and its operation
-    `v<position>_op` (see engine/views/drawing.py). A child that is not drawn on
-    its own (inside a collapsed box) is left as it is.
+    `ids` gives each Value's name in the drawing, `v<position>`; its
+    operation is `v<position>_op` (see engine/views/drawing.py). A child that
+    is not drawn on its own (inside a collapsed box) is left as it is.
     """
-    index = {node: position for position, node in enumerate(topological_order(root))}
     source = drawing.source
-    node_id = f"v{index[step.node]}"
+    node_id = ids[step.node]
     marked = set()
     for child in dict.fromkeys(update.child for update in step.updates):
-        child_id = f"v{index[child]}"
+        child_id = ids[child]
         if f"\t{child_id} [" not in source:
             continue
         marked.add(child_id)
@@ -637,23 +640,22 @@ def _mark_updates(drawing: GraphDrawing, step: BackwardStep, root: Value) -> set
 
 
 def _mark_question(
-    drawing: GraphDrawing, step: BackwardStep, root: Value, updated: set[str]
+    drawing: GraphDrawing, step: BackwardStep, ids: dict[Value, str], updated: set[str]
 ) -> None:
     """Outline the node of `step`, which a question is about, in dashed red
     (class `asked`), and give its children the class `asked-input`. A box
     that the last step marked `updated` keeps that class too."""
-    index = {node: position for position, node in enumerate(topological_order(root))}
     source = drawing.source
 
     def classes(box: str, name: str) -> str:
         return f"updated {name}" if box in updated else name
 
-    node_id = f"v{index[step.node]}"
+    node_id = ids[step.node]
     if f"\t{node_id} [" in source:
         style = {"class": classes(node_id, "asked"), "style": "filled,dashed"}
         drawing.node(node_id, color=ASKED_COLOUR, penwidth="3", **style)
     for child in dict.fromkeys(update.child for update in step.updates):
-        child_id = f"v{index[child]}"
+        child_id = ids[child]
         if f"\t{child_id} [" in source:
             drawing.node(child_id, **{"class": classes(child_id, "asked-input")})
 

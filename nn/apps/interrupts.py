@@ -1,4 +1,4 @@
-"""Ctrl-C in the `stepgrad` command: one line and exit status 130, at any moment.
+"""Ctrl-C in the `stepgrad` command: one line and exit status 130 (ignored once it is done).
 
 Python turns Ctrl-C (the signal SIGINT) into a KeyboardInterrupt exception,
 raised wherever the program happens to be. Most of the time that is what we

@@ -87,11 +87,18 @@ def mutmut_settings(modules: list[str], tests: list[str]) -> str:
     )
 
 
+def mutant_environment(**extra: str) -> dict[str, str]:
+    """The environment the mutants' code runs in: the copy's code (no
+    PYTHONPATH to this checkout), pictures without a screen, and Hypothesis
+    neither shrinking nor keeping examples (tests/conftest.py); plus `extra`."""
+    environment = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    environment.update(MPLBACKEND="Agg", STEPGRAD_MUTATION="1", **extra)
+    return environment
+
+
 def run_mutmut(workdir: Path, children: int, mutants: list[str] | None = None) -> None:
     """mutmut run: every mutant not yet tested, or only `mutants` (again)."""
-    environment = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    environment["MPLBACKEND"] = "Agg"
-    environment["STEPGRAD_MUTATION"] = "1"  # Hypothesis does not shrink (tests/conftest.py)
+    environment = mutant_environment()
     command = [sys.executable, "-m", "mutmut", "run", "--max-children", str(children)]
     command += mutants or []
     subprocess.run(command, cwd=workdir, env=environment, check=False)
@@ -114,8 +121,7 @@ def results(workdir: Path) -> dict[str, str]:
 def fresh_run(workdir: Path, tests: list[str], mutant: str, timeout: float | None) -> int:
     """Run `tests` in a new process with `mutant` switched on before any
     import; pytest's exit status (124 when it ran out of time)."""
-    environment = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    environment.update(MPLBACKEND="Agg", MUTANT_UNDER_TEST=mutant)
+    environment = mutant_environment(MUTANT_UNDER_TEST=mutant)
     command = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:randomly",
                "--rootdir=.", *tests]
     try:
@@ -142,8 +148,7 @@ print("\\n".join(sorted(state()._stats)))
 
 def run_at_import(workdir: Path, modules: list[str]) -> set[str]:
     """The functions (as mutmut names them) that run while `modules` are imported."""
-    environment = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    environment.update(MPLBACKEND="Agg", MUTANT_UNDER_TEST="stats")  # count every call
+    environment = mutant_environment(MUTANT_UNDER_TEST="stats")  # count every call
     names = [module_name(path) for path in modules]
     output = subprocess.run(
         [sys.executable, "-c", IMPORT_TIME, *names], cwd=workdir / "mutants",

@@ -38,13 +38,9 @@ function boxInSvg(element) {
   return { left: Math.min(...xs), top: Math.min(...ys), right: Math.max(...xs), bottom: Math.max(...ys) };
 }
 
-// `middle` moved into [low, high]; if there is no such place (low > high), the
-// middle of the two, or `high` ("low": show what is at the low end, a name).
-function nearest(middle, low, high, otherwise) {
-  if (low > high) {
-    return otherwise === "middle" ? (low + high) / 2 : high;
-  }
-  return Math.min(Math.max(middle, low), high);
+// `middle` moved into [low, high]; `fallback` if there is no such place (low > high).
+function nearest(middle, low, high, fallback) {
+  return low > high ? fallback : Math.min(Math.max(middle, low), high);
 }
 
 function union(boxes) {
@@ -149,10 +145,15 @@ export function createGraphView(host, Panzoom, options = {}) {
     return { left: 0, top: top - box.top, width: host.clientWidth, height: bottom - top };
   }
 
+  // The bottom of the buttons' strip, in the view's px.
+  function barBottom() {
+    return bar.offsetTop + bar.offsetHeight;
+  }
+
   // The visible part below the buttons' strip, where they cover no node's name.
-  function clear() {
+  function belowButtons() {
     const view = visible();
-    const cut = Math.max(0, bar.offsetTop + bar.offsetHeight - view.top);
+    const cut = Math.max(0, barBottom() - view.top);
     if (view.height - cut < 120) {
       return view;
     }
@@ -163,7 +164,7 @@ export function createGraphView(host, Panzoom, options = {}) {
     const width = stage.offsetWidth;
     const height = stage.offsetHeight;
     // Below the buttons, so that they cover none of it (a tall drawing's top is its output).
-    const below = bar.offsetTop + bar.offsetHeight;
+    const below = barBottom();
     const scale = Math.min(1, host.clientWidth / width, (host.clientHeight - below) / height);
     return centred(scale, width / 2, height / 2 - below / 2 / scale);
   }
@@ -181,8 +182,9 @@ export function createGraphView(host, Panzoom, options = {}) {
     }
     const scale = fontSize / textSize(output);
     const here = boxInSvg(output);
-    const view = clear();
-    // The middle of the view, as near the output's as keeps the view on the drawing.
+    const view = belowButtons();
+    // The middle of the view, as near the output's as keeps the view on the
+    // drawing (the drawing's middle, if it is smaller than the view).
     const margin = MARGIN / scale;
     const halfWidth = view.width / 2 / scale;
     const halfHeight = view.height / 2 / scale;
@@ -192,8 +194,8 @@ export function createGraphView(host, Panzoom, options = {}) {
     const y = (here.top + here.bottom) / 2;
     return centred(
       scale,
-      nearest(x, halfWidth - margin, width - halfWidth + margin, "middle"),
-      nearest(y, halfHeight - margin, height - halfHeight + margin, "middle"),
+      nearest(x, halfWidth - margin, width - halfWidth + margin, width / 2),
+      nearest(y, halfHeight - margin, height - halfHeight + margin, height / 2),
       view,
     );
   }
@@ -209,19 +211,18 @@ export function createGraphView(host, Panzoom, options = {}) {
     const goal = stepIn(current, inputs, visible());
     // The buttons sit in the view's top right corner: if they would cover the
     // node of the step, show the step in the part of the view below them.
-    return covered(boxInSvg(current), goal) ? stepIn(current, inputs, clear()) : goal;
+    return covered(boxInSvg(current), goal) ? stepIn(current, inputs, belowButtons()) : goal;
   }
 
   // Would the buttons cover `box` (in the drawing's px) with the view at `goal`?
   function covered(box, goal) {
+    // Where a point of the drawing is shown (see `centred`), across and down.
     const middleX = stage.offsetWidth / 2;
     const middleY = stage.offsetHeight / 2;
-    const left = middleX + goal.scale * (box.left - middleX + goal.x);
-    const right = middleX + goal.scale * (box.right - middleX + goal.x);
-    const top = middleY + goal.scale * (box.top - middleY + goal.y);
-    const bottom = middleY + goal.scale * (box.bottom - middleY + goal.y);
-    return left < bar.offsetLeft + bar.offsetWidth && right > bar.offsetLeft
-      && top < bar.offsetTop + bar.offsetHeight && bottom > bar.offsetTop;
+    const across = (p) => middleX + goal.scale * (p - middleX + goal.x);
+    const down = (p) => middleY + goal.scale * (p - middleY + goal.y);
+    return across(box.left) < bar.offsetLeft + bar.offsetWidth && across(box.right) > bar.offsetLeft
+      && down(box.top) < barBottom() && down(box.bottom) > bar.offsetTop;
   }
 
   // The node `current` and its `inputs` placed in `view` (a part of the view, in its px).
@@ -238,8 +239,9 @@ export function createGraphView(host, Panzoom, options = {}) {
     // current node in view; a node wider than the view (on a phone) shows
     // its start, its name.
     const halfWidth = view.width / 2 / scale;
+    const nameFirst = here.left - MARGIN + halfWidth;
     const x = nearest((around.left + around.right) / 2,
-      here.right + MARGIN - halfWidth, here.left - MARGIN + halfWidth, "low");
+      here.right + MARGIN - halfWidth, nameFirst, nameFirst);
     // Down: the step's nodes in the middle if they fit; else from their top
     // (a quiz above the view leaves little of it in the window: the current
     // node, then as much of its children as the rest holds), the node in view.

@@ -104,11 +104,6 @@ class Picture:
     layouts: dict[str, bytes] = field(default_factory=dict)
     version: int = 0
 
-    @property
-    def data(self) -> bytes:
-        """The wide layout (the one every page gets unless it asks for another)."""
-        return self.layouts.get("wide", b"")
-
     def replace(self, layouts: dict[str, bytes]) -> None:
         self.layouts = layouts
         self.version += 1
@@ -128,7 +123,8 @@ class GraphPainter:
     here, outside the lock, in a child process with a time budget per
     layout. When it is done, the picture is replaced and the lesson
     publishes, unless a newer drawing was asked for meanwhile, or the
-    drawing is the one shown already (a quiz opened on the same step). A
+    drawing is the one shown already (Reset before any step, Run when
+    backprop is finished). A
     drawing that fails keeps the previous picture and says why on stderr,
     in one message folded at 80 columns.
 
